@@ -1,0 +1,54 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import { requestId } from 'hono/request-id';
+import type { AppEnv } from './http/context.js';
+import { errorBody, handleError } from './http/errors.js';
+import { pathForLog } from './logger.js';
+import { callRoutes } from './routes/calls.js';
+import { demoRoutes } from './routes/demo.js';
+import { healthRoutes, type ReadinessCheck } from './routes/health.js';
+import { joinRoutes } from './routes/join.js';
+import { pageRoutes } from './routes/pages.js';
+import type { ServiceDeps } from './services/deps.js';
+
+export interface AppDeps extends ServiceDeps {
+  demo: boolean;
+  /** Built browser bundle (plugin/dist). */
+  staticDir: string;
+  readiness: Record<string, ReadinessCheck>;
+}
+
+/** Builds the HTTP app from injected dependencies; tests pass real ones with fake vendors. */
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>();
+  app.use('*', requestId());
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    // One line per request: route shape, status, timing. No bodies, no tokens.
+    deps.logger.info(
+      { requestId: c.get('requestId'), method: c.req.method, path: pathForLog(c.req.path), status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
+  app.onError(handleError(deps.logger));
+  app.notFound((c) => c.json(errorBody(c, 'NOT_FOUND', 'No such route.'), 404));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+
+  const routes = app
+    .route('/', healthRoutes(deps.readiness))
+    .route('/', callRoutes(deps))
+    .route('/', joinRoutes(deps));
+  if (deps.demo) app.route('/', demoRoutes(deps));
+
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Parley API', version: '0.1.0', description: 'GDPR-grade video escalation for contact centres.' },
+  });
+  app.get('/api/docs', swaggerUI({ url: '/api/openapi.json' }));
+  app.route('/', pageRoutes({ staticDir: deps.staticDir, demo: deps.demo }));
+  return routes;
+}
+
+export type AppType = ReturnType<typeof createApp>;

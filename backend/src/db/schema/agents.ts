@@ -1,0 +1,16 @@
+import { pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { id, tenantScoped, timestamps } from './columns.js';
+import { hostKind } from './installations.js';
+
+export const agents = pgTable(
+  'agents',
+  {
+    ...id,
+    ...tenantScoped,
+    host: hostKind().notNull(),
+    externalUserId: text().notNull(),
+    displayName: text().notNull(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('agents_tenant_host_user_uq').on(t.tenantId, t.host, t.externalUserId)],
+);

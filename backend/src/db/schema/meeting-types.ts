@@ -1,0 +1,23 @@
+import { boolean, integer, pgEnum, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { id, tenantScoped, timestamps } from './columns.js';
+
+export const recordingPolicy = pgEnum('recording_policy', ['required', 'optional', 'forbidden']);
+export const callMedia = pgEnum('call_media', ['audio', 'audio+video']);
+export const legalBasis = pgEnum('legal_basis', ['consent', 'legal_obligation', 'legitimate_interest']);
+
+export const meetingTypes = pgTable(
+  'meeting_types',
+  {
+    ...id,
+    ...tenantScoped,
+    key: text().notNull(),
+    name: text().notNull(),
+    recordingPolicy: recordingPolicy().notNull(),
+    media: callMedia().notNull(),
+    legalBasis: legalBasis().notNull(),
+    retentionDays: integer().notNull(),
+    e2ee: boolean().notNull().default(false),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('meeting_types_tenant_key_uq').on(t.tenantId, t.key)],
+);

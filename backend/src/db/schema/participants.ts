@@ -1,0 +1,25 @@
+import { pgEnum, pgTable, text, timestamp, uuid, uniqueIndex } from 'drizzle-orm/pg-core';
+import { agents } from './agents.js';
+import { calls } from './calls.js';
+import { id, tenantScoped, timestamps } from './columns.js';
+
+export const participantRole = pgEnum('participant_role', ['agent', 'customer']);
+
+export const participants = pgTable(
+  'participants',
+  {
+    ...id,
+    ...tenantScoped,
+    callId: uuid()
+      .notNull()
+      .references(() => calls.id, { onDelete: 'cascade' }),
+    role: participantRole().notNull(),
+    agentId: uuid().references(() => agents.id),
+    /** Janus token_auth token, minted when the participant redeems the join link. */
+    mediaToken: text(),
+    joinedAt: timestamp({ withTimezone: true }),
+    leftAt: timestamp({ withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('participants_call_role_uq').on(t.callId, t.role)],
+);

@@ -1,0 +1,26 @@
+import { createMiddleware } from 'hono/factory';
+import { UnauthorizedError, ForbiddenError } from '../errors.js';
+import type { SessionTokens } from '../services/sessions/session-tokens.js';
+import type { AgentPrincipal, CallParticipantPrincipal } from '../services/principal.js';
+import type { AppEnv } from './context.js';
+
+/** Verifies the bearer session token and puts the principal on the context. */
+export function authenticate(tokens: SessionTokens) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const header = c.req.header('authorization');
+    const match = header?.match(/^Bearer ([\w.-]+)$/);
+    if (!match) throw new UnauthorizedError('Missing bearer session token.');
+    c.set('principal', await tokens.verify(match[1]!));
+    await next();
+  });
+}
+
+export function requireAgent(principal: AppEnv['Variables']['principal']): AgentPrincipal {
+  if (principal.kind !== 'agent') throw new ForbiddenError('Only a signed-in agent can do this.');
+  return principal;
+}
+
+export function requireParticipant(principal: AppEnv['Variables']['principal']): CallParticipantPrincipal {
+  if (principal.kind !== 'call-participant') throw new ForbiddenError('Only a call participant can do this.');
+  return principal;
+}

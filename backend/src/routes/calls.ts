@@ -1,0 +1,99 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { authenticate, requireAgent, requireParticipant } from '../http/auth.js';
+import type { AppEnv } from '../http/context.js';
+import { validationHook } from '../http/errors.js';
+import type { ServiceDeps } from '../services/deps.js';
+import { endCall } from '../services/calls/end.js';
+import { escalateCall, escalateInput } from '../services/calls/escalate.js';
+import { getCall } from '../services/calls/get.js';
+import { presenceInput, recordPresence } from '../services/calls/record-presence.js';
+import { listMeetingTypes } from '../services/meeting-types/list.js';
+import { bearer, callIdParam, callViewSchema, errors, json } from './schemas.js';
+
+const meetingTypeSchema = z
+  .object({
+    id: z.uuid(),
+    key: z.string(),
+    name: z.string(),
+    recordingPolicy: z.enum(['required', 'optional', 'forbidden']),
+    media: z.enum(['audio', 'audio+video']),
+    legalBasis: z.enum(['consent', 'legal_obligation', 'legitimate_interest']),
+  })
+  .openapi('MeetingType');
+
+const listMeetingTypesRoute = createRoute({
+  method: 'get',
+  path: '/api/meeting-types',
+  summary: 'Meeting types the agent can escalate to',
+  security: bearer,
+  responses: { 200: json(z.object({ meetingTypes: z.array(meetingTypeSchema) }), 'Meeting types'), 401: errors[401], 403: errors[403] },
+});
+
+const escalateRoute = createRoute({
+  method: 'post',
+  path: '/api/calls',
+  summary: 'Escalate a ticket or chat to a video call',
+  security: bearer,
+  request: { body: { required: true, content: { 'application/json': { schema: escalateInput.openapi('EscalateRequest') } } } },
+  responses: {
+    201: json(z.object({ call: callViewSchema, links: z.object({ customer: z.url(), agent: z.url() }) }), 'Call created'),
+    400: errors[400],
+    401: errors[401],
+    403: errors[403],
+    404: errors[404],
+    503: errors[503],
+  },
+});
+
+const getCallRoute = createRoute({
+  method: 'get',
+  path: '/api/calls/{id}',
+  summary: 'A call and its state',
+  security: bearer,
+  request: { params: callIdParam },
+  responses: { 200: json(z.object({ call: callViewSchema }), 'The call'), 401: errors[401], 403: errors[403], 404: errors[404] },
+});
+
+const endCallRoute = createRoute({
+  method: 'post',
+  path: '/api/calls/{id}/end',
+  summary: 'End a call for everyone and destroy its room',
+  security: bearer,
+  request: { params: callIdParam },
+  responses: { 200: json(z.object({ call: callViewSchema }), 'The ended call'), 401: errors[401], 403: errors[403], 404: errors[404], 409: errors[409] },
+});
+
+const presenceRoute = createRoute({
+  method: 'post',
+  path: '/api/calls/{id}/presence',
+  summary: 'A participant reports joining or leaving the room',
+  security: bearer,
+  request: { params: callIdParam, body: { required: true, content: { 'application/json': { schema: presenceInput } } } },
+  responses: { 200: json(z.object({ call: callViewSchema }), 'The call'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 503: errors[503] },
+});
+
+export function callRoutes(deps: ServiceDeps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use('/api/meeting-types', authenticate(deps.tokens));
+  app.use('/api/calls', authenticate(deps.tokens));
+  app.use('/api/calls/*', authenticate(deps.tokens));
+  return app
+    .openapi(listMeetingTypesRoute, async (c) => {
+      const meetingTypes = await listMeetingTypes(deps.db, requireAgent(c.get('principal')));
+      return c.json({ meetingTypes }, 200);
+    })
+    .openapi(escalateRoute, async (c) => {
+      const result = await escalateCall(deps, requireAgent(c.get('principal')), c.req.valid('json'));
+      return c.json(result, 201);
+    })
+    .openapi(getCallRoute, async (c) => {
+      return c.json({ call: await getCall(deps, c.get('principal'), c.req.valid('param').id) }, 200);
+    })
+    .openapi(endCallRoute, async (c) => {
+      return c.json({ call: await endCall(deps, c.get('principal'), c.req.valid('param').id) }, 200);
+    })
+    .openapi(presenceRoute, async (c) => {
+      const principal = requireParticipant(c.get('principal'));
+      return c.json({ call: await recordPresence(deps, principal, c.req.valid('param').id, c.req.valid('json')) }, 200);
+    });
+}

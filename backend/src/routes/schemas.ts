@@ -1,0 +1,44 @@
+import { z } from '@hono/zod-openapi';
+import { errorEnvelope } from '../http/errors.js';
+
+export const callViewSchema = z
+  .object({
+    id: z.uuid(),
+    state: z.enum(['created', 'active', 'ended', 'failed']),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    meetingType: z.object({
+      id: z.uuid(),
+      key: z.string(),
+      name: z.string(),
+      recordingPolicy: z.enum(['required', 'optional', 'forbidden']),
+      media: z.enum(['audio', 'audio+video']),
+    }),
+    recording: z.object({ active: z.boolean() }),
+    participants: z.array(
+      z.object({ role: z.enum(['agent', 'customer']), joinedAt: z.string().nullable(), leftAt: z.string().nullable() }),
+    ),
+  })
+  .openapi('Call');
+
+export const callIdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+
+const errorContent = { 'application/json': { schema: errorEnvelope } };
+
+/** Error responses, described once. */
+export const errors = {
+  400: { description: 'Invalid input', content: errorContent },
+  401: { description: 'Missing or invalid session', content: errorContent },
+  403: { description: 'Not allowed', content: errorContent },
+  404: { description: 'Not found', content: errorContent },
+  409: { description: 'Conflicts with the current state', content: errorContent },
+  410: { description: 'Expired', content: errorContent },
+  503: { description: 'Video service unavailable (JANUS_UNAVAILABLE)', content: errorContent },
+} as const;
+
+export function json<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { 'application/json': { schema } } };
+}
+
+export const bearer = [{ session: [] as string[] }];

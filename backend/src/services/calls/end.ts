@@ -1,0 +1,62 @@
+import { eq } from 'drizzle-orm';
+import { calls, participants, recordings } from '../../db/schema/index.js';
+import { ForbiddenError } from '../../errors.js';
+import { recordAudit } from '../audit/record.js';
+import type { ServiceDeps } from '../deps.js';
+import type { Principal } from '../principal.js';
+import { callView, loadCallFor, loadParticipants, roomOf } from './load-call.js';
+import { assertTransition } from './state-machine.js';
+
+/**
+ * Ends a call: the state change commits first, then the room and participant
+ * tokens are torn down. If the media server is unreachable the call is still
+ * ended for us; the room dies with the node, and the call remembers why.
+ */
+export async function endCall(deps: ServiceDeps, principal: Principal, callId: string) {
+  if (principal.kind === 'call-participant' && principal.role !== 'agent') {
+    throw new ForbiddenError('Only the agent can end the call for everyone.');
+  }
+  const ended = await deps.db.transaction(async (tx) => {
+    const loaded = await loadCallFor(tx, principal, callId, { forUpdate: true });
+    assertTransition(loaded.call.state, 'ended');
+    const now = new Date();
+    await tx
+      .update(calls)
+      .set({ state: 'ended', endedAt: now, recordingActive: false, endReason: 'ended_by_agent', updatedAt: now })
+      .where(eq(calls.id, callId));
+    await recordAudit(tx, {
+      tenantId: principal.tenantId,
+      actor: principal,
+      action: 'call.ended',
+      subjectType: 'call',
+      subjectId: callId,
+      details: { wasRecording: loaded.call.recordingActive },
+    });
+    return loaded;
+  });
+
+  const people = await loadParticipants(deps.db, principal.tenantId, callId);
+  await teardownMedia(deps, ended.call, people);
+
+  const [recording] = await deps.db.select({ id: recordings.id }).from(recordings).where(eq(recordings.callId, callId));
+  if (recording) deps.onRecordingReady?.(recording.id);
+
+  return callView(await loadCallFor(deps.db, principal, callId), people);
+}
+
+async function teardownMedia(
+  deps: ServiceDeps,
+  call: { id: string; mediaNodeId: string; mediaRoomId: number; mediaRoomSecret: string; recordingActive: boolean },
+  people: (typeof participants.$inferSelect)[],
+) {
+  const room = roomOf(call);
+  try {
+    if (call.recordingActive) await deps.media.setRecording(room, false);
+    await deps.media.destroyRoom(room);
+    await Promise.all(
+      people.filter((p) => p.mediaToken).map((p) => deps.media.removeParticipantToken(call.mediaNodeId, p.mediaToken!)),
+    );
+  } catch (error) {
+    deps.logger.warn({ err: error, callId: call.id }, 'media teardown incomplete');
+  }
+}

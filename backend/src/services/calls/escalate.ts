@@ -1,0 +1,139 @@
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Tx } from '../../db/client.js';
+import { calls, cases, customerRefs, customers, joinTokens, meetingTypes, participants } from '../../db/schema/index.js';
+import { NotFoundError } from '../../errors.js';
+import { recordAudit } from '../audit/record.js';
+import type { ServiceDeps } from '../deps.js';
+import type { AgentPrincipal } from '../principal.js';
+import { newJoinToken } from './join-token.js';
+import { callView, loadCallFor, loadParticipants } from './load-call.js';
+
+export const escalateInput = z.object({
+  meetingTypeId: z.uuid(),
+  case: z.object({
+    host: z.enum(['zendesk', 'teams']),
+    externalId: z.string().min(1).max(200),
+  }),
+  customer: z.object({
+    externalId: z.string().min(1).max(200),
+    displayName: z.string().max(200).optional(),
+    email: z.email().max(320).optional(),
+    locale: z.string().max(35).optional(),
+  }),
+});
+export type EscalateInput = z.infer<typeof escalateInput>;
+
+/**
+ * Agent escalates a ticket or chat to video: a media room first (the only step
+ * that can fail outside our database), then everything else in one transaction.
+ * If the transaction fails the room is destroyed, so nothing is left half-made.
+ */
+export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal, input: EscalateInput) {
+  const [meetingType] = await deps.db
+    .select()
+    .from(meetingTypes)
+    .where(and(eq(meetingTypes.id, input.meetingTypeId), eq(meetingTypes.tenantId, principal.tenantId)));
+  if (!meetingType) throw new NotFoundError('MEETING_TYPE_NOT_FOUND', 'No such meeting type for this account.');
+
+  const callId = crypto.randomUUID();
+  const room = await deps.media.createRoom({
+    recordingDir: `${deps.dataDir}/recordings/raw/${callId}`,
+    publishers: 2,
+  });
+
+  const agentLink = newJoinToken();
+  const customerLink = newJoinToken();
+  const expiresAt = new Date(Date.now() + deps.joinTokenTtlSeconds * 1000);
+  try {
+    await deps.db.transaction(async (tx) => {
+      const { customerId, caseId } = await upsertCustomerAndCase(tx, principal.tenantId, input);
+      await tx.insert(calls).values({
+        id: callId,
+        tenantId: principal.tenantId,
+        caseId,
+        customerId,
+        agentId: principal.agentId,
+        meetingTypeId: meetingType.id,
+        mediaNodeId: room.nodeId,
+        mediaRoomId: room.roomId,
+        mediaRoomPin: room.pin,
+        mediaRoomSecret: room.secret,
+      });
+      const [agentSeat, customerSeat] = await tx
+        .insert(participants)
+        .values([
+          { tenantId: principal.tenantId, callId, role: 'agent', agentId: principal.agentId },
+          { tenantId: principal.tenantId, callId, role: 'customer' },
+        ])
+        .returning({ id: participants.id });
+      await tx.insert(joinTokens).values([
+        { tenantId: principal.tenantId, callId, participantId: agentSeat!.id, tokenHash: agentLink.hash, expiresAt },
+        { tenantId: principal.tenantId, callId, participantId: customerSeat!.id, tokenHash: customerLink.hash, expiresAt },
+      ]);
+      await recordAudit(tx, {
+        tenantId: principal.tenantId,
+        actor: principal,
+        action: 'call.escalated',
+        subjectType: 'call',
+        subjectId: callId,
+        details: { meetingType: meetingType.key, caseId, mediaNode: room.nodeId },
+      });
+    });
+  } catch (error) {
+    await deps.media.destroyRoom(room).catch((cleanup: unknown) => {
+      deps.logger.warn({ err: cleanup, callId }, 'could not destroy room of a failed escalation');
+    });
+    throw error;
+  }
+
+  const loaded = await loadCallFor(deps.db, principal, callId);
+  return {
+    call: callView(loaded, await loadParticipants(deps.db, principal.tenantId, callId)),
+    links: {
+      customer: `${deps.publicBaseUrl}/j/${customerLink.token}`,
+      agent: `${deps.publicBaseUrl}/j/${agentLink.token}`,
+    },
+  };
+}
+
+async function upsertCustomerAndCase(tx: Tx, tenantId: string, input: EscalateInput) {
+  const host = input.case.host;
+  const [ref] = await tx
+    .select({ customerId: customerRefs.customerId })
+    .from(customerRefs)
+    .where(and(eq(customerRefs.tenantId, tenantId), eq(customerRefs.host, host), eq(customerRefs.externalId, input.customer.externalId)));
+
+  let customerId = ref?.customerId;
+  const profile = { displayName: input.customer.displayName, email: input.customer.email, locale: input.customer.locale };
+  if (customerId) {
+    await tx
+      .update(customers)
+      .set({ ...profile, updatedAt: new Date() })
+      .where(and(eq(customers.id, customerId), eq(customers.tenantId, tenantId)));
+  } else {
+    const [created] = await tx.insert(customers).values({ tenantId, ...profile }).returning({ id: customers.id });
+    customerId = created!.id;
+    const linked = await tx
+      .insert(customerRefs)
+      .values({ tenantId, customerId, host, externalId: input.customer.externalId })
+      .onConflictDoNothing()
+      .returning({ id: customerRefs.id });
+    if (linked.length === 0) {
+      // A concurrent escalation created this customer first: use theirs.
+      await tx.delete(customers).where(eq(customers.id, customerId));
+      const [winner] = await tx
+        .select({ customerId: customerRefs.customerId })
+        .from(customerRefs)
+        .where(and(eq(customerRefs.tenantId, tenantId), eq(customerRefs.host, host), eq(customerRefs.externalId, input.customer.externalId)));
+      customerId = winner!.customerId;
+    }
+  }
+
+  const [existingCase] = await tx
+    .insert(cases)
+    .values({ tenantId, host, externalId: input.case.externalId, customerId })
+    .onConflictDoUpdate({ target: [cases.tenantId, cases.host, cases.externalId], set: { updatedAt: new Date() } })
+    .returning({ id: cases.id });
+  return { customerId, caseId: existingCase!.id };
+}

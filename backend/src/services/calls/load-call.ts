@@ -1,0 +1,61 @@
+import { and, eq } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import { calls, meetingTypes, participants } from '../../db/schema/index.js';
+import { ForbiddenError, NotFoundError } from '../../errors.js';
+import type { Principal } from '../principal.js';
+
+/**
+ * Loads a call the principal may see: an agent of the same tenant, or a
+ * participant of this very call. Other tenants' calls look like missing ones.
+ */
+export async function loadCallFor(db: DbOrTx, principal: Principal, callId: string, options: { forUpdate?: boolean } = {}) {
+  if (principal.kind === 'call-participant' && principal.callId !== callId) {
+    throw new ForbiddenError('This call session belongs to another call.');
+  }
+  const query = db
+    .select({ call: calls, meetingType: meetingTypes })
+    .from(calls)
+    .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
+    .where(and(eq(calls.id, callId), eq(calls.tenantId, principal.tenantId)));
+  const [row] = options.forUpdate ? await query.for('update', { of: calls }) : await query;
+  if (!row) throw new NotFoundError('CALL_NOT_FOUND', 'No such call.');
+  return row;
+}
+
+export async function loadParticipants(db: DbOrTx, tenantId: string, callId: string) {
+  return db
+    .select()
+    .from(participants)
+    .where(and(eq(participants.tenantId, tenantId), eq(participants.callId, callId)));
+}
+
+export type LoadedCall = Awaited<ReturnType<typeof loadCallFor>>;
+export type LoadedParticipant = Awaited<ReturnType<typeof loadParticipants>>[number];
+
+/** The view of a call every route returns. Holds no personal data and no media secrets. */
+export function callView({ call, meetingType }: LoadedCall, people: LoadedParticipant[]) {
+  return {
+    id: call.id,
+    state: call.state,
+    createdAt: call.createdAt.toISOString(),
+    startedAt: call.startedAt?.toISOString() ?? null,
+    endedAt: call.endedAt?.toISOString() ?? null,
+    meetingType: {
+      id: meetingType.id,
+      key: meetingType.key,
+      name: meetingType.name,
+      recordingPolicy: meetingType.recordingPolicy,
+      media: meetingType.media,
+    },
+    recording: { active: call.recordingActive },
+    participants: people
+      .map((p) => ({ role: p.role, joinedAt: p.joinedAt?.toISOString() ?? null, leftAt: p.leftAt?.toISOString() ?? null }))
+      .sort((a, b) => a.role.localeCompare(b.role)),
+  };
+}
+export type CallView = ReturnType<typeof callView>;
+
+/** The media room a call lives in. */
+export function roomOf(call: { mediaNodeId: string; mediaRoomId: number; mediaRoomSecret: string }) {
+  return { nodeId: call.mediaNodeId, roomId: call.mediaRoomId, secret: call.mediaRoomSecret };
+}

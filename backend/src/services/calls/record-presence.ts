@@ -1,0 +1,76 @@
+import { mkdir } from 'node:fs/promises';
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { calls, participants, recordings } from '../../db/schema/index.js';
+import { recordAudit } from '../audit/record.js';
+import type { ServiceDeps } from '../deps.js';
+import type { CallParticipantPrincipal } from '../principal.js';
+import { callView, loadCallFor, loadParticipants, roomOf } from './load-call.js';
+import { isFinished } from './state-machine.js';
+
+export const presenceInput = z.object({ event: z.enum(['joined', 'left']) });
+
+/**
+ * A participant reports joining or leaving. The call turns active when both
+ * have joined AND the media server sees two publishers (the browser's word
+ * alone is not trusted); a recording-required call starts recording then.
+ */
+export async function recordPresence(
+  deps: ServiceDeps,
+  principal: CallParticipantPrincipal,
+  callId: string,
+  input: z.infer<typeof presenceInput>,
+) {
+  return deps.db.transaction(async (tx) => {
+    // Refuses a session of another call before anything is read.
+    const loaded = await loadCallFor(tx, principal, callId, { forUpdate: true });
+    const now = new Date();
+    if (isFinished(loaded.call.state)) {
+      return callView(loaded, await loadParticipants(tx, principal.tenantId, principal.callId));
+    }
+    await tx
+      .update(participants)
+      .set(input.event === 'joined' ? { joinedAt: now, leftAt: null, updatedAt: now } : { leftAt: now, updatedAt: now })
+      .where(and(eq(participants.id, principal.participantId), eq(participants.tenantId, principal.tenantId)));
+    await recordAudit(tx, {
+      tenantId: principal.tenantId,
+      actor: principal,
+      action: `call.participant_${input.event}`,
+      subjectType: 'call',
+      subjectId: principal.callId,
+      details: { role: principal.role },
+    });
+
+    const people = await loadParticipants(tx, principal.tenantId, principal.callId);
+    const bothIn = people.length === 2 && people.every((p) => p.joinedAt && !p.leftAt);
+    if (input.event === 'joined' && bothIn && loaded.call.state === 'created') {
+      const inRoom = await deps.media.listParticipants(roomOf(loaded.call));
+      if (inRoom.filter((p) => p.publisher).length >= 2) {
+        const record = loaded.meetingType.recordingPolicy === 'required';
+        if (record) {
+          const rawDir = `${deps.dataDir}/recordings/raw/${loaded.call.id}`;
+          await mkdir(rawDir, { recursive: true });
+          await deps.media.setRecording(roomOf(loaded.call), true);
+          await tx
+            .insert(recordings)
+            .values({ tenantId: principal.tenantId, callId: loaded.call.id, rawDir })
+            .onConflictDoNothing();
+        }
+        await tx
+          .update(calls)
+          .set({ state: 'active', startedAt: now, recordingActive: record, updatedAt: now })
+          .where(eq(calls.id, loaded.call.id));
+        await recordAudit(tx, {
+          tenantId: principal.tenantId,
+          actor: { kind: 'system' },
+          action: 'call.started',
+          subjectType: 'call',
+          subjectId: loaded.call.id,
+          details: { recording: record },
+        });
+      }
+    }
+    const after = await loadCallFor(tx, principal, principal.callId);
+    return callView(after, people);
+  });
+}

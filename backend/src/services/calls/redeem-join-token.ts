@@ -1,0 +1,85 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { joinTokens, participants } from '../../db/schema/index.js';
+import { ConflictError, GoneError, NotFoundError } from '../../errors.js';
+import { recordAudit } from '../audit/record.js';
+import type { ServiceDeps } from '../deps.js';
+import { isFinished } from './state-machine.js';
+import { hashJoinToken, newMediaToken } from './join-token.js';
+import { loadCallFor } from './load-call.js';
+
+/**
+ * Exchanges a single-use join link for a short-lived call session and the
+ * participant's own media credentials. Done on an explicit click (POST), not on
+ * page load, because chat apps prefetch links for previews.
+ */
+export async function redeemJoinToken(deps: ServiceDeps, token: string) {
+  const [link] = await deps.db
+    .select({ joinToken: joinTokens, participant: participants })
+    .from(joinTokens)
+    .innerJoin(participants, eq(participants.id, joinTokens.participantId))
+    .where(eq(joinTokens.tokenHash, hashJoinToken(token)));
+  if (!link) throw new NotFoundError('TOKEN_NOT_FOUND', 'This join link is not valid. Ask for a new one.');
+  if (link.joinToken.usedAt) throw new ConflictError('TOKEN_USED', 'This join link has already been used. Ask for a new one.');
+  if (link.joinToken.expiresAt.getTime() <= Date.now()) {
+    throw new GoneError('TOKEN_EXPIRED', 'This join link has expired. Ask for a new one.');
+  }
+
+  const { tenantId, callId } = link.joinToken;
+  const principal = {
+    kind: 'call-participant',
+    tenantId,
+    callId,
+    participantId: link.participant.id,
+    role: link.participant.role,
+  } as const;
+  const loaded = await loadCallFor(deps.db, principal, callId);
+  if (isFinished(loaded.call.state)) throw new ConflictError('CALL_ENDED', 'This call has already ended.');
+
+  // Authorise the media token before spending the link: if the media server is
+  // down the person can simply try the same link again.
+  const mediaToken = newMediaToken();
+  await deps.media.addParticipantToken(loaded.call.mediaNodeId, mediaToken);
+
+  const spent = await deps.db.transaction(async (tx) => {
+    const claimed = await tx
+      .update(joinTokens)
+      .set({ usedAt: new Date() })
+      .where(and(eq(joinTokens.id, link.joinToken.id), isNull(joinTokens.usedAt)))
+      .returning({ id: joinTokens.id });
+    if (claimed.length === 0) return false;
+    await tx.update(participants).set({ mediaToken, updatedAt: new Date() }).where(eq(participants.id, link.participant.id));
+    await recordAudit(tx, {
+      tenantId,
+      actor: principal,
+      action: 'call.join_link_redeemed',
+      subjectType: 'call',
+      subjectId: callId,
+      details: { role: principal.role },
+    });
+    return true;
+  });
+  if (!spent) {
+    await deps.media.removeParticipantToken(loaded.call.mediaNodeId, mediaToken).catch(() => {});
+    throw new ConflictError('TOKEN_USED', 'This join link has already been used. Ask for a new one.');
+  }
+
+  const session = await deps.tokens.issueCall(principal);
+  return {
+    session: session.token,
+    role: principal.role,
+    call: {
+      id: callId,
+      meetingTypeName: loaded.meetingType.name,
+      recordingPolicy: loaded.meetingType.recordingPolicy,
+      media: loaded.meetingType.media,
+    },
+    media: {
+      janusUrl: deps.media.browserUrl(loaded.call.mediaNodeId),
+      roomId: loaded.call.mediaRoomId,
+      pin: loaded.call.mediaRoomPin,
+      janusToken: mediaToken,
+      // The media server logs display names: give it the role, never a person's name.
+      display: principal.role,
+    },
+  };
+}

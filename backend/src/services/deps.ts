@@ -1,0 +1,19 @@
+import type { Db } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import type { MediaGateway } from '../ports/media-gateway.js';
+import type { SessionTokens } from './sessions/session-tokens.js';
+
+/** What services need from the outside world; built once in main and in tests. */
+export interface ServiceDeps {
+  db: Db;
+  media: MediaGateway;
+  tokens: SessionTokens;
+  logger: Logger;
+  /** Base for links sent to people, e.g. https://parley.example.com */
+  publicBaseUrl: string;
+  joinTokenTtlSeconds: number;
+  /** Raw recordings go under <dataDir>/recordings/raw/<callId>. */
+  dataDir: string;
+  /** Hands a finished call's recording to the pipeline (fire and forget). */
+  onRecordingReady?: (recordingId: string) => void;
+}

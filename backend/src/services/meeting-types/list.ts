@@ -1,0 +1,19 @@
+import { asc, eq } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { meetingTypes } from '../../db/schema/index.js';
+import type { AgentPrincipal } from '../principal.js';
+
+export async function listMeetingTypes(db: Db, principal: AgentPrincipal) {
+  return db
+    .select({
+      id: meetingTypes.id,
+      key: meetingTypes.key,
+      name: meetingTypes.name,
+      recordingPolicy: meetingTypes.recordingPolicy,
+      media: meetingTypes.media,
+      legalBasis: meetingTypes.legalBasis,
+    })
+    .from(meetingTypes)
+    .where(eq(meetingTypes.tenantId, principal.tenantId))
+    .orderBy(asc(meetingTypes.name));
+}

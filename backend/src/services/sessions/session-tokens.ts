@@ -1,0 +1,72 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { UnauthorizedError } from '../../errors.js';
+import type { AgentPrincipal, CallParticipantPrincipal, Principal } from '../principal.js';
+
+const ISSUER = 'parley';
+const AGENT_AUDIENCE = 'parley:agent';
+const CALL_AUDIENCE = 'parley:call';
+
+/**
+ * Parley's own short-lived bearer tokens (HS256). Held in page memory by the
+ * sidebar and call view, never in cookies or storage, so a third-party iframe works
+ * without cross-site cookies.
+ */
+export class SessionTokens {
+  private readonly key: Uint8Array;
+
+  constructor(
+    secret: string,
+    private readonly ttl = { agentSeconds: 8 * 3600, callSeconds: 4 * 3600 },
+  ) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  async issueAgent(p: Omit<AgentPrincipal, 'kind'>): Promise<{ token: string; expiresAt: Date }> {
+    const expiresAt = new Date(Date.now() + this.ttl.agentSeconds * 1000);
+    const token = await new SignJWT({ tid: p.tenantId })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER)
+      .setAudience(AGENT_AUDIENCE)
+      .setSubject(p.agentId)
+      .setIssuedAt()
+      .setExpirationTime(expiresAt)
+      .sign(this.key);
+    return { token, expiresAt };
+  }
+
+  async issueCall(p: Omit<CallParticipantPrincipal, 'kind'>): Promise<{ token: string; expiresAt: Date }> {
+    const expiresAt = new Date(Date.now() + this.ttl.callSeconds * 1000);
+    const token = await new SignJWT({ tid: p.tenantId, cid: p.callId, role: p.role })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER)
+      .setAudience(CALL_AUDIENCE)
+      .setSubject(p.participantId)
+      .setIssuedAt()
+      .setExpirationTime(expiresAt)
+      .sign(this.key);
+    return { token, expiresAt };
+  }
+
+  /** Verifies signature, issuer, audience and expiry; anything else is a 401. */
+  async verify(token: string): Promise<Principal> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: ISSUER,
+        audience: [AGENT_AUDIENCE, CALL_AUDIENCE],
+        algorithms: ['HS256'],
+      });
+      const aud = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
+      if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string') throw new UnauthorizedError('Session token is incomplete.');
+      if (aud === AGENT_AUDIENCE) return { kind: 'agent', tenantId: payload.tid, agentId: payload.sub };
+      const role = payload.role;
+      if (typeof payload.cid !== 'string' || (role !== 'agent' && role !== 'customer')) {
+        throw new UnauthorizedError('Session token is incomplete.');
+      }
+      return { kind: 'call-participant', tenantId: payload.tid, callId: payload.cid, participantId: payload.sub, role };
+    } catch (error) {
+      if (error instanceof UnauthorizedError) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw new UnauthorizedError('Your session has expired; open Parley again.');
+      throw new UnauthorizedError('Session token is not valid.');
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { installations, meetingTypes, tenants } from '../../db/schema/index.js';
+import { recordAudit } from '../audit/record.js';
+import { defaultMeetingTypes } from './default-meeting-types.js';
+
+export interface HostAccount {
+  host: 'zendesk' | 'teams';
+  externalAccountId: string;
+}
+
+/**
+ * Finds the tenant behind a host account, creating it with safe defaults on the
+ * first verified load. Two concurrent first loads end with one tenant.
+ */
+export async function provisionTenant(db: Db, account: HostAccount): Promise<{ tenantId: string; created: boolean }> {
+  const existing = await findTenant(db, account);
+  if (existing) return { tenantId: existing, created: false };
+
+  return db.transaction(async (tx) => {
+    const [tenant] = await tx
+      .insert(tenants)
+      .values({ name: `${account.host}:${account.externalAccountId}` })
+      .returning({ id: tenants.id });
+    const inserted = await tx
+      .insert(installations)
+      .values({ tenantId: tenant!.id, ...account })
+      .onConflictDoNothing()
+      .returning({ id: installations.id });
+    if (inserted.length === 0) {
+      // Another request won the race; drop ours (rolls back the tenant too).
+      tx.rollback();
+    }
+    await tx.insert(meetingTypes).values(defaultMeetingTypes.map((type) => ({ ...type, tenantId: tenant!.id })));
+    await recordAudit(tx, {
+      tenantId: tenant!.id,
+      actor: { kind: 'system' },
+      action: 'tenant.provisioned',
+      subjectType: 'tenant',
+      subjectId: tenant!.id,
+      details: { host: account.host },
+    });
+    return { tenantId: tenant!.id, created: true };
+  }).catch(async (error: unknown) => {
+    const winner = await findTenant(db, account);
+    if (winner) return { tenantId: winner, created: false };
+    throw error;
+  });
+}
+
+async function findTenant(db: Db, account: HostAccount): Promise<string | undefined> {
+  const [row] = await db
+    .select({ tenantId: installations.tenantId })
+    .from(installations)
+    .where(and(eq(installations.host, account.host), eq(installations.externalAccountId, account.externalAccountId)));
+  return row?.tenantId;
+}
