@@ -1,0 +1,110 @@
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { serve, type ServerType } from '@hono/node-server';
+import { JanusGateway } from './adapters/janus/gateway.js';
+import { startManagedNodes, type ManagedNodes } from './adapters/janus/managed-nodes.js';
+import { FfmpegComposer } from './adapters/recording/ffmpeg-composer.js';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/client.js';
+import { createLogger, type Logger } from './logger.js';
+import { sessionSecret } from './secrets.js';
+import { findUnfinishedRecordings, processRecording, type RecordingDeps } from './services/recordings/process.js';
+import { SessionTokens } from './services/sessions/session-tokens.js';
+
+export interface RunningParley {
+  /** Where the HTTP server listens, e.g. http://127.0.0.1:3000 */
+  url: string;
+  publicBaseUrl: string;
+  database: Database;
+  gateway: JanusGateway;
+  logger: Logger;
+  /** Recordings being composed right now (tests and shutdown wait for them). */
+  pendingRecordings(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const staticDir = fileURLToPath(new URL('../../plugin/dist', import.meta.url));
+
+/** Starts the whole backend from a parsed config: database, media nodes, HTTP server. */
+export async function startParley(config: Config, options: { logger?: Logger } = {}): Promise<RunningParley> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  await database.migrate();
+
+  const listenUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  let managed: ManagedNodes | undefined;
+  const nodes =
+    config.janus.mode === 'external'
+      ? config.janus.nodes
+      : (managed = await startManagedNodes({
+          count: config.janus.nodes,
+          dataDir: config.dataDir,
+          bindAddress: config.janus.bindAddress,
+          publicHost: config.janus.publicHost ?? new URL(config.publicBaseUrl ?? listenUrl).hostname,
+          iceInterface: config.janus.iceInterface,
+          commandPrefix: config.janus.commandPrefix,
+        })).nodes;
+  const gateway = new JanusGateway(nodes);
+
+  const inFlight = new Set<Promise<unknown>>();
+  const recordingDeps: RecordingDeps = { db: database.db, composer: new FfmpegComposer(), logger, dataDir: config.dataDir };
+  const compose = (recordingId: string) => {
+    const job = processRecording(recordingDeps, recordingId).finally(() => inFlight.delete(job));
+    inFlight.add(job);
+  };
+
+  const tokens = new SessionTokens(await sessionSecret(config.sessionSecret, config.dataDir));
+  let publicBaseUrl = config.publicBaseUrl ?? listenUrl;
+  const deps = {
+    db: database.db,
+    media: gateway,
+    tokens,
+    logger,
+    get publicBaseUrl() {
+      return publicBaseUrl;
+    },
+    joinTokenTtlSeconds: config.joinTokenTtlSeconds,
+    dataDir: config.dataDir,
+    onRecordingReady: compose,
+    demo: config.demo,
+    staticDir,
+    readiness: {
+      database: () => database.ping(),
+      janus: async () => {
+        const health = await gateway.health();
+        if (!health.some((node) => node.healthy)) throw new Error('no healthy Janus node');
+      },
+    },
+  };
+  const app = createApp(deps);
+
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = listenUrl.replace(/:\d+$/, `:${port}`);
+  if (!config.publicBaseUrl) publicBaseUrl = url;
+  logger.info({ url, database: database.kind, janusNodes: nodes.length, demo: config.demo }, 'parley is up');
+
+  for (const id of await findUnfinishedRecordings(database.db)) compose(id);
+
+  return {
+    url,
+    publicBaseUrl,
+    database,
+    gateway,
+    logger,
+    pendingRecordings: async () => void (await Promise.allSettled([...inFlight])),
+    stop: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.allSettled([...inFlight]);
+      await gateway.close();
+      await managed?.stop();
+      await database.close();
+    },
+  };
+}

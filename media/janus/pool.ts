@@ -1,0 +1,170 @@
+import type {
+  CreateRoomOptions,
+  CreatedRoom,
+  MediaGateway,
+  MediaNodeHealth,
+  RoomParticipant,
+  RoomRef,
+} from '../../backend/src/ports/media-gateway.js';
+import { JanusUnavailableError } from './errors.js';
+import { JanusNodeClient } from './node-client.js';
+import { withTimeout } from './ws-link.js';
+
+export interface JanusNodeConfig {
+  id: string;
+  wsUrl: string;
+  adminUrl: string;
+  /** HTTP transport URL handed to browsers (janus.js). */
+  browserUrl: string;
+  apiSecret: string;
+  adminSecret: string;
+  adminKey: string;
+}
+
+export interface JanusPoolOptions {
+  nodes: JanusNodeConfig[];
+  /** Budget for asking a node how many rooms it holds before picking one. */
+  probeTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** How long a failed node stays out of rotation before it is asked again. */
+  retryAfterMs?: number;
+  now?: () => number;
+}
+
+interface NodeState {
+  config: JanusNodeConfig;
+  client: JanusNodeClient;
+  healthy: boolean;
+  retryAt: number;
+  rooms: number;
+}
+
+/**
+ * Spreads rooms over Janus nodes. Holds only health hints: which room lives on which
+ * node is returned to the caller (RoomRef.nodeId), so any backend instance can serve it.
+ */
+export class JanusPool implements MediaGateway {
+  private readonly nodes: Map<string, NodeState>;
+  private readonly probeTimeoutMs: number;
+  private readonly retryAfterMs: number;
+  private readonly now: () => number;
+
+  constructor(opts: JanusPoolOptions) {
+    if (opts.nodes.length === 0) throw new Error('JanusPool needs at least one node');
+    const ids = new Set(opts.nodes.map((n) => n.id));
+    if (ids.size !== opts.nodes.length) throw new Error('JanusPool node ids must be unique');
+    this.probeTimeoutMs = opts.probeTimeoutMs ?? 1000;
+    this.retryAfterMs = opts.retryAfterMs ?? 3000;
+    this.now = opts.now ?? Date.now;
+    this.nodes = new Map(
+      opts.nodes.map((config) => [
+        config.id,
+        {
+          config,
+          client: new JanusNodeClient({ ...config, requestTimeoutMs: opts.requestTimeoutMs ?? 3000 }),
+          healthy: true,
+          retryAt: 0,
+          rooms: 0,
+        },
+      ]),
+    );
+  }
+
+  async createRoom(options: CreateRoomOptions): Promise<CreatedRoom> {
+    const inRotation = [...this.nodes.values()].filter((n) => n.healthy || n.retryAt <= this.now());
+    const probed = await Promise.all(inRotation.map((node) => this.probe(node)));
+    const ranked = shuffle(probed.filter((n): n is NodeState => n !== null)).sort((a, b) => a.rooms - b.rooms);
+    for (const node of ranked) {
+      try {
+        const room = await node.client.createRoom(options);
+        node.rooms += 1;
+        return { nodeId: node.config.id, ...room };
+      } catch (error) {
+        if (!(error instanceof JanusUnavailableError)) throw error;
+        this.markDown(node);
+      }
+    }
+    throw new JanusUnavailableError(`no healthy Janus node (${this.nodes.size} configured)`);
+  }
+
+  destroyRoom(room: RoomRef): Promise<void> {
+    return this.onNode(room.nodeId, (c) => c.destroyRoom(room.roomId, room.secret));
+  }
+
+  setRecording(room: RoomRef, on: boolean): Promise<void> {
+    return this.onNode(room.nodeId, (c) => c.setRecording(room.roomId, room.secret, on));
+  }
+
+  listParticipants(room: RoomRef): Promise<RoomParticipant[]> {
+    return this.onNode(room.nodeId, (c) => c.listParticipants(room.roomId));
+  }
+
+  addParticipantToken(nodeId: string, token: string): Promise<void> {
+    return this.onNode(nodeId, (c) => c.addToken(token));
+  }
+
+  removeParticipantToken(nodeId: string, token: string): Promise<void> {
+    return this.onNode(nodeId, (c) => c.removeToken(token));
+  }
+
+  browserUrl(nodeId: string): string {
+    return this.state(nodeId).config.browserUrl;
+  }
+
+  /** Asks every node, including those out of rotation; `rooms` is 0 when unknown. */
+  async health(): Promise<MediaNodeHealth[]> {
+    const nodes = [...this.nodes.values()];
+    await Promise.all(nodes.map((node) => this.probe(node)));
+    return nodes.map((n) => ({ id: n.config.id, healthy: n.healthy, rooms: n.healthy ? n.rooms : 0 }));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.nodes.values()].map((n) => n.client.close()));
+  }
+
+  private async probe(node: NodeState): Promise<NodeState | null> {
+    try {
+      node.rooms = await withTimeout(node.client.countRooms(), this.probeTimeoutMs, node.config.wsUrl);
+      node.healthy = true;
+      return node;
+    } catch {
+      // Any failure, including a refused secret, makes the node useless for new rooms.
+      this.markDown(node);
+      return null;
+    }
+  }
+
+  private markDown(node: NodeState): void {
+    node.healthy = false;
+    node.retryAt = this.now() + this.retryAfterMs;
+  }
+
+  private async onNode<T>(nodeId: string, call: (client: JanusNodeClient) => Promise<T>): Promise<T> {
+    const node = this.state(nodeId);
+    try {
+      return await call(node.client);
+    } catch (error) {
+      if (error instanceof JanusUnavailableError) {
+        this.markDown(node);
+        throw new JanusUnavailableError(error.message, { nodeId, cause: error });
+      }
+      throw error;
+    }
+  }
+
+  private state(nodeId: string): NodeState {
+    const node = this.nodes.get(nodeId);
+    if (!node) throw new JanusUnavailableError(`unknown Janus node "${nodeId}"`, { nodeId });
+    return node;
+  }
+}
+
+/** Equal room counts are common (e.g. all idle): spread concurrent backends' picks. */
+function shuffle<T>(items: T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+}

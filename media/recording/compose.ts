@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { RecordingComposeError } from './errors.js';
+import { buildComposeArgs, DEFAULT_LAYOUT, type LayoutOptions, type TimelineTrack } from './layout.js';
+import { participantKey, readMjrHeader, type MjrHeader } from './mjr.js';
+import { probeMedia, runTool, type ProbedStream } from './tools.js';
+
+export { probeMedia } from './tools.js';
+export type { MediaProbe, ProbedStream } from './tools.js';
+
+export interface ComposeOptions {
+  /** Folder holding one room's .mjr files (the room's rec_dir). */
+  rawDir: string;
+  outFile: string;
+  media: 'audio' | 'audio+video';
+  /**
+   * Also take `.mjr.tmp` files. Janus renames a recording to .mjr only when it closes it,
+   * so .tmp files are either still being written or were left by a Janus that crashed.
+   */
+  includeUnfinished?: boolean;
+  layout?: Partial<Omit<LayoutOptions, 'media'>>;
+  /** Limit for the final ffmpeg run. */
+  timeoutMs?: number;
+}
+
+export interface ComposeResult {
+  outFile: string;
+  durationSeconds: number;
+  streams: ProbedStream[];
+}
+
+interface RawTrack {
+  file: string;
+  header: MjrHeader & { kind: 'audio' | 'video' };
+}
+
+const CONTAINER_BY_CODEC: Partial<Record<string, '.opus' | '.webm'>> = { opus: '.opus', vp8: '.webm', vp9: '.webm' };
+
+export async function composeRecording(opts: ComposeOptions): Promise<ComposeResult> {
+  const raw = await findTracks(opts);
+  if (raw.length === 0) throw new RecordingComposeError(`no audio or video recorded in ${opts.rawDir}`);
+  const outDir = path.dirname(opts.outFile);
+  // Same folder as the result, so the final rename is atomic and never crosses filesystems.
+  const workDir = await mkdtemp(path.join(outDir, '.compose-'));
+  const partial = path.join(outDir, `.${path.basename(opts.outFile)}.${randomBytes(6).toString('hex')}.partial`);
+  try {
+    const tracks = await decodeTracks(raw, workDir);
+    if (tracks.length === 0) throw new RecordingComposeError(`recordings in ${opts.rawDir} hold no playable media`);
+    const layout = { ...DEFAULT_LAYOUT, ...opts.layout, media: opts.media };
+    await runTool('ffmpeg', buildComposeArgs(tracks, layout, partial), opts.timeoutMs ?? 2 * 60 * 60_000);
+    const probe = await probeMedia(partial);
+    assertStreams(probe.streams, opts.media);
+    await rename(partial, opts.outFile);
+    return { outFile: opts.outFile, durationSeconds: probe.durationSeconds, streams: probe.streams };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+    await rm(partial, { force: true });
+  }
+}
+
+async function findTracks(opts: ComposeOptions): Promise<RawTrack[]> {
+  const names = (await readdir(opts.rawDir)).filter(
+    (name) => name.endsWith('.mjr') || (opts.includeUnfinished === true && name.endsWith('.mjr.tmp')),
+  );
+  const tracks: RawTrack[] = [];
+  for (const name of names.sort()) {
+    const file = path.join(opts.rawDir, name);
+    const header = await readMjrHeader(file);
+    // No header: the stream never carried a packet. Data channels are chat, not call media.
+    if (!header || header.kind === 'data') continue;
+    if (header.kind === 'video' && opts.media === 'audio') continue;
+    if (header.encrypted) {
+      throw new RecordingComposeError(`${name} holds end-to-end encrypted media, which cannot be decoded`);
+    }
+    tracks.push({ file, header: { ...header, kind: header.kind } });
+  }
+  return tracks;
+}
+
+/** .mjr → .opus/.webm without transcoding, then placed on the timeline by first-frame time. */
+async function decodeTracks(raw: RawTrack[], workDir: string): Promise<TimelineTrack[]> {
+  const origin = Math.min(...raw.map((t) => t.header.firstFrameUs));
+  const decoded: TimelineTrack[] = [];
+  for (const [n, { file, header }] of raw.entries()) {
+    const extension = CONTAINER_BY_CODEC[header.codec];
+    if (!extension) throw new RecordingComposeError(`${path.basename(file)}: codec ${header.codec} is not supported`);
+    const out = path.join(workDir, `track-${n}${extension}`);
+    await runTool('janus-pp-rec', [file, out], 30 * 60_000);
+    const { durationSeconds } = await probeMedia(out);
+    if (durationSeconds <= 0) continue;
+    decoded.push({
+      kind: header.kind,
+      participant: participantKey(file),
+      file: out,
+      offsetSeconds: (header.firstFrameUs - origin) / 1e6,
+      durationSeconds,
+    });
+  }
+  return decoded;
+}
+
+function assertStreams(streams: ProbedStream[], media: ComposeOptions['media']): void {
+  const audio = streams.filter((s) => s.type === 'audio').length;
+  const video = streams.filter((s) => s.type === 'video').length;
+  const expectedVideo = media === 'audio+video' ? 1 : 0;
+  if (audio !== 1 || video !== expectedVideo) {
+    throw new RecordingComposeError(`composed file has ${audio} audio and ${video} video streams`);
+  }
+}

@@ -1,0 +1,118 @@
+/** One decoded stream, placed on the call's timeline. */
+export interface TimelineTrack {
+  kind: 'audio' | 'video';
+  participant: string;
+  file: string;
+  /** Seconds after the earliest track's first frame. */
+  offsetSeconds: number;
+  durationSeconds: number;
+}
+
+export interface LayoutOptions {
+  media: 'audio' | 'audio+video';
+  tileWidth: number;
+  tileHeight: number;
+  fps: number;
+  videoBitrate: string;
+  audioBitrate: string;
+}
+
+export const DEFAULT_LAYOUT: Omit<LayoutOptions, 'media'> = {
+  tileWidth: 640,
+  tileHeight: 360,
+  fps: 15,
+  videoBitrate: '1M',
+  audioBitrate: '64k',
+};
+
+export function totalDuration(tracks: TimelineTrack[]): number {
+  return Math.max(0, ...tracks.map((t) => t.offsetSeconds + t.durationSeconds));
+}
+
+/** Full ffmpeg argument list: every track is one input, output is one WebM. */
+export function buildComposeArgs(tracks: TimelineTrack[], opts: LayoutOptions, outFile: string): string[] {
+  const total = totalDuration(tracks);
+  const withVideo = opts.media === 'audio+video';
+  const used = tracks.filter((t) => t.kind === 'audio' || withVideo);
+  const filters = [audioGraph(used, total)];
+  if (withVideo) filters.push(videoGraph(used, total, opts));
+  const inputs = used.flatMap((t) => ['-i', t.file]);
+  const video = withVideo
+    ? ['-map', '[vout]', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', opts.videoBitrate]
+    : [];
+  return [
+    '-y', '-hide_banner', '-loglevel', 'error', '-nostdin',
+    ...inputs,
+    '-filter_complex', filters.join(';'),
+    ...video,
+    '-map', '[aout]', '-c:a', 'libopus', '-b:a', opts.audioBitrate,
+    '-t', seconds(total),
+    '-f', 'webm', outFile,
+  ];
+}
+
+/** Every voice delayed to its start and mixed at full level (people rarely talk over each other at peak). */
+export function audioGraph(tracks: TimelineTrack[], total: number): string {
+  const audio = indexed(tracks).filter(({ track }) => track.kind === 'audio');
+  if (audio.length === 0) return `anullsrc=r=48000:cl=stereo,atrim=duration=${seconds(total)}[aout]`;
+  const chains = audio.map(
+    ({ track, input }, n) =>
+      `[${input}:a]asetpts=PTS-STARTPTS,aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,` +
+      `adelay=delays=${Math.round(track.offsetSeconds * 1000)}:all=1[a${n}]`,
+  );
+  const labels = audio.map((_, n) => `[a${n}]`).join('');
+  const mix =
+    audio.length === 1
+      ? `${labels}apad=whole_dur=${seconds(total)}[aout]`
+      : `${labels}amix=inputs=${audio.length}:duration=longest:dropout_transition=0:normalize=0,` +
+        `apad=whole_dur=${seconds(total)}[aout]`;
+  return [...chains, mix].join(';');
+}
+
+/** One tile per participant, side by side; a participant's pieces are laid end to end with black gaps. */
+export function videoGraph(tracks: TimelineTrack[], total: number, opts: LayoutOptions): string {
+  const { tileWidth: w, tileHeight: h, fps } = opts;
+  const video = indexed(tracks).filter(({ track }) => track.kind === 'video');
+  if (video.length === 0) return `color=c=black:s=${w}x${h}:r=${fps}:d=${seconds(total)}[vout]`;
+  const participants = [...new Set(video.map(({ track }) => track.participant))];
+  const chains: string[] = [];
+  participants.forEach((participant, p) => {
+    const pieces = video
+      .filter(({ track }) => track.participant === participant)
+      .sort((a, b) => a.track.offsetSeconds - b.track.offsetSeconds);
+    let cursor = 0;
+    pieces.forEach(({ track, input }, j) => {
+      const start = Math.max(cursor, track.offsetSeconds);
+      const end = start + track.durationSeconds;
+      const tail = j === pieces.length - 1 ? Math.max(0, total - end) : 0;
+      chains.push(
+        `[${input}:v]setpts=PTS-STARTPTS,fps=${fps},` +
+          `scale=${w}:${h}:force_original_aspect_ratio=decrease,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=black,` +
+          `setsar=1,format=yuv420p,tpad=start_duration=${seconds(start - cursor)}:stop_duration=${seconds(tail)}` +
+          `:color=black[p${p}v${j}]`,
+      );
+      cursor = end;
+    });
+    const labels = pieces.map((_, j) => `[p${p}v${j}]`).join('');
+    chains.push(pieces.length === 1 ? `${labels}null[t${p}]` : `${labels}concat=n=${pieces.length}:v=1:a=0[t${p}]`);
+  });
+  chains.push(stackTiles(participants.length, w, h));
+  return chains.join(';');
+}
+
+function stackTiles(count: number, w: number, h: number): string {
+  const labels = Array.from({ length: count }, (_, p) => `[t${p}]`).join('');
+  if (count === 1) return `${labels}null[vout]`;
+  if (count <= 3) return `${labels}hstack=inputs=${count}[vout]`;
+  const columns = Math.ceil(Math.sqrt(count));
+  const layout = Array.from({ length: count }, (_, p) => `${(p % columns) * w}_${Math.floor(p / columns) * h}`);
+  return `${labels}xstack=inputs=${count}:layout=${layout.join('|')}:fill=black[vout]`;
+}
+
+function indexed(tracks: TimelineTrack[]): { track: TimelineTrack; input: number }[] {
+  return tracks.map((track, input) => ({ track, input }));
+}
+
+function seconds(value: number): string {
+  return Math.max(0, value).toFixed(3);
+}

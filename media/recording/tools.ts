@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { MediaToolError } from './errors.js';
+
+export interface ToolRun {
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a media tool with an argument array (never a shell) and a hard time limit. */
+export function runTool(tool: string, args: string[], timeoutMs = 10 * 60_000): Promise<ToolRun> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      tool,
+      args,
+      { timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024, killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        if (!error) return resolve({ stdout, stderr });
+        const code = typeof error.code === 'number' ? error.code : null;
+        const why = error.code === 'ENOENT' ? `${tool} is not installed` : stderr.trim().slice(-2000) || error.message;
+        reject(new MediaToolError(tool, code, why));
+      },
+    );
+  });
+}
+
+export interface ProbedStream {
+  index: number;
+  type: 'audio' | 'video' | 'data' | 'subtitle' | 'other';
+  codec: string;
+  width?: number;
+  height?: number;
+}
+
+export interface MediaProbe {
+  durationSeconds: number;
+  streams: ProbedStream[];
+}
+
+export async function probeMedia(file: string): Promise<MediaProbe> {
+  const { stdout } = await runTool('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file], 60_000);
+  return parseProbe(JSON.parse(stdout) as unknown);
+}
+
+export function parseProbe(raw: unknown): MediaProbe {
+  const json = (raw ?? {}) as {
+    format?: { duration?: string };
+    streams?: { index?: number; codec_type?: string; codec_name?: string; width?: number; height?: number; duration?: string }[];
+  };
+  const streams = (json.streams ?? []).map((s, i) => ({
+    index: s.index ?? i,
+    type: streamType(s.codec_type),
+    codec: s.codec_name ?? 'unknown',
+    ...(s.width ? { width: s.width } : {}),
+    ...(s.height ? { height: s.height } : {}),
+  }));
+  // Container and stream durations are each optional (pp-rec's WebM has no stream duration).
+  const durations = [json.format?.duration, ...(json.streams ?? []).map((s) => s.duration)]
+    .map((d) => Number(d))
+    .filter((d) => Number.isFinite(d) && d > 0);
+  return { durationSeconds: durations.length ? Math.max(...durations) : 0, streams };
+}
+
+function streamType(codecType: string | undefined): ProbedStream['type'] {
+  switch (codecType) {
+    case 'audio':
+    case 'video':
+    case 'data':
+    case 'subtitle':
+      return codecType;
+    default:
+      return 'other';
+  }
+}

@@ -1,0 +1,145 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { count, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../backend/src/db/client.js';
+import { auditEvents, calls, customers, joinTokens } from '../../backend/src/db/schema/index.js';
+import type { LocalJanus } from '../../media/janus/local-node.js';
+import { databaseKinds, freshDatabase } from '../support/databases.js';
+import { buildTestApp, escalation, startTestJanus, tokenOf } from '../support/test-app.js';
+
+describe.each(databaseKinds)('escalate to video on %s', (kind) => {
+  let database: Database;
+  let janus: LocalJanus;
+  let baseDir: string;
+  let t: Awaited<ReturnType<typeof buildTestApp>>;
+  let agent: string;
+
+  beforeAll(async () => {
+    baseDir = mkdtempSync(join(tmpdir(), 'parley-escalate-'));
+    [database, janus] = await Promise.all([freshDatabase(kind), startTestJanus(baseDir)]);
+    t = await buildTestApp(database, janus);
+    agent = await t.signIn();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await janus?.stop();
+    await database?.close();
+    rmSync(baseDir, { recursive: true, force: true });
+  });
+
+  const callCount = async () => (await database.db.select({ n: count() }).from(calls))[0]!.n;
+  const customerCount = async () => (await database.db.select({ n: count() }).from(customers))[0]!.n;
+
+  it('creates a call with a Janus room and two join links', async () => {
+    const support = await t.meetingType(agent, 'support');
+    const res = await t.call('POST', '/api/calls', { token: agent, body: escalation(support) });
+
+    expect(res.status).toBe(201);
+    expect(res.body.call).toMatchObject({ state: 'created', meetingType: { key: 'support', recordingPolicy: 'forbidden' }, recording: { active: false } });
+    expect(res.body.links.customer).toMatch(/^http:\/\/parley\.test\/j\/[\w-]{43}$/);
+    expect(res.body.links.agent).not.toBe(res.body.links.customer);
+
+    const [row] = await database.db.select().from(calls).where(eq(calls.id, res.body.call.id));
+    expect(await t.gateway.listParticipants({ nodeId: row!.mediaNodeId, roomId: row!.mediaRoomId, secret: row!.mediaRoomSecret })).toEqual([]);
+    // The response carries no personal data and no media secrets.
+    expect(JSON.stringify(res.body)).not.toMatch(/Alex|alex@example\.com|mediaRoom|secret|pin/i);
+
+    const fetched = await t.call('GET', `/api/calls/${res.body.call.id}`, { token: agent });
+    expect(fetched.body.call.id).toBe(res.body.call.id);
+  });
+
+  it('stores only hashes of join links', async () => {
+    const support = await t.meetingType(agent, 'support');
+    const res = await t.call('POST', '/api/calls', { token: agent, body: escalation(support, 'hash-check') });
+    const stored = await database.db.select({ hash: joinTokens.tokenHash }).from(joinTokens).where(eq(joinTokens.callId, res.body.call.id));
+    expect(stored).toHaveLength(2);
+    for (const { hash } of stored) expect([tokenOf(res.body.links.customer), tokenOf(res.body.links.agent)]).not.toContain(hash);
+  });
+
+  it('reuses the customer and case for a second escalation of the same ticket', async () => {
+    const support = await t.meetingType(agent, 'support');
+    const before = await customerCount();
+    const first = await t.call('POST', '/api/calls', { token: agent, body: escalation(support, 'same-ticket', 'same-customer') });
+    const second = await t.call('POST', '/api/calls', { token: agent, body: escalation(support, 'same-ticket', 'same-customer') });
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(await customerCount()).toBe(before + 1);
+  });
+
+  it('rejects malformed JSON without creating anything', async () => {
+    const before = await callCount();
+    const res = await t.call('POST', '/api/calls', { token: agent, rawBody: '{"meetingTypeId": ' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('MALFORMED_JSON');
+    expect(res.body.error.requestId).toBeTruthy();
+    expect(await callCount()).toBe(before);
+  });
+
+  it('names the invalid field', async () => {
+    const res = await t.call('POST', '/api/calls', { token: agent, body: { meetingTypeId: 'not-a-uuid', case: { host: 'zendesk' } } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.message).toMatch(/meetingTypeId/);
+  });
+
+  it('refuses an unknown meeting type and leaves no room behind', async () => {
+    const before = await callCount();
+    const roomsBefore = (await t.gateway.health())[0]!.rooms;
+    const res = await t.call('POST', '/api/calls', { token: agent, body: escalation(crypto.randomUUID()) });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('MEETING_TYPE_NOT_FOUND');
+    expect(await callCount()).toBe(before);
+    expect((await t.gateway.health())[0]!.rooms).toBe(roomsBefore);
+  });
+
+  it('refuses another tenant’s meeting type as unknown', async () => {
+    const other = await t.signIn('other-account', '77');
+    const theirs = await t.meetingType(other, 'support');
+    const res = await t.call('POST', '/api/calls', { token: agent, body: escalation(theirs) });
+    expect(res.status).toBe(404);
+  });
+
+  it('requires a valid session', async () => {
+    const missing = await t.call('POST', '/api/calls', { body: {} });
+    const forged = await t.call('GET', '/api/meeting-types', { token: agent.slice(0, -4) + 'AAAA' });
+    expect([missing.status, forged.status]).toEqual([401, 401]);
+    expect(forged.body.error.code).toBe('UNAUTHORIZED');
+  });
+
+  it('ends a call: the room is destroyed and the call is ended for both sides', async () => {
+    const support = await t.meetingType(agent, 'support');
+    const created = await t.call('POST', '/api/calls', { token: agent, body: escalation(support, 'to-end') });
+    const [row] = await database.db.select().from(calls).where(eq(calls.id, created.body.call.id));
+    const room = { nodeId: row!.mediaNodeId, roomId: row!.mediaRoomId, secret: row!.mediaRoomSecret };
+
+    const ended = await t.call('POST', `/api/calls/${row!.id}/end`, { token: agent });
+    expect(ended.status).toBe(200);
+    expect(ended.body.call.state).toBe('ended');
+    await expect(t.gateway.listParticipants(room)).rejects.toThrow(/426|no such room/i);
+
+    const again = await t.call('POST', `/api/calls/${row!.id}/end`, { token: agent });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('CALL_STATE_CONFLICT');
+    const customerJoin = await t.call('POST', `/api/join/${tokenOf(created.body.links.customer)}`);
+    expect(customerJoin.status).toBe(409);
+    expect(customerJoin.body.error.code).toBe('CALL_ENDED');
+
+    const trail = await database.db.select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.subjectId, row!.id));
+    expect(trail.map((e) => e.action)).toEqual(['call.escalated', 'call.ended']);
+  });
+
+  it('serves the OpenAPI document with every call route', async () => {
+    const res = await t.call('GET', '/api/openapi.json');
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/api/calls', '/api/calls/{id}', '/api/calls/{id}/end', '/api/join/{token}', '/healthz', '/readyz']),
+    );
+  });
+
+  it('reports readiness of the database and Janus', async () => {
+    const res = await t.call('GET', '/readyz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ready: true, checks: { database: { ok: true }, janus: { ok: true } } });
+  });
+});

@@ -1,0 +1,131 @@
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { composeRecording, probeMedia } from '../../media/recording/compose.js';
+import { RecordingComposeError } from '../../media/recording/errors.js';
+import { runTool } from '../../media/recording/tools.js';
+import { captureRtp, writeMjr, type MjrStream } from '../support/mjr-writer.js';
+
+const SECONDS = 4;
+const LATE_BY_MS = 1000;
+
+/** Named the way Janus 1.1.2's VideoRoom names them. */
+function janusName(user: number, kind: 'audio' | 'video' | 'data', mindex: number): string {
+  return `videoroom-4242-user-${user}-1700000000000000-${kind}-${mindex}.mjr`;
+}
+
+async function captureParticipant(variant: number): Promise<{ audio: MjrStream; video: MjrStream }> {
+  const [audio, video] = await Promise.all([
+    captureRtp({ kind: 'audio', seconds: SECONDS, variant }),
+    captureRtp({ kind: 'video', seconds: SECONDS, variant }),
+  ]);
+  return { audio, video };
+}
+
+/** Mean brightness (Y, 16 = black) of one tile of the frame at `atSeconds`. */
+async function tileBrightness(file: string, atSeconds: number, tile: number): Promise<number> {
+  const { stderr } = await runTool('ffmpeg', [
+    '-hide_banner', '-ss', String(atSeconds), '-i', file, '-frames:v', '1',
+    '-vf', `crop=640:360:${tile * 640}:0,signalstats,metadata=print:key=lavfi.signalstats.YAVG`,
+    '-f', 'null', '-',
+  ]);
+  const match = /lavfi\.signalstats\.YAVG=([\d.]+)/.exec(stderr);
+  if (!match?.[1]) throw new Error(`no brightness in: ${stderr.slice(-500)}`);
+  return Number(match[1]);
+}
+
+describe('composeRecording on real .mjr files', () => {
+  let base: string;
+  let twoPeople: string;
+  let onePerson: string;
+
+  beforeAll(async () => {
+    base = await mkdtemp(path.join(tmpdir(), 'parley-compose-'));
+    twoPeople = path.join(base, 'raw-two');
+    onePerson = path.join(base, 'raw-one');
+    await mkdir(twoPeople);
+    await mkdir(onePerson);
+    const first = captureParticipant(0);
+    await sleep(LATE_BY_MS);
+    const [a, b] = await Promise.all([first, captureParticipant(1)]);
+    await writeMjr(path.join(twoPeople, janusName(1, 'audio', 0)), a.audio);
+    await writeMjr(path.join(twoPeople, janusName(1, 'video', 1)), a.video);
+    await writeMjr(path.join(twoPeople, janusName(2, 'audio', 0)), b.audio);
+    await writeMjr(path.join(twoPeople, janusName(2, 'video', 1)), b.video);
+    // Chat over the data channel and a stream that never carried a packet: both must be ignored.
+    await writeMjr(path.join(twoPeople, janusName(1, 'data', 2)), {
+      type: 'd', codec: 'text', createdUs: a.audio.createdUs, firstFrameUs: a.audio.firstFrameUs,
+      frames: [{ offsetMs: 10, data: Buffer.from('hello') }],
+    });
+    await writeFile(path.join(twoPeople, janusName(2, 'data', 2)), 'MJR00002');
+    for (const name of [janusName(1, 'audio', 0), janusName(1, 'video', 1)]) {
+      await copyFile(path.join(twoPeople, name), path.join(onePerson, name));
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    if (base) await rm(base, { recursive: true, force: true });
+  });
+
+  describe('two participants, the second joining late', () => {
+    let outFile: string;
+    let result: Awaited<ReturnType<typeof composeRecording>>;
+
+    beforeAll(async () => {
+      outFile = path.join(base, 'two.webm');
+      result = await composeRecording({ rawDir: twoPeople, outFile, media: 'audio+video' });
+    }, 60_000);
+
+    it('makes one WebM with one mixed audio and one side-by-side video stream', async () => {
+      const probe = await probeMedia(outFile);
+      expect(probe.streams.filter((s) => s.type === 'audio')).toHaveLength(1);
+      expect(probe.streams.filter((s) => s.type === 'video')).toHaveLength(1);
+      expect(probe.streams.find((s) => s.type === 'video')).toMatchObject({ codec: 'vp8', width: 1280, height: 360 });
+      expect(probe.streams.find((s) => s.type === 'audio')).toMatchObject({ codec: 'opus' });
+      expect(probe.durationSeconds).toBeGreaterThanOrEqual(3);
+      expect(result.outFile).toBe(outFile);
+      expect(result.durationSeconds).toBeCloseTo(probe.durationSeconds, 1);
+    });
+
+    it('keeps the late joiner black until they joined, then shows them', async () => {
+      expect(await tileBrightness(outFile, 0.3, 1)).toBeLessThan(20);
+      expect(await tileBrightness(outFile, 0.3, 0)).toBeGreaterThan(40);
+      expect(await tileBrightness(outFile, 2.5, 1)).toBeGreaterThan(40);
+    });
+  });
+
+  it('writes audio only when asked for audio', async () => {
+    const outFile = path.join(base, 'voice.webm');
+    const result = await composeRecording({ rawDir: twoPeople, outFile, media: 'audio' });
+    expect(result.streams.map((s) => s.type)).toEqual(['audio']);
+    expect(result.durationSeconds).toBeGreaterThanOrEqual(3);
+  });
+
+  it('gives a single participant one full tile', async () => {
+    const outFile = path.join(base, 'one.webm');
+    const result = await composeRecording({ rawDir: onePerson, outFile, media: 'audio+video' });
+    expect(result.streams.find((s) => s.type === 'video')).toMatchObject({ width: 640, height: 360 });
+    expect(result.streams.filter((s) => s.type === 'audio')).toHaveLength(1);
+  });
+
+  it('leaves no half-written or intermediate files behind, and keeps the raw files', async () => {
+    const outDir = path.join(base, 'clean');
+    await mkdir(outDir);
+    await composeRecording({ rawDir: onePerson, outFile: path.join(outDir, 'call.webm'), media: 'audio+video' });
+    expect(await readdir(outDir)).toEqual(['call.webm']);
+    expect((await readdir(onePerson)).sort()).toEqual([janusName(1, 'audio', 0), janusName(1, 'video', 1)]);
+  });
+
+  it('refuses a folder without call media and writes nothing', async () => {
+    const empty = path.join(base, 'raw-empty');
+    await mkdir(empty);
+    await writeFile(path.join(empty, janusName(3, 'audio', 0)), 'MJR00002');
+    const outFile = path.join(base, 'empty.webm');
+    await expect(composeRecording({ rawDir: empty, outFile, media: 'audio' })).rejects.toBeInstanceOf(
+      RecordingComposeError,
+    );
+    expect((await readdir(base)).filter((n) => n.includes('empty.webm') || n.startsWith('.'))).toEqual([]);
+  });
+});

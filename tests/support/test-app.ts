@@ -1,0 +1,86 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { JanusGateway } from '../../backend/src/adapters/janus/gateway.js';
+import { createApp } from '../../backend/src/app.js';
+import type { Database } from '../../backend/src/db/client.js';
+import { SessionTokens } from '../../backend/src/services/sessions/session-tokens.js';
+import { startLocalJanus, type LocalJanus } from '../../media/janus/local-node.js';
+
+export const PUBLIC_BASE_URL = 'http://parley.test';
+
+/** The real app over a real database and a real Janus, driven in-process with app.request. */
+export async function buildTestApp(database: Database, janus: LocalJanus | LocalJanus[], options: { demo?: boolean } = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-app-'));
+  const gateway = new JanusGateway((Array.isArray(janus) ? janus : [janus]).map((j) => j.node));
+  const tokens = new SessionTokens('test-session-secret-that-is-long-enough-0123456789');
+  const app = createApp({
+    db: database.db,
+    media: gateway,
+    tokens,
+    logger: pino({ level: 'silent' }),
+    publicBaseUrl: PUBLIC_BASE_URL,
+    joinTokenTtlSeconds: 900,
+    dataDir,
+    demo: options.demo ?? true,
+    staticDir: mkdirSync(join(dataDir, 'bundle'), { recursive: true })!,
+    readiness: {
+      database: () => database.ping(),
+      janus: async () => {
+        if (!(await gateway.health()).some((n) => n.healthy)) throw new Error('no healthy Janus node');
+      },
+    },
+  });
+
+  const call = async (method: string, path: string, init: { body?: unknown; rawBody?: string; token?: string } = {}) => {
+    const headers: Record<string, string> = {};
+    if (init.token) headers.authorization = `Bearer ${init.token}`;
+    if (init.body !== undefined || init.rawBody !== undefined) headers['content-type'] = 'application/json';
+    const response = await app.request(path, {
+      method,
+      headers,
+      body: init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
+    });
+    const text = await response.text();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as any };
+  };
+
+  return {
+    app,
+    gateway,
+    tokens,
+    dataDir,
+    call,
+    async signIn(accountId = 'acme', userId = '1234') {
+      const res = await call('POST', '/api/demo/session', { body: { accountId, userId, name: 'Dana Agent' } });
+      if (res.status !== 201) throw new Error(`demo sign-in failed: ${JSON.stringify(res.body)}`);
+      return res.body.token as string;
+    },
+    async meetingType(token: string, key: 'support' | 'advice' | 'consultation') {
+      const res = await call('GET', '/api/meeting-types', { token });
+      return (res.body.meetingTypes as { id: string; key: string }[]).find((t) => t.key === key)!.id;
+    },
+    async close() {
+      await gateway.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function escalation(meetingTypeId: string, ticket = '4711', requester = '90210') {
+  return {
+    meetingTypeId,
+    case: { host: 'zendesk', externalId: ticket },
+    customer: { externalId: requester, displayName: 'Alex Customer', email: 'alex@example.com', locale: 'en-US' },
+  };
+}
+
+export function tokenOf(link: string): string {
+  return new URL(link).pathname.split('/').pop()!;
+}
+
+export async function startTestJanus(baseDir: string, id = 'janus-1'): Promise<LocalJanus> {
+  return startLocalJanus({ id, baseDir, recordingsRoot: baseDir });
+}
