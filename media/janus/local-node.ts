@@ -10,9 +10,9 @@ export interface LocalJanusOptions {
   baseDir: string;
   /** Folder under which rooms' rec_dir live; kept out of protected_folders. */
   recordingsRoot?: string;
-  /** Address both transports bind to; the Admin API stays on 127.0.0.1 regardless. */
+  /** Address the browser-facing HTTP transport binds to; signalling and the Admin API stay on 127.0.0.1. */
   bindAddress?: string;
-  /** Host put in wsUrl/browserUrl when bindAddress is a wildcard. */
+  /** Host put in browserUrl when bindAddress is a wildcard. */
   publicHost?: string;
   rtpPortRange?: { min: number; max: number };
   iceEnforceList?: string;
@@ -46,7 +46,8 @@ export async function startLocalJanus(opts: LocalJanusOptions): Promise<LocalJan
     wsPort,
     httpPort,
     adminHttpPort,
-    wsBindAddress: bindAddress,
+    // Signalling carries the API secret: a local node only ever needs it on loopback.
+    wsBindAddress: '127.0.0.1',
     httpBindAddress: bindAddress,
     ...secrets,
     rtpPortRange: opts.rtpPortRange ?? { min: 20000, max: 40000 },
@@ -55,7 +56,7 @@ export async function startLocalJanus(opts: LocalJanusOptions): Promise<LocalJan
     ...(opts.recordingsRoot ? { recordingsRoot: opts.recordingsRoot } : {}),
     ...(opts.allowOrigin ? { allowOrigin: opts.allowOrigin } : {}),
   });
-  const wsUrl = `ws://${urlHost(probeHost)}:${wsPort}`;
+  const wsUrl = `ws://127.0.0.1:${wsPort}`;
   const janus = await startJanus({
     configDir,
     logFile,

@@ -20,7 +20,7 @@ export interface JanusNodeOptions {
   /** VideoRoom admin_key from the plugin config. */
   adminKey: string;
   requestTimeoutMs?: number;
-  /** Below Janus' session_timeout (60 s) so the session never lapses while idle. */
+  /** Below Janus' session_timeout (60 s), so an idle link is never expired by Janus. */
   keepaliveMs?: number;
 }
 

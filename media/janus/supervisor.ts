@@ -46,25 +46,27 @@ export async function startJanus(opts: StartJanusOptions): Promise<ManagedJanus>
   await mkdir(path.dirname(opts.logFile), { recursive: true });
   const janusArgs = ['-C', path.join(opts.configDir, 'janus.jcfg'), '-F', opts.configDir, '-L', opts.logFile, '-N'];
   const [command, ...args] = [...(opts.commandPrefix ?? []), binary, ...janusArgs];
-  const child = spawn(command as string, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const stderr = boundedBuffer(child, 4096);
+  // Janus prints config errors on stdout before its log file exists; -N keeps the rest in the file.
+  const child = spawn(command as string, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = boundedOutput(child, 4096);
   const exited = new Promise<ExitStatus>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
     child.once('error', () => resolve({ code: null, signal: null }));
   });
   if (child.pid === undefined) {
     await exited;
-    throw new JanusStartError(`could not spawn ${command}: ${stderr()}`);
+    throw new JanusStartError(`could not spawn ${command}: ${output()}`);
   }
   track(child, exited);
   const stop = () => stopChild(child, exited, opts.stopTimeoutMs ?? 5000);
   try {
     await waitUntilReady(opts, exited);
   } catch (error) {
-    await stop();
+    // Read before stopping: shutdown lines would push the cause out of the tail.
     const tail = await readTail(opts.logFile, 3000);
+    await stop();
     const reason = error instanceof Error ? error.message : String(error);
-    throw new JanusStartError(`Janus did not start: ${reason}\n--- stderr ---\n${stderr()}\n--- log tail ---\n${tail}`);
+    throw new JanusStartError(`Janus did not start: ${reason}\n--- output ---\n${output()}\n--- log tail ---\n${tail}`);
   }
   return { pid: child.pid, exited, stop };
 }
@@ -158,12 +160,14 @@ function isExecutableOnPath(binary: string): boolean {
   });
 }
 
-function boundedBuffer(child: ChildProcess, limit: number): () => string {
+function boundedOutput(child: ChildProcess, limit: number): () => string {
   let text = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    text = (text + chunk).slice(-limit);
-  });
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      text = (text + chunk).slice(-limit);
+    });
+  }
   return () => text.trim();
 }
 

@@ -3,7 +3,7 @@ import Janus from 'janus-gateway-js';
 import type { Connection, JanusMessage, Plugin, Session } from 'janus-gateway-js';
 import { JanusRequestError, JanusUnavailableError } from './errors.js';
 
-/** One WebSocket connection with one Janus session and one VideoRoom handle. */
+/** One WebSocket connection, attached to the VideoRoom plugin. */
 export interface VideoroomLink {
   connection: Connection;
   session: Session;
@@ -157,7 +157,7 @@ function trackLink(connection: Connection, session: Session, plugin: Plugin, url
     markLost(new JanusUnavailableError(reason));
   };
   connection.on('close', onLost('connection closed'));
-  session.on('destroy', onLost('session destroyed'));
+  session.on('destroy', onLost('expired by Janus'));
   plugin.on('detach', onLost('handle detached'));
   return {
     connection,

@@ -6,9 +6,10 @@ import { JanusRequestError, JanusUnavailableError } from '../../media/janus/erro
 import { startLocalJanus, type LocalJanus } from '../../media/janus/local-node.js';
 import { JanusNodeClient } from '../../media/janus/node-client.js';
 import { JanusPool } from '../../media/janus/pool.js';
+import { startJanus, type ManagedJanus } from '../../media/janus/supervisor.js';
 
-/** What a browser's janus.js sends first: a session create on the HTTP transport. */
-async function browserCreateSession(browserUrl: string, token?: string): Promise<Record<string, unknown>> {
+/** The first request a browser's janus.js sends over the HTTP transport. */
+async function browserConnect(browserUrl: string, token?: string): Promise<Record<string, unknown>> {
   const reply = await fetch(browserUrl, {
     method: 'POST',
     body: JSON.stringify({ janus: 'create', transaction: 'browser-1', ...(token ? { token } : {}) }),
@@ -20,6 +21,7 @@ describe('one Janus node, generated config', () => {
   let base: string;
   let janus: LocalJanus;
   let client: JanusNodeClient;
+  let restarted: ManagedJanus | undefined;
   const room = () => client.createRoom({ recordingDir: path.join(base, 'recordings', 'raw', 'call'), publishers: 2 });
 
   beforeAll(async () => {
@@ -31,6 +33,7 @@ describe('one Janus node, generated config', () => {
   afterAll(async () => {
     await client?.close();
     await janus?.stop();
+    await restarted?.stop();
     if (base) await rm(base, { recursive: true, force: true });
   });
 
@@ -74,12 +77,12 @@ describe('one Janus node, generated config', () => {
 
   it('lets a browser in only with a token that is currently added', async () => {
     const token = `t-${Date.now()}`;
-    expect(await browserCreateSession(janus.node.browserUrl)).toMatchObject({ janus: 'error', error: { code: 403 } });
-    expect(await browserCreateSession(janus.node.browserUrl, token)).toMatchObject({ janus: 'error' });
+    expect(await browserConnect(janus.node.browserUrl)).toMatchObject({ janus: 'error', error: { code: 403 } });
+    expect(await browserConnect(janus.node.browserUrl, token)).toMatchObject({ janus: 'error' });
     await client.addToken(token);
-    expect(await browserCreateSession(janus.node.browserUrl, token)).toMatchObject({ janus: 'success' });
+    expect(await browserConnect(janus.node.browserUrl, token)).toMatchObject({ janus: 'success' });
     await client.removeToken(token);
-    expect(await browserCreateSession(janus.node.browserUrl, token)).toMatchObject({ janus: 'error', error: { code: 403 } });
+    expect(await browserConnect(janus.node.browserUrl, token)).toMatchObject({ janus: 'error', error: { code: 403 } });
   });
 
   it('refuses a backend with the wrong api secret', async () => {
@@ -100,6 +103,14 @@ describe('one Janus node, generated config', () => {
     } finally {
       await intruder.close();
     }
+  });
+
+  it('fails fast while Janus is down and reconnects by itself once it is back', async () => {
+    await janus.stop();
+    await expect(client.countRooms()).rejects.toBeInstanceOf(JanusUnavailableError);
+    await expect(client.info()).rejects.toBeInstanceOf(JanusUnavailableError);
+    restarted = await startJanus({ configDir: janus.configDir, logFile: janus.logFile, wsUrl: janus.node.wsUrl });
+    expect(await client.countRooms()).toBe(0);
   });
 });
 

@@ -1,0 +1,99 @@
+/**
+ * JSON shapes of the backend routes the browser pages use. Kept by hand until
+ * the pages switch to the backend's typed client; field names match the wire.
+ */
+
+export type RecordingPolicy = 'required' | 'optional' | 'forbidden';
+export type MediaKind = 'audio' | 'audio+video';
+export type CallState = 'created' | 'active' | 'ended' | 'failed';
+export type ParticipantRole = 'agent' | 'customer';
+
+export interface ErrorEnvelope {
+  error: { code: string; message: string; requestId: string };
+}
+
+export interface DemoSessionRequest {
+  accountId: string;
+  userId: string;
+  name: string;
+}
+
+export interface DemoSessionResponse {
+  token: string;
+  agent: { id: string; name: string };
+  expiresAt: string;
+}
+
+export interface MeetingType {
+  id: string;
+  key: string;
+  name: string;
+  recordingPolicy: RecordingPolicy;
+  media: MediaKind;
+  legalBasis: string;
+}
+
+export interface MeetingTypesResponse {
+  meetingTypes: MeetingType[];
+}
+
+export interface EscalateRequest {
+  meetingTypeId: string;
+  case: { host: 'zendesk'; externalId: string };
+  customer: {
+    externalId: string;
+    displayName: string;
+    email?: string;
+    locale?: string;
+  };
+}
+
+export interface EscalateResponse {
+  call: {
+    id: string;
+    state: CallState;
+    meetingType: Pick<MeetingType, 'id' | 'key' | 'name' | 'recordingPolicy' | 'media'>;
+    recording: { active: boolean };
+  };
+  links: { customer: string; agent: string };
+}
+
+export interface Participant {
+  role: ParticipantRole;
+  joinedAt: string | null;
+  leftAt: string | null;
+}
+
+export interface CallView {
+  id: string;
+  state: CallState;
+  participants: Participant[];
+  recording: { active: boolean };
+}
+
+export interface CallResponse {
+  call: CallView;
+}
+
+export interface JoinResponse {
+  /** Bearer credential for this participant's follow-up calls (presence, end). */
+  session: string;
+  role: ParticipantRole;
+  call: {
+    id: string;
+    meetingTypeName: string;
+    recordingPolicy: RecordingPolicy;
+    media: MediaKind;
+  };
+  media: {
+    janusUrl: string;
+    roomId: number;
+    pin: string;
+    janusToken: string;
+    display: string;
+  };
+}
+
+export interface PresenceRequest {
+  event: 'joined' | 'left';
+}

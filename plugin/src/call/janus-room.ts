@@ -1,0 +1,265 @@
+import Janus, { type JanusJS } from 'janus-gateway';
+import adapter from 'webrtc-adapter';
+import type { JoinResponse } from '../api-types';
+
+const VIDEOROOM = 'janus.plugin.videoroom';
+
+export interface RoomEvents {
+  /** We are a publisher in the room; media may not flow yet. */
+  joined(): void;
+  /** Our own media reached the gateway. Fires once. */
+  published(): void;
+  localTrack(track: MediaStreamTrack, on: boolean): void;
+  remoteTrack(track: MediaStreamTrack, on: boolean): void;
+  /** The link carrying the other participant's media is up, or it went away (they left). */
+  remoteConnected(connected: boolean): void;
+  /** The call goes on, but the user should know something (e.g. camera missing). */
+  warning(message: string): void;
+  /** The connection to the gateway is gone; nothing more will happen. */
+  failed(message: string): void;
+  /** The room was destroyed by the server, which happens when the call ends. */
+  roomClosed(): void;
+}
+
+interface RemoteFeed {
+  handle: JanusJS.PluginHandle | null;
+  /** The feed left before its handle was attached: detach as soon as it is. */
+  dropped: boolean;
+  tracks: Set<MediaStreamTrack>;
+}
+
+interface Publisher {
+  id?: unknown;
+  display?: unknown;
+}
+
+/** VideoRoom error codes worth explaining in plain words. */
+const PUBLISH_ERRORS: Record<number, string> = {
+  432: 'The call is full. If you are already in this call in another window, close it and try again.',
+  433: 'You are not allowed to join this call.',
+  426: 'This call no longer exists.',
+};
+
+let initialised: Promise<void> | null = null;
+
+function initJanus(): Promise<void> {
+  initialised ??= new Promise<void>((resolve) => {
+    Janus.init({ debug: false, dependencies: Janus.useDefaultDependencies({ adapter }), callback: () => resolve() });
+  });
+  return initialised;
+}
+
+function errorText(error: unknown): string {
+  if (typeof error === 'string') return error;
+  if (error instanceof Error) return error.message || error.name;
+  if (typeof error === 'object' && error !== null && 'message' in error) return String(error.message);
+  return 'Unknown error';
+}
+
+/**
+ * One participant's presence in a Janus VideoRoom: publishes our camera and
+ * microphone and subscribes to the other participant. The display name sent to
+ * Janus is the role only, because the gateway logs it.
+ */
+export class JanusRoom {
+  private janus: Janus | null = null;
+  private publisher: JanusJS.PluginHandle | null = null;
+  private privateId: number | undefined;
+  private readonly feeds = new Map<number, RemoteFeed>();
+  private hasPublished = false;
+  private closed = false;
+
+  constructor(
+    private readonly media: JoinResponse['media'],
+    private readonly display: JoinResponse['role'],
+    private readonly withVideo: boolean,
+    private readonly events: RoomEvents,
+  ) {}
+
+  /** Resolves once the session exists; the room join continues through events. */
+  async connect(): Promise<void> {
+    if (!Janus.isWebrtcSupported()) throw new Error('This browser cannot make video calls. Try a current Chrome, Edge, Firefox or Safari.');
+    await initJanus();
+    const janus = await new Promise<Janus>((resolve, reject) => {
+      let connected = false;
+      const session: Janus = new Janus({
+        server: this.media.janusUrl,
+        token: this.media.janusToken,
+        success: () => {
+          connected = true;
+          resolve(session);
+        },
+        // janus.js reports transport failures in developer wording; the user needs the consequence.
+        error: () => {
+          if (!connected) reject(new Error('Could not reach the call server. Check your connection and try again.'));
+          else this.emit('failed', 'The connection to the call was lost.');
+        },
+      });
+    });
+    if (this.closed) {
+      // Left while the session was being created: do not leave it open on the gateway.
+      janus.destroy({});
+      return;
+    }
+    this.janus = janus;
+    this.attachPublisher();
+  }
+
+  leave(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.janus?.destroy({ cleanupHandles: true });
+    this.janus = null;
+    this.publisher = null;
+    this.feeds.clear();
+  }
+
+  /** Every callback goes through here, so nothing reaches the page after leave(). */
+  private emit<K extends keyof RoomEvents>(name: K, ...args: Parameters<RoomEvents[K]>): void {
+    if (this.closed) return;
+    (this.events[name] as (...a: Parameters<RoomEvents[K]>) => void)(...args);
+  }
+
+  private attachPublisher(): void {
+    this.janus?.attach({
+      plugin: VIDEOROOM,
+      success: (handle) => {
+        this.publisher = handle;
+        handle.send({
+          message: { request: 'join', ptype: 'publisher', room: this.media.roomId, pin: this.media.pin, display: this.display },
+        });
+      },
+      error: (error) => this.emit('failed', `Could not open the call: ${errorText(error)}`),
+      webrtcState: (up) => {
+        if (up && !this.hasPublished) {
+          this.hasPublished = true;
+          this.emit('published');
+        }
+      },
+      iceState: (state) => {
+        if (state === 'failed') this.emit('failed', 'Your connection to the call failed. Check your network and reconnect.');
+      },
+      onlocaltrack: (track, on) => this.emit('localTrack', track, on),
+      onmessage: (message, jsep) => this.onPublisherMessage(message, jsep),
+    });
+  }
+
+  private onPublisherMessage(message: JanusJS.Message, jsep?: JanusJS.JSEP): void {
+    if (this.closed) return;
+    const kind = message.videoroom as string | undefined;
+    if (kind === 'joined') {
+      this.privateId = message.private_id as number;
+      this.emit('joined');
+      this.publish(this.withVideo);
+      this.subscribeAll(message.publishers);
+    } else if (kind === 'event') {
+      if (message.error) {
+        // Every request on this handle is ours (join, configure): failing one means we are not heard or seen.
+        const code = Number(message.error_code);
+        this.emit('failed', PUBLISH_ERRORS[code] ?? `Could not join the call: ${message.error}`);
+        return;
+      }
+      this.subscribeAll(message.publishers);
+      const gone = message.unpublished ?? message.leaving;
+      if (typeof gone === 'number') this.drop(gone);
+    } else if (kind === 'destroyed') {
+      this.emit('roomClosed');
+    }
+    if (jsep) this.publisher?.handleRemoteJsep({ jsep });
+  }
+
+  private publish(withVideo: boolean): void {
+    const handle = this.publisher;
+    if (!handle) return;
+    const tracks: JanusJS.TrackOption[] = [{ type: 'audio', capture: true, recv: false }];
+    if (withVideo) tracks.push({ type: 'video', capture: true, recv: false });
+    handle.createOffer({
+      tracks,
+      success: (jsep) => handle.send({ message: { request: 'configure', audio: true, video: withVideo }, jsep }),
+      error: (error) => {
+        if (withVideo) {
+          // A missing or busy camera should not keep the customer out of the call.
+          this.emit('warning', `Camera not available (${errorText(error)}). Continuing with audio only.`);
+          this.publish(false);
+        } else {
+          this.emit('failed', `Microphone not available: ${errorText(error)}`);
+        }
+      },
+    });
+  }
+
+  /**
+   * A call has two parties, so we watch exactly one feed: the newest one from
+   * the other role. Older feeds of that role are what a reloaded or crashed tab
+   * leaves behind until the gateway times it out, and they carry no media.
+   */
+  private subscribeAll(publishers: unknown): void {
+    if (!Array.isArray(publishers)) return;
+    const others = (publishers as Publisher[]).filter(
+      (p): p is Publisher & { id: number } => typeof p.id === 'number' && p.display !== this.display,
+    );
+    const newest = others.at(-1);
+    if (!newest || this.feeds.has(newest.id)) return;
+    for (const feedId of [...this.feeds.keys()]) this.drop(feedId);
+    this.subscribe(newest.id);
+  }
+
+  private subscribe(feedId: number): void {
+    if (!this.janus) return;
+    const feed: RemoteFeed = { handle: null, dropped: false, tracks: new Set() };
+    this.feeds.set(feedId, feed);
+    this.janus.attach({
+      plugin: VIDEOROOM,
+      success: (handle) => {
+        feed.handle = handle;
+        if (feed.dropped || this.closed) {
+          handle.detach();
+          return;
+        }
+        handle.send({
+          message: {
+            request: 'join',
+            ptype: 'subscriber',
+            room: this.media.roomId,
+            pin: this.media.pin,
+            private_id: this.privateId,
+            streams: [{ feed: feedId }],
+          },
+        });
+      },
+      error: (error) => this.emit('warning', `Could not receive the other participant: ${errorText(error)}`),
+      webrtcState: (up) => {
+        if (!feed.dropped) this.emit('remoteConnected', up);
+      },
+      onremotetrack: (track, _mid, on) => {
+        if (feed.dropped) return;
+        if (on) feed.tracks.add(track);
+        else feed.tracks.delete(track);
+        this.emit('remoteTrack', track, on);
+      },
+      onmessage: (message, jsep) => {
+        if (message.error) this.emit('warning', message.error);
+        if (!jsep || !feed.handle) return;
+        const handle = feed.handle;
+        // Janus offers; we answer receive-only. Renegotiations ('updated') take the same path.
+        handle.createAnswer({
+          jsep,
+          success: (answer) => handle.send({ message: { request: 'start', room: this.media.roomId }, jsep: answer }),
+          error: (error) => this.emit('warning', `Could not receive the other participant: ${errorText(error)}`),
+        });
+      },
+    });
+  }
+
+  private drop(feedId: number): void {
+    const feed = this.feeds.get(feedId);
+    if (!feed) return;
+    this.feeds.delete(feedId);
+    feed.dropped = true;
+    // Closing a peer connection does not fire `ended` on its tracks: remove them ourselves.
+    for (const track of feed.tracks) this.emit('remoteTrack', track, false);
+    feed.tracks.clear();
+    this.emit('remoteConnected', false);
+    feed.handle?.detach();
+  }
+}

@@ -1,0 +1,237 @@
+import { api, ApiError } from '../api';
+import type { CallResponse, JoinResponse, PresenceRequest } from '../api-types';
+import { byId, clearError, showError } from '../dom';
+import { poll } from '../poll';
+import { JanusRoom } from './janus-room';
+import { joinTokenFromPath } from './join-token';
+import { VideoTracks } from './video-tracks';
+
+const POLL_MS = 2000;
+
+type CallPhase = 'joined' | 'connected' | 'ended' | 'failed';
+
+const statusLine = byId('call-status', HTMLElement);
+const alert = byId('call-error', HTMLElement);
+const warning = byId('call-warning', HTMLElement);
+const meetingType = byId('call-meeting-type', HTMLElement);
+const recordingIndicator = byId('recording-indicator', HTMLElement);
+const lobby = byId('lobby', HTMLElement);
+const lobbyText = byId('lobby-text', HTMLElement);
+const joinButton = byId('join-call', HTMLButtonElement);
+const stage = byId('stage', HTMLElement);
+const hangUpButton = byId('hang-up', HTMLButtonElement);
+const remoteVideo = byId('remote-video', HTMLVideoElement);
+const remote = new VideoTracks(remoteVideo);
+// Our own audio is never played back locally: it would echo.
+const local = new VideoTracks(byId('local-video', HTMLVideoElement), (track) => track.kind === 'video');
+
+const RECORDING_TEXT = {
+  required: 'Recorded',
+  optional: 'Recorded only while the indicator shows',
+  forbidden: 'Not recorded',
+} as const;
+
+/** Errors that retrying the same link cannot fix. */
+const FINAL_JOIN_ERRORS = new Set(['TOKEN_EXPIRED', 'TOKEN_USED', 'TOKEN_NOT_FOUND', 'CALL_ENDED']);
+
+let joined: JoinResponse | null = null;
+let room: JanusRoom | null = null;
+let stopPolling: (() => void) | null = null;
+let presenceSent = false;
+let phase: CallPhase | null = null;
+/** The subscription to the other participant is up; frames may still be on their way. */
+let remoteLinkUp = false;
+
+function setPhase(next: CallPhase, status: string): void {
+  phase = next;
+  document.body.dataset.callState = next;
+  statusLine.textContent = status;
+}
+
+/** True once the other participant can actually be seen (or, without video, heard). */
+function remoteMediaArrived(): boolean {
+  const stream = remoteVideo.srcObject;
+  if (!(stream instanceof MediaStream) || stream.getTracks().length === 0) return false;
+  if (stream.getVideoTracks().length > 0) return remoteVideo.videoWidth > 0;
+  return !remoteVideo.paused && remoteVideo.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA;
+}
+
+/** "Connected" means media arrived, not merely that the link is up: that is what the user notices. */
+function updateConnected(): void {
+  if (phase !== 'joined' && phase !== 'connected') return;
+  if (remoteLinkUp && remoteMediaArrived()) {
+    if (phase !== 'connected') setPhase('connected', 'Connected');
+  } else if (!remoteLinkUp && phase === 'connected') {
+    setPhase('joined', 'Waiting for the other person…');
+  }
+}
+
+for (const event of ['loadeddata', 'resize', 'playing']) remoteVideo.addEventListener(event, updateConnected);
+
+function showWarning(message: string): void {
+  warning.textContent = message;
+  warning.hidden = false;
+}
+
+function callPath(suffix = ''): string {
+  if (!joined) throw new Error('Not in a call');
+  return `/api/calls/${encodeURIComponent(joined.call.id)}${suffix}`;
+}
+
+function sendPresence(event: PresenceRequest['event'], keepalive = false): Promise<unknown> {
+  if (!joined) return Promise.resolve();
+  return api(callPath('/presence'), { method: 'POST', body: { event }, token: joined.session, keepalive });
+}
+
+/** Local teardown; the server side is told separately (end or presence). */
+function leave(status: string, next: CallPhase = 'ended'): void {
+  stopPolling?.();
+  stopPolling = null;
+  room?.leave();
+  room = null;
+  remoteLinkUp = false;
+  remote.clear();
+  local.clear();
+  stage.hidden = true;
+  hangUpButton.hidden = true;
+  recordingIndicator.hidden = true;
+  warning.hidden = true;
+  setPhase(next, status);
+}
+
+function watchCall(): void {
+  let pollFailed = false;
+  stopPolling = poll(
+    async () => {
+      const { call } = await api<CallResponse>(callPath(), { token: joined?.session });
+      // The answer may arrive after we already left; it must not bring the indicator back.
+      if (stopPolling === null) return;
+      if (pollFailed) clearError(alert);
+      pollFailed = false;
+      recordingIndicator.hidden = !call.recording.active;
+      if (call.state === 'ended' || call.state === 'failed') leave('Call ended');
+    },
+    POLL_MS,
+    (error) => {
+      pollFailed = true;
+      showError(alert, error);
+    },
+  );
+}
+
+function startMedia(join: JoinResponse): void {
+  const withVideo = join.call.media === 'audio+video';
+  stage.classList.toggle('is-audio-only', !withVideo);
+  const current = new JanusRoom(join.media, join.role, withVideo, {
+    joined: () => setPhase('joined', 'Waiting for the other person…'),
+    published: () => {
+      if (presenceSent) return;
+      presenceSent = true;
+      sendPresence('joined').catch((error: unknown) => showError(alert, error));
+    },
+    localTrack: (track, on) => local.update(track, on),
+    remoteTrack: (track, on) => {
+      remote.update(track, on);
+      updateConnected();
+    },
+    remoteConnected: (up) => {
+      remoteLinkUp = up;
+      updateConnected();
+    },
+    warning: showWarning,
+    failed: (message) => void mediaFailed(new Error(message)),
+    roomClosed: () => leave('Call ended'),
+  });
+  room = current;
+  current.connect().catch((error: unknown) => {
+    // A connect that fails after the user left, or after a reconnect replaced it, is old news.
+    if (room === current) disconnected(error);
+  });
+}
+
+/**
+ * Ending a call tears the room down and revokes our media token, which the
+ * gateway connection reports as a failure: ask the server which it was.
+ */
+async function mediaFailed(error: Error): Promise<void> {
+  try {
+    const { call } = await api<CallResponse>(callPath(), { token: joined?.session });
+    if (call.state === 'ended' || call.state === 'failed') {
+      leave('Call ended');
+      return;
+    }
+  } catch {
+    // The server is unreachable too: treat it as a lost connection.
+  }
+  if (phase === 'ended') return;
+  disconnected(error);
+}
+
+/** Media failed but the call may go on: offer to reconnect with the credentials we hold. */
+function disconnected(error: unknown): void {
+  showError(alert, error);
+  if (presenceSent) void sendPresence('left').catch(() => {});
+  presenceSent = false;
+  leave('Disconnected', 'failed');
+  joinButton.textContent = 'Reconnect';
+  lobbyText.textContent = 'Your camera and microphone are off. Reconnect to continue the call.';
+  joinButton.disabled = false;
+  lobby.hidden = false;
+}
+
+function enterCall(join: JoinResponse): void {
+  clearError(alert);
+  lobby.hidden = true;
+  stage.hidden = false;
+  hangUpButton.hidden = false;
+  hangUpButton.disabled = false;
+  statusLine.textContent = 'Connecting…';
+  watchCall();
+  startMedia(join);
+}
+
+async function join(token: string): Promise<void> {
+  clearError(alert);
+  joinButton.disabled = true;
+  statusLine.textContent = 'Connecting…';
+  try {
+    joined = await api<JoinResponse>(`/api/join/${encodeURIComponent(token)}`, { method: 'POST' });
+  } catch (error) {
+    showError(alert, error);
+    const final = error instanceof ApiError && FINAL_JOIN_ERRORS.has(error.code);
+    statusLine.textContent = final ? 'This link can no longer be used' : 'Ready to join';
+    joinButton.disabled = final;
+    lobby.hidden = final;
+    return;
+  }
+  meetingType.textContent = `${joined.call.meetingTypeName} · ${RECORDING_TEXT[joined.call.recordingPolicy]}`;
+  meetingType.hidden = false;
+  enterCall(joined);
+}
+
+async function hangUp(): Promise<void> {
+  if (!joined) return;
+  // Camera and microphone stop first; telling the server may take a moment or fail.
+  leave('Call ended');
+  try {
+    if (joined.role === 'agent') await api(callPath('/end'), { method: 'POST', token: joined.session });
+    else await sendPresence('left');
+  } catch (error) {
+    showError(alert, error);
+  }
+}
+
+const token = joinTokenFromPath(location.pathname);
+if (token === null) {
+  joinButton.disabled = true;
+  showError(alert, new Error('This call link is incomplete. Open the full link you were sent.'));
+} else {
+  // The token is single-use: after a media failure, reconnect with the session we already hold.
+  joinButton.addEventListener('click', () => (joined ? enterCall(joined) : void join(token)));
+}
+hangUpButton.addEventListener('click', () => void hangUp());
+
+window.addEventListener('pagehide', () => {
+  // Closing the tab is leaving: tell the server while the page can still send.
+  if (presenceSent && phase !== 'ended' && phase !== 'failed') void sendPresence('left', true).catch(() => {});
+});

@@ -1,0 +1,39 @@
+import { describeError } from './api';
+
+/** Looks up an element the page's HTML is required to contain. */
+export function byId<T extends HTMLElement>(id: string, type: new () => T): T {
+  const element = document.getElementById(id);
+  if (!(element instanceof type)) throw new Error(`#${id} is missing from the page`);
+  return element;
+}
+
+/**
+ * Fills a role="alert" element. Text is set, never HTML: messages can echo
+ * server or user input.
+ */
+export function showError(alert: HTMLElement, error: unknown): void {
+  const { message, code, requestId } = describeError(error);
+  alert.replaceChildren();
+  const text = document.createElement('span');
+  text.className = 'alert-message';
+  text.textContent = message;
+  alert.append(text);
+  if (code) {
+    const codeEl = document.createElement('code');
+    codeEl.className = 'alert-code';
+    codeEl.textContent = code;
+    alert.append(' ', codeEl);
+  }
+  if (requestId) {
+    const ref = document.createElement('span');
+    ref.className = 'alert-ref';
+    ref.textContent = `Reference ${requestId}`;
+    alert.append(ref);
+  }
+  alert.hidden = false;
+}
+
+export function clearError(alert: HTMLElement): void {
+  alert.replaceChildren();
+  alert.hidden = true;
+}

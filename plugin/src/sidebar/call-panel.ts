@@ -1,0 +1,101 @@
+import type { CallResponse, CallView, EscalateResponse, Participant } from '../api-types';
+import { byId, clearError, showError } from '../dom';
+import { poll } from '../poll';
+import type { AgentSession } from './session';
+
+const POLL_MS = 2000;
+
+const STATE_TEXT: Record<CallView['state'], string> = {
+  created: 'Waiting for the customer to join',
+  active: 'Call in progress',
+  ended: 'Call ended',
+  failed: 'Call failed',
+};
+
+function presenceText(participants: Participant[], role: Participant['role']): string {
+  const mine = participants.filter((p) => p.role === role);
+  if (mine.some((p) => p.joinedAt && !p.leftAt)) return 'In the call';
+  if (mine.some((p) => p.leftAt)) return 'Left the call';
+  return 'Not joined yet';
+}
+
+/** Shows one escalated call in the sidebar until it ends. */
+export class CallPanel {
+  private readonly panel = byId('call-panel', HTMLElement);
+  private readonly notice = byId('escalate-notice', HTMLElement);
+  private readonly openLink = byId('open-call', HTMLAnchorElement);
+  private readonly state = byId('call-state', HTMLElement);
+  private readonly customer = byId('customer-presence', HTMLElement);
+  private readonly recording = byId('call-recording', HTMLElement);
+  private readonly endButton = byId('end-call', HTMLButtonElement);
+  private stopPolling: (() => void) | null = null;
+  private callId: string | null = null;
+
+  constructor(
+    private readonly session: AgentSession,
+    private readonly alert: HTMLElement,
+    /** Called once the call is over, so the agent may escalate again. */
+    private readonly onFinished: () => void,
+  ) {
+    this.endButton.addEventListener('click', () => void this.end());
+  }
+
+  show(escalation: EscalateResponse, notice: string): void {
+    this.stop();
+    this.callId = escalation.call.id;
+    this.notice.textContent = notice;
+    this.openLink.href = escalation.links.agent;
+    this.openLink.hidden = false;
+    this.endButton.hidden = false;
+    this.endButton.disabled = false;
+    this.render({ id: escalation.call.id, state: escalation.call.state, participants: [], recording: escalation.call.recording });
+    this.panel.hidden = false;
+    const callId = escalation.call.id;
+    this.stopPolling = poll(
+      async () => {
+        const { call } = await this.session.request<CallResponse>(`/api/calls/${encodeURIComponent(callId)}`);
+        this.render(call);
+      },
+      POLL_MS,
+      (error) => showError(this.alert, error),
+    );
+  }
+
+  private render(call: CallView): void {
+    if (call.id !== this.callId) return;
+    this.state.textContent = STATE_TEXT[call.state] ?? call.state;
+    this.customer.textContent = presenceText(call.participants, 'customer');
+    this.recording.textContent = call.recording.active ? 'Recording' : 'Not recording';
+    this.recording.classList.toggle('is-recording', call.recording.active);
+    if (call.state === 'ended' || call.state === 'failed') this.finish();
+  }
+
+  private async end(): Promise<void> {
+    if (!this.callId) return;
+    this.endButton.disabled = true;
+    clearError(this.alert);
+    try {
+      const { call } = await this.session.request<CallResponse>(`/api/calls/${encodeURIComponent(this.callId)}/end`, {
+        method: 'POST',
+      });
+      this.render(call);
+    } catch (error) {
+      showError(this.alert, error);
+      this.endButton.disabled = false;
+    }
+  }
+
+  private finish(): void {
+    this.stop();
+    this.callId = null;
+    this.endButton.hidden = true;
+    this.openLink.hidden = true;
+    this.notice.textContent = '';
+    this.onFinished();
+  }
+
+  private stop(): void {
+    this.stopPolling?.();
+    this.stopPolling = null;
+  }
+}

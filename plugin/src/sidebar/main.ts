@@ -1,0 +1,142 @@
+import type { EscalateRequest, EscalateResponse, MeetingType, MeetingTypesResponse } from '../api-types';
+import { byId, clearError, showError } from '../dom';
+import { CallPanel } from './call-panel';
+import { AgentSession } from './session';
+import { connectToZendesk, fitFrameToContent, loadTicketContext, type TicketContext } from './zendesk';
+
+const app = byId('app', HTMLElement);
+const alert = byId('sidebar-error', HTMLElement);
+const signinStatus = byId('signin-status', HTMLElement);
+const ticketSummary = byId('ticket-summary', HTMLElement);
+const form = byId('escalate-form', HTMLFormElement);
+const select = byId('meeting-type', HTMLSelectElement);
+const hint = byId('meeting-type-hint', HTMLElement);
+const escalateButton = byId('escalate', HTMLButtonElement);
+
+const RECORDING_TEXT: Record<MeetingType['recordingPolicy'], string> = {
+  required: 'Recorded',
+  optional: 'Recorded only if turned on',
+  forbidden: 'Never recorded',
+};
+
+function optionLabel(type: MeetingType): string {
+  return type.recordingPolicy === 'required' ? `${type.name} · recorded` : type.name;
+}
+
+function renderMeetingTypes(types: MeetingType[]): void {
+  select.replaceChildren(
+    ...types.map((type) => {
+      const option = document.createElement('option');
+      option.value = type.id;
+      option.textContent = optionLabel(type);
+      return option;
+    }),
+  );
+  const describe = (): void => {
+    const type = types.find((t) => t.id === select.value);
+    hint.textContent = type
+      ? `${type.media === 'audio' ? 'Audio only' : 'Audio and video'} · ${RECORDING_TEXT[type.recordingPolicy]} · Legal basis: ${type.legalBasis}`
+      : '';
+  };
+  select.addEventListener('change', describe);
+  describe();
+  if (types.length === 0) {
+    hint.textContent = 'No meeting types are set up yet. Ask an admin to add one.';
+    escalateButton.disabled = true;
+  }
+  form.hidden = false;
+}
+
+/** Opens the agent's call view; false when the browser blocked the popup. */
+function openCallWindow(url: string): boolean {
+  const opened = window.open(url, '_blank');
+  if (!opened) return false;
+  // The call view needs nothing from this frame; cut the back-reference.
+  opened.opener = null;
+  return true;
+}
+
+async function start(): Promise<void> {
+  const client = connectToZendesk();
+  if (!client) {
+    signinStatus.textContent = 'Not connected';
+    showError(alert, new Error('Open this app from a Zendesk ticket.'));
+    return;
+  }
+  fitFrameToContent(client, app);
+
+  let ticket: TicketContext;
+  try {
+    ticket = await loadTicketContext(client);
+  } catch (error) {
+    signinStatus.textContent = 'Not connected';
+    showError(alert, error);
+    return;
+  }
+  ticketSummary.textContent = `Ticket #${ticket.ticketId} · ${ticket.requester.name}`;
+  ticketSummary.hidden = false;
+
+  const session = new AgentSession({
+    accountId: ticket.context.account.subdomain,
+    userId: String(ticket.agent.id),
+    name: ticket.agent.name,
+  });
+  const panel = new CallPanel(session, alert, () => {
+    escalateButton.disabled = select.options.length === 0;
+  });
+
+  try {
+    signinStatus.textContent = 'Signing in…';
+    const signedIn = await session.signIn();
+    signinStatus.textContent = `Signed in with demo sign-in as ${signedIn.agent.name}`;
+    const { meetingTypes } = await session.request<MeetingTypesResponse>('/api/meeting-types');
+    renderMeetingTypes(meetingTypes);
+  } catch (error) {
+    signinStatus.textContent = 'Not signed in';
+    showError(alert, error);
+    return;
+  }
+
+  const escalate = async (): Promise<void> => {
+    clearError(alert);
+    escalateButton.disabled = true;
+    const { requester } = ticket;
+    const body: EscalateRequest = {
+      meetingTypeId: select.value,
+      case: { host: 'zendesk', externalId: String(ticket.ticketId) },
+      customer: {
+        externalId: String(requester.id),
+        displayName: requester.name,
+        email: requester.email,
+        locale: requester.locale,
+      },
+    };
+    let escalation: EscalateResponse;
+    try {
+      escalation = await session.request<EscalateResponse>('/api/calls', { method: 'POST', body });
+    } catch (error) {
+      showError(alert, error);
+      escalateButton.disabled = false;
+      return;
+    }
+
+    // Open the popup first: browsers allow it only shortly after the click.
+    const opened = openCallWindow(escalation.links.agent);
+    const notice: string[] = [];
+    try {
+      await client.invoke('comment.appendText', `Please join the video call: ${escalation.links.customer}`);
+      notice.push('Join link added to your reply — send it to the customer.');
+    } catch {
+      notice.push(`Could not add the link to your reply. Send the customer this link: ${escalation.links.customer}`);
+    }
+    if (!opened) notice.push('Your browser blocked the call window: use “Open call”.');
+    panel.show(escalation, notice.join(' '));
+  };
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void escalate();
+  });
+}
+
+void start();

@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import pino from 'pino';
+import { loadConfig } from '../../backend/src/config.js';
+import { startParley, type RunningParley } from '../../backend/src/server.js';
+
+/** Flags that make a real call work in headless Debian Chromium with fake camera and microphone. */
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export interface Harness {
+  parley: RunningParley;
+  browser: Browser;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole product as `npm start` runs it — embedded database, managed Janus
+ * nodes, demo page — inside the test's network namespace, plus one Chromium.
+ */
+export async function startHarness(options: { janusNodes?: number } = {}): Promise<Harness> {
+  const iceInterface = process.env.PARLEY_E2E_ICE_INTERFACE;
+  if (!iceInterface) throw new Error('Run the end-to-end suite through tests/e2e/in-network-namespace.mjs (npm run test:e2e).');
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PARLEY_DATA_DIR: dataDir,
+    PARLEY_DEMO: '1',
+    JANUS_MODE: 'managed',
+    JANUS_MANAGED_NODES: String(options.janusNodes ?? 2),
+    JANUS_BIND_ADDRESS: '0.0.0.0',
+    JANUS_PUBLIC_HOST: '127.0.0.1',
+    JANUS_ICE_INTERFACE: iceInterface,
+    LOG_LEVEL: 'warn',
+  });
+  const parley = await startParley(config, { logger: pino({ level: process.env.PARLEY_E2E_LOG ?? 'warn' }) });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: chromiumArgs });
+  return {
+    parley,
+    browser,
+    dataDir,
+    async close() {
+      await browser.close().catch(() => {});
+      await parley.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface EscalatedCall {
+  demo: Page;
+  agentCall: Page;
+  customerLink: string;
+  contexts: BrowserContext[];
+}
+
+/** The agent's side through the demo page: pick a meeting type, escalate, send the link. */
+export async function escalateFromDemo(harness: Harness, meetingTypeName: string): Promise<EscalatedCall> {
+  const agentContext = await harness.browser.newContext();
+  const demo = await agentContext.newPage();
+  await demo.goto(`${harness.parley.url}/demo`);
+  const sidebar = demo.frameLocator('[data-testid=sidebar-frame]');
+  await sidebar.getByTestId('signin-status').filter({ hasText: 'demo sign-in' }).waitFor();
+  const option = sidebar.locator('#meeting-type option', { hasText: meetingTypeName });
+  await sidebar.locator('#meeting-type').selectOption((await option.getAttribute('value'))!);
+
+  const popup = agentContext.waitForEvent('page');
+  await sidebar.locator('#escalate').click();
+  const agentCall = await popup;
+  await demo.getByTestId('send-to-customer').click();
+  const customerLink = (await demo.getByTestId('customer-chat-link').last().getAttribute('href'))!;
+  return { demo, agentCall, customerLink, contexts: [agentContext] };
+}
+
+/** Opens the link in a separate browser context, as a customer on another device would. */
+export async function openAsCustomer(harness: Harness, call: EscalatedCall): Promise<Page> {
+  const customerContext = await harness.browser.newContext();
+  call.contexts.push(customerContext);
+  const page = await customerContext.newPage();
+  await page.goto(call.customerLink);
+  return page;
+}
+
+/** Resolves once #remote-video shows decoded frames from the other side. */
+export async function waitForRemoteVideo(page: Page, timeoutMs = 10_000): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const video = document.querySelector<HTMLVideoElement>('#remote-video');
+      return !!video && video.videoWidth > 0 && video.currentTime > 0;
+    },
+    undefined,
+    { timeout: timeoutMs, polling: 20 },
+  );
+}
+
+/** The remote video keeps playing: its clock moves over one second. */
+export async function remoteVideoAdvances(page: Page): Promise<boolean> {
+  const read = () => page.evaluate(() => document.querySelector<HTMLVideoElement>('#remote-video')!.currentTime);
+  const before = await read();
+  await page.waitForTimeout(1000);
+  return (await read()) > before + 0.3;
+}
+
+export async function remoteVideoSize(page: Page): Promise<{ width: number; height: number }> {
+  return page.evaluate(() => {
+    const video = document.querySelector<HTMLVideoElement>('#remote-video')!;
+    return { width: video.videoWidth, height: video.videoHeight };
+  });
+}
