@@ -19,8 +19,6 @@ export interface RunningParley {
   database: Database;
   gateway: JanusGateway;
   logger: Logger;
-  /** Recordings being composed right now (tests and shutdown wait for them). */
-  pendingRecordings(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -98,7 +96,6 @@ export async function startParley(config: Config, options: { logger?: Logger } =
     database,
     gateway,
     logger,
-    pendingRecordings: async () => void (await Promise.allSettled([...inFlight])),
     stop: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled([...inFlight]);

@@ -56,9 +56,11 @@ describe('escalate to video, end to end (Janus + Chromium)', () => {
     await call.agentCall.waitForTimeout(4500);
     await call.agentCall.locator('#hang-up').click();
     await expect.poll(() => call.agentCall.evaluate(() => document.body.dataset.callState), { timeout: 10_000 }).toBe('ended');
-    await harness.parley.pendingRecordings();
-
-    const [recording] = await harness.parley.database.db.select().from(recordings).where(eq(recordings.callId, call.row.id));
+    // Composition runs after the call ends, in the background: wait for it to settle.
+    const recordingOf = async () =>
+      (await harness.parley.database.db.select().from(recordings).where(eq(recordings.callId, call.row.id)))[0];
+    await expect.poll(async () => (await recordingOf())?.state, { timeout: 30_000, interval: 250 }).toMatch(/ready|failed/);
+    const recording = await recordingOf();
     expect(recording).toMatchObject({ state: 'ready', error: null });
     const probe = JSON.parse(
       execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', join(harness.dataDir, recording!.file!)], { encoding: 'utf8' }),

@@ -1,0 +1,40 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, pathForLog } from '../../backend/src/logger.js';
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { logger: createLogger('info', stream), lines };
+}
+
+describe('logs carry no personal data or secrets', () => {
+  it('redacts names, emails, tokens and media secrets wherever they appear', () => {
+    const { logger, lines } = capture();
+    logger.info(
+      {
+        customer: { email: 'alex@example.com', displayName: 'Alex Customer' },
+        token: 'eyJhbGciOi.secret',
+        media: { pin: '123456', janusToken: 'jt-secret', secret: 'room-secret' },
+        headers: { authorization: 'Bearer abc.def.ghi' },
+      },
+      'escalated',
+    );
+    const line = lines.join('');
+    for (const leaked of ['alex@example.com', 'Alex Customer', 'eyJhbGciOi', '123456', 'jt-secret', 'room-secret', 'abc.def.ghi']) {
+      expect(line).not.toContain(leaked);
+    }
+    expect(line).toContain('[redacted]');
+  });
+
+  it('logs join and consent paths without their bearer tokens', () => {
+    expect(pathForLog('/j/Zx9_secret-token')).toBe('/j/:token');
+    expect(pathForLog('/api/join/Zx9_secret-token')).toBe('/api/join/:token');
+    expect(pathForLog('/api/calls/5f0c')).toBe('/api/calls/5f0c');
+  });
+});
