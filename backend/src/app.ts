@@ -5,6 +5,7 @@ import type { AppEnv } from './http/context.js';
 import { errorBody, handleError } from './http/errors.js';
 import { pathForLog } from './logger.js';
 import { callRoutes } from './routes/calls.js';
+import { consentRoutes } from './routes/consent.js';
 import { demoRoutes } from './routes/demo.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { joinRoutes } from './routes/join.js';
@@ -39,7 +40,8 @@ export function createApp(deps: AppDeps) {
   const routes = app
     .route('/', healthRoutes(deps.readiness))
     .route('/', callRoutes(deps))
-    .route('/', joinRoutes(deps));
+    .route('/', joinRoutes(deps))
+    .route('/', consentRoutes(deps));
   if (deps.demo) app.route('/', demoRoutes(deps));
 
   app.doc31('/api/openapi.json', {

@@ -87,12 +87,24 @@ export async function escalateFromDemo(harness: Harness, meetingTypeName: string
   return { demo, agentCall, customerLink, contexts: [agentContext] };
 }
 
-/** Opens the link in a separate browser context, as a customer on another device would. */
-export async function openAsCustomer(harness: Harness, call: EscalatedCall): Promise<Page> {
+/**
+ * The customer's side: opens the consent link in a separate browser context (as
+ * on another device), reads the notice and accepts, which leads to the join page.
+ * `recording` answers the separate recording question where the page asks it.
+ */
+export async function openAsCustomer(harness: Harness, call: EscalatedCall, options: { recording?: boolean } = {}): Promise<Page> {
   const customerContext = await harness.browser.newContext();
   call.contexts.push(customerContext);
   const page = await customerContext.newPage();
   await page.goto(call.customerLink);
+  if (await page.locator('input[name=recording]').count()) {
+    await page.locator('input[name=join][value=true]').check();
+    await page.locator(`input[name=recording][value=${options.recording ? 'true' : 'false'}]`).check();
+    await page.locator('form button[type=submit]').click();
+  } else {
+    await page.locator('button[name=join][value=true]').click();
+  }
+  await page.waitForURL(/\/j\/[\w-]+$/);
   return page;
 }
 

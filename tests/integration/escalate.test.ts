@@ -38,7 +38,8 @@ describe.each(databaseKinds)('escalate to video on %s', (kind) => {
 
     expect(res.status).toBe(201);
     expect(res.body.call).toMatchObject({ state: 'created', meetingType: { key: 'support', recordingPolicy: 'forbidden' }, recording: { active: false } });
-    expect(res.body.links.customer).toMatch(/^http:\/\/parley\.test\/j\/[\w-]{43}$/);
+    expect(res.body.links.customer).toMatch(/^http:\/\/parley\.test\/c\/[\w-]{43}$/);
+    expect(res.body.links.agent).toMatch(/^http:\/\/parley\.test\/j\/[\w-]{43}$/);
     expect(res.body.links.agent).not.toBe(res.body.links.customer);
 
     const [row] = await database.db.select().from(calls).where(eq(calls.id, res.body.call.id));
@@ -54,7 +55,7 @@ describe.each(databaseKinds)('escalate to video on %s', (kind) => {
     const support = await t.meetingType(agent, 'support');
     const res = await t.call('POST', '/api/calls', { token: agent, body: escalation(support, 'hash-check') });
     const stored = await database.db.select({ hash: joinTokens.tokenHash }).from(joinTokens).where(eq(joinTokens.callId, res.body.call.id));
-    expect(stored).toHaveLength(2);
+    expect(stored).toHaveLength(1);
     for (const { hash } of stored) expect([tokenOf(res.body.links.customer), tokenOf(res.body.links.agent)]).not.toContain(hash);
   });
 
@@ -121,9 +122,9 @@ describe.each(databaseKinds)('escalate to video on %s', (kind) => {
     const again = await t.call('POST', `/api/calls/${row!.id}/end`, { token: agent });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('CALL_STATE_CONFLICT');
-    const customerJoin = await t.call('POST', `/api/join/${tokenOf(created.body.links.customer)}`);
-    expect(customerJoin.status).toBe(409);
-    expect(customerJoin.body.error.code).toBe('CALL_ENDED');
+    const customerConsent = await t.call('GET', `/api/consent/${tokenOf(created.body.links.customer)}`);
+    expect(customerConsent.status).toBe(409);
+    expect(customerConsent.body.error.code).toBe('CALL_ENDED');
 
     const trail = await database.db.select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.subjectId, row!.id));
     expect(trail.map((e) => e.action)).toEqual(['call.escalated', 'call.ended']);

@@ -35,7 +35,8 @@ describe('join links and call sessions', () => {
 
   it('redeems a link once for a call session and Janus credentials naming no person', async () => {
     const { call, links } = await escalate('j-1');
-    const res = await t.call('POST', `/api/join/${tokenOf(links.customer)}`);
+    const joinToken = await t.customerJoinToken(links.customer);
+    const res = await t.call('POST', `/api/join/${joinToken}`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       role: 'customer',
@@ -47,16 +48,17 @@ describe('join links and call sessions', () => {
     const seen = await t.call('GET', `/api/calls/${call.id}`, { token: res.body.session });
     expect(seen.status).toBe(200);
 
-    const reused = await t.call('POST', `/api/join/${tokenOf(links.customer)}`);
+    const reused = await t.call('POST', `/api/join/${joinToken}`);
     expect(reused.status).toBe(409);
     expect(reused.body.error.code).toBe('TOKEN_USED');
   });
 
   it('refuses an expired link', async () => {
     const { call, links } = await escalate('j-expired');
+    const joinToken = await t.customerJoinToken(links.customer);
     // Time passes: the link's validity ends.
     await database.db.update(joinTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(joinTokens.callId, call.id));
-    const res = await t.call('POST', `/api/join/${tokenOf(links.customer)}`);
+    const res = await t.call('POST', `/api/join/${joinToken}`);
     expect(res.status).toBe(410);
     expect(res.body.error.code).toBe('TOKEN_EXPIRED');
   });
@@ -72,7 +74,7 @@ describe('join links and call sessions', () => {
   it('keeps a call session to its own call', async () => {
     const first = await escalate('j-own-1');
     const second = await escalate('j-own-2');
-    const { body } = await t.call('POST', `/api/join/${tokenOf(first.links.customer)}`);
+    const { body } = await t.call('POST', `/api/join/${await t.customerJoinToken(first.links.customer)}`);
 
     const foreign = await t.call('GET', `/api/calls/${second.call.id}`, { token: body.session });
     expect(foreign.status).toBe(403);
@@ -134,8 +136,8 @@ describe('when Janus is down', () => {
     expect((await database.db.select({ n: count() }).from(calls))[0]!.n).toBe(callsBefore);
     expect((await database.db.select({ n: count() }).from(customers))[0]!.n).toBe(customersBefore);
 
-    // The earlier call's link is not spent by a failed attempt: it works once Janus is back.
-    const join = await t.call('POST', `/api/join/${tokenOf(ok.body.links.customer)}`);
+    // The agent's link is not spent by a failed attempt: it works once Janus is back.
+    const join = await t.call('POST', `/api/join/${tokenOf(ok.body.links.agent)}`);
     expect(join.status).toBe(503);
     const [unspent] = await database.db.select({ usedAt: joinTokens.usedAt }).from(joinTokens).where(eq(joinTokens.callId, ok.body.call.id));
     expect(unspent!.usedAt).toBeNull();

@@ -58,6 +58,19 @@ export async function buildTestApp(database: Database, janus: LocalJanus | Local
       if (res.status !== 201) throw new Error(`demo sign-in failed: ${JSON.stringify(res.body)}`);
       return res.body.token as string;
     },
+    /** The customer reads the notice behind a consent link and decides; returns the decision. */
+    async decide(consentLink: string, decision: { join: boolean; recording?: boolean }) {
+      const token = tokenOf(consentLink);
+      const view = await call('GET', `/api/consent/${token}`);
+      if (view.status !== 200) throw new Error(`consent view failed: ${JSON.stringify(view.body)}`);
+      return call('POST', `/api/consent/${token}`, { body: { noticeVersionId: view.body.noticeVersionId, ...decision } });
+    },
+    /** Consent to join and return the customer's single-use join token. */
+    async customerJoinToken(consentLink: string, recording?: boolean) {
+      const res = await this.decide(consentLink, { join: true, recording });
+      if (res.status !== 200) throw new Error(`consent failed: ${JSON.stringify(res.body)}`);
+      return tokenOf(res.body.joinUrl as string);
+    },
     async meetingType(token: string, key: 'support' | 'advice' | 'consultation') {
       const res = await call('GET', '/api/meeting-types', { token });
       return (res.body.meetingTypes as { id: string; key: string }[]).find((t) => t.key === key)!.id;

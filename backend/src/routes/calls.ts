@@ -7,6 +7,7 @@ import { endCall } from '../services/calls/end.js';
 import { escalateCall, escalateInput } from '../services/calls/escalate.js';
 import { getCall } from '../services/calls/get.js';
 import { presenceInput, recordPresence } from '../services/calls/record-presence.js';
+import { recordingToggleInput, setRecording } from '../services/calls/set-recording.js';
 import { listMeetingTypes } from '../services/meeting-types/list.js';
 import { bearer, callIdParam, callViewSchema, errors, json } from './schemas.js';
 
@@ -72,6 +73,24 @@ const presenceRoute = createRoute({
   responses: { 200: json(z.object({ call: callViewSchema }), 'The call'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 503: errors[503] },
 });
 
+const recordingRoute = createRoute({
+  method: 'post',
+  path: '/api/calls/{id}/recording',
+  summary: 'Switch recording: the agent where the meeting type makes it optional (with consent); the customer may only stop it (withdrawal)',
+  security: bearer,
+  request: { params: callIdParam, body: { required: true, content: { 'application/json': { schema: recordingToggleInput } } } },
+  responses: {
+    200: json(z.object({ call: callViewSchema }), 'The call'),
+    400: errors[400],
+    401: errors[401],
+    403: errors[403],
+    404: errors[404],
+    409: errors[409],
+    422: errors[422],
+    503: errors[503],
+  },
+});
+
 export function callRoutes(deps: ServiceDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('/api/meeting-types', authenticate(deps.tokens));
@@ -91,6 +110,9 @@ export function callRoutes(deps: ServiceDeps) {
     })
     .openapi(endCallRoute, async (c) => {
       return c.json({ call: await endCall(deps, c.get('principal'), c.req.valid('param').id) }, 200);
+    })
+    .openapi(recordingRoute, async (c) => {
+      return c.json({ call: await setRecording(deps, c.get('principal'), c.req.valid('param').id, c.req.valid('json')) }, 200);
     })
     .openapi(presenceRoute, async (c) => {
       const principal = requireParticipant(c.get('principal'));

@@ -34,6 +34,7 @@ export const errors = {
   404: { description: 'Not found', content: errorContent },
   409: { description: 'Conflicts with the current state', content: errorContent },
   410: { description: 'Expired', content: errorContent },
+  422: { description: 'Refused by policy', content: errorContent },
   503: { description: 'Video service unavailable (JANUS_UNAVAILABLE)', content: errorContent },
 } as const;
 

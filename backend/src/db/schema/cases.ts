@@ -1,7 +1,10 @@
-import { pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, tenantScoped, timestamps } from './columns.js';
 import { customers } from './customers.js';
 import { hostKind } from './installations.js';
+
+/** How the customer is reached: the consent link travels this way. */
+export const customerChannel = pgEnum('customer_channel', ['zendesk_ticket', 'zendesk_messaging', 'teams_chat', 'web']);
 
 /** A Zendesk ticket or Teams chat the call was escalated from. */
 export const cases = pgTable(
@@ -11,6 +14,9 @@ export const cases = pgTable(
     ...tenantScoped,
     host: hostKind().notNull(),
     externalId: text().notNull(),
+    channel: customerChannel().notNull().default('zendesk_ticket'),
+    /** Sunshine Conversations or Teams conversation id, for chat channels. */
+    conversationId: text(),
     customerId: uuid()
       .notNull()
       .references(() => customers.id, { onDelete: 'cascade' }),

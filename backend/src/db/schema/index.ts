@@ -9,3 +9,7 @@ export * from './participants.js';
 export * from './join-tokens.js';
 export * from './recordings.js';
 export * from './audit-events.js';
+export * from './notices.js';
+export * from './consent.js';
+export * from './outbox.js';
+export * from './channels.js';

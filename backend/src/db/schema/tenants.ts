@@ -3,6 +3,15 @@ import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 export const tenants = pgTable('tenants', {
   id: uuid().primaryKey().defaultRandom(),
   name: text().notNull(),
+  /** Who the controller is, as the privacy notice names them (GDPR Art. 13(1)(a)-(b)). */
+  controllerName: text(),
+  controllerContact: text(),
+  dpoContact: text(),
+  privacyPolicyUrl: text(),
+  /** Another way to reach the controller for customers who decline a recorded call. */
+  alternativeContact: text(),
+  defaultLanguage: text().notNull().default('en'),
+  storageLocation: text().notNull().default('European Union'),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });

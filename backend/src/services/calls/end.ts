@@ -2,6 +2,8 @@ import { eq } from 'drizzle-orm';
 import { calls, participants, recordings } from '../../db/schema/index.js';
 import { ForbiddenError } from '../../errors.js';
 import { recordAudit } from '../audit/record.js';
+import { notes } from '../consent/notes.js';
+import { noteOnTicket } from '../outbox/ticket-note.js';
 import type { ServiceDeps } from '../deps.js';
 import type { Principal } from '../principal.js';
 import { callView, loadCallFor, loadParticipants, roomOf } from './load-call.js';
@@ -24,6 +26,9 @@ export async function endCall(deps: ServiceDeps, principal: Principal, callId: s
       .update(calls)
       .set({ state: 'ended', endedAt: now, recordingActive: false, endReason: 'ended_by_agent', updatedAt: now })
       .where(eq(calls.id, callId));
+    if (loaded.call.recordingActive) {
+      await noteOnTicket(tx, loaded.call, notes.recordingStopped(), `call:${callId}:recording-off:end`);
+    }
     await recordAudit(tx, {
       tenantId: principal.tenantId,
       actor: principal,

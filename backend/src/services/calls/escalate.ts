@@ -1,9 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Tx } from '../../db/client.js';
-import { calls, cases, customerRefs, customers, joinTokens, meetingTypes, participants } from '../../db/schema/index.js';
+import { calls, cases, customerRefs, customers, joinTokens, meetingTypes, participants, tenants } from '../../db/schema/index.js';
 import { NotFoundError } from '../../errors.js';
 import { recordAudit } from '../audit/record.js';
+import { offerConsent } from '../consent/offer.js';
+import { pickLanguage } from '../notices/language.js';
 import type { ServiceDeps } from '../deps.js';
 import type { AgentPrincipal } from '../principal.js';
 import { newJoinToken } from './join-token.js';
@@ -11,10 +13,19 @@ import { callView, loadCallFor, loadParticipants } from './load-call.js';
 
 export const escalateInput = z.object({
   meetingTypeId: z.uuid(),
-  case: z.object({
-    host: z.enum(['zendesk', 'teams']),
-    externalId: z.string().min(1).max(200),
-  }),
+  case: z
+    .object({
+      host: z.enum(['zendesk', 'teams']),
+      externalId: z.string().min(1).max(200),
+      /** How the customer is reached; the consent invitation travels this way. */
+      channel: z.enum(['zendesk_ticket', 'zendesk_messaging', 'teams_chat', 'web']).default('zendesk_ticket'),
+      /** Sunshine Conversations or Teams conversation id, required for chat channels. */
+      conversationId: z.string().min(1).max(200).optional(),
+    })
+    .refine((c) => !['zendesk_messaging', 'teams_chat'].includes(c.channel) || c.conversationId, {
+      message: 'conversationId is required for chat channels',
+      path: ['conversationId'],
+    }),
   customer: z.object({
     externalId: z.string().min(1).max(200),
     displayName: z.string().max(200).optional(),
@@ -43,10 +54,10 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
   });
 
   const agentLink = newJoinToken();
-  const customerLink = newJoinToken();
   const expiresAt = new Date(Date.now() + deps.joinTokenTtlSeconds * 1000);
+  let customerLink: string;
   try {
-    await deps.db.transaction(async (tx) => {
+    customerLink = await deps.db.transaction(async (tx) => {
       const { customerId, caseId } = await upsertCustomerAndCase(tx, principal.tenantId, input);
       await tx.insert(calls).values({
         id: callId,
@@ -60,25 +71,37 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
         mediaRoomPin: room.pin,
         mediaRoomSecret: room.secret,
       });
-      const [agentSeat, customerSeat] = await tx
+      const [agentSeat] = await tx
         .insert(participants)
         .values([
           { tenantId: principal.tenantId, callId, role: 'agent', agentId: principal.agentId },
           { tenantId: principal.tenantId, callId, role: 'customer' },
         ])
         .returning({ id: participants.id });
-      await tx.insert(joinTokens).values([
-        { tenantId: principal.tenantId, callId, participantId: agentSeat!.id, tokenHash: agentLink.hash, expiresAt },
-        { tenantId: principal.tenantId, callId, participantId: customerSeat!.id, tokenHash: customerLink.hash, expiresAt },
-      ]);
+      await tx.insert(joinTokens).values({ tenantId: principal.tenantId, callId, participantId: agentSeat!.id, tokenHash: agentLink.hash, expiresAt });
+      // The customer gets no join link yet: only a consent link. Joining needs their "yes".
+      const [tenant] = await tx.select({ defaultLanguage: tenants.defaultLanguage }).from(tenants).where(eq(tenants.id, principal.tenantId));
+      const offer = await offerConsent(tx, {
+        tenantId: principal.tenantId,
+        callId,
+        customerId,
+        meetingType: { id: meetingType.id, name: meetingType.name },
+        language: pickLanguage([input.customer.locale], tenant?.defaultLanguage ?? 'en'),
+        channel: input.case.channel,
+        caseExternalId: input.case.externalId,
+        conversationId: input.case.conversationId,
+        publicBaseUrl: deps.publicBaseUrl,
+        ttlSeconds: deps.joinTokenTtlSeconds,
+      });
       await recordAudit(tx, {
         tenantId: principal.tenantId,
         actor: principal,
         action: 'call.escalated',
         subjectType: 'call',
         subjectId: callId,
-        details: { meetingType: meetingType.key, caseId, mediaNode: room.nodeId },
+        details: { meetingType: meetingType.key, caseId, mediaNode: room.nodeId, channel: input.case.channel, noticeVersion: offer.noticeVersion },
       });
+      return offer.link;
     });
   } catch (error) {
     await deps.media.destroyRoom(room).catch((cleanup: unknown) => {
@@ -91,7 +114,7 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
   return {
     call: callView(loaded, await loadParticipants(deps.db, principal.tenantId, callId)),
     links: {
-      customer: `${deps.publicBaseUrl}/j/${customerLink.token}`,
+      customer: customerLink,
       agent: `${deps.publicBaseUrl}/j/${agentLink.token}`,
     },
   };
@@ -132,8 +155,11 @@ async function upsertCustomerAndCase(tx: Tx, tenantId: string, input: EscalateIn
 
   const [existingCase] = await tx
     .insert(cases)
-    .values({ tenantId, host, externalId: input.case.externalId, customerId })
-    .onConflictDoUpdate({ target: [cases.tenantId, cases.host, cases.externalId], set: { updatedAt: new Date() } })
+    .values({ tenantId, host, externalId: input.case.externalId, customerId, channel: input.case.channel, conversationId: input.case.conversationId })
+    .onConflictDoUpdate({
+      target: [cases.tenantId, cases.host, cases.externalId],
+      set: { channel: input.case.channel, conversationId: input.case.conversationId ?? null, updatedAt: new Date() },
+    })
     .returning({ id: cases.id });
   return { customerId, caseId: existingCase!.id };
 }

@@ -3,6 +3,8 @@ import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { calls, participants, recordings } from '../../db/schema/index.js';
 import { recordAudit } from '../audit/record.js';
+import { notes } from '../consent/notes.js';
+import { noteOnTicket } from '../outbox/ticket-note.js';
 import type { ServiceDeps } from '../deps.js';
 import type { CallParticipantPrincipal } from '../principal.js';
 import { callView, loadCallFor, loadParticipants, roomOf } from './load-call.js';
@@ -55,6 +57,7 @@ export async function recordPresence(
             .insert(recordings)
             .values({ tenantId: principal.tenantId, callId: loaded.call.id, rawDir })
             .onConflictDoNothing();
+          await noteOnTicket(tx, loaded.call, notes.recordingStarted(), `call:${loaded.call.id}:recording-on:start`);
         }
         await tx
           .update(calls)

@@ -1,7 +1,8 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { joinTokens, participants } from '../../db/schema/index.js';
-import { ConflictError, GoneError, NotFoundError } from '../../errors.js';
+import { ConflictError, ForbiddenError, GoneError, NotFoundError } from '../../errors.js';
 import { recordAudit } from '../audit/record.js';
+import { consentState } from '../consent/state.js';
 import type { ServiceDeps } from '../deps.js';
 import { isFinished } from './state-machine.js';
 import { hashJoinToken, newMediaToken } from './join-token.js';
@@ -34,6 +35,10 @@ export async function redeemJoinToken(deps: ServiceDeps, token: string) {
   } as const;
   const loaded = await loadCallFor(deps.db, principal, callId);
   if (isFinished(loaded.call.state)) throw new ConflictError('CALL_ENDED', 'This call has already ended.');
+  // Join links for customers only exist after a "yes"; checked again because the records are the proof.
+  if (principal.role === 'customer' && (await consentState(deps.db, tenantId, callId)).join !== 'granted') {
+    throw new ForbiddenError('The customer has not agreed to join this call.');
+  }
 
   // Authorise the media token before spending the link: if the media server is
   // down the person can simply try the same link again.

@@ -1,0 +1,37 @@
+/** What the outbox can carry, by kind. Payloads hold ids and texts for the vendor, nothing more. */
+export interface OutboxPayloads {
+  /** Internal note (public: false) or public reply on a Zendesk ticket. */
+  'zendesk.ticket_comment': { ticketId: string; body: string; public: boolean };
+  /** A message into a Zendesk messaging (Sunshine Conversations) conversation. */
+  'sunco.message': {
+    conversationId: string;
+    text: string;
+    actions?: ({ type: 'link'; text: string; uri: string } | { type: 'postback'; text: string; payload: string })[];
+  };
+  /** An activity (text or Adaptive Card) into a Teams conversation the bot was added to. */
+  'teams.activity': { conversationId: string; activity: Record<string, unknown> };
+}
+export type OutboxKind = keyof OutboxPayloads;
+export type OutboxPayload<K extends OutboxKind> = OutboxPayloads[K];
+
+export interface OutboxEnvelope<K extends OutboxKind = OutboxKind> {
+  id: string;
+  tenantId: string;
+  kind: K;
+  idempotencyKey: string;
+  payload: OutboxPayload<K>;
+  /** Earlier attempts; > 0 means a previous attempt may have reached the vendor. */
+  attempts: number;
+}
+
+export type DeliveryResult =
+  | { outcome: 'delivered' }
+  /** Try again later; `retryAfterMs` when the vendor said when (429 Retry-After). */
+  | { outcome: 'retry'; error: string; retryAfterMs?: number }
+  /** Will never succeed (e.g. 404 ticket, 401): dead-letter at once. */
+  | { outcome: 'rejected'; error: string };
+
+/** One per vendor; the worker picks by message kind. */
+export interface OutboxDeliverer<K extends OutboxKind = OutboxKind> {
+  deliver(message: OutboxEnvelope<K>): Promise<DeliveryResult>;
+}

@@ -1,0 +1,152 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { parseAccept } from 'hono/utils/accept';
+import { DomainError } from '../errors.js';
+import { consentErrorPage, consentPage, consentResultPage } from '../http/consent-page.js';
+import type { AppEnv } from '../http/context.js';
+import { validationHook } from '../http/errors.js';
+import { decisionInput, recordConsentDecision } from '../services/consent/record-decision.js';
+import { viewConsent } from '../services/consent/view.js';
+import type { ServiceDeps } from '../services/deps.js';
+import { pickLanguage } from '../services/notices/language.js';
+import { locales } from '../services/notices/locales/index.js';
+import { errors, json } from './schemas.js';
+
+const tokenParam = z.object({
+  token: z
+    .string()
+    .regex(/^[\w-]{20,100}$/, 'not a consent token')
+    .openapi({ param: { name: 'token', in: 'path' } }),
+});
+
+/** What the no-script form posts: strings, checked by hand so a missing choice re-renders the page. */
+const decisionForm = z.object({
+  noticeVersionId: z.string().optional(),
+  join: z.enum(['true', 'false']).optional(),
+  recording: z.enum(['true', 'false']).optional(),
+  lang: z.string().max(10).optional(),
+});
+
+const decisionResult = z
+  .object({
+    callId: z.uuid(),
+    join: z.boolean(),
+    recording: z.enum(['granted', 'declined', 'required', 'not_recorded']).nullable(),
+    language: z.string(),
+    joinUrl: z.url().nullable(),
+  })
+  .openapi('ConsentDecision');
+
+const decideRoute = createRoute({
+  method: 'post',
+  path: '/api/consent/{token}',
+  summary: "Record the customer's consent decision",
+  description:
+    'JSON here. The consent page posts the same decision as application/x-www-form-urlencoded (noticeVersionId, join, recording, lang) and gets pages and a 303 redirect back.',
+  request: {
+    params: tokenParam,
+    body: {
+      required: true,
+      content: {
+        'application/json': { schema: decisionInput.openapi('ConsentDecisionRequest') },
+      },
+    },
+  },
+  responses: {
+    200: json(decisionResult, 'Decision recorded'),
+    303: { description: 'Form post: redirect to the join page after a "yes"' },
+    400: errors[400],
+    404: errors[404],
+    409: errors[409],
+    410: errors[410],
+  },
+});
+
+const noticeSection = z.object({
+  key: z.string(),
+  heading: z.string(),
+  paragraphs: z.array(z.string()),
+  link: z.object({ text: z.string(), href: z.string() }).optional(),
+});
+
+const viewRoute = createRoute({
+  method: 'get',
+  path: '/api/consent/{token}',
+  summary: 'The notice and choices a consent link offers, in the customer’s language',
+  request: { params: tokenParam, query: z.object({ lang: z.string().max(10).optional() }) },
+  responses: {
+    200: json(
+      z
+        .object({
+          language: z.string(),
+          noticeVersionId: z.uuid(),
+          noticeVersion: z.number().int(),
+          noticeHash: z.string(),
+          notice: z.object({ title: z.string(), intro: z.string(), summary: z.string(), sections: z.array(noticeSection) }),
+          choices: z.object({ askRecording: z.boolean(), recordingRequiredByLaw: z.boolean() }),
+        })
+        .openapi('ConsentView'),
+      'The notice',
+    ),
+    404: errors[404],
+    409: errors[409],
+    410: errors[410],
+  },
+});
+
+const languagesOf = (c: Context<AppEnv>) => parseAccept(c.req.header('accept-language') ?? '').map((a) => a.type);
+
+export function consentRoutes(deps: ServiceDeps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use('/api/consent/:token', formDecision(deps));
+  app.get('/c/:token', async (c) => {
+    c.header('Cache-Control', 'no-store');
+    const token = c.req.param('token');
+    try {
+      const view = await viewConsent(deps, token, { chosen: c.req.query('lang'), acceptLanguages: languagesOf(c) });
+      return c.html(consentPage(view, token));
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const t = locales[pickLanguage([c.req.query('lang'), ...languagesOf(c)], 'en')];
+      return c.html(consentErrorPage(t, error.code), error.status);
+    }
+  });
+
+  return app
+    .openapi(viewRoute, async (c) => {
+      const view = await viewConsent(deps, c.req.valid('param').token, { chosen: c.req.valid('query').lang, acceptLanguages: languagesOf(c) });
+      const { language, noticeVersionId, noticeVersion, noticeHash, notice, choices } = view;
+      return c.json({ language, noticeVersionId, noticeVersion, noticeHash, notice, choices }, 200);
+    })
+    .openapi(decideRoute, async (c) => c.json(await recordConsentDecision(deps, c.req.valid('param').token, c.req.valid('json')), 200));
+}
+
+/** The consent page's form post: answered with pages and redirects, never JSON. */
+function formDecision(deps: ServiceDeps) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (c.req.method !== 'POST' || !c.req.header('content-type')?.includes('application/x-www-form-urlencoded')) return next();
+    const token = c.req.param('token') ?? '';
+    const parsed = decisionForm.safeParse(Object.fromEntries(Object.entries(await c.req.parseBody()).map(([k, v]) => [k, String(v)])));
+    const form = parsed.success ? parsed.data : {};
+    const t = locales[pickLanguage([form.lang, ...languagesOf(c)], 'en')];
+    try {
+      const outcome = await recordConsentDecision(deps, token, {
+        noticeVersionId: form.noticeVersionId,
+        join: form.join === undefined ? undefined : form.join === 'true',
+        recording: form.recording === undefined ? undefined : form.recording === 'true',
+      });
+      if (outcome.joinUrl) return c.redirect(outcome.joinUrl, 303);
+      return c.html(consentResultPage(t, outcome), 200);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      if (error.status === 400 || error.code === 'NOTICE_VERSION_MISMATCH') {
+        const view = await viewConsent(deps, token, { chosen: form.lang, acceptLanguages: languagesOf(c) });
+        const message = error.code === 'NOTICE_VERSION_MISMATCH' ? t.page.noticeChanged : t.page.answerEachQuestion;
+        return c.html(consentPage(view, token, message), error.status);
+      }
+      return c.html(consentErrorPage(t, error.code), error.status);
+    }
+  });
+}

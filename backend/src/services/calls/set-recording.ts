@@ -1,0 +1,88 @@
+import { mkdir } from 'node:fs/promises';
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Tx } from '../../db/client.js';
+import { calls, consentRecords, consentRequests, recordings } from '../../db/schema/index.js';
+import { ConflictError, ForbiddenError, PolicyViolation } from '../../errors.js';
+import { recordAudit } from '../audit/record.js';
+import { notes } from '../consent/notes.js';
+import { consentState } from '../consent/state.js';
+import type { ServiceDeps } from '../deps.js';
+import { noteOnTicket } from '../outbox/ticket-note.js';
+import type { Principal } from '../principal.js';
+import { callView, loadCallFor, loadParticipants, roomOf, type LoadedCall } from './load-call.js';
+
+export const recordingToggleInput = z.object({ on: z.boolean() });
+
+/**
+ * Switches recording of a running call. The agent may switch it where the
+ * meeting type makes it optional, and only on with the customer's consent; the
+ * customer may only stop it, which is a withdrawal of consent and takes effect
+ * at once.
+ */
+export async function setRecording(deps: ServiceDeps, principal: Principal, callId: string, input: z.infer<typeof recordingToggleInput>) {
+  const isCustomer = principal.kind === 'call-participant' && principal.role === 'customer';
+  if (isCustomer && input.on) throw new ForbiddenError('Only the agent can start a recording.');
+
+  const view = await deps.db.transaction(async (tx) => {
+    const loaded = await loadCallFor(tx, principal, callId, { forUpdate: true });
+    const { call, meetingType } = loaded;
+    if (call.state !== 'active') throw new ConflictError('CALL_NOT_ACTIVE', 'Recording can only be switched during a running call.');
+    if (!isCustomer && meetingType.recordingPolicy !== 'optional') {
+      throw new PolicyViolation('RECORDING_NOT_OPTIONAL', `Recording is ${meetingType.recordingPolicy} for this meeting type.`);
+    }
+    if (isCustomer) await recordWithdrawal(tx, loaded);
+    if (input.on) {
+      const consent = await consentState(tx, call.tenantId, call.id);
+      if (meetingType.legalBasis === 'consent' && consent.recording !== 'granted') {
+        throw new PolicyViolation('RECORDING_CONSENT_MISSING', 'The customer has not consented to recording.');
+      }
+    }
+    if (input.on !== call.recordingActive) {
+      if (input.on) {
+        const rawDir = `${deps.dataDir}/recordings/raw/${call.id}`;
+        await mkdir(rawDir, { recursive: true });
+        await tx.insert(recordings).values({ tenantId: call.tenantId, callId: call.id, rawDir }).onConflictDoNothing();
+      }
+      await deps.media.setRecording(roomOf(call), input.on);
+      await tx.update(calls).set({ recordingActive: input.on, updatedAt: new Date() }).where(eq(calls.id, call.id));
+      await noteOnTicket(tx, call, input.on ? notes.recordingStarted() : notes.recordingStopped(), `call:${call.id}:recording-${input.on ? 'on' : 'off'}:${Date.now()}`);
+    }
+    await recordAudit(tx, {
+      tenantId: call.tenantId,
+      actor: principal,
+      action: input.on ? 'call.recording_started' : 'call.recording_stopped',
+      subjectType: 'call',
+      subjectId: call.id,
+      details: { byCustomer: isCustomer },
+    });
+    return callView(await loadCallFor(tx, principal, callId), await loadParticipants(tx, call.tenantId, call.id));
+  });
+  return view;
+}
+
+async function recordWithdrawal(tx: Tx, { call }: LoadedCall) {
+  const [request] = await tx
+    .select()
+    .from(consentRequests)
+    .where(and(eq(consentRequests.callId, call.id), eq(consentRequests.tenantId, call.tenantId)));
+  const [lastDecision] = await tx
+    .select()
+    .from(consentRecords)
+    .where(and(eq(consentRecords.callId, call.id), eq(consentRecords.purpose, 'join'), eq(consentRecords.granted, true)));
+  if (!request || !lastDecision) return;
+  await tx.insert(consentRecords).values({
+    tenantId: call.tenantId,
+    callId: call.id,
+    customerId: call.customerId,
+    consentRequestId: request.id,
+    noticeVersionId: lastDecision.noticeVersionId,
+    noticeHash: lastDecision.noticeHash,
+    language: lastDecision.language,
+    channel: request.channel,
+    purpose: 'recording',
+    event: 'withdrawal',
+    granted: false,
+  });
+  await noteOnTicket(tx, call, notes.recordingWithdrawn(), `call:${call.id}:withdrawal:${Date.now()}`);
+}

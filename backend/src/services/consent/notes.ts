@@ -1,0 +1,30 @@
+import type { NoticeContent } from '../notices/content.js';
+
+/**
+ * Texts of the internal notes Parley writes into the ticket. They name no person
+ * (the ticket already says who the requester is) and never carry a link that
+ * grants access: only ids, versions and decisions.
+ */
+export const notes = {
+  offered: (p: { meetingTypeName: string; version: number; language: string; hash: string; channel: string }) =>
+    `Parley: video call offered (meeting type "${p.meetingTypeName}"). Privacy notice v${p.version} (${p.language}, sha256 ${p.hash.slice(0, 12)}) sent by ${p.channel.replace('_', ' ')}.`,
+  decided: (p: { join: boolean; recording: 'granted' | 'declined' | 'required' | 'not_recorded'; version: number; language: string }) => {
+    const recording = {
+      granted: 'allowed recording',
+      declined: 'declined recording',
+      required: 'was told the call is recorded by legal obligation',
+      not_recorded: 'the call is not recorded',
+    }[p.recording];
+    return p.join
+      ? `Parley: the customer accepted the video call; ${recording} (notice v${p.version}, ${p.language}).`
+      : `Parley: the customer declined the video call (notice v${p.version}, ${p.language}).`;
+  },
+  recordingWithdrawn: () => 'Parley: the customer withdrew consent to recording during the call. Recording stopped.',
+  recordingStarted: () => 'Parley: recording started.',
+  recordingStopped: () => 'Parley: recording stopped.',
+};
+
+/** The message the customer gets in their channel: the notice summary and the consent link. */
+export function customerInvitation(notice: NoticeContent, link: string, labels: { fullNotice: string }): string {
+  return `${notice.summary}\n${labels.fullNotice}: ${link}`;
+}

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { locales, type ShippedLanguage } from './locales/index.js';
+
+export interface NoticeSection {
+  key: string;
+  heading: string;
+  paragraphs: string[];
+  link?: { text: string; href: string };
+}
+
+/** A notice exactly as shown to the customer: every word, in one language. */
+export interface NoticeContent {
+  language: ShippedLanguage;
+  title: string;
+  intro: string;
+  /** One line for chat cards and ticket notes. */
+  summary: string;
+  recordingPolicy: 'required' | 'optional' | 'forbidden';
+  legalBasis: 'consent' | 'legal_obligation' | 'legitimate_interest';
+  media: 'audio' | 'audio+video';
+  sections: NoticeSection[];
+}
+
+export interface NoticeFacts {
+  controllerName: string;
+  controllerContact: string | null;
+  dpoContact: string | null;
+  privacyPolicyUrl: string | null;
+  storageLocation: string;
+  meetingTypeName: string;
+  recordingPolicy: NoticeContent['recordingPolicy'];
+  legalBasis: NoticeContent['legalBasis'];
+  media: NoticeContent['media'];
+  retentionDays: number;
+}
+
+const unknownContact: Record<ShippedLanguage, string> = {
+  en: 'Ask your agent for contact details.',
+  de: 'Kontaktdaten erhalten Sie von Ihrem Ansprechpartner.',
+  fr: 'Demandez les coordonnées à votre conseiller.',
+  nl: 'Vraag uw medewerker om de contactgegevens.',
+  es: 'Pida los datos de contacto a su agente.',
+};
+
+/** Builds the full notice for one language from the tenant's facts and the meeting type's policy. */
+export function buildNotice(language: ShippedLanguage, facts: NoticeFacts): NoticeContent {
+  const l = locales[language];
+  const recorded = facts.recordingPolicy !== 'forbidden';
+  const recordingKey = facts.recordingPolicy === 'forbidden' ? 'none' : facts.recordingPolicy;
+  const sections: NoticeSection[] = [
+    { key: 'controller', heading: l.headings.controller, paragraphs: [facts.controllerName, facts.controllerContact ?? unknownContact[language]] },
+    { key: 'dpo', heading: l.headings.dpo, paragraphs: [facts.dpoContact ?? unknownContact[language]] },
+    { key: 'purpose', heading: l.headings.purpose, paragraphs: [l.defaultPurpose] },
+    { key: 'legalBasis', heading: l.headings.legalBasis, paragraphs: [l.legalBasis[facts.legalBasis]] },
+    {
+      key: 'recording',
+      heading: l.headings.recording,
+      paragraphs: recorded ? [l.recording[recordingKey], l.media[facts.media]] : [l.recording.none],
+    },
+    {
+      key: 'retention',
+      heading: l.headings.retention,
+      paragraphs: [recorded ? l.retention(facts.retentionDays) : l.notRecordedRetention],
+    },
+    { key: 'storage', heading: l.headings.storage, paragraphs: [facts.storageLocation] },
+    { key: 'processors', heading: l.headings.processors, paragraphs: [l.processors] },
+    { key: 'rights', heading: l.headings.rights, paragraphs: [...l.rights, l.withdrawal, l.complaint] },
+  ];
+  if (facts.privacyPolicyUrl) {
+    sections.push({
+      key: 'privacyPolicy',
+      heading: l.headings.privacyPolicy,
+      paragraphs: [],
+      link: { text: l.headings.privacyPolicy, href: facts.privacyPolicyUrl },
+    });
+  }
+  return {
+    language,
+    title: l.title,
+    intro: l.intro,
+    summary: `${l.page.summary}: ${facts.meetingTypeName}. ${recorded ? l.recording[recordingKey] : l.recording.none}`,
+    recordingPolicy: facts.recordingPolicy,
+    legalBasis: facts.legalBasis,
+    media: facts.media,
+    sections,
+  };
+}
+
+/** JSON with keys sorted at every level, so equal content always hashes equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function hashNotice(content: NoticeContent): string {
+  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+}

@@ -1,0 +1,54 @@
+/** Every fixed sentence of the notice and consent page, per language. Tenants edit only their own fields. */
+export interface NoticeLocale {
+  language: string;
+  languageName: string;
+  title: string;
+  intro: string;
+  headings: {
+    controller: string;
+    dpo: string;
+    purpose: string;
+    legalBasis: string;
+    recording: string;
+    retention: string;
+    storage: string;
+    processors: string;
+    rights: string;
+    privacyPolicy: string;
+  };
+  defaultPurpose: string;
+  legalBasis: Record<'consent' | 'legal_obligation' | 'legitimate_interest', string>;
+  recording: Record<'none' | 'optional' | 'required', string>;
+  media: Record<'audio' | 'audio+video', string>;
+  retention: (days: number) => string;
+  notRecordedRetention: string;
+  processors: string;
+  rights: string[];
+  withdrawal: string;
+  complaint: string;
+  page: {
+    choices: string;
+    joinQuestion: string;
+    recordingQuestion: string;
+    requiredRecordingExplanation: string;
+    alternativeContact: string;
+    yes: string;
+    no: string;
+    submit: string;
+    acceptRecordedCall: string;
+    declineCall: string;
+    joinedTitle: string;
+    joinedText: string;
+    declinedTitle: string;
+    declinedText: string;
+    decidedAlready: string;
+    expired: string;
+    notFound: string;
+    otherLanguages: string;
+    fullNoticeLink: string;
+    summary: string;
+    joinNow: string;
+    answerEachQuestion: string;
+    noticeChanged: string;
+  };
+}

@@ -1,0 +1,57 @@
+import { and, desc, eq } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import { meetingTypes, noticeVersions, tenants } from '../../db/schema/index.js';
+import { buildNotice, hashNotice, type NoticeContent } from './content.js';
+import { shippedLanguages, type ShippedLanguage } from './locales/index.js';
+
+/**
+ * Brings every meeting type's notice up to date with the tenant's facts: a
+ * language whose text changed gets a new version; unchanged ones are left alone,
+ * so versions only move when the words do.
+ */
+export async function publishNotices(tx: DbOrTx, tenantId: string, createdBy?: string): Promise<number> {
+  const [tenant] = await tx.select().from(tenants).where(eq(tenants.id, tenantId));
+  if (!tenant) return 0;
+  const types = await tx.select().from(meetingTypes).where(eq(meetingTypes.tenantId, tenantId));
+  let published = 0;
+  for (const type of types) {
+    for (const language of shippedLanguages) {
+      const content = buildNotice(language, {
+        controllerName: tenant.controllerName ?? tenant.name,
+        controllerContact: tenant.controllerContact,
+        dpoContact: tenant.dpoContact,
+        privacyPolicyUrl: tenant.privacyPolicyUrl,
+        storageLocation: tenant.storageLocation,
+        meetingTypeName: type.name,
+        recordingPolicy: type.recordingPolicy,
+        legalBasis: type.legalBasis,
+        media: type.media,
+        retentionDays: type.retentionDays,
+      });
+      const contentHash = hashNotice(content);
+      const latest = await latestNotice(tx, tenantId, type.id, language);
+      if (latest?.contentHash === contentHash) continue;
+      await tx.insert(noticeVersions).values({
+        tenantId,
+        meetingTypeId: type.id,
+        language,
+        version: (latest?.version ?? 0) + 1,
+        content,
+        contentHash,
+        createdBy,
+      });
+      published++;
+    }
+  }
+  return published;
+}
+
+export async function latestNotice(tx: DbOrTx, tenantId: string, meetingTypeId: string, language: ShippedLanguage) {
+  const [row] = await tx
+    .select()
+    .from(noticeVersions)
+    .where(and(eq(noticeVersions.tenantId, tenantId), eq(noticeVersions.meetingTypeId, meetingTypeId), eq(noticeVersions.language, language)))
+    .orderBy(desc(noticeVersions.version))
+    .limit(1);
+  return row ? { ...row, content: row.content as NoticeContent } : undefined;
+}

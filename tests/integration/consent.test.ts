@@ -1,0 +1,216 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { and, count, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../backend/src/db/client.js';
+import { consentRecords, joinTokens, noticeVersions, outboxMessages, tenants } from '../../backend/src/db/schema/index.js';
+import { hashNotice, type NoticeContent } from '../../backend/src/services/notices/content.js';
+import { publishNotices } from '../../backend/src/services/notices/publish.js';
+import type { LocalJanus } from '../../media/janus/local-node.js';
+import { databaseKinds, freshDatabase } from '../support/databases.js';
+import { buildTestApp, escalation, startTestJanus, tokenOf } from '../support/test-app.js';
+
+describe.each(databaseKinds)('consent and notices on %s', (kind) => {
+  let database: Database;
+  let janus: LocalJanus;
+  let baseDir: string;
+  let t: Awaited<ReturnType<typeof buildTestApp>>;
+  let agent: string;
+  const types: Record<string, string> = {};
+
+  beforeAll(async () => {
+    baseDir = mkdtempSync(join(tmpdir(), 'parley-consent-'));
+    [database, janus] = await Promise.all([freshDatabase(kind), startTestJanus(baseDir)]);
+    t = await buildTestApp(database, janus);
+    agent = await t.signIn();
+    for (const key of ['support', 'advice', 'consultation'] as const) types[key] = await t.meetingType(agent, key);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await janus?.stop();
+    await database?.close();
+    rmSync(baseDir, { recursive: true, force: true });
+  });
+
+  const escalate = async (type: string, ticket: string, customer: Partial<{ locale: string }> = {}, channel?: object) => {
+    const body = escalation(types[type]!, ticket, `cust-${ticket}`);
+    const res = await t.call('POST', '/api/calls', {
+      token: agent,
+      body: { ...body, case: { ...body.case, ...channel }, customer: { ...body.customer, ...customer } },
+    });
+    expect(res.status).toBe(201);
+    return res.body as { call: { id: string }; links: { customer: string; agent: string } };
+  };
+  const recordsOf = (callId: string) =>
+    database.db.select().from(consentRecords).where(eq(consentRecords.callId, callId)).orderBy(consentRecords.purpose);
+  /** Everything queued for one ticket (tickets are unique per test). */
+  const outboxOf = async (ticket: string) =>
+    (await database.db.select().from(outboxMessages)).filter((m) => (m.payload as { ticketId?: string }).ticketId === ticket || m.idempotencyKey.includes(ticket));
+
+  it('ships a notice for every meeting type in five languages, hashed over what is shown', async () => {
+    const rows = await database.db.select().from(noticeVersions).where(eq(noticeVersions.meetingTypeId, types.advice!));
+    expect(rows.map((r) => r.language).sort()).toEqual(['de', 'en', 'es', 'fr', 'nl']);
+    for (const row of rows) expect(row.contentHash).toBe(hashNotice(row.content as NoticeContent));
+    const german = rows.find((r) => r.language === 'de')!.content as NoticeContent;
+    expect(german.sections.map((s) => s.heading)).toContain('Rechtsgrundlage');
+    expect(JSON.stringify(german)).toContain('MiFID II');
+  });
+
+  it('makes a new version when the words change, and never changes an old one', async () => {
+    const [row] = await database.db.select().from(noticeVersions).where(eq(noticeVersions.meetingTypeId, types.support!)).limit(1);
+    expect(await publishNotices(database.db, row!.tenantId)).toBe(0);
+    await expect(database.db.update(noticeVersions).set({ contentHash: 'forged' }).where(eq(noticeVersions.id, row!.id))).rejects.toThrow();
+
+    await database.db.update(tenants).set({ dpoContact: 'dpo@acme.example' }).where(eq(tenants.id, row!.tenantId));
+    expect(await publishNotices(database.db, row!.tenantId)).toBe(15);
+    const versions = await database.db
+      .select({ version: noticeVersions.version })
+      .from(noticeVersions)
+      .where(and(eq(noticeVersions.meetingTypeId, types.support!), eq(noticeVersions.language, 'en')));
+    expect(versions.map((v) => v.version).sort()).toEqual([1, 2]);
+  });
+
+  it('offers the notice in the customer’s language and queues the invitation and the ticket note', async () => {
+    const { call, links } = await escalate('support', 'lang-de', { locale: 'de-AT' });
+    const view = await t.call('GET', `/api/consent/${tokenOf(links.customer)}`);
+    expect(view.body.language).toBe('de');
+    expect(view.body.notice.title).toBe('Vor Ihrem Videoanruf');
+    const french = await t.call('GET', `/api/consent/${tokenOf(links.customer)}?lang=fr`);
+    expect(french.body.notice.title).toBe('Avant votre appel vidéo');
+
+    const queued = await outboxOf('lang-de');
+    expect(queued.map((m) => [m.kind, (m.payload as { public: boolean }).public]).sort()).toEqual([
+      ['zendesk.ticket_comment', false],
+      ['zendesk.ticket_comment', true],
+    ]);
+    const invitation = queued.find((m) => (m.payload as { public: boolean }).public)!.payload as { body: string; ticketId: string };
+    expect(invitation.ticketId).toBe('lang-de');
+    expect(invitation.body).toContain(links.customer);
+    const note = queued.find((m) => !(m.payload as { public: boolean }).public)!.payload as { body: string };
+    expect(note.body).toMatch(/video call offered \(meeting type "Support call"\)\. Privacy notice v\d+ \(de, sha256 [0-9a-f]{12}\)/);
+    expect(note.body).not.toContain(links.customer);
+  });
+
+  it('sends the invitation as a messaging message for a messaging conversation', async () => {
+    await escalate('support', 'msg-1', {}, { channel: 'zendesk_messaging', conversationId: 'conv-42' });
+    const sunco = (await database.db.select().from(outboxMessages)).find((m) => (m.payload as { conversationId?: string }).conversationId === 'conv-42');
+    expect(sunco?.payload).toMatchObject({ conversationId: 'conv-42', actions: [{ type: 'link', uri: expect.stringMatching(/\/c\//) }] });
+  });
+
+  it('accepting creates the customer’s join link and one record per purpose', async () => {
+    const { call, links } = await escalate('consultation', 'accept-1');
+    const res = await t.decide(links.customer, { join: true, recording: false });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ join: true, recording: 'declined', joinUrl: expect.stringMatching(/\/j\/[\w-]{43}$/) });
+    const records = await recordsOf(call.id);
+    expect(records.map((r) => [r.purpose, r.event, r.granted])).toEqual([
+      ['join', 'decision', true],
+      ['recording', 'decision', false],
+    ]);
+    expect(records[0]!.noticeHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(records)).not.toMatch(/\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/);
+    const notes = (await outboxOf('accept-1')).map((m) => (m.payload as { body: string }).body);
+    expect(notes).toContainEqual(expect.stringMatching(/accepted the video call; declined recording/));
+  });
+
+  it('declining records the "no" and gives no way into the call', async () => {
+    const { call, links } = await escalate('support', 'decline-1');
+    const res = await t.decide(links.customer, { join: false });
+    expect(res.body).toMatchObject({ join: false, joinUrl: null });
+    expect((await recordsOf(call.id)).map((r) => r.granted)).toEqual([false]);
+    const customerLinks = await database.db.select({ n: count() }).from(joinTokens).where(eq(joinTokens.callId, call.id));
+    expect(customerLinks[0]!.n).toBe(1); // the agent's only
+  });
+
+  it('asks no separate recording question where the law requires the recording', async () => {
+    const { call, links } = await escalate('advice', 'advice-1');
+    const view = await t.call('GET', `/api/consent/${tokenOf(links.customer)}`);
+    expect(view.body.choices).toEqual({ askRecording: false, recordingRequiredByLaw: true });
+    const res = await t.decide(links.customer, { join: true });
+    expect(res.body.recording).toBe('required');
+    expect((await recordsOf(call.id)).map((r) => r.purpose)).toEqual(['join']);
+  });
+
+  it('requires an explicit recording choice where consent is the basis', async () => {
+    const { call, links } = await escalate('consultation', 'choice-1');
+    const res = await t.decide(links.customer, { join: true });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('RECORDING_CHOICE_REQUIRED');
+    expect(await recordsOf(call.id)).toEqual([]);
+  });
+
+  it('records a double submit exactly once', async () => {
+    const { call, links } = await escalate('support', 'double-1');
+    const view = await t.call('GET', `/api/consent/${tokenOf(links.customer)}`);
+    const submit = () => t.call('POST', `/api/consent/${tokenOf(links.customer)}`, { body: { noticeVersionId: view.body.noticeVersionId, join: true } });
+    const results = await Promise.all([submit(), submit()]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(results.find((r) => r.status === 409)!.body.error.code).toBe('CONSENT_ALREADY_DECIDED');
+    expect(await recordsOf(call.id)).toHaveLength(1);
+  });
+
+  it('refuses a decision naming a notice the customer was not shown', async () => {
+    const { call, links } = await escalate('support', 'mismatch-1');
+    const [otherType] = await database.db.select().from(noticeVersions).where(eq(noticeVersions.meetingTypeId, types.advice!)).limit(1);
+    const res = await t.call('POST', `/api/consent/${tokenOf(links.customer)}`, { body: { noticeVersionId: otherType!.id, join: true } });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('NOTICE_VERSION_MISMATCH');
+
+    const other = await t.signIn('other-tenant', '9');
+    const theirType = await t.meetingType(other, 'support');
+    const [foreign] = await database.db.select().from(noticeVersions).where(eq(noticeVersions.meetingTypeId, theirType)).limit(1);
+    const foreignRes = await t.call('POST', `/api/consent/${tokenOf(links.customer)}`, { body: { noticeVersionId: foreign!.id, join: true } });
+    expect(foreignRes.body.error.code).toBe('NOTICE_VERSION_MISMATCH');
+    expect(await recordsOf(call.id)).toEqual([]);
+  });
+
+  it('refuses expired and unknown consent links', async () => {
+    const { links } = await escalate('support', 'expired-1');
+    const { consentRequests } = await import('../../backend/src/db/schema/index.js');
+    await database.db.update(consentRequests).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(consentRequests.tokenHash, (await import('../../backend/src/services/calls/join-token.js')).hashJoinToken(tokenOf(links.customer))));
+    const expired = await t.call('GET', `/api/consent/${tokenOf(links.customer)}`);
+    expect(expired.status).toBe(410);
+    expect(expired.body.error.code).toBe('CONSENT_EXPIRED');
+    const unknown = await t.call('GET', `/api/consent/${'B'.repeat(43)}`);
+    expect(unknown.body.error.code).toBe('CONSENT_NOT_FOUND');
+  });
+
+  it('keeps consent records append-only', async () => {
+    const { call, links } = await escalate('support', 'append-1');
+    await t.decide(links.customer, { join: true });
+    await expect(database.db.update(consentRecords).set({ granted: false }).where(eq(consentRecords.callId, call.id))).rejects.toThrow();
+    await expect(database.db.delete(consentRecords).where(eq(consentRecords.callId, call.id))).rejects.toThrow();
+    expect((await recordsOf(call.id)).map((r) => r.granted)).toEqual([true]);
+  });
+
+  it('serves a consent page that works without script: nothing pre-selected, no as easy as yes', async () => {
+    const { links } = await escalate('consultation', 'page-1', { locale: 'nl' });
+    const res = await t.app.request(`/c/${tokenOf(links.customer)}`);
+    const page = await res.text();
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(page).toContain('<html lang="nl">');
+    expect(page).toContain(`action="/api/consent/${tokenOf(links.customer)}"`);
+    expect(page).not.toMatch(/\bchecked\b/);
+    expect(page.match(/type="radio"/g)).toHaveLength(4);
+    expect(page).toContain('Mogen wij het gesprek opnemen?');
+  });
+
+  it('takes the plain form post: a missing answer re-renders the page, a "yes" redirects to the join page', async () => {
+    const { links } = await escalate('consultation', 'form-1');
+    const token = tokenOf(links.customer);
+    const view = await t.call('GET', `/api/consent/${token}`);
+    const post = (fields: Record<string, string>) =>
+      t.app.request(`/api/consent/${token}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ noticeVersionId: view.body.noticeVersionId, lang: 'en', ...fields }).toString(),
+      });
+    const incomplete = await post({ join: 'true' });
+    expect(incomplete.status).toBe(400);
+    expect(await incomplete.text()).toContain('Please answer each question.');
+    const done = await post({ join: 'true', recording: 'true' });
+    expect(done.status).toBe(303);
+    expect(done.headers.get('location')).toMatch(/\/j\/[\w-]{43}$/);
+  });
+});
