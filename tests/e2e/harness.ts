@@ -134,3 +134,26 @@ export async function remoteVideoSize(page: Page): Promise<{ width: number; heig
     return { width: video.videoWidth, height: video.videoHeight };
   });
 }
+
+/** Calls the backend's JSON API from the test, as the sidebar would. */
+export async function api<T = Record<string, unknown>>(harness: Harness, method: string, path: string, init: { token?: string; body?: unknown } = {}) {
+  const response = await fetch(`${harness.parley.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+/** Escalates through the API (faster than driving the sidebar) and returns both links. */
+export async function escalateByApi(harness: Harness, meetingTypeKey: 'support' | 'advice' | 'consultation', ticket: string) {
+  const session = await api<{ token: string }>(harness, 'POST', '/api/demo/session', { body: { accountId: 'e2e', userId: '1', name: 'Dana Agent' } });
+  const types = await api<{ meetingTypes: { id: string; key: string }[] }>(harness, 'GET', '/api/meeting-types', { token: session.body.token });
+  const meetingTypeId = types.body.meetingTypes.find((t) => t.key === meetingTypeKey)!.id;
+  const res = await api<{ call: { id: string }; links: { customer: string; agent: string } }>(harness, 'POST', '/api/calls', {
+    token: session.body.token,
+    body: { meetingTypeId, case: { host: 'zendesk', externalId: ticket }, customer: { externalId: `c-${ticket}`, displayName: 'Alex Customer', locale: 'en' } },
+  });
+  if (res.status !== 201) throw new Error(`escalation failed: ${JSON.stringify(res.body)}`);
+  return { ...res.body, agentToken: session.body.token };
+}

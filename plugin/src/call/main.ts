@@ -20,6 +20,7 @@ const lobbyText = byId('lobby-text', HTMLElement);
 const joinButton = byId('join-call', HTMLButtonElement);
 const stage = byId('stage', HTMLElement);
 const hangUpButton = byId('hang-up', HTMLButtonElement);
+const recordingToggle = byId('recording-toggle', HTMLButtonElement);
 const remoteVideo = byId('remote-video', HTMLVideoElement);
 const remote = new VideoTracks(remoteVideo);
 // Our own audio is never played back locally: it would echo.
@@ -95,6 +96,7 @@ function leave(status: string, next: CallPhase = 'ended'): void {
   stage.hidden = true;
   hangUpButton.hidden = true;
   recordingIndicator.hidden = true;
+  recordingToggle.hidden = true;
   warning.hidden = true;
   setPhase(next, status);
 }
@@ -108,7 +110,7 @@ function watchCall(): void {
       if (stopPolling === null) return;
       if (pollFailed) clearError(alert);
       pollFailed = false;
-      recordingIndicator.hidden = !call.recording.active;
+      showRecording(call);
       if (call.state === 'ended' || call.state === 'failed') leave('Call ended');
     },
     POLL_MS,
@@ -117,6 +119,40 @@ function watchCall(): void {
       showError(alert, error);
     },
   );
+}
+
+/**
+ * Where recording is optional, the agent switches it (the server refuses without
+ * the customer's consent) and the customer can stop it at any moment: stopping is
+ * withdrawing consent, and it is as easy as giving it was.
+ */
+function showRecording(call: CallResponse['call']): void {
+  recordingIndicator.hidden = !call.recording.active;
+  const optional = joined?.call.recordingPolicy === 'optional';
+  const running = call.state === 'active';
+  if (joined?.role === 'agent') {
+    recordingToggle.hidden = !(optional && running);
+    recordingToggle.textContent = call.recording.active ? 'Stop recording' : 'Start recording';
+  } else {
+    recordingToggle.hidden = !(optional && running && call.recording.active);
+    recordingToggle.textContent = 'Stop recording';
+  }
+  recordingToggle.dataset.recording = String(call.recording.active);
+}
+
+async function toggleRecording(): Promise<void> {
+  if (!joined) return;
+  const on = recordingToggle.dataset.recording !== 'true';
+  recordingToggle.disabled = true;
+  try {
+    const { call } = await api<CallResponse>(callPath('/recording'), { method: 'POST', body: { on }, token: joined.session });
+    clearError(alert);
+    showRecording(call);
+  } catch (error) {
+    showError(alert, error);
+  } finally {
+    recordingToggle.disabled = false;
+  }
 }
 
 function startMedia(join: JoinResponse): void {
@@ -230,6 +266,7 @@ if (token === null) {
   joinButton.addEventListener('click', () => (joined ? enterCall(joined) : void join(token)));
 }
 hangUpButton.addEventListener('click', () => void hangUp());
+recordingToggle.addEventListener('click', () => void toggleRecording());
 
 window.addEventListener('pagehide', () => {
   // Closing the tab is leaving: tell the server while the page can still send.

@@ -1,0 +1,132 @@
+import { readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import type { Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { consentRecords, outboxMessages } from '../../backend/src/db/schema/index.js';
+import { shippedLanguages } from '../../backend/src/services/notices/locales/index.js';
+import { escalateByApi, startHarness, waitForRemoteVideo, type Harness } from './harness.js';
+
+const axePath = createRequire(import.meta.url).resolve('axe-core');
+
+describe('consent in the browser (Janus + Chromium)', () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await startHarness({ janusNodes: 1 });
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+  // Calls left running would keep encoding video on a small machine: close every page after each test.
+  const contexts: BrowserContext[] = [];
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((c) => c.close()));
+  });
+
+  const newPage = async () => {
+    const context = await harness.browser.newContext();
+    contexts.push(context);
+    return context.newPage();
+  };
+  const recordsOf = (callId: string) => harness.parley.database.db.select().from(consentRecords).where(eq(consentRecords.callId, callId));
+
+  /** Both in the call; the customer answered the consent page with the given choices. */
+  async function connect(ticket: string, recording: boolean) {
+    const escalated = await escalateByApi(harness, 'consultation', ticket);
+    const customer = await newPage();
+    await customer.goto(escalated.links.customer);
+    await customer.locator('input[name=join][value=true]').check();
+    await customer.locator(`input[name=recording][value=${recording}]`).check();
+    await customer.locator('form button[type=submit]').click();
+    await customer.waitForURL(/\/j\//);
+    const agent = await newPage();
+    await agent.goto(escalated.links.agent);
+    await agent.locator('#join-call').click();
+    await customer.locator('#join-call').click();
+    await Promise.all([waitForRemoteVideo(agent), waitForRemoteVideo(customer)]);
+    await expect.poll(() => agent.getByTestId('recording-toggle').isVisible(), { timeout: 10_000 }).toBe(true);
+    return { ...escalated, agent, customer };
+  }
+
+  it('declining on the consent page keeps the customer out and says so', async () => {
+    const escalated = await escalateByApi(harness, 'support', 'decline-e2e');
+    const page = await newPage();
+    await page.goto(escalated.links.customer);
+    await page.getByRole('button', { name: 'Do not join' }).click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Your choice is saved');
+    expect(page.url()).toContain('/api/consent/');
+    expect((await recordsOf(escalated.call.id)).map((r) => [r.purpose, r.granted])).toEqual([['join', false]]);
+  });
+
+  it('a customer who declined recording joins, and the agent cannot start a recording', async () => {
+    const call = await connect('no-recording-e2e', false);
+    await call.agent.getByTestId('recording-toggle').click();
+    await expect.poll(() => call.agent.getByTestId('call-error').textContent()).toMatch(/not consented to recording/);
+    expect(await call.agent.getByTestId('recording-indicator').isVisible()).toBe(false);
+    expect(await call.customer.getByTestId('recording-indicator').isVisible()).toBe(false);
+  });
+
+  it('withdrawing consent mid-call stops the recording at once, for both sides', async () => {
+    const call = await connect('withdraw-e2e', true);
+    await call.agent.getByRole('button', { name: 'Start recording' }).click();
+    await expect.poll(() => call.customer.getByTestId('recording-indicator').isVisible(), { timeout: 5000 }).toBe(true);
+
+    const rawDir = join(harness.dataDir, 'recordings', 'raw', call.call.id);
+    const bytes = () => readdirSync(rawDir).reduce((sum, f) => sum + statSync(join(rawDir, f)).size, 0);
+    await expect.poll(bytes, { timeout: 5000 }).toBeGreaterThan(10_000);
+
+    await call.customer.getByTestId('recording-toggle').click();
+    await expect.poll(() => call.customer.getByTestId('recording-indicator').isVisible()).toBe(false);
+    // Janus stops writing within a second of the withdrawal.
+    await call.customer.waitForTimeout(1000);
+    const afterStop = bytes();
+    await call.customer.waitForTimeout(2000);
+    expect(bytes()).toBe(afterStop);
+    await expect.poll(() => call.agent.getByTestId('recording-indicator').isVisible(), { timeout: 5000 }).toBe(false);
+
+    const records = await recordsOf(call.call.id);
+    expect(records.filter((r) => r.purpose === 'recording').map((r) => [r.event, r.granted])).toEqual(
+      expect.arrayContaining([
+        ['decision', true],
+        ['withdrawal', false],
+      ]),
+    );
+    const notes = await harness.parley.database.db.select().from(outboxMessages);
+    expect(notes.map((n) => (n.payload as { body?: string }).body)).toContainEqual(expect.stringMatching(/withdrew consent to recording/));
+  });
+
+  it('can be done with the keyboard alone', async () => {
+    const escalated = await escalateByApi(harness, 'support', 'keyboard-e2e');
+    const page = await newPage();
+    await page.goto(escalated.links.customer);
+    const focusOn = async (name: string) => {
+      for (let i = 0; i < 40; i++) {
+        await page.keyboard.press('Tab');
+        if ((await page.evaluate(() => document.activeElement?.textContent?.trim())) === name) return;
+      }
+      throw new Error(`"${name}" is not reachable with Tab`);
+    };
+    await focusOn('Join the call');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/j\//);
+    await focusOn('Join call');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.body.dataset.callState), { timeout: 10_000 }).toBe('joined');
+  });
+
+  it.each(shippedLanguages)('has no serious or critical accessibility violation in %s', async (language) => {
+    const escalated = await escalateByApi(harness, 'consultation', `axe-${language}`);
+    const page: Page = await newPage();
+    await page.goto(`${escalated.links.customer}?lang=${language}`);
+    expect(await page.getAttribute('html', 'lang')).toBe(language);
+    await page.addScriptTag({ path: axePath });
+    const violations = await page.evaluate(async () => {
+      const result = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }).axe.run();
+      return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+    });
+    expect(violations).toEqual([]);
+  });
+});
