@@ -1,4 +1,4 @@
-import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const tenants = pgTable('tenants', {
   id: uuid().primaryKey().defaultRandom(),
@@ -12,6 +12,8 @@ export const tenants = pgTable('tenants', {
   alternativeContact: text(),
   defaultLanguage: text().notNull().default('en'),
   storageLocation: text().notNull().default('European Union'),
+  /** Zendesk messaging postback buttons need Suite Professional or higher: off until the admin says so. */
+  messagingPostbacks: boolean().notNull().default(false),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });

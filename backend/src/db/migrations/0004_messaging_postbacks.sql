@@ -1,0 +1,1 @@
+ALTER TABLE "tenants" ADD COLUMN "messaging_postbacks" boolean DEFAULT false NOT NULL;
