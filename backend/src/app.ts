@@ -6,6 +6,9 @@ import { errorBody, handleError } from './http/errors.js';
 import { pathForLog } from './logger.js';
 import { callRoutes } from './routes/calls.js';
 import { consentRoutes } from './routes/consent.js';
+import { suncoWebhookRoutes } from './routes/webhooks-sunco.js';
+import { teamsRoutes } from './routes/teams.js';
+import type { TeamsBot } from './adapters/teams/bot.js';
 import { demoRoutes } from './routes/demo.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { joinRoutes } from './routes/join.js';
@@ -17,6 +20,12 @@ export interface AppDeps extends ServiceDeps {
   /** Built browser bundle (plugin/dist). */
   staticDir: string;
   readiness: Record<string, ReadinessCheck>;
+  /** Accept Sunshine Conversations webhooks, checked against this secret. */
+  suncoWebhook?: { webhookSecret: string };
+  /** Absent: no Teams bot endpoint. */
+  teamsBot?: TeamsBot;
+  /** Demo only: what the in-process fake Zendesk holds for a ticket. */
+  demoTicketComments?: (ticketId: string) => unknown[];
 }
 
 /** Builds the HTTP app from injected dependencies; tests pass real ones with fake vendors. */
@@ -42,7 +51,9 @@ export function createApp(deps: AppDeps) {
     .route('/', callRoutes(deps))
     .route('/', joinRoutes(deps))
     .route('/', consentRoutes(deps));
-  if (deps.demo) app.route('/', demoRoutes(deps));
+  if (deps.teamsBot) app.route('/', teamsRoutes(deps, deps.teamsBot));
+  if (deps.suncoWebhook) app.route('/', suncoWebhookRoutes(deps, deps.suncoWebhook));
+  if (deps.demo) app.route('/', demoRoutes(deps, { ticketComments: deps.demoTicketComments }));
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

@@ -53,6 +53,38 @@ const envSchema = z.object({
   /** How long an unused join link stays valid. */
   JOIN_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  /** Absent: https://{subdomain}.zendesk.com of each tenant's installation. */
+  ZENDESK_API_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  ZENDESK_API_EMAIL: z.email().optional(),
+  ZENDESK_API_TOKEN: z.string().min(1).optional(),
+  ZENDESK_OAUTH_TOKEN: z.string().min(1).optional(),
+  ZENDESK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
+  /** Runs in-process fakes of Zendesk and Sunshine Conversations on loopback (the demo plays the vendor). */
+  PARLEY_FAKE_VENDORS: booleanFlag.default(false),
+
+  /** Zendesk messaging (Sunshine Conversations); absent app id = channel off. */
+  SUNCO_APP_ID: z.string().regex(/^[\w-]{1,100}$/).optional(),
+  SUNCO_KEY_ID: z.string().min(1).optional(),
+  SUNCO_KEY_SECRET: z.string().min(16).optional(),
+  SUNCO_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /** Absent: https://{subdomain}.zendesk.com/sc of each tenant. */
+  SUNCO_API_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SUNCO_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+
+  /** Teams bot (Bot Framework). Absent app id: no /api/messages, except in demo mode where it runs without auth. */
+  MICROSOFT_APP_ID: z.string().min(1).optional(),
+  MICROSOFT_APP_PASSWORD: z.string().min(1).optional(),
+  MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+  MICROSOFT_APP_TENANT_ID: z.string().min(1).optional(),
+  BOT_CONNECTOR_TIMEOUT_MS: z.coerce.number().int().min(1000).max(60_000).default(15_000),
+
+  OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  OUTBOX_LEASE_MS: z.coerce.number().int().min(5_000).max(3_600_000).default(60_000),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  OUTBOX_BASE_DELAY_MS: z.coerce.number().int().min(100).default(5_000),
+  OUTBOX_MAX_DELAY_MS: z.coerce.number().int().min(1_000).default(900_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -70,6 +102,15 @@ export interface Config {
     | { mode: 'external'; nodes: JanusNodeConfig[] };
   joinTokenTtlSeconds: number;
   logLevel: Env['LOG_LEVEL'];
+  fakeVendors: boolean;
+  zendesk: { apiBaseUrl: string | undefined; auth: { email: string; apiToken: string } | { oauthToken: string } | undefined; timeoutMs: number };
+  sunco:
+    | { appId: string; keyId: string; keySecret: string; webhookSecret: string; apiBaseUrl: string | undefined; timeoutMs: number }
+    | undefined;
+  teams:
+    | { appId: string | undefined; appPassword: string | undefined; appType: Env['MICROSOFT_APP_TYPE']; appTenantId: string | undefined; connectorTimeoutMs: number }
+    | undefined;
+  outbox: { pollIntervalMs: number; batchSize: number; leaseMs: number; maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
 }
 
 export class ConfigError extends Error {
@@ -84,8 +125,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const e = result.data;
-  if (e.JANUS_MODE === 'external' && !e.JANUS_NODES) {
-    throw new ConfigError('Invalid configuration:\n  JANUS_NODES: required when JANUS_MODE=external');
+  const refuse = (name: string, why: string) => {
+    throw new ConfigError(`Invalid configuration:\n  ${name}: ${why}`);
+  };
+  if (e.JANUS_MODE === 'external' && !e.JANUS_NODES) refuse('JANUS_NODES', 'required when JANUS_MODE=external');
+  if (!!e.ZENDESK_API_EMAIL !== !!e.ZENDESK_API_TOKEN) refuse(e.ZENDESK_API_EMAIL ? 'ZENDESK_API_TOKEN' : 'ZENDESK_API_EMAIL', 'set the email and the API token together');
+  if (e.ZENDESK_API_TOKEN && e.ZENDESK_OAUTH_TOKEN) refuse('ZENDESK_OAUTH_TOKEN', 'use either an API token or an OAuth token, not both');
+  if (e.OUTBOX_LEASE_MS < 3 * e.ZENDESK_TIMEOUT_MS) refuse('OUTBOX_LEASE_MS', 'must be at least 3 × ZENDESK_TIMEOUT_MS');
+  if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== 'UserAssignedMSI' && !e.MICROSOFT_APP_PASSWORD) refuse('MICROSOFT_APP_PASSWORD', 'required with MICROSOFT_APP_ID');
+  if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== 'MultiTenant' && !e.MICROSOFT_APP_TENANT_ID) refuse('MICROSOFT_APP_TENANT_ID', `required for ${e.MICROSOFT_APP_TYPE}`);
+  if (!e.MICROSOFT_APP_ID && (e.MICROSOFT_APP_PASSWORD || e.MICROSOFT_APP_TENANT_ID)) refuse('MICROSOFT_APP_ID', 'required with MICROSOFT_APP_PASSWORD or MICROSOFT_APP_TENANT_ID');
+  if (e.OUTBOX_LEASE_MS < 2 * e.BOT_CONNECTOR_TIMEOUT_MS) refuse('OUTBOX_LEASE_MS', 'must be at least 2 × BOT_CONNECTOR_TIMEOUT_MS');
+  if (e.SUNCO_APP_ID) {
+    for (const name of ['SUNCO_KEY_ID', 'SUNCO_KEY_SECRET', 'SUNCO_WEBHOOK_SECRET'] as const) if (!e[name]) refuse(name, 'required when SUNCO_APP_ID is set');
   }
   return {
     port: e.PORT,
@@ -108,5 +160,44 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           },
     joinTokenTtlSeconds: e.JOIN_TOKEN_TTL_SECONDS,
     logLevel: e.LOG_LEVEL,
+    fakeVendors: e.PARLEY_FAKE_VENDORS,
+    zendesk: {
+      apiBaseUrl: e.ZENDESK_API_BASE_URL,
+      auth: e.ZENDESK_API_EMAIL && e.ZENDESK_API_TOKEN
+        ? { email: e.ZENDESK_API_EMAIL, apiToken: e.ZENDESK_API_TOKEN }
+        : e.ZENDESK_OAUTH_TOKEN
+          ? { oauthToken: e.ZENDESK_OAUTH_TOKEN }
+          : undefined,
+      timeoutMs: e.ZENDESK_TIMEOUT_MS,
+    },
+    sunco: e.SUNCO_APP_ID
+      ? {
+          appId: e.SUNCO_APP_ID,
+          keyId: e.SUNCO_KEY_ID!,
+          keySecret: e.SUNCO_KEY_SECRET!,
+          webhookSecret: e.SUNCO_WEBHOOK_SECRET!,
+          apiBaseUrl: e.SUNCO_API_BASE_URL,
+          timeoutMs: e.SUNCO_TIMEOUT_MS,
+        }
+      : undefined,
+    // Without an app id the bot cannot verify who calls it: only the demo runs it that way.
+    teams:
+      e.MICROSOFT_APP_ID || e.PARLEY_DEMO
+        ? {
+            appId: e.MICROSOFT_APP_ID,
+            appPassword: e.MICROSOFT_APP_PASSWORD,
+            appType: e.MICROSOFT_APP_TYPE,
+            appTenantId: e.MICROSOFT_APP_TENANT_ID,
+            connectorTimeoutMs: e.BOT_CONNECTOR_TIMEOUT_MS,
+          }
+        : undefined,
+    outbox: {
+      pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS,
+      batchSize: e.OUTBOX_BATCH_SIZE,
+      leaseMs: e.OUTBOX_LEASE_MS,
+      maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+      baseDelayMs: e.OUTBOX_BASE_DELAY_MS,
+      maxDelayMs: e.OUTBOX_MAX_DELAY_MS,
+    },
   };
 }

@@ -29,6 +29,14 @@ export const redactedPaths = [
   '*.adminSecret',
   'janusToken',
   '*.janusToken',
+  'apiToken',
+  '*.apiToken',
+  'oauthToken',
+  '*.oauthToken',
+  'keySecret',
+  '*.keySecret',
+  'webhookSecret',
+  '*.webhookSecret',
 ];
 
 /** Join links carry a bearer token in the path: log the route shape, not the token. */

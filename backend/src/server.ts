@@ -10,7 +10,9 @@ import { openDatabase, type Database } from './db/client.js';
 import { createLogger, type Logger } from './logger.js';
 import { sessionSecret } from './secrets.js';
 import { findUnfinishedRecordings, processRecording, type RecordingDeps } from './services/recordings/process.js';
+import { createOutboxWorker } from './services/outbox/worker.js';
 import { SessionTokens } from './services/sessions/session-tokens.js';
+import { startVendors, type Vendors } from './vendors.js';
 
 export interface RunningParley {
   /** Where the HTTP server listens, e.g. http://127.0.0.1:3000 */
@@ -18,6 +20,7 @@ export interface RunningParley {
   publicBaseUrl: string;
   database: Database;
   gateway: JanusGateway;
+  vendors: Vendors;
   logger: Logger;
   stop(): Promise<void>;
 }
@@ -54,6 +57,9 @@ export async function startParley(config: Config, options: { logger?: Logger } =
     inFlight.add(job);
   };
 
+  const vendors = await startVendors(config, database.db, logger);
+  const outbox = createOutboxWorker({ db: database.db, logger: logger.child({ component: 'outbox' }), deliverers: vendors.deliverers, ...config.outbox });
+
   const tokens = new SessionTokens(await sessionSecret(config.sessionSecret, config.dataDir));
   let publicBaseUrl = config.publicBaseUrl ?? listenUrl;
   const deps = {
@@ -69,6 +75,9 @@ export async function startParley(config: Config, options: { logger?: Logger } =
     onRecordingReady: compose,
     demo: config.demo,
     staticDir,
+    suncoWebhook: vendors.suncoWebhook,
+    teamsBot: vendors.teamsBot,
+    demoTicketComments: vendors.fakes ? (ticketId: string) => vendors.fakes!.zendesk.comments(ticketId) : undefined,
     readiness: {
       database: () => database.ping(),
       janus: async () => {
@@ -89,18 +98,22 @@ export async function startParley(config: Config, options: { logger?: Logger } =
   logger.info({ url, database: database.kind, janusNodes: nodes.length, demo: config.demo }, 'parley is up');
 
   for (const id of await findUnfinishedRecordings(database.db)) compose(id);
+  outbox.start();
 
   return {
     url,
     publicBaseUrl,
     database,
     gateway,
+    vendors,
     logger,
     stop: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await outbox.stop();
       await Promise.allSettled([...inFlight]);
       await gateway.close();
       await managed?.stop();
+      await vendors.close();
       await database.close();
     },
   };

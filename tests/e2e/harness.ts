@@ -41,6 +41,8 @@ export async function startHarness(options: { janusNodes?: number } = {}): Promi
     HOST: '127.0.0.1',
     PARLEY_DATA_DIR: dataDir,
     PARLEY_DEMO: '1',
+    PARLEY_FAKE_VENDORS: '1',
+    OUTBOX_POLL_INTERVAL_MS: '100',
     JANUS_MODE: 'managed',
     JANUS_MANAGED_NODES: String(options.janusNodes ?? 2),
     JANUS_BIND_ADDRESS: '0.0.0.0',
@@ -80,10 +82,13 @@ export async function escalateFromDemo(harness: Harness, meetingTypeName: string
   await sidebar.locator('#meeting-type').selectOption((await option.getAttribute('value'))!);
 
   const popup = agentContext.waitForEvent('page');
+  const linksBefore = await demo.getByTestId('customer-chat-link').count();
   await sidebar.locator('#escalate').click();
   const agentCall = await popup;
-  await demo.getByTestId('send-to-customer').click();
-  const customerLink = (await demo.getByTestId('customer-chat-link').last().getAttribute('href'))!;
+  // Parley posts the consent link as a public reply through (fake) Zendesk; it appears in the customer's chat.
+  const link = demo.getByTestId('customer-chat-link').nth(linksBefore);
+  await link.waitFor({ timeout: 10_000 });
+  const customerLink = (await link.getAttribute('href'))!;
   return { demo, agentCall, customerLink, contexts: [agentContext] };
 }
 

@@ -72,7 +72,7 @@ describe.each(databaseKinds)('consent and notices on %s', (kind) => {
   });
 
   it('offers the notice in the customer’s language and queues the invitation and the ticket note', async () => {
-    const { call, links } = await escalate('support', 'lang-de', { locale: 'de-AT' });
+    const { links } = await escalate('support', 'lang-de', { locale: 'de-AT' });
     const view = await t.call('GET', `/api/consent/${tokenOf(links.customer)}`);
     expect(view.body.language).toBe('de');
     expect(view.body.notice.title).toBe('Vor Ihrem Videoanruf');

@@ -16,10 +16,35 @@ const demoSessionRoute = createRoute({
   },
 });
 
+const ticketCommentsRoute = createRoute({
+  method: 'get',
+  path: '/api/demo/tickets/{id}/comments',
+  summary: 'Demo only: the comments the in-process fake Zendesk holds for a ticket, so the demo page can show them',
+  request: { params: z.object({ id: z.string().regex(/^\d{1,12}$/).openapi({ param: { name: 'id', in: 'path' } }) }) },
+  responses: {
+    200: json(
+      z.object({
+        comments: z.array(z.object({ id: z.number(), body: z.string(), public: z.boolean(), created_at: z.string() }).passthrough()),
+      }),
+      'Comments, oldest first',
+    ),
+    400: errors[400],
+  },
+});
+
 /** Mounted only in demo mode, so a production install has no such route at all. */
-export function demoRoutes(deps: ServiceDeps) {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(demoSessionRoute, async (c) => {
+export function demoRoutes(deps: ServiceDeps, options: { ticketComments?: (ticketId: string) => unknown[] } = {}) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.openapi(demoSessionRoute, async (c) => {
     const result = await signInDemoAgent(deps.db, deps.tokens, c.req.valid('json'));
     return c.json({ ...result, expiresAt: result.expiresAt.toISOString() }, 201);
   });
+  const { ticketComments } = options;
+  if (ticketComments) {
+    app.openapi(ticketCommentsRoute, (c) => {
+      const comments = ticketComments(c.req.valid('param').id) as { id: number; body: string; public: boolean; created_at: string }[];
+      return c.json({ comments: [...comments].sort((a, b) => a.id - b.id) }, 200);
+    });
+  }
+  return app;
 }

@@ -1,5 +1,6 @@
 import { byId } from '../dom';
-import { DEMO_TICKET, TicketView } from './ticket';
+import { poll } from '../poll';
+import { DEMO_TICKET, TicketView, type VendorComment } from './ticket';
 import { hostZafApp } from './zaf-host';
 
 /** Where the backend serves the built sidebar. */
@@ -79,3 +80,21 @@ const src = new URL(SIDEBAR_PATH, origin);
 src.searchParams.set('origin', origin);
 src.searchParams.set('app_guid', appGuid);
 frame.src = src.toString();
+
+// Parley writes into the ticket through Zendesk's API; in the demo that API is an
+// in-process fake, and this page shows what it received.
+const shown = new Set<number>();
+poll(
+  async () => {
+    const response = await fetch(`/api/demo/tickets/${DEMO_TICKET.id}/comments`);
+    if (!response.ok) return;
+    const { comments } = (await response.json()) as { comments: VendorComment[] };
+    for (const comment of comments) {
+      if (shown.has(comment.id)) continue;
+      shown.add(comment.id);
+      ticket.showComment(comment);
+    }
+  },
+  1000,
+  () => {},
+);

@@ -22,7 +22,7 @@ export const DEMO_TICKET: DemoTicket = {
   agent: { id: 1234, name: 'Dana Agent', email: 'dana@example.com', role: 'agent', locale: 'en-US' },
 };
 
-type Author = 'customer' | 'agent';
+type Author = 'customer' | 'agent' | 'note';
 
 const OPENING: Array<{ author: Author; text: string; minutesAgo: number }> = [
   {
@@ -45,7 +45,16 @@ const OPENING: Array<{ author: Author; text: string; minutesAgo: number }> = [
 const timeFormat = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
 
 function authorName(author: Author): string {
+  if (author === 'note') return 'Parley · internal note';
   return author === 'customer' ? DEMO_TICKET.requester.name : DEMO_TICKET.agent.name;
+}
+
+/** A comment as Zendesk's API returns it (here: the backend's in-process fake Zendesk). */
+export interface VendorComment {
+  id: number;
+  body: string;
+  public: boolean;
+  created_at: string;
 }
 
 function initials(name: string): string {
@@ -90,6 +99,17 @@ export class TicketView {
     this.syncSendButton();
     this.composer.classList.add('is-updated');
     setTimeout(() => this.composer.classList.remove('is-updated'), 1200);
+  }
+
+  /** Shows what Parley wrote into the ticket: public replies reach the customer, internal notes only agents. */
+  showComment(comment: VendorComment): void {
+    const at = new Date(comment.created_at);
+    if (comment.public) {
+      this.addToThread('agent', comment.body, at);
+      this.addToChat('agent', comment.body, at);
+    } else {
+      this.addToThread('note', comment.body, at);
+    }
   }
 
   private syncSendButton(): void {

@@ -122,13 +122,9 @@ async function start(): Promise<void> {
 
     // Open the popup first: browsers allow it only shortly after the click.
     const opened = openCallWindow(escalation.links.agent);
-    const notice: string[] = [];
-    try {
-      await client.invoke('comment.appendText', `Please join the video call: ${escalation.links.customer}`);
-      notice.push('Join link added to your reply — send it to the customer.');
-    } catch {
-      notice.push(`Could not add the link to your reply. Send the customer this link: ${escalation.links.customer}`);
-    }
+    // Parley itself sends the privacy notice and consent link into the ticket; the
+    // customer's answer comes back as an internal note.
+    const notice = ['Privacy notice and consent request sent to the customer.'];
     if (!opened) notice.push('Your browser blocked the call window: use “Open call”.');
     panel.show(escalation, notice.join(' '));
   };

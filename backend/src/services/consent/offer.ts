@@ -1,10 +1,13 @@
+import { ADAPTIVE_CARD_CONTENT_TYPE, consentCard } from '../../adapters/teams/consent-card.js';
 import type { Tx } from '../../db/client.js';
 import { consentRequests } from '../../db/schema/index.js';
 import { NotFoundError } from '../../errors.js';
 import { newJoinToken } from '../calls/join-token.js';
+import { buildConsentActions } from '../messaging/build-consent-actions.js';
 import { locales } from '../notices/locales/index.js';
 import { latestNotice } from '../notices/publish.js';
 import { enqueueMessage } from '../outbox/enqueue.js';
+import { asksForRecordingConsent } from './consent-token.js';
 import { customerInvitation, notes } from './notes.js';
 
 export interface ConsentOffer {
@@ -61,18 +64,36 @@ export async function offerConsent(tx: Tx, offer: ConsentOffer): Promise<{ link:
         payload: {
           conversationId: offer.conversationId ?? offer.caseExternalId,
           text: notice.content.summary,
-          actions: [{ type: 'link', text: locales[offer.language].page.fullNoticeLink, uri: link }],
+          actions: await buildConsentActions(tx, {
+            tenantId: offer.tenantId,
+            meetingTypeId: offer.meetingType.id,
+            language: offer.language,
+            link,
+            token,
+            noticeVersionId: notice.id,
+          }),
         },
       });
       break;
-    case 'teams_chat':
+    case 'teams_chat': {
+      const card = consentCard({
+        notice: notice.content,
+        noticeVersionId: notice.id,
+        token,
+        link,
+        askRecording: asksForRecordingConsent(notice.content),
+      });
       await enqueueMessage(tx, {
         tenantId: offer.tenantId,
         kind: 'teams.activity',
         idempotencyKey: key('invitation'),
-        payload: { conversationId: offer.conversationId ?? offer.caseExternalId, activity: { type: 'message', text: invitation } },
+        payload: {
+          conversationId: offer.conversationId ?? offer.caseExternalId,
+          activity: { type: 'message', attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card }] },
+        },
       });
       break;
+    }
     case 'web':
       // The agent hands the link over themselves.
       break;

@@ -1,0 +1,132 @@
+import {
+  ActivityHandler,
+  CardFactory,
+  TurnContext,
+  type AdaptiveCardInvokeResponse,
+  type AdaptiveCardInvokeValue,
+  type ConversationReference,
+} from 'botbuilder';
+import { z } from 'zod';
+import type { Logger } from '../../logger.js';
+import { pickLanguage } from '../../services/notices/language.js';
+import type { ShippedLanguage } from '../../services/notices/locales/index.js';
+import {
+  ADAPTIVE_CARD_CONTENT_TYPE,
+  CONSENT_VERB,
+  consentCard,
+  resultCard,
+  type AdaptiveCard,
+  type ConsentCardInput,
+  type ConsentCardResult,
+} from './consent-card.js';
+
+export interface ConsentDecisionRequest {
+  token: string;
+  noticeVersionId: string;
+  join: boolean;
+  /** Undefined when the card asked nothing about recording, or the customer did not answer. */
+  recording: boolean | undefined;
+  /** The language to answer in when the link itself cannot tell (expired, unknown). */
+  language: ShippedLanguage;
+}
+
+export type ConsentDecisionAnswer =
+  | ConsentCardResult
+  /** Show the consent card again, e.g. a question was left unanswered or the notice changed. */
+  | { kind: 'ask_again'; card: ConsentCardInput };
+
+/** What the bot needs from the rest of Parley; the adapter itself never touches the database. */
+export interface TeamsActivityHooks {
+  conversationSeen(seen: { teamsTenantId: string; reference: Partial<ConversationReference> }): Promise<void>;
+  consentDecision(request: ConsentDecisionRequest): Promise<ConsentDecisionAnswer>;
+}
+
+/** Card data as Teams posts it back: our data plus the inputs, which arrive as strings. */
+const postedConsent = z.object({
+  token: z.string().regex(/^[\w-]{20,100}$/),
+  noticeVersionId: z.uuid(),
+  join: z.boolean(),
+  lang: z.string().max(10).optional(),
+  recording: z.enum(['true', 'false', '']).optional(),
+});
+type PostedConsent = z.infer<typeof postedConsent>;
+
+/** The Action.Submit fallback: a message whose value names our verb. */
+const submittedConsent = postedConsent.extend({ verb: z.literal(CONSENT_VERB) });
+
+const invokeError = (statusCode: number, code: string, message: string): AdaptiveCardInvokeResponse => ({
+  statusCode,
+  type: 'application/vnd.microsoft.error',
+  value: { code, message },
+});
+
+/**
+ * Parley's Teams bot: remembers the chats it is added to, and turns a click on the
+ * consent card (Action.Execute, or the Action.Submit fallback of older clients)
+ * into a recorded decision and the card that replaces the offer.
+ */
+export class ParleyActivityHandler extends ActivityHandler {
+  constructor(
+    private readonly hooks: TeamsActivityHooks,
+    private readonly logger: Logger,
+  ) {
+    super();
+    this.onMembersAdded(async (context, next) => {
+      const botId = context.activity.recipient?.id;
+      if (context.activity.membersAdded?.some((member) => member.id === botId)) await this.remember(context);
+      await next();
+    });
+    this.onInstallationUpdateAdd(async (context, next) => {
+      await this.remember(context);
+      await next();
+    });
+    this.onMessage(async (context, next) => {
+      await this.remember(context);
+      const submitted = submittedConsent.safeParse(context.activity.value);
+      if (submitted.success) await this.replyToSubmit(context, submitted.data);
+      await next();
+    });
+  }
+
+  protected override async onAdaptiveCardInvoke(context: TurnContext, invoke: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    if (invoke.action.verb !== CONSENT_VERB) return invokeError(400, 'NotSupported', `unknown verb`);
+    const data = postedConsent.safeParse(invoke.action.data);
+    if (!data.success) return invokeError(400, 'BadRequest', 'not a consent decision');
+    const card = await this.decide(data.data, context.activity.locale);
+    // 200 with a card: Teams swaps it in for the consent card, for refusals too.
+    return { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card };
+  }
+
+  private async replyToSubmit(context: TurnContext, data: PostedConsent): Promise<void> {
+    const card = await this.decide(data, context.activity.locale);
+    try {
+      await context.sendActivity({ type: 'message', attachments: [CardFactory.adaptiveCard(card)] });
+    } catch (error) {
+      // The decision is recorded either way; a redelivered message would only be told so.
+      this.logger.warn({ err: { name: (error as Error).name, message: (error as Error).message } }, 'teams: could not reply with the consent result');
+    }
+  }
+
+  private async decide(data: PostedConsent, locale: string | undefined): Promise<AdaptiveCard> {
+    const answer = await this.hooks.consentDecision({
+      token: data.token,
+      noticeVersionId: data.noticeVersionId,
+      join: data.join,
+      recording: data.recording === 'true' ? true : data.recording === 'false' ? false : undefined,
+      language: pickLanguage([data.lang, locale], 'en'),
+    });
+    return answer.kind === 'ask_again' ? consentCard(answer.card) : resultCard(answer);
+  }
+
+  private async remember(context: TurnContext): Promise<void> {
+    const { activity } = context;
+    const channelData = activity.channelData as { tenant?: { id?: unknown } } | undefined;
+    const teamsTenantId = activity.conversation?.tenantId ?? (typeof channelData?.tenant?.id === 'string' ? channelData.tenant.id : undefined);
+    if (!teamsTenantId) {
+      // Without a tenant the chat cannot be tied to an installation; Teams always sends one.
+      this.logger.warn({ channelId: activity.channelId, type: activity.type }, 'teams: activity without a tenant id, conversation not stored');
+      return;
+    }
+    await this.hooks.conversationSeen({ teamsTenantId, reference: TurnContext.getConversationReference(activity) });
+  }
+}

@@ -1,0 +1,236 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { updateTicketRequestSchema, type ZendeskAuth, type ZendeskComment } from './types.js';
+
+/**
+ * A Zendesk Support API on loopback for tests and the demo: the ticket and comment
+ * endpoints Parley uses, in Zendesk's wire format, with its auth schemes and the
+ * failures a real account produces (429 with Retry-After, 5xx, slowness, and an
+ * update that is applied but never answered).
+ */
+export interface FakeZendeskOptions {
+  /** Accepted credentials; anything else is answered 401. */
+  credentials: ZendeskAuth | ZendeskAuth[];
+  /** Tickets that exist from the start. */
+  tickets?: (number | string)[];
+  /** A comment on an unknown ticket creates it (the demo has no ticket list to seed). */
+  autoCreateTickets?: boolean;
+  /** author_id stamped on every comment: the API user. */
+  authorId?: number;
+  /** Largest page the comments list returns; small values exercise pagination. */
+  maxPerPage?: number;
+  /** 'cursor' answers with meta.has_more and links.next instead of next_page. */
+  pagination?: 'offset' | 'cursor';
+  random?: () => number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: string;
+  authorized: boolean;
+  /** 'hung' while a hang-mode update waits for an answer that never comes. */
+  status: number | 'hung';
+  body?: unknown;
+}
+
+export interface FakeZendesk {
+  readonly url: string;
+  comments(ticketId: number | string): ZendeskComment[];
+  requests(): RecordedRequest[];
+  addTicket(ticketId: number | string): void;
+  /** The next `count` authorized requests get `status` (with Retry-After when given). */
+  failNext(count: number, status: number, options?: { retryAfterSeconds?: number }): void;
+  /** This share of authorized requests is answered 429, as when the account's quota is spent. */
+  setRateLimit(ratio: number, options?: { retryAfterSeconds?: number }): void;
+  setServerErrors(ratio: number, status?: number): void;
+  setLatency(ms: number): void;
+  /** While on, a comment update is applied and then never answered: a vendor that committed before the caller died. */
+  setHang(on: boolean): void;
+  /** Cuts the connections hang mode is holding. */
+  releaseHung(): void;
+  close(): Promise<void>;
+}
+
+interface Ticket {
+  id: number;
+  createdAt: string;
+  updatedAt: string;
+  comments: ZendeskComment[];
+}
+
+const MAX_BODY_BYTES = 1 << 20;
+const errorNames: Record<number, string> = { 429: 'TooManyRequests', 500: 'InternalServerError', 502: 'BadGateway', 503: 'ServiceUnavailable', 504: 'GatewayTimeout' };
+
+const zendeskTime = (date = new Date()) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function credentialHeader(auth: ZendeskAuth): string {
+  return 'oauthToken' in auth ? `Bearer ${auth.oauthToken}` : `Basic ${Buffer.from(`${auth.email}/token:${auth.apiToken}`).toString('base64')}`;
+}
+
+export async function startFakeZendesk(options: FakeZendeskOptions): Promise<FakeZendesk> {
+  const accepted = new Set((Array.isArray(options.credentials) ? options.credentials : [options.credentials]).map(credentialHeader));
+  const random = options.random ?? Math.random;
+  const authorId = options.authorId ?? 900_001;
+  const maxPerPage = options.maxPerPage ?? 100;
+  const tickets = new Map<number, Ticket>();
+  const log: RecordedRequest[] = [];
+  const hung = new Set<ServerResponse>();
+  const failures: { status: number; retryAfterSeconds?: number }[] = [];
+  let rateLimit = { ratio: 0, retryAfterSeconds: 1 };
+  let serverErrors = { ratio: 0, status: 503 };
+  let latencyMs = 0;
+  let hang = false;
+  let nextCommentId = 10_000_001;
+  let url = '';
+
+  const addTicket = (id: number) => {
+    if (!tickets.has(id)) tickets.set(id, { id, createdAt: zendeskTime(), updatedAt: zendeskTime(), comments: [] });
+    return tickets.get(id)!;
+  };
+  for (const id of options.tickets ?? []) addTicket(Number(id));
+
+  const ticketJson = (t: Ticket) => ({ id: t.id, subject: `Ticket ${t.id}`, status: 'open', created_at: t.createdAt, updated_at: t.updatedAt });
+
+  function send(res: ServerResponse, record: RecordedRequest, status: number, body: unknown, headers: Record<string, string> = {}) {
+    record.status = status;
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+    res.end(JSON.stringify(body));
+  }
+
+  function injectedFailure(): { status: number; retryAfterSeconds?: number } | undefined {
+    const queued = failures.shift();
+    if (queued) return queued;
+    if (rateLimit.ratio > 0 && random() < rateLimit.ratio) return { status: 429, retryAfterSeconds: rateLimit.retryAfterSeconds };
+    if (serverErrors.ratio > 0 && random() < serverErrors.ratio) return { status: serverErrors.status };
+    return undefined;
+  }
+
+  function listComments(res: ServerResponse, record: RecordedRequest, ticket: Ticket, query: URLSearchParams) {
+    const perPage = Math.min(maxPerPage, Math.max(1, Number(query.get('per_page') ?? query.get('page[size]') ?? 100) || 100));
+    const ordered = query.get('sort_order') === 'desc' ? [...ticket.comments].reverse() : ticket.comments;
+    const path = `/api/v2/tickets/${ticket.id}/comments.json`;
+    if (options.pagination === 'cursor') {
+      const start = Number(query.get('page[after]') ?? 0) || 0;
+      const comments = ordered.slice(start, start + perPage);
+      const hasMore = start + perPage < ordered.length;
+      const next = new URLSearchParams(query);
+      next.set('page[after]', String(start + perPage));
+      next.set('page[size]', String(perPage));
+      return send(res, record, 200, { comments, meta: { has_more: hasMore }, links: { next: hasMore ? `${url}${path}?${next}` : null } });
+    }
+    const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
+    const comments = ordered.slice((page - 1) * perPage, page * perPage);
+    const next = new URLSearchParams(query);
+    next.set('page', String(page + 1));
+    next.set('per_page', String(perPage));
+    const hasMore = page * perPage < ordered.length;
+    send(res, record, 200, { comments, next_page: hasMore ? `${url}${path}?${next}` : null, previous_page: null, count: ordered.length });
+  }
+
+  function updateTicket(res: ServerResponse, record: RecordedRequest, ticketId: number, raw: string) {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      return send(res, record, 400, { error: 'InvalidJSON', description: 'Request body is not JSON' });
+    }
+    record.body = json;
+    const parsed = updateTicketRequestSchema.safeParse(json);
+    if (!parsed.success) return send(res, record, 422, { error: 'RecordInvalid', description: 'Record validation errors' });
+    const ticket = tickets.get(ticketId) ?? (options.autoCreateTickets ? addTicket(ticketId) : undefined);
+    if (!ticket) return send(res, record, 404, { error: 'RecordNotFound', description: 'Not found' });
+    const { body, public: isPublic } = parsed.data.ticket.comment;
+    const comment: ZendeskComment = {
+      id: nextCommentId++,
+      type: 'Comment',
+      author_id: authorId,
+      body,
+      html_body: `<div class="zd-comment" dir="auto"><p>${escapeHtml(body).replace(/\n/g, '<br>')}</p></div>`,
+      plain_body: body,
+      public: isPublic,
+      created_at: zendeskTime(),
+    };
+    ticket.comments.push(comment);
+    ticket.updatedAt = comment.created_at;
+    if (hang) {
+      record.status = 'hung';
+      hung.add(res);
+      res.on('close', () => hung.delete(res));
+      return;
+    }
+    const audit = { id: nextCommentId++, ticket_id: ticket.id, created_at: comment.created_at, author_id: authorId, events: [comment] };
+    send(res, record, 200, { ticket: ticketJson(ticket), audit });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const target = new URL(req.url ?? '/', url);
+    const record: RecordedRequest = { method: req.method ?? 'GET', path: target.pathname, query: target.search, authorized: false, status: 0 };
+    log.push(record);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY_BYTES) return send(res, record, 413, { error: 'RequestTooLarge' });
+      chunks.push(chunk as Buffer);
+    }
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+
+    record.authorized = accepted.has(req.headers.authorization ?? '');
+    if (!record.authorized) return send(res, record, 401, { error: "Couldn't authenticate you" });
+    const failure = injectedFailure();
+    if (failure) {
+      const headers: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) };
+      const error = errorNames[failure.status] ?? 'Error';
+      return send(res, record, failure.status, { error, description: 'Injected by the fake' }, headers);
+    }
+
+    const ticketRoute = /^\/api\/v2\/tickets\/(\d+)\.json$/.exec(target.pathname);
+    const commentsRoute = /^\/api\/v2\/tickets\/(\d+)\/comments\.json$/.exec(target.pathname);
+    if (ticketRoute && req.method === 'PUT') return updateTicket(res, record, Number(ticketRoute[1]), Buffer.concat(chunks).toString('utf8'));
+    const ticket = tickets.get(Number((ticketRoute ?? commentsRoute)?.[1]));
+    if ((ticketRoute || commentsRoute) && req.method === 'GET' && !ticket) return send(res, record, 404, { error: 'RecordNotFound', description: 'Not found' });
+    if (ticketRoute && req.method === 'GET') return send(res, record, 200, { ticket: ticketJson(ticket!) });
+    if (commentsRoute && req.method === 'GET') return listComments(res, record, ticket!, target.searchParams);
+    send(res, record, 404, { error: 'InvalidEndpoint', description: 'Not found' });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    comments: (ticketId) => [...(tickets.get(Number(ticketId))?.comments ?? [])],
+    requests: () => [...log],
+    addTicket: (ticketId) => void addTicket(Number(ticketId)),
+    failNext(count, status, opts = {}) {
+      for (let i = 0; i < count; i++) failures.push({ status, retryAfterSeconds: opts.retryAfterSeconds });
+    },
+    setRateLimit(ratio, opts = {}) {
+      rateLimit = { ratio, retryAfterSeconds: opts.retryAfterSeconds ?? 1 };
+    },
+    setServerErrors(ratio, status = 503) {
+      serverErrors = { ratio, status };
+    },
+    setLatency(ms) {
+      latencyMs = ms;
+    },
+    setHang(on) {
+      hang = on;
+    },
+    releaseHung() {
+      for (const res of hung) res.socket?.destroy();
+      hung.clear();
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

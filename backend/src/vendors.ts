@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { startFakeSunco, type FakeSunco } from './adapters/sunco/fake-server.js';
+import { SuncoMessageDeliverer } from './adapters/sunco/deliverer.js';
+import { createTeamsBot, type TeamsBot } from './adapters/teams/bot.js';
+import { TeamsActivityDeliverer } from './adapters/teams/deliverer.js';
+import { startFakeZendesk, type FakeZendesk } from './adapters/zendesk/fake-server.js';
+import { ZendeskTicketCommentDeliverer } from './adapters/zendesk/ticket-comments.js';
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import type { Logger } from './logger.js';
+import type { OutboxDeliverers } from './services/outbox/worker.js';
+import { findConversationReference } from './services/teams/find-conversation-reference.js';
+import { zendeskAccountUrl } from './services/outbox/zendesk-account-url.js';
+
+export interface Vendors {
+  deliverers: OutboxDeliverers;
+  /** Present when the Teams bot endpoint is served. */
+  teamsBot: TeamsBot | undefined;
+  /** Present when SunCo webhooks are accepted. */
+  suncoWebhook: { webhookSecret: string } | undefined;
+  /** The in-process fakes, when PARLEY_FAKE_VENDORS=1 (the demo shows what they received). */
+  fakes: { zendesk: FakeZendesk; sunco: FakeSunco } | undefined;
+  close(): Promise<void>;
+}
+
+const secret = () => randomBytes(24).toString('base64url');
+
+/**
+ * Picks each vendor's adapter from config: the real API, or with
+ * PARLEY_FAKE_VENDORS=1 an in-process fake that speaks the same wire format on
+ * loopback. A vendor without credentials is simply not delivered to.
+ */
+export async function startVendors(config: Config, db: Db, logger: Logger): Promise<Vendors> {
+  let zendesk = config.zendesk;
+  let sunco = config.sunco;
+  let fakes: Vendors['fakes'];
+  if (config.fakeVendors) {
+    const zendeskAuth = { oauthToken: secret() };
+    const suncoKeys = { keyId: 'app_demo', secret: secret() };
+    fakes = {
+      zendesk: await startFakeZendesk({ credentials: zendeskAuth, autoCreateTickets: true }),
+      sunco: await startFakeSunco({ appId: 'demo-app', keys: suncoKeys }),
+    };
+    zendesk = { ...zendesk, auth: zendeskAuth, apiBaseUrl: fakes.zendesk.url };
+    sunco = {
+      appId: 'demo-app',
+      keyId: suncoKeys.keyId,
+      keySecret: suncoKeys.secret,
+      webhookSecret: secret(),
+      apiBaseUrl: `${fakes.sunco.url}/sc`,
+      timeoutMs: config.sunco?.timeoutMs ?? 10_000,
+    };
+  }
+
+  const deliverers: OutboxDeliverers = {};
+  const accountUrl = zendeskAccountUrl(db, { override: zendesk.apiBaseUrl });
+  if (zendesk.auth) {
+    deliverers['zendesk.ticket_comment'] = new ZendeskTicketCommentDeliverer({ auth: zendesk.auth, timeoutMs: zendesk.timeoutMs, baseUrlFor: accountUrl });
+  }
+  if (sunco) {
+    const { apiBaseUrl } = sunco;
+    deliverers['sunco.message'] = new SuncoMessageDeliverer({
+      appId: sunco.appId,
+      auth: { keyId: sunco.keyId, secret: sunco.keySecret },
+      timeoutMs: sunco.timeoutMs,
+      baseUrlFor: async (tenantId) => apiBaseUrl ?? `${await accountUrl(tenantId)}/sc`,
+    });
+  }
+  const teamsBot = config.teams ? createTeamsBot({ ...config.teams }) : undefined;
+  if (teamsBot) {
+    if (!teamsBot.authEnabled) logger.warn('teams: no MICROSOFT_APP_ID, /api/messages is unauthenticated (demo only)');
+    deliverers['teams.activity'] = new TeamsActivityDeliverer({
+      bot: teamsBot,
+      referenceFor: (tenantId, conversationId) => findConversationReference(db, tenantId, conversationId),
+    });
+  }
+  return {
+    deliverers,
+    teamsBot,
+    suncoWebhook: sunco ? { webhookSecret: sunco.webhookSecret } : undefined,
+    fakes,
+    close: async () => {
+      await Promise.allSettled([fakes?.zendesk.close(), fakes?.sunco.close()]);
+    },
+  };
+}

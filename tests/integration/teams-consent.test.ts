@@ -1,0 +1,356 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { and, eq } from 'drizzle-orm';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTeamsBot, type TeamsBot } from '../../backend/src/adapters/teams/bot.js';
+import { TeamsActivityDeliverer } from '../../backend/src/adapters/teams/deliverer.js';
+import type { Database } from '../../backend/src/db/client.js';
+import { agents, auditEvents, consentRecords, installations, outboxMessages, teamsConversations } from '../../backend/src/db/schema/index.js';
+import type { OutboxEnvelope } from '../../backend/src/ports/outbox-delivery.js';
+import { teamsRoutes } from '../../backend/src/routes/teams.js';
+import type { ServiceDeps } from '../../backend/src/services/deps.js';
+import { findConversationReference } from '../../backend/src/services/teams/find-conversation-reference.js';
+import type { LocalJanus } from '../../media/janus/local-node.js';
+import { databaseKinds, freshDatabase } from '../support/databases.js';
+import { startFakeBotConnector, type ConnectorCall, type FakeBotConnector } from '../support/fakes/bot-connector.js';
+import { PUBLIC_BASE_URL, buildTestApp, startTestJanus } from '../support/test-app.js';
+
+const TEAMS_TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+const BOT = { id: '28:9e1b5ae6-7c43-4a4b-9ad6-0c5a4f3d2e10', name: 'Parley' };
+const CUSTOMER = { id: '29:1customer-teams-user', name: 'Alex Customer', aadObjectId: '6f2a3c9e-1d7b-4e35-9f0c-8a2b1c3d4e5f' };
+const ADAPTIVE = 'application/vnd.microsoft.card.adaptive';
+
+type Card = { type: string; version: string; body: Record<string, unknown>[]; actions?: Record<string, unknown>[] };
+type Action = { type: string; verb?: string; title: string; url?: string; style?: string; data?: Record<string, unknown>; fallback?: Record<string, unknown> };
+
+describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
+  let database: Database;
+  let janus: LocalJanus;
+  let baseDir: string;
+  let t: Awaited<ReturnType<typeof buildTestApp>>;
+  let connector: FakeBotConnector;
+  let bot: TeamsBot;
+  let deliverer: TeamsActivityDeliverer;
+  let deps: ServiceDeps;
+  let agentToken: string | undefined;
+  let tenantId: string;
+  let chatCounter = 0;
+
+  beforeAll(async () => {
+    baseDir = mkdtempSync(join(tmpdir(), 'parley-teams-'));
+    [database, janus, connector] = await Promise.all([freshDatabase(kind), startTestJanus(baseDir), startFakeBotConnector()]);
+    t = await buildTestApp(database, janus);
+    deps = {
+      db: database.db,
+      media: t.gateway,
+      tokens: t.tokens,
+      logger: pino({ level: 'silent' }),
+      publicBaseUrl: PUBLIC_BASE_URL,
+      joinTokenTtlSeconds: 900,
+      dataDir: t.dataDir,
+    };
+    // No app id: CloudAdapter skips token checks, as it would for a local emulator.
+    bot = createTeamsBot({ connectorTimeoutMs: 5_000 });
+    t.app.route('/', teamsRoutes(deps, bot));
+    deliverer = new TeamsActivityDeliverer({ bot, referenceFor: (tenant, conversation) => findConversationReference(database.db, tenant, conversation) });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await connector?.close();
+    await janus?.stop();
+    await database?.close();
+    rmSync(baseDir, { recursive: true, force: true });
+  });
+
+  const newChat = () => `19:chat-${kind}-${++chatCounter}@thread.v2`;
+
+  /** An activity as the Bot Framework Service posts it for a Teams group chat. */
+  const activity = (chat: string, fields: Record<string, unknown>) => ({
+    id: `1:${Math.random().toString(36).slice(2)}`,
+    channelId: 'msteams',
+    serviceUrl: connector.url,
+    timestamp: new Date().toISOString(),
+    from: CUSTOMER,
+    recipient: BOT,
+    conversation: { id: chat, tenantId: TEAMS_TENANT, conversationType: 'groupChat', isGroup: true, name: 'Alex and support' },
+    channelData: { tenant: { id: TEAMS_TENANT } },
+    ...fields,
+  });
+
+  const post = async (body: unknown) => {
+    const res = await t.app.request('/api/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await res.text();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as any };
+  };
+
+  const botAdded = (chat: string) => post(activity(chat, { type: 'conversationUpdate', membersAdded: [{ id: BOT.id }], from: { id: '29:agent-dana' } }));
+
+  /** The Teams tenant the bot's first chat provisioned, and its agent (Teams sign-in is not built yet, so made here). */
+  const teamsAgent = async () => {
+    if (agentToken) return agentToken;
+    const [installation] = await database.db
+      .select()
+      .from(installations)
+      .where(and(eq(installations.host, 'teams'), eq(installations.externalAccountId, TEAMS_TENANT)));
+    tenantId = installation!.tenantId;
+    const [row] = await database.db
+      .insert(agents)
+      .values({ tenantId, host: 'teams', externalUserId: '29:agent-dana', displayName: 'Dana Agent' })
+      .returning({ id: agents.id });
+    agentToken = (await t.tokens.issueAgent({ tenantId, agentId: row!.id })).token;
+    return agentToken;
+  };
+
+  const escalate = async (chat: string, type: 'support' | 'advice' | 'consultation', locale = 'de-DE') => {
+    const token = await teamsAgent();
+    const res = await t.call('POST', '/api/calls', {
+      token,
+      body: {
+        meetingTypeId: await t.meetingType(token, type),
+        case: { host: 'teams', externalId: chat, channel: 'teams_chat', conversationId: chat },
+        customer: { externalId: CUSTOMER.id, displayName: CUSTOMER.name, locale },
+      },
+    });
+    expect(res.status).toBe(201);
+    return res.body as { call: { id: string }; links: { customer: string } };
+  };
+
+  const queued = async (idempotencyKey: string): Promise<OutboxEnvelope<'teams.activity'>> => {
+    const [row] = await database.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, idempotencyKey));
+    expect(row?.kind).toBe('teams.activity');
+    return { id: row!.id, tenantId: row!.tenantId, kind: 'teams.activity', idempotencyKey, payload: row!.payload as OutboxEnvelope<'teams.activity'>['payload'], attempts: row!.attempts };
+  };
+
+  /** Escalates in a chat the bot is in and delivers the card; returns the card as the connector received it. */
+  const offerInTeams = async (type: 'support' | 'advice' | 'consultation', locale?: string) => {
+    const chat = newChat();
+    expect((await botAdded(chat)).status).toBe(200);
+    const { call, links } = await escalate(chat, type, locale);
+    const before = connector.calls.length;
+    expect(await deliverer.deliver(await queued(`call:${call.id}:invitation`))).toEqual({ outcome: 'delivered' });
+    const sent = connector.calls.slice(before);
+    expect(sent).toHaveLength(1);
+    const attachment = (sent[0]!.activity.attachments as { contentType: string; content: Card }[])[0]!;
+    expect(attachment.contentType).toBe(ADAPTIVE);
+    return { chat, call, links, sent: sent[0]!, card: attachment.content };
+  };
+
+  const actionsOf = (card: Card) => (card.actions ?? []) as Action[];
+  const execute = (card: Card, join: boolean) => actionsOf(card).find((a) => a.type === 'Action.Execute' && a.data?.join === join)!;
+
+  const invoke = (chat: string, data: Record<string, unknown>) =>
+    post(
+      activity(chat, {
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        locale: 'de-DE',
+        value: { action: { type: 'Action.Execute', id: 'consent', verb: 'parley.consent', data }, trigger: 'manual' },
+      }),
+    );
+
+  const recordsOf = (callId: string) =>
+    database.db.select().from(consentRecords).where(eq(consentRecords.callId, callId)).orderBy(consentRecords.purpose);
+  const textOf = (card: Card) => JSON.stringify(card.body);
+
+  it('stores the conversation reference when the bot is added to a chat, and provisions the Teams tenant', async () => {
+    const chat = newChat();
+    const res = await botAdded(chat);
+    expect(res.status).toBe(200);
+
+    const [installation] = await database.db
+      .select()
+      .from(installations)
+      .where(and(eq(installations.host, 'teams'), eq(installations.externalAccountId, TEAMS_TENANT)));
+    expect(installation).toBeDefined();
+    tenantId = installation!.tenantId;
+
+    const rows = await database.db.select().from(teamsConversations).where(eq(teamsConversations.conversationId, chat));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ tenantId, serviceUrl: connector.url });
+    expect(rows[0]!.reference).toMatchObject({ channelId: 'msteams', conversation: { id: chat, tenantId: TEAMS_TENANT }, bot: { id: BOT.id } });
+    // Names (the chat's topic, the person who added the bot) are not kept.
+    expect(JSON.stringify(rows[0]!.reference)).not.toMatch(/Alex|support|Dana/);
+
+    // A later message in the same chat changes nothing and adds no second row.
+    expect((await post(activity(chat, { type: 'message', text: 'hello' }))).status).toBe(200);
+    expect(await database.db.select().from(teamsConversations).where(eq(teamsConversations.conversationId, chat))).toHaveLength(1);
+    const added = await database.db.select().from(auditEvents).where(and(eq(auditEvents.tenantId, tenantId), eq(auditEvents.action, 'teams.conversation_added')));
+    expect(added.map((a) => a.subjectId)).toContain(rows[0]!.id);
+  });
+
+  it('sends the consent card as an Adaptive Card 1.5 into the chat, in the customer’s language', async () => {
+    const { chat, card, sent, links } = await offerInTeams('consultation');
+    expect(sent).toMatchObject({ method: 'POST', kind: 'send', conversationId: chat });
+    expect(sent.activity).toMatchObject({ type: 'message', conversation: { id: chat }, from: { id: BOT.id } });
+    expect(card).toMatchObject({ type: 'AdaptiveCard', version: '1.5', lang: 'de' });
+    expect(textOf(card)).toContain('Vor Ihrem Videoanruf');
+    expect(textOf(card)).toContain('Consultation');
+
+    const accept = execute(card, true);
+    const decline = execute(card, false);
+    expect(accept).toMatchObject({ verb: 'parley.consent', title: 'Anruf beitreten', data: { join: true, token: expect.any(String), noticeVersionId: expect.any(String) } });
+    expect(decline).toMatchObject({ verb: 'parley.consent', title: 'Nicht teilnehmen', data: { join: false } });
+    // Same prominence: neither button is styled as the preferred one.
+    expect(accept.style ?? decline.style).toBeUndefined();
+    expect(accept.fallback).toMatchObject({ type: 'Action.Submit', data: { ...accept.data, verb: 'parley.consent' } });
+    expect(decline.fallback).toMatchObject({ type: 'Action.Submit', data: { ...decline.data } });
+    const notice = actionsOf(card).find((a) => a.type === 'Action.OpenUrl')!;
+    expect(notice.url).toBe(links.customer);
+    expect(notice.url).toMatch(/\/c\/[\w-]{43}$/);
+
+    const recording = card.body.find((e) => e.type === 'Input.ChoiceSet')!;
+    expect(recording).toMatchObject({ id: 'recording', label: 'Dürfen wir den Anruf aufzeichnen?', isRequired: true });
+    expect(recording).not.toHaveProperty('value');
+  });
+
+  it('asks nothing about recording where the meeting type never records', async () => {
+    const { card } = await offerInTeams('support', 'en-GB');
+    expect(card.body.some((e) => e.type === 'Input.ChoiceSet')).toBe(false);
+    expect(textOf(card)).toContain('This call is not recorded.');
+  });
+
+  it('records an accept from the card and replaces it with the join link; a second click is told it was decided', async () => {
+    const { chat, call, card } = await offerInTeams('consultation');
+    const accept = execute(card, true);
+
+    const res = await invoke(chat, { ...accept.data, recording: 'false' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ statusCode: 200, type: ADAPTIVE, value: { type: 'AdaptiveCard', version: '1.5' } });
+    const joined = res.body.value as Card;
+    expect(textOf(joined)).toContain('Vielen Dank');
+    const joinLink = actionsOf(joined).find((a) => a.type === 'Action.OpenUrl')!;
+    expect(joinLink).toMatchObject({ title: 'Anruf beitreten', url: expect.stringMatching(/^http:\/\/parley\.test\/j\/[\w-]{43}$/) });
+    expect((await recordsOf(call.id)).map((r) => [r.purpose, r.granted, r.channel])).toEqual([
+      ['join', true, 'teams_chat'],
+      ['recording', false, 'teams_chat'],
+    ]);
+
+    const again = await invoke(chat, { ...accept.data, recording: 'true' });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ statusCode: 200, type: ADAPTIVE });
+    expect(textOf(again.body.value)).toContain('Sie haben für diesen Anruf bereits entschieden.');
+    expect(actionsOf(again.body.value)).toEqual([]);
+    expect(await recordsOf(call.id)).toHaveLength(2);
+  });
+
+  it('posts the decision into the chat as a bot message instead of a ticket note', async () => {
+    const { chat, call, card } = await offerInTeams('support');
+    expect((await invoke(chat, execute(card, true).data!)).body.statusCode).toBe(200);
+    const notes = (await database.db.select().from(outboxMessages).where(eq(outboxMessages.tenantId, tenantId))).filter(
+      (m) => m.idempotencyKey.endsWith(':decision-note') && (m.payload as { conversationId: string }).conversationId === chat,
+    );
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.kind).toBe('teams.activity');
+    expect(await deliverer.deliver(await queued(notes[0]!.idempotencyKey))).toEqual({ outcome: 'delivered' });
+    const sent = connector.calls.at(-1)!;
+    expect(sent).toMatchObject({ kind: 'send', conversationId: chat, activity: { type: 'message', textFormat: 'plain' } });
+    expect(sent.activity.text).toMatch(/accepted the video call/);
+    expect((await recordsOf(call.id)).map((r) => r.granted)).toEqual([true]);
+  });
+
+  it('records a decline as easily, with no way into the call', async () => {
+    const { chat, call, card } = await offerInTeams('advice');
+    const res = await invoke(chat, execute(card, false).data!);
+    expect(res.body).toMatchObject({ statusCode: 200, type: ADAPTIVE });
+    expect(textOf(res.body.value)).toContain('Ihre Entscheidung ist gespeichert');
+    expect(actionsOf(res.body.value)).toEqual([]);
+    expect((await recordsOf(call.id)).map((r) => [r.purpose, r.granted])).toEqual([['join', false]]);
+  });
+
+  it('shows the card again when the recording question was left open, and records nothing', async () => {
+    const { chat, call, card } = await offerInTeams('consultation');
+    const res = await invoke(chat, execute(card, true).data!);
+    expect(res.body).toMatchObject({ statusCode: 200, type: ADAPTIVE });
+    expect(textOf(res.body.value)).toContain('Bitte beantworten Sie jede Frage.');
+    expect(execute(res.body.value, true).data).toEqual(execute(card, true).data);
+    expect(await recordsOf(call.id)).toEqual([]);
+  });
+
+  it('takes the Action.Submit fallback of older clients and replies with the result card', async () => {
+    const { chat, call, card } = await offerInTeams('consultation');
+    const fallback = execute(card, true).fallback as { data: Record<string, unknown> };
+    const submitted = activity(chat, { type: 'message', replyToId: 'card-activity-1', value: { ...fallback.data, recording: 'true' } });
+    const before = connector.calls.length;
+    const res = await post(submitted);
+    expect(res.status).toBe(200);
+
+    const replies = connector.calls.slice(before) as ConnectorCall[];
+    expect(replies).toHaveLength(1);
+    expect(replies[0]).toMatchObject({ kind: 'reply', conversationId: chat, activityId: submitted.id, status: 201 });
+    const result = (replies[0]!.activity.attachments as { contentType: string; content: Card }[])[0]!;
+    expect(result.contentType).toBe(ADAPTIVE);
+    expect(actionsOf(result.content).find((a) => a.type === 'Action.OpenUrl')?.url).toMatch(/\/j\/[\w-]{43}$/);
+    expect((await recordsOf(call.id)).map((r) => [r.purpose, r.granted])).toEqual([
+      ['join', true],
+      ['recording', true],
+    ]);
+  });
+
+  it('returns the reply in the HTTP body when the channel asks for expectReplies', async () => {
+    const { chat, call, card } = await offerInTeams('support');
+    const fallback = execute(card, false).fallback as { data: Record<string, unknown> };
+    const before = connector.calls.length;
+    const res = await post(activity(chat, { type: 'message', deliveryMode: 'expectReplies', value: fallback.data }));
+    expect(res.status).toBe(200);
+    expect(connector.calls.length).toBe(before);
+    const [reply] = res.body.activities as { attachments: { content: Card }[] }[];
+    expect(textOf(reply!.attachments[0]!.content)).toContain('Ihre Entscheidung ist gespeichert');
+    expect((await recordsOf(call.id)).map((r) => r.granted)).toEqual([false]);
+  });
+
+  it('answers a click on an unknown link with a card that says so, in the card’s language', async () => {
+    const chat = newChat();
+    await botAdded(chat);
+    const res = await invoke(chat, { token: 'x'.repeat(43), noticeVersionId: '00000000-0000-4000-8000-000000000000', join: true, lang: 'fr' });
+    expect(res.body).toMatchObject({ statusCode: 200, type: ADAPTIVE });
+    expect(textOf(res.body.value)).toContain('Ce lien n');
+  });
+
+  it('hands throttling and failures back to the outbox: 429 with Retry-After, 5xx retry, 403/404 rejected', async () => {
+    const { call } = await offerInTeams('support');
+    const note = await queued(`call:${call.id}:invitation`);
+
+    connector.failNext(1, { status: 429, retryAfter: 7 });
+    expect(await deliverer.deliver(note)).toEqual({ outcome: 'retry', error: expect.stringContaining('429'), retryAfterMs: 7_000 });
+    connector.failNext(1, { status: 502 });
+    expect(await deliverer.deliver(note)).toEqual({ outcome: 'retry', error: expect.stringContaining('502') });
+    connector.failNext(1, { status: 404, code: 'ConversationNotFound' });
+    expect(await deliverer.deliver(note)).toEqual({ outcome: 'rejected', error: 'Bot Connector HTTP 404 ConversationNotFound' });
+    connector.failNext(1, { status: 403, code: 'BotNotInConversationRoster' });
+    expect(await deliverer.deliver(note)).toMatchObject({ outcome: 'rejected' });
+    // One request per attempt: botbuilder's own retries would hold the message past the worker's lease.
+    expect(connector.calls.slice(-4).map((c) => c.status)).toEqual([429, 502, 404, 403]);
+  });
+
+  it('waits for the bot to be added before sending into an unknown chat', async () => {
+    await botAdded(newChat());
+    await teamsAgent();
+    const result = await deliverer.deliver({
+      id: '00000000-0000-4000-8000-000000000001',
+      tenantId,
+      kind: 'teams.activity',
+      idempotencyKey: 'unknown-chat',
+      attempts: 0,
+      payload: { conversationId: '19:never-added@thread.v2', activity: { type: 'message', text: 'hello' } },
+    });
+    expect(result).toMatchObject({ outcome: 'retry', error: expect.stringContaining('no conversation reference') });
+  });
+
+  it('is described in the OpenAPI document and refuses what cannot be an activity', async () => {
+    const doc = (await (await t.app.request('/api/openapi.json')).json()) as { paths: Record<string, unknown> };
+    expect(doc.paths['/api/messages']).toHaveProperty('post');
+    expect((await post({ text: 'no type' })).status).toBe(400);
+    expect((await post(activity(newChat(), { type: 'message', text: 'x'.repeat(300 * 1024) }))).status).toBe(413);
+  });
+
+  it('refuses activities without a Bot Framework token once an app id is configured', async () => {
+    const secured = createTeamsBot({ appId: '00000000-0000-4000-8000-0000000000aa', appPassword: 'not-used-offline' });
+    const { OpenAPIHono } = await import('@hono/zod-openapi');
+    const app = new OpenAPIHono().route('/', teamsRoutes(deps, secured));
+    const res = await app.request('/api/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity(newChat(), { type: 'message', text: 'hi' })) });
+    expect(res.status).toBe(401);
+  });
+});
