@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import type { AppEnv } from './http/context.js';
 import { errorBody, handleError } from './http/errors.js';
 import { pathForLog } from './logger.js';
+import { adminRoutes } from './routes/admin.js';
 import { callRoutes } from './routes/calls.js';
 import { consentRoutes } from './routes/consent.js';
 import { suncoWebhookRoutes } from './routes/webhooks-sunco.js';
@@ -50,7 +51,8 @@ export function createApp(deps: AppDeps) {
     .route('/', healthRoutes(deps.readiness))
     .route('/', callRoutes(deps))
     .route('/', joinRoutes(deps))
-    .route('/', consentRoutes(deps));
+    .route('/', consentRoutes(deps))
+    .route('/', adminRoutes(deps));
   if (deps.teamsBot) app.route('/', teamsRoutes(deps, deps.teamsBot));
   if (deps.suncoWebhook) app.route('/', suncoWebhookRoutes(deps, deps.suncoWebhook));
   if (deps.demo) app.route('/', demoRoutes(deps, { ticketComments: deps.demoTicketComments }));

@@ -53,8 +53,8 @@ export async function buildTestApp(database: Database, janus: LocalJanus | Local
     tokens,
     dataDir,
     call,
-    async signIn(accountId = 'acme', userId = '1234') {
-      const res = await call('POST', '/api/demo/session', { body: { accountId, userId, name: 'Dana Agent' } });
+    async signIn(accountId = 'acme', userId = '1234', role: 'agent' | 'admin' = 'agent') {
+      const res = await call('POST', '/api/demo/session', { body: { accountId, userId, name: 'Dana Agent', role } });
       if (res.status !== 201) throw new Error(`demo sign-in failed: ${JSON.stringify(res.body)}`);
       return res.body.token as string;
     },

@@ -2,7 +2,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { outboxMessages } from '../../db/schema/index.js';
 import type { Principal } from '../principal.js';
-import { assertTenantAdmin } from './authorize-admin.js';
+import { assertTenantAdmin } from '../authorize-admin.js';
 
 export interface DeadMessage {
   id: string;

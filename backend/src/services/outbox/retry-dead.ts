@@ -5,7 +5,7 @@ import { outboxMessages } from '../../db/schema/index.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { recordAudit } from '../audit/record.js';
 import type { Principal } from '../principal.js';
-import { assertTenantAdmin } from './authorize-admin.js';
+import { assertTenantAdmin } from '../authorize-admin.js';
 
 const messageIdSchema = z.uuid();
 

@@ -9,21 +9,24 @@ export const demoSignInInput = z.object({
   accountId: z.string().min(1).max(200),
   userId: z.string().min(1).max(200),
   name: z.string().min(1).max(200),
+  /** Zendesk's role of the current user; the demo trusts it, real sign-in will not. */
+  role: z.enum(['admin', 'agent']).default('agent'),
 });
 
 /**
  * Demo-only agent sign-in: trusts the Zendesk ids the demo page passes. Exists
  * only when PARLEY_DEMO=1; real installs verify the host's signed token instead.
  */
-export async function signInDemoAgent(db: Db, tokens: SessionTokens, input: z.infer<typeof demoSignInInput>) {
+export async function signInDemoAgent(db: Db, tokens: SessionTokens, input: z.input<typeof demoSignInInput>) {
+  const { role = 'agent' } = input;
   const { tenantId } = await provisionTenant(db, { host: 'zendesk', externalAccountId: input.accountId });
   const agent = await db.transaction(async (tx) => {
     const [row] = await tx
       .insert(agents)
-      .values({ tenantId, host: 'zendesk', externalUserId: input.userId, displayName: input.name })
+      .values({ tenantId, host: 'zendesk', externalUserId: input.userId, displayName: input.name, role })
       .onConflictDoUpdate({
         target: [agents.tenantId, agents.host, agents.externalUserId],
-        set: { displayName: input.name, updatedAt: new Date() },
+        set: { displayName: input.name, role, updatedAt: new Date() },
       })
       .returning({ id: agents.id, displayName: agents.displayName });
     await recordAudit(tx, {

@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../backend/src/db/client.js';
+import { outboxMessages } from '../../backend/src/db/schema/index.js';
+import type { LocalJanus } from '../../media/janus/local-node.js';
+import { freshDatabase } from '../support/databases.js';
+import { buildTestApp, escalation, startTestJanus, tokenOf } from '../support/test-app.js';
+
+describe('tenant administration', () => {
+  let database: Database;
+  let janus: LocalJanus;
+  let baseDir: string;
+  let t: Awaited<ReturnType<typeof buildTestApp>>;
+  let admin: string;
+  let agent: string;
+
+  beforeAll(async () => {
+    baseDir = mkdtempSync(join(tmpdir(), 'parley-admin-'));
+    [database, janus] = await Promise.all([freshDatabase('pglite'), startTestJanus(baseDir)]);
+    t = await buildTestApp(database, janus);
+    admin = await t.signIn('acme', 'admin-1', 'admin');
+    agent = await t.signIn('acme', 'agent-1', 'agent');
+  });
+  afterAll(async () => {
+    await t?.close();
+    await janus?.stop();
+    await database?.close();
+    rmSync(baseDir, { recursive: true, force: true });
+  });
+
+  it('lets only admins read or change the settings', async () => {
+    expect((await t.call('GET', '/api/admin/settings', { token: agent })).status).toBe(403);
+    expect((await t.call('PUT', '/api/admin/settings', { token: agent, body: { dpoContact: 'x@y.z' } })).status).toBe(403);
+    const res = await t.call('GET', '/api/admin/settings', { token: admin });
+    expect(res.status).toBe(200);
+    expect(res.body.settings).toMatchObject({ defaultLanguage: 'en', messagingPostbacks: false });
+  });
+
+  it('publishes new notice versions when the controller details change, and the consent page shows them', async () => {
+    const support = await t.meetingType(agent, 'support');
+    const before = (await t.call('GET', `/api/meeting-types/${support}/notices`, { token: agent })).body.versions.length;
+    const sentBefore = (await t.call('POST', '/api/calls', { token: agent, body: escalation(support, '100') })).body;
+
+    const res = await t.call('PUT', '/api/admin/settings', {
+      token: admin,
+      body: { controllerName: 'Acme Bank AG', dpoContact: 'dpo@acme-bank.example', privacyPolicyUrl: 'https://acme-bank.example/privacy' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.noticeVersionsPublished).toBe(15);
+    const after = (await t.call('GET', `/api/meeting-types/${support}/notices`, { token: agent })).body.versions;
+    expect(after.length).toBe(before + 5);
+
+    const sentAfter = (await t.call('POST', '/api/calls', { token: agent, body: escalation(support, '101') })).body;
+    const page = await (await t.app.request(`/c/${tokenOf(sentAfter.links.customer)}`)).text();
+    expect(page).toContain('Acme Bank AG');
+    expect(page).toContain('dpo@acme-bank.example');
+    expect(page).toContain('href="https://acme-bank.example/privacy"');
+    // A link sent before the change shows the current words, and the decision names them.
+    const old = await t.call('GET', `/api/consent/${tokenOf(sentBefore.links.customer)}?lang=en`);
+    const latestEnglish = after.filter((v: { language: string }) => v.language === 'en').at(-1);
+    expect(old.body.noticeVersionId).toBe(latestEnglish.id);
+    const decided = await t.decide(sentBefore.links.customer, { join: true });
+    expect(decided.status).toBe(200);
+  });
+
+  it('refuses invalid settings with the field named', async () => {
+    const res = await t.call('PUT', '/api/admin/settings', { token: admin, body: { privacyPolicyUrl: 'javascript:alert(1)', defaultLanguage: 'xx' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/privacyPolicyUrl/);
+    expect(res.body.error.message).toMatch(/defaultLanguage/);
+  });
+
+  it('shows admins undelivered messages and lets them queue one again', async () => {
+    const settings = await t.call('GET', '/api/admin/settings', { token: admin });
+    expect(settings.status).toBe(200);
+    const [tenantRow] = await database.db.select({ tenantId: outboxMessages.tenantId }).from(outboxMessages).limit(1);
+    const [dead] = await database.db
+      .insert(outboxMessages)
+      .values({ tenantId: tenantRow!.tenantId, kind: 'zendesk.ticket_comment', idempotencyKey: 'dead-1', payload: {}, state: 'dead', attempts: 8, lastError: 'HTTP 404' })
+      .returning();
+    const list = await t.call('GET', '/api/admin/outbox/dead', { token: admin });
+    expect(list.body.messages).toEqual([expect.objectContaining({ id: dead!.id, attempts: 8, lastError: 'HTTP 404' })]);
+    expect((await t.call('GET', '/api/admin/outbox/dead', { token: agent })).status).toBe(403);
+
+    const retried = await t.call('POST', `/api/admin/outbox/${dead!.id}/retry`, { token: admin });
+    expect(retried.body).toEqual({ id: dead!.id, state: 'pending' });
+    expect((await t.call('GET', '/api/admin/outbox/dead', { token: admin })).body.messages).toEqual([]);
+    expect((await t.call('POST', `/api/admin/outbox/${dead!.id}/retry`, { token: admin })).status).toBe(409);
+  });
+});
