@@ -151,13 +151,13 @@ export async function api<T = Record<string, unknown>>(harness: Harness, method:
 }
 
 /** Escalates through the API (faster than driving the sidebar) and returns both links. */
-export async function escalateByApi(harness: Harness, meetingTypeKey: 'support' | 'advice' | 'consultation', ticket: string) {
+export async function escalateByApi(harness: Harness, meetingTypeKey: 'support' | 'advice' | 'consultation', ticket: number) {
   const session = await api<{ token: string }>(harness, 'POST', '/api/demo/session', { body: { accountId: 'e2e', userId: '1', name: 'Dana Agent' } });
   const types = await api<{ meetingTypes: { id: string; key: string }[] }>(harness, 'GET', '/api/meeting-types', { token: session.body.token });
   const meetingTypeId = types.body.meetingTypes.find((t) => t.key === meetingTypeKey)!.id;
   const res = await api<{ call: { id: string }; links: { customer: string; agent: string } }>(harness, 'POST', '/api/calls', {
     token: session.body.token,
-    body: { meetingTypeId, case: { host: 'zendesk', externalId: ticket }, customer: { externalId: `c-${ticket}`, displayName: 'Alex Customer', locale: 'en' } },
+    body: { meetingTypeId, case: { host: 'zendesk', externalId: String(ticket) }, customer: { externalId: `c-${ticket}`, displayName: 'Alex Customer', locale: 'en' } },
   });
   if (res.status !== 201) throw new Error(`escalation failed: ${JSON.stringify(res.body)}`);
   return { ...res.body, agentToken: session.body.token };

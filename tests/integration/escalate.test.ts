@@ -84,6 +84,14 @@ describe.each(databaseKinds)('escalate to video on %s', (kind) => {
     expect(res.body.error.message).toMatch(/meetingTypeId/);
   });
 
+  it('refuses a Zendesk ticket id that is not a number', async () => {
+    const support = await t.meetingType(agent, 'support');
+    const body = escalation(support);
+    const res = await t.call('POST', '/api/calls', { token: agent, body: { ...body, case: { ...body.case, externalId: '12; DROP' } } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/case\.externalId: a Zendesk ticket id is a number/);
+  });
+
   it('refuses an unknown meeting type and leaves no room behind', async () => {
     const before = await callCount();
     const roomsBefore = (await t.gateway.health())[0]!.rooms;

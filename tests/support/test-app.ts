@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,10 +83,16 @@ export async function buildTestApp(database: Database, janus: LocalJanus | Local
   };
 }
 
+/** Zendesk ticket ids are numbers; tests name tickets for readability and get a stable number. */
+export function ticketNumber(name: string): string {
+  if (/^\d+$/.test(name)) return name;
+  return String(parseInt(createHash('sha256').update(name).digest('hex').slice(0, 10), 16));
+}
+
 export function escalation(meetingTypeId: string, ticket = '4711', requester = '90210') {
   return {
     meetingTypeId,
-    case: { host: 'zendesk', externalId: ticket },
+    case: { host: 'zendesk', externalId: ticketNumber(ticket) },
     customer: { externalId: requester, displayName: 'Alex Customer', email: 'alex@example.com', locale: 'en-US' },
   };
 }

@@ -25,6 +25,10 @@ export const escalateInput = z.object({
     .refine((c) => !['zendesk_messaging', 'teams_chat'].includes(c.channel) || c.conversationId, {
       message: 'conversationId is required for chat channels',
       path: ['conversationId'],
+    })
+    .refine((c) => c.host !== 'zendesk' || /^\d{1,19}$/.test(c.externalId), {
+      message: 'a Zendesk ticket id is a number',
+      path: ['externalId'],
     }),
   customer: z.object({
     externalId: z.string().min(1).max(200),
