@@ -1,5 +1,12 @@
 import type { NoticeContent } from '../notices/content.js';
 
+const channelPhrase: Record<string, string> = {
+  zendesk_ticket: 'as a public reply on this ticket',
+  zendesk_messaging: 'into the messaging conversation',
+  teams_chat: 'into the Teams chat',
+  web: 'as a link the agent handed over',
+};
+
 /**
  * Texts of the internal notes Parley writes into the ticket. They name no person
  * (the ticket already says who the requester is) and never carry a link that
@@ -7,7 +14,7 @@ import type { NoticeContent } from '../notices/content.js';
  */
 export const notes = {
   offered: (p: { meetingTypeName: string; version: number; language: string; hash: string; channel: string }) =>
-    `Parley: video call offered (meeting type "${p.meetingTypeName}"). Privacy notice v${p.version} (${p.language}, sha256 ${p.hash.slice(0, 12)}) sent by ${p.channel.replace('_', ' ')}.`,
+    `Parley: video call offered (meeting type "${p.meetingTypeName}"). Privacy notice v${p.version} (${p.language}, sha256 ${p.hash.slice(0, 12)}) sent ${channelPhrase[p.channel] ?? 'to the customer'}.`,
   decided: (p: { join: boolean; recording: 'granted' | 'declined' | 'required' | 'not_recorded'; version: number; language: string }) => {
     const recording = {
       granted: 'allowed recording',

@@ -21,7 +21,7 @@ export async function provisionTenant(db: Db, account: HostAccount): Promise<{ t
   return db.transaction(async (tx) => {
     const [tenant] = await tx
       .insert(tenants)
-      .values({ name: `${account.host}:${account.externalAccountId}` })
+      .values({ name: account.externalAccountId })
       .returning({ id: tenants.id });
     const inserted = await tx
       .insert(installations)
