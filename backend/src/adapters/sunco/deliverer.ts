@@ -11,7 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { DeliveryResult, OutboxDeliverer, OutboxEnvelope } from '../../ports/outbox-delivery.js';
-import { SuncoApi, SuncoConfigError, SuncoHttpError, SuncoResponseError, SuncoUnreachableError } from './api.js';
+import { VendorHttpError, VendorUnreachableError } from '../http/vendor-http.js';
+import { SuncoApi, SuncoConfigError, SuncoResponseError } from './api.js';
 import { suncoMessagePayloadSchema, type SuncoDelivererConfig, type SuncoMessage } from './types.js';
 
 /** The metadata key that marks Parley's messages. */
@@ -33,14 +34,14 @@ function isPermanent(status: number): boolean {
 
 /** Failures become outbox outcomes; unknown errors are thrown on, and the worker retries them. */
 export function deliveryResultFor(error: unknown): DeliveryResult {
-  if (error instanceof SuncoHttpError) {
+  if (error instanceof VendorHttpError) {
     if (isPermanent(error.status)) return { outcome: 'rejected', error: `SunCo ${error.message}` };
     // Only a 429 says when to come back; other retries follow the worker's backoff.
     const throttled = error.status === 429 && error.retryAfterMs !== undefined;
     return { outcome: 'retry', error: `SunCo ${error.message}`, ...(throttled ? { retryAfterMs: error.retryAfterMs } : {}) };
   }
   if (error instanceof SuncoConfigError) return { outcome: 'rejected', error: `SunCo ${error.message}` };
-  if (error instanceof SuncoUnreachableError || error instanceof SuncoResponseError) return { outcome: 'retry', error: `SunCo ${error.message}` };
+  if (error instanceof VendorUnreachableError || error instanceof SuncoResponseError) return { outcome: 'retry', error: `SunCo ${error.message}` };
   throw error;
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { failureInjector, listenOnLoopback, replyJson, retryAfterHeader, type FailureControls } from '../http/fake-server-kit.js';
 import { messagePostSchema, type SuncoAuth, type SuncoMessage, type SuncoWebhookBody, type SuncoWebhookEvent } from './types.js';
 
 /**
@@ -51,7 +51,7 @@ export interface SuncoWebhookSender {
   press(conversationId: string, text: string): Promise<SentWebhook>;
 }
 
-export interface FakeSunco {
+export interface FakeSunco extends FailureControls {
   readonly url: string;
   /** What Parley is configured with: the Zendesk-hosted prefix `/sc`. */
   readonly baseUrl: string;
@@ -59,10 +59,6 @@ export interface FakeSunco {
   messages(conversationId: string): SuncoMessage[];
   requests(): RecordedSuncoRequest[];
   addConversation(conversationId: string): void;
-  /** The next `count` authorized requests get `status` (with Retry-After when given). */
-  failNext(count: number, status: number, options?: { retryAfterSeconds?: number }): void;
-  setRateLimit(ratio: number, options?: { retryAfterSeconds?: number }): void;
-  setServerErrors(ratio: number, status?: number): void;
   /** Delay before answering; a posted message is stored before the delay, as a vendor that committed and then was slow. */
   setLatency(ms: number): void;
   webhooks(target: WebhookTarget): SuncoWebhookSender;
@@ -93,9 +89,7 @@ export async function startFakeSunco(options: FakeSuncoOptions): Promise<FakeSun
   const restricted = options.conversations !== undefined;
   for (const id of options.conversations ?? []) conversations.set(id, []);
   const log: RecordedSuncoRequest[] = [];
-  const failures: { status: number; retryAfterSeconds?: number }[] = [];
-  let rateLimit = { ratio: 0, retryAfterSeconds: 1 };
-  let serverErrors = { ratio: 0, status: 503 };
+  const failures = failureInjector(random);
   let latencyMs = 0;
 
   const conversation = (id: string) => {
@@ -105,18 +99,9 @@ export async function startFakeSunco(options: FakeSuncoOptions): Promise<FakeSun
 
   function send(res: ServerResponse, record: RecordedSuncoRequest, status: number, body: unknown, headers: Record<string, string> = {}) {
     record.status = status;
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-    res.end(JSON.stringify(body));
+    replyJson(res, status, body, headers);
   }
   const error = (status: number, title: string) => ({ errors: [{ code: errorCodes[status] ?? 'error', title }] });
-
-  function injectedFailure() {
-    const queued = failures.shift();
-    if (queued) return queued;
-    if (rateLimit.ratio > 0 && random() < rateLimit.ratio) return { status: 429, retryAfterSeconds: rateLimit.retryAfterSeconds };
-    if (serverErrors.ratio > 0 && random() < serverErrors.ratio) return { status: serverErrors.status };
-    return undefined;
-  }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const target = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -132,11 +117,8 @@ export async function startFakeSunco(options: FakeSuncoOptions): Promise<FakeSun
 
     record.authorized = accepted.has(req.headers.authorization ?? '');
     if (!record.authorized) return send(res, record, 401, error(401, 'Invalid credentials'));
-    const failure = injectedFailure();
-    if (failure) {
-      const headers: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) };
-      return send(res, record, failure.status, error(failure.status, 'Injected by the fake'), headers);
-    }
+    const failure = failures.next();
+    if (failure) return send(res, record, failure.status, error(failure.status, 'Injected by the fake'), retryAfterHeader(failure));
 
     const route = /^(?:\/sc)?\/v2\/apps\/([^/]+)\/conversations\/([^/]+)\/messages$/.exec(target.pathname);
     if (!route) return send(res, record, 404, error(404, 'Not found'));
@@ -172,13 +154,8 @@ export async function startFakeSunco(options: FakeSuncoOptions): Promise<FakeSun
     send(res, record, 201, { messages: [message] });
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await listenOnLoopback(handle);
+  const { url } = server;
 
   function webhooks(target: WebhookTarget): SuncoWebhookSender {
     const webhookId = suncoId();
@@ -232,22 +209,11 @@ export async function startFakeSunco(options: FakeSuncoOptions): Promise<FakeSun
     messages: (conversationId) => [...(conversations.get(conversationId) ?? [])],
     requests: () => [...log],
     addConversation: (conversationId) => void conversations.set(conversationId, conversations.get(conversationId) ?? []),
-    failNext(count, status, opts = {}) {
-      for (let i = 0; i < count; i++) failures.push({ status, retryAfterSeconds: opts.retryAfterSeconds });
-    },
-    setRateLimit(ratio, opts = {}) {
-      rateLimit = { ratio, retryAfterSeconds: opts.retryAfterSeconds ?? 1 };
-    },
-    setServerErrors(ratio, status = 503) {
-      serverErrors = { ratio, status };
-    },
+    ...failures.controls,
     setLatency(ms) {
       latencyMs = ms;
     },
     webhooks,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   };
 }

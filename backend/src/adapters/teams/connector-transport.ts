@@ -4,11 +4,14 @@
  * botbuilder's default pipeline retries in-process: it sleeps whatever a 429's
  * Retry-After says and retries 5xx with backoff up to 64 s, three times. Inside an
  * outbox delivery that can hold a message past the worker's lease, and a second
- * worker then sends the same card again. This transport sends once and turns every
- * non-2xx answer and every network failure into an error the pipeline does not
- * retry (it only retries its own RestError), so the outbox decides when to try again.
+ * worker then sends the same card again. This transport sends once (vendorRequest)
+ * and so turns every non-2xx answer and every network failure into VendorHttpError
+ * or VendorUnreachableError, which the pipeline does not retry (it only retries its
+ * own RestError), so the outbox decides when to try again.
  */
 import type { ConfigurationBotFrameworkAuthentication } from 'botbuilder';
+import { z } from 'zod';
+import { vendorRequest } from '../http/vendor-http.js';
 
 type ConnectorClientOptions = NonNullable<ConstructorParameters<typeof ConfigurationBotFrameworkAuthentication>[4]>;
 export type ConnectorHttpClient = NonNullable<ConnectorClientOptions['httpClient']>;
@@ -16,47 +19,28 @@ type ConnectorRequest = Parameters<ConnectorHttpClient['sendRequest']>[0];
 type ConnectorResponse = Awaited<ReturnType<ConnectorHttpClient['sendRequest']>>;
 type HeadersLike = ConnectorResponse['headers'];
 
-/** The Bot Connector answered with a status that is not success. */
-export class ConnectorHttpError extends Error {
-  override readonly name = 'ConnectorHttpError';
-  constructor(
-    readonly status: number,
-    /** The connector's error code (e.g. "ConversationNotFound"), never its message. */
-    readonly code: string | undefined,
-    readonly retryAfterMs: number | undefined,
-  ) {
-    super(`HTTP ${status}${code ? ` ${code}` : ''}`);
-  }
-}
-
-/** No answer: refused, reset, timed out. */
-export class ConnectorUnreachableError extends Error {
-  override readonly name = 'ConnectorUnreachableError';
-}
+/** Bot Connector errors are `{ "error": { "code", "message" } }`; only the code is kept. */
+const errorBodySchema = z.object({ error: z.object({ code: z.string() }) });
 
 export function createConnectorTransport(options: { timeoutMs: number }): ConnectorHttpClient {
   return {
     async sendRequest(request: ConnectorRequest): Promise<ConnectorResponse> {
-      const signals = [AbortSignal.timeout(request.timeout > 0 ? Math.min(request.timeout, options.timeoutMs) : options.timeoutMs)];
-      if (request.abortSignal) signals.push(request.abortSignal as AbortSignal);
-      let response: Response;
-      try {
-        response = await fetch(request.url, {
-          method: request.method,
-          headers: request.headers.rawHeaders(),
-          body: bodyOf(request.body),
-          // A redirect would carry the bot's bearer token elsewhere; the connector never redirects.
-          redirect: 'manual',
-          signal: AbortSignal.any(signals),
-        });
-      } catch (error) {
-        throw new ConnectorUnreachableError(`Bot Connector unreachable (${(error as Error).name})`);
-      }
-      const bodyAsText = await response.text().catch(() => '');
-      if (response.status < 200 || response.status >= 300) {
-        throw new ConnectorHttpError(response.status, errorCode(bodyAsText), retryAfterMs(response.headers.get('retry-after')));
-      }
-      return { request, status: response.status, headers: new ResponseHeaders(response.headers), bodyAsText };
+      const { status, headers, text } = await vendorRequest({
+        vendor: 'Bot Connector',
+        fetch: globalThis.fetch,
+        method: request.method,
+        url: request.url,
+        body: bodyOf(request.body),
+        // botbuilder has set accept, content-type and the bot's bearer token already.
+        headers: request.headers.rawHeaders(),
+        timeoutMs: request.timeout > 0 ? Math.min(request.timeout, options.timeoutMs) : options.timeoutMs,
+        signal: request.abortSignal as AbortSignal | undefined,
+        retryAfterStatuses: 'any',
+        errorCode: (body) => errorBodySchema.safeParse(body).data?.error.code,
+        // Teams cannot be asked whether a card arrived, so once a 2xx is in, the send counts.
+        unreadableBody: 'empty',
+      });
+      return { request, status, headers: new ResponseHeaders(headers), bodyAsText: text };
     },
   };
 }
@@ -64,25 +48,6 @@ export function createConnectorTransport(options: { timeoutMs: number }): Connec
 function bodyOf(body: ConnectorRequest['body']): string | undefined {
   if (body === undefined || body === null) return undefined;
   return typeof body === 'string' ? body : JSON.stringify(body);
-}
-
-/** Bot Connector errors are `{ "error": { "code", "message" } }`. */
-function errorCode(body: string): string | undefined {
-  try {
-    const code = (JSON.parse(body) as { error?: { code?: unknown } }).error?.code;
-    return typeof code === 'string' ? code.slice(0, 80) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Seconds or an HTTP date, as RFC 9110 allows. */
-export function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
 }
 
 /** The header shape botbuilder's compat layer reads responses through. */

@@ -11,7 +11,7 @@ import type { Activity, ConversationReference } from 'botbuilder';
 import { z } from 'zod';
 import type { DeliveryResult, OutboxDeliverer, OutboxEnvelope } from '../../ports/outbox-delivery.js';
 import type { TeamsBot } from './bot.js';
-import { ConnectorHttpError, ConnectorUnreachableError } from './connector-transport.js';
+import { VendorHttpError, VendorUnreachableError } from '../http/vendor-http.js';
 
 /** The part of a conversation reference a proactive send reads. */
 export interface ProactiveReference {
@@ -36,7 +36,7 @@ const teamsActivityPayload = z.object({
 
 /** Failures become outbox outcomes; unknown errors are thrown on, and the worker retries them. */
 export function deliveryResultFor(error: unknown): DeliveryResult {
-  if (error instanceof ConnectorHttpError) {
+  if (error instanceof VendorHttpError) {
     const what = `Bot Connector ${error.message}`;
     // Only a 429 is certain to have been refused unprocessed, which is what retryAfterMs tells the worker.
     if (error.status === 429) return { outcome: 'retry', error: what, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) };
@@ -44,7 +44,7 @@ export function deliveryResultFor(error: unknown): DeliveryResult {
     // 403: the bot was removed from the chat; 404: the chat is gone; 400/401/413: ours to fix, not to repeat.
     return { outcome: 'rejected', error: what };
   }
-  if (error instanceof ConnectorUnreachableError) return { outcome: 'retry', error: error.message };
+  if (error instanceof VendorUnreachableError) return { outcome: 'retry', error: `Bot Connector ${error.message}` };
   throw error;
 }
 

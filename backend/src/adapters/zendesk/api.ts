@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { normalizeBaseUrl, vendorRequest, type VendorHttpError, type VendorSettings, type VendorUnreachableError } from '../http/vendor-http.js';
 import {
   commentsPageSchema,
   errorBodySchema,
@@ -11,60 +12,19 @@ import {
   type ZendeskTicket,
 } from './types.js';
 
-/** Zendesk answered with a status that is not 2xx. */
-export class ZendeskHttpError extends Error {
-  override readonly name = 'ZendeskHttpError';
-  constructor(
-    readonly status: number,
-    /** Zendesk's short error code (e.g. RecordNotFound), never its details. */
-    readonly code: string | undefined,
-    readonly retryAfterMs: number | undefined,
-  ) {
-    super(`HTTP ${status}${code ? ` ${code}` : ''}`);
-  }
-}
-
-/** No answer: connection refused or reset, DNS, or the timeout ran out. */
-export class ZendeskUnreachableError extends Error {
-  override readonly name = 'ZendeskUnreachableError';
-  constructor(
-    message: string,
-    readonly timedOut: boolean,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
-
-/** A 2xx answer we cannot read, or pagination that leads somewhere it must not. */
+/** A 2xx answer we cannot read, pagination that leads somewhere it must not, or an unusable base URL. */
 export class ZendeskResponseError extends Error {
   override readonly name = 'ZendeskResponseError';
 }
 
-export type ZendeskError = ZendeskHttpError | ZendeskUnreachableError | ZendeskResponseError;
+export type ZendeskError = VendorHttpError | VendorUnreachableError | ZendeskResponseError;
 
 /** A ticket with more comments than this is not a ticket we will page through. */
 const MAX_COMMENT_PAGES = 200;
 
-/** Retry-After is seconds or an HTTP date; anything else is ignored rather than guessed. */
-export function parseRetryAfter(value: string | null, nowMs: number = Date.now()): number | undefined {
-  if (value === null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
-}
-
-/** The account origin without a trailing slash; only http(s). */
-export function normalizeBaseUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ZendeskResponseError('the Zendesk base URL is not a URL');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ZendeskResponseError('the Zendesk base URL must be http(s)');
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+/** The account origin without a trailing slash; only http(s). A bad one is a ZendeskResponseError, which the deliverer retries. */
+function accountBaseUrl(raw: string): string {
+  return normalizeBaseUrl(raw, (reason) => new ZendeskResponseError(`the Zendesk base URL ${reason}`));
 }
 
 function authorizationHeader(auth: ZendeskAuth): string {
@@ -74,12 +34,18 @@ function authorizationHeader(auth: ZendeskAuth): string {
 
 /** The few Support API calls Parley makes, with typed failures and zod-checked answers. */
 export class ZendeskApi {
-  private readonly fetch: typeof fetch;
-  private readonly authorization: string;
+  private readonly http: VendorSettings;
 
-  constructor(private readonly config: ZendeskClientConfig) {
-    this.fetch = config.fetch ?? globalThis.fetch;
-    this.authorization = authorizationHeader(config.auth);
+  constructor(config: ZendeskClientConfig) {
+    this.http = {
+      vendor: 'Zendesk',
+      fetch: config.fetch ?? globalThis.fetch,
+      authorization: authorizationHeader(config.auth),
+      timeoutMs: config.timeoutMs,
+      // Zendesk sends Retry-After with 429 and 503; the deliverer passes on only a 429's.
+      retryAfterStatuses: [429, 503],
+      errorCode: errorCodeOf,
+    };
   }
 
   /**
@@ -89,11 +55,11 @@ export class ZendeskApi {
    */
   async addComment(baseUrl: string, ticketId: string, comment: UpdateTicketRequest['ticket']['comment']): Promise<void> {
     const body: UpdateTicketRequest = { ticket: { comment } };
-    await this.send('PUT', `${normalizeBaseUrl(baseUrl)}/api/v2/tickets/${encodeURIComponent(ticketId)}.json`, JSON.stringify(body));
+    await this.send('PUT', `${accountBaseUrl(baseUrl)}/api/v2/tickets/${encodeURIComponent(ticketId)}.json`, JSON.stringify(body));
   }
 
   async getTicket(baseUrl: string, ticketId: string): Promise<ZendeskTicket> {
-    const text = await this.send('GET', `${normalizeBaseUrl(baseUrl)}/api/v2/tickets/${encodeURIComponent(ticketId)}.json`);
+    const text = await this.send('GET', `${accountBaseUrl(baseUrl)}/api/v2/tickets/${encodeURIComponent(ticketId)}.json`);
     return parseJson(text, ticketResponseSchema).ticket;
   }
 
@@ -103,7 +69,7 @@ export class ZendeskApi {
    * within the account's origin: the credentials go with every page.
    */
   async *commentPages(baseUrl: string, ticketId: string): AsyncGenerator<ZendeskComment[]> {
-    const base = normalizeBaseUrl(baseUrl);
+    const base = accountBaseUrl(baseUrl);
     const origin = new URL(base).origin;
     let next: string | undefined = `${base}/api/v2/tickets/${encodeURIComponent(ticketId)}/comments.json?sort_order=desc&per_page=100`;
     const seen = new Set<string>();
@@ -119,33 +85,8 @@ export class ZendeskApi {
   }
 
   private async send(method: 'GET' | 'PUT', url: string, body?: string): Promise<string> {
-    const signal = AbortSignal.timeout(this.config.timeoutMs);
-    let status: number;
-    let headers: Headers;
-    let text: string;
-    try {
-      const response = await this.fetch(url, {
-        method,
-        body,
-        signal,
-        // A redirect would carry the credentials along; a correct base URL never needs one.
-        redirect: 'manual',
-        headers: {
-          accept: 'application/json',
-          authorization: this.authorization,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-      });
-      status = response.status;
-      headers = response.headers;
-      text = await response.text();
-    } catch (error) {
-      if (signal.aborted) throw new ZendeskUnreachableError(`no answer within ${this.config.timeoutMs} ms`, true, { cause: error });
-      throw new ZendeskUnreachableError(`request failed: ${reasonOf(error)}`, false, { cause: error });
-    }
-    if (status >= 200 && status < 300) return text;
-    const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(headers.get('retry-after')) : undefined;
-    throw new ZendeskHttpError(status, errorCodeOf(text), retryAfterMs);
+    const { text } = await vendorRequest({ ...this.http, method, url, body });
+    return text;
   }
 }
 
@@ -161,16 +102,12 @@ function parseJson<T extends z.ZodType>(text: string, schema: T): z.infer<T> {
   return parsed.data;
 }
 
-function errorCodeOf(text: string): string | undefined {
-  try {
-    const parsed = errorBodySchema.safeParse(JSON.parse(text));
-    if (!parsed.success) return undefined;
-    const error = parsed.data.error;
-    const code = typeof error === 'string' ? error : error?.title;
-    return code?.slice(0, 80);
-  } catch {
-    return undefined;
-  }
+/** Zendesk's error bodies come as `{ error: "Code" }` or `{ error: { title } }`. */
+function errorCodeOf(body: unknown): string | undefined {
+  const parsed = errorBodySchema.safeParse(body);
+  if (!parsed.success) return undefined;
+  const error = parsed.data.error;
+  return typeof error === 'string' ? error : error?.title;
 }
 
 function safeOrigin(url: string): string | undefined {
@@ -179,12 +116,4 @@ function safeOrigin(url: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** fetch hides the socket error in `cause`; its code (ECONNREFUSED, …) is what an operator needs. */
-function reasonOf(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
-  if (cause && typeof cause.code === 'string') return cause.code;
-  if (cause && typeof cause.message === 'string') return cause.message.slice(0, 120);
-  return error instanceof Error ? error.message.slice(0, 120) : 'unknown';
 }

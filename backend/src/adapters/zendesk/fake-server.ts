@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { failureInjector, listenOnLoopback, replyJson, retryAfterHeader, type FailureControls } from '../http/fake-server-kit.js';
 import { updateTicketRequestSchema, type ZendeskAuth, type ZendeskComment } from './types.js';
 
 /**
@@ -34,16 +34,12 @@ export interface RecordedRequest {
   body?: unknown;
 }
 
-export interface FakeZendesk {
+export interface FakeZendesk extends FailureControls {
   readonly url: string;
   comments(ticketId: number | string): ZendeskComment[];
   requests(): RecordedRequest[];
   addTicket(ticketId: number | string): void;
-  /** The next `count` authorized requests get `status` (with Retry-After when given). */
-  failNext(count: number, status: number, options?: { retryAfterSeconds?: number }): void;
-  /** This share of authorized requests is answered 429, as when the account's quota is spent. */
-  setRateLimit(ratio: number, options?: { retryAfterSeconds?: number }): void;
-  setServerErrors(ratio: number, status?: number): void;
+  /** Delay before every request is handled, authorization included. */
   setLatency(ms: number): void;
   /** While on, a comment update is applied and then never answered: a vendor that committed before the caller died. */
   setHang(on: boolean): void;
@@ -77,9 +73,7 @@ export async function startFakeZendesk(options: FakeZendeskOptions): Promise<Fak
   const tickets = new Map<number, Ticket>();
   const log: RecordedRequest[] = [];
   const hung = new Set<ServerResponse>();
-  const failures: { status: number; retryAfterSeconds?: number }[] = [];
-  let rateLimit = { ratio: 0, retryAfterSeconds: 1 };
-  let serverErrors = { ratio: 0, status: 503 };
+  const failures = failureInjector(random);
   let latencyMs = 0;
   let hang = false;
   let nextCommentId = 10_000_001;
@@ -95,16 +89,7 @@ export async function startFakeZendesk(options: FakeZendeskOptions): Promise<Fak
 
   function send(res: ServerResponse, record: RecordedRequest, status: number, body: unknown, headers: Record<string, string> = {}) {
     record.status = status;
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-    res.end(JSON.stringify(body));
-  }
-
-  function injectedFailure(): { status: number; retryAfterSeconds?: number } | undefined {
-    const queued = failures.shift();
-    if (queued) return queued;
-    if (rateLimit.ratio > 0 && random() < rateLimit.ratio) return { status: 429, retryAfterSeconds: rateLimit.retryAfterSeconds };
-    if (serverErrors.ratio > 0 && random() < serverErrors.ratio) return { status: serverErrors.status };
-    return undefined;
+    replyJson(res, status, body, headers);
   }
 
   function listComments(res: ServerResponse, record: RecordedRequest, ticket: Ticket, query: URLSearchParams) {
@@ -179,11 +164,10 @@ export async function startFakeZendesk(options: FakeZendeskOptions): Promise<Fak
 
     record.authorized = accepted.has(req.headers.authorization ?? '');
     if (!record.authorized) return send(res, record, 401, { error: "Couldn't authenticate you" });
-    const failure = injectedFailure();
+    const failure = failures.next();
     if (failure) {
-      const headers: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) };
       const error = errorNames[failure.status] ?? 'Error';
-      return send(res, record, failure.status, { error, description: 'Injected by the fake' }, headers);
+      return send(res, record, failure.status, { error, description: 'Injected by the fake' }, retryAfterHeader(failure));
     }
 
     const ticketRoute = /^\/api\/v2\/tickets\/(\d+)\.json$/.exec(target.pathname);
@@ -196,28 +180,15 @@ export async function startFakeZendesk(options: FakeZendeskOptions): Promise<Fak
     send(res, record, 404, { error: 'InvalidEndpoint', description: 'Not found' });
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await listenOnLoopback(handle);
+  url = server.url;
 
   return {
     url,
     comments: (ticketId) => [...(tickets.get(Number(ticketId))?.comments ?? [])],
     requests: () => [...log],
     addTicket: (ticketId) => void addTicket(Number(ticketId)),
-    failNext(count, status, opts = {}) {
-      for (let i = 0; i < count; i++) failures.push({ status, retryAfterSeconds: opts.retryAfterSeconds });
-    },
-    setRateLimit(ratio, opts = {}) {
-      rateLimit = { ratio, retryAfterSeconds: opts.retryAfterSeconds ?? 1 };
-    },
-    setServerErrors(ratio, status = 503) {
-      serverErrors = { ratio, status };
-    },
+    ...failures.controls,
     setLatency(ms) {
       latencyMs = ms;
     },
@@ -228,9 +199,6 @@ export async function startFakeZendesk(options: FakeZendeskOptions): Promise<Fak
       for (const res of hung) res.socket?.destroy();
       hung.clear();
     },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   };
 }

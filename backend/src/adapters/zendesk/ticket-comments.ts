@@ -16,7 +16,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { DeliveryResult, OutboxDeliverer, OutboxEnvelope } from '../../ports/outbox-delivery.js';
-import { ZendeskApi, ZendeskHttpError, ZendeskResponseError, ZendeskUnreachableError } from './api.js';
+import { VendorHttpError, VendorUnreachableError } from '../http/vendor-http.js';
+import { ZendeskApi, ZendeskResponseError } from './api.js';
 import { ticketCommentPayloadSchema, type ZendeskComment, type ZendeskDelivererConfig } from './types.js';
 
 /** `P-` and 40 bits of the key's hash: unique enough among one ticket's comments, short enough to ignore. */
@@ -41,14 +42,14 @@ function isPermanent(status: number): boolean {
 
 /** Failures become outbox outcomes; unknown errors are thrown on, and the worker retries them. */
 export function deliveryResultFor(error: unknown): DeliveryResult {
-  if (error instanceof ZendeskHttpError) {
+  if (error instanceof VendorHttpError) {
     if (isPermanent(error.status)) return { outcome: 'rejected', error: `Zendesk ${error.message}` };
     // Only a 429 is certain to be refused unprocessed, which is what retryAfterMs tells
     // the worker; a 503's Retry-After is left to the worker's own backoff.
     const throttled = error.status === 429 && error.retryAfterMs !== undefined;
     return { outcome: 'retry', error: `Zendesk ${error.message}`, ...(throttled ? { retryAfterMs: error.retryAfterMs } : {}) };
   }
-  if (error instanceof ZendeskUnreachableError || error instanceof ZendeskResponseError) {
+  if (error instanceof VendorUnreachableError || error instanceof ZendeskResponseError) {
     return { outcome: 'retry', error: `Zendesk ${error.message}` };
   }
   throw error;
