@@ -1,0 +1,110 @@
+import { Readable } from 'node:stream';
+import { chunkOpensAs, chunkSpan, layoutFor, openChunk, type ChunkLayout } from './chunks.js';
+import { EncryptedMediaError } from './errors.js';
+import {
+  assertRecordingKey,
+  readAt,
+  readHeaderBytes,
+  verifyHeader,
+  type EncryptedMediaHeader,
+  type FileKeys,
+  type RandomAccessFile,
+} from './header.js';
+
+/** A verified encrypted recording opened for random access (HTTP Range playback). */
+export interface EncryptedFile {
+  readonly header: EncryptedMediaHeader;
+  /** Authenticated: the final chunk was verified when the file was opened. */
+  readonly plaintextLength: number;
+  readonly chunkCount: number;
+  /** Plaintext bytes start..endInclusive as one Buffer; for small ranges. */
+  read(start: number, endInclusive: number): Promise<Buffer>;
+  /** The same bytes as a stream that holds one chunk at a time; for ranges of any size. */
+  stream(start: number, endInclusive: number): Readable;
+}
+
+/**
+ * Reads the header, checks the key and verifies the final chunk, so a wrong key, a tampered header
+ * or a truncated file fail here, before any byte is served. Costs two reads; each range read after
+ * it costs one read per chunk the range touches.
+ */
+export async function openEncryptedFile(
+  file: RandomAccessFile,
+  key: Buffer | ((header: EncryptedMediaHeader) => Buffer | Promise<Buffer>),
+): Promise<EncryptedFile> {
+  const { bytes, header } = await readHeaderBytes(file);
+  const recordingKey = typeof key === 'function' ? await key(header) : key;
+  assertRecordingKey(recordingKey);
+  const keys = verifyHeader(recordingKey, bytes, header);
+  const layout = layoutFor(header.headerLength, header.chunkSize, (await file.stat()).size);
+  const lastIndex = layout.chunkCount - 1;
+  if (layout.fragment > 0) throw await explainFragment(file, keys, layout);
+  const lastPlaintext = await readChunk(file, keys, layout, lastIndex);
+
+  const chunk = (index: number): Promise<Buffer> =>
+    index === lastIndex ? Promise.resolve(lastPlaintext) : readChunk(file, keys, layout, index);
+
+  async function* slices(start: number, endInclusive: number): AsyncGenerator<Buffer> {
+    const first = Math.floor(start / layout.chunkSize);
+    const last = Math.floor(endInclusive / layout.chunkSize);
+    for (let index = first; index <= last; index += 1) {
+      const plaintext = await chunk(index);
+      const base = index * layout.chunkSize;
+      yield plaintext.subarray(Math.max(start - base, 0), Math.min(endInclusive - base + 1, plaintext.length));
+    }
+  }
+
+  return {
+    header,
+    plaintextLength: layout.plaintextLength,
+    chunkCount: layout.chunkCount,
+    async read(start, endInclusive) {
+      assertRange(start, endInclusive, layout.plaintextLength);
+      const parts: Buffer[] = [];
+      for await (const part of slices(start, endInclusive)) parts.push(part);
+      return Buffer.concat(parts);
+    },
+    stream(start, endInclusive) {
+      assertRange(start, endInclusive, layout.plaintextLength);
+      return Readable.from(slices(start, endInclusive), { objectMode: false });
+    },
+  };
+}
+
+/**
+ * Plaintext bytes start..endInclusive (HTTP Range semantics) as a stream. Rejects before the stream
+ * exists when the key, header, length or range is wrong; a chunk failing mid-range errors the stream.
+ */
+export async function decryptRange(
+  file: RandomAccessFile,
+  key: Buffer,
+  start: number,
+  endInclusive: number,
+): Promise<Readable> {
+  return (await openEncryptedFile(file, key)).stream(start, endInclusive);
+}
+
+async function readChunk(file: RandomAccessFile, keys: FileKeys, layout: ChunkLayout, index: number): Promise<Buffer> {
+  const span = chunkSpan(layout, index);
+  const stored = await readAt(file, span.position, span.length);
+  if (stored.length < span.length) {
+    throw new EncryptedMediaError('TRUNCATED', `the file shrank while open: chunk ${index} is cut`, index);
+  }
+  return openChunk(keys, index, index === layout.chunkCount - 1, stored);
+}
+
+/** A few stray bytes follow the last whole chunk: a cut through the next tag, or bytes appended after the end. */
+async function explainFragment(file: RandomAccessFile, keys: FileKeys, layout: ChunkLayout): Promise<EncryptedMediaError> {
+  const index = layout.chunkCount - 1;
+  const span = chunkSpan(layout, index);
+  const opensAs = chunkOpensAs(keys, index, await readAt(file, span.position, span.length));
+  if (opensAs === 'non-final') return new EncryptedMediaError('TRUNCATED', `the file ends inside the tag of chunk ${index + 1}`, index + 1);
+  if (opensAs === 'final') return new EncryptedMediaError('TAMPERED', 'bytes follow the final chunk', index);
+  return new EncryptedMediaError('TAMPERED', `chunk ${index} fails authentication`, index);
+}
+
+function assertRange(start: number, endInclusive: number, length: number): void {
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(endInclusive) || start < 0 || start > endInclusive || endInclusive >= length) {
+    throw new RangeError(`range ${start}-${endInclusive} is not within the ${length} plaintext bytes`);
+  }
+}

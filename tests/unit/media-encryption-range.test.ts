@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { describe, expect, it } from 'vitest';
+import {
+  decryptRange,
+  EncryptedMediaError,
+  encryptStream,
+  openEncryptedFile,
+  readHeader,
+  type RandomAccessFile,
+} from '../../media/encryption/format.js';
+import { newDataKey } from '../../media/encryption/keys.js';
+
+const KEY_ID = 'rk-range';
+const HEADER = 81 + KEY_ID.length;
+const TAG = 16;
+
+async function encrypt(data: Buffer, key: Buffer, chunkSize: number): Promise<Buffer> {
+  const out: Buffer[] = [];
+  const sink = new Writable({ write: (piece: Buffer, _e, done) => (out.push(piece), done()) });
+  await pipeline(Readable.from([data], { objectMode: false }), encryptStream(key, KEY_ID, { chunkSize }), sink);
+  return Buffer.concat(out);
+}
+
+/** A file in memory that records every read, as a FileHandle would see them. */
+function countingFile(bytes: Buffer): RandomAccessFile & { reads: { position: number; length: number }[] } {
+  const reads: { position: number; length: number }[] = [];
+  return {
+    reads,
+    async read(buffer, offset, length, position) {
+      reads.push({ position, length });
+      const bytesRead = bytes.copy(buffer, offset, position, Math.min(position + length, bytes.length));
+      return { bytesRead };
+    },
+    async stat() {
+      return { size: bytes.length };
+    },
+  };
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of stream) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
+describe('readHeader', () => {
+  it('names the key and chunk size without needing the key', async () => {
+    const file = await encrypt(randomBytes(10), newDataKey(), 4096);
+    expect(await readHeader(countingFile(file))).toMatchObject({ version: 1, keyId: KEY_ID, chunkSize: 4096, headerLength: HEADER });
+  });
+
+  it('refuses a file that is not an encrypted recording', async () => {
+    await expect(readHeader(countingFile(Buffer.from('OggS plain audio, not encrypted at all')))).rejects.toMatchObject({ reason: 'BAD_HEADER' });
+  });
+});
+
+describe('range reads', () => {
+  const chunk = 1024;
+  const key = newDataKey();
+  // 11 chunks: ten full, the last holding 100 bytes.
+  const plaintext = randomBytes(10 * chunk + 100);
+  const filePromise = encrypt(plaintext, key, chunk);
+  const chunkPosition = (index: number) => HEADER + index * (chunk + TAG);
+  const last = plaintext.length - 1;
+
+  it('opening verifies the whole length with two reads: the header and the final chunk', async () => {
+    const file = countingFile(await filePromise);
+    const opened = await openEncryptedFile(file, key);
+    expect(opened.plaintextLength).toBe(plaintext.length);
+    expect(opened.chunkCount).toBe(11);
+    expect(file.reads.map((r) => r.position)).toEqual([0, chunkPosition(10)]);
+  });
+
+  it.each([
+    ['first byte', 0, 0],
+    ['first chunk exactly', 0, chunk - 1],
+    ['across one chunk edge', chunk - 1, chunk],
+    ['second chunk exactly', chunk, 2 * chunk - 1],
+    ['one byte before an edge', 3 * chunk - 1, 3 * chunk - 1],
+    ['one byte after an edge', 3 * chunk, 3 * chunk],
+    ['several chunks, ragged ends', 1000, 4100],
+    ['into the final chunk', 9 * chunk + 10, 10 * chunk + 50],
+    ['the final chunk alone', 10 * chunk, last],
+    ['last byte', last, last],
+    ['everything', 0, last],
+  ])('%s (%i-%i) equals the plaintext slice and reads only the chunks it touches', async (_name, start, end) => {
+    const file = countingFile(await filePromise);
+    const opened = await openEncryptedFile(file, key);
+    file.reads.length = 0;
+    const bytes = await opened.read(start, end);
+    expect(bytes.equals(plaintext.subarray(start, end + 1))).toBe(true);
+    // The final chunk was verified and kept at open; every other chunk touched costs exactly one read.
+    const touched = [];
+    for (let index = Math.floor(start / chunk); index <= Math.floor(end / chunk); index += 1) if (index !== 10) touched.push(index);
+    expect(file.reads).toEqual(touched.map((index) => ({ position: chunkPosition(index), length: chunk + TAG })));
+    file.reads.length = 0;
+    expect((await collect(opened.stream(start, end))).equals(bytes)).toBe(true);
+    expect(file.reads.length).toBe(touched.length);
+  });
+
+  it('decryptRange streams a range of a multi-MiB file reading a handful of 64 KiB chunks', async () => {
+    const big = randomBytes(6 * 1024 * 1024 + 7);
+    const file = countingFile(await encrypt(big, key, 64 * 1024));
+    const start = 3 * 1024 * 1024 - 5;
+    const stream = await decryptRange(file, key, start, start + 200_000);
+    expect((await collect(stream)).equals(big.subarray(start, start + 200_001))).toBe(true);
+    // Header, final chunk, then chunks 47..51 of 97.
+    expect(file.reads.length).toBe(2 + 5);
+    expect(Math.max(...file.reads.map((r) => r.length))).toBeLessThanOrEqual(64 * 1024 + TAG);
+  });
+
+  it('refuses a range outside the plaintext', async () => {
+    const opened = await openEncryptedFile(countingFile(await filePromise), key);
+    expect(() => opened.stream(0, plaintext.length)).toThrow(RangeError);
+    expect(() => opened.stream(10, 9)).toThrow(RangeError);
+    expect(() => opened.stream(-1, 5)).toThrow(RangeError);
+    const empty = await openEncryptedFile(countingFile(await encrypt(Buffer.alloc(0), key, chunk)), key);
+    expect(empty.plaintextLength).toBe(0);
+    await expect(empty.read(0, 0)).rejects.toThrow(RangeError);
+  });
+
+  it('a wrong key, a cut-off file, bytes after the end and a tampered header fail at open, before any byte is served', async () => {
+    const file = await filePromise;
+    await expect(openEncryptedFile(countingFile(file), newDataKey())).rejects.toMatchObject({ reason: 'WRONG_KEY' });
+    await expect(openEncryptedFile(countingFile(file.subarray(0, chunkPosition(10))), key)).rejects.toMatchObject({ reason: 'TRUNCATED' });
+    await expect(openEncryptedFile(countingFile(file.subarray(0, chunkPosition(10) + 5)), key)).rejects.toMatchObject({ reason: 'TRUNCATED' });
+    await expect(openEncryptedFile(countingFile(file.subarray(0, HEADER)), key)).rejects.toMatchObject({ reason: 'TRUNCATED' });
+    const full = await encrypt(randomBytes(2 * chunk), key, chunk);
+    await expect(openEncryptedFile(countingFile(Buffer.concat([full, randomBytes(10)])), key)).rejects.toMatchObject({ reason: 'TAMPERED' });
+    const header = Buffer.from(file);
+    header[20] = header[20]! ^ 0x80;
+    await expect(decryptRange(countingFile(header), key, 0, 10)).rejects.toMatchObject({ reason: 'TAMPERED' });
+  });
+
+  it('a tampered chunk inside the range errors the stream at that chunk; ranges beside it still read', async () => {
+    const file = Buffer.from(await filePromise);
+    file[chunkPosition(4) + 7] = file[chunkPosition(4) + 7]! ^ 0x01;
+    const opened = await openEncryptedFile(countingFile(file), key);
+    const error = await collect(opened.stream(3 * chunk, 5 * chunk)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EncryptedMediaError);
+    expect(error).toMatchObject({ reason: 'TAMPERED', chunkIndex: 4 });
+    expect((await opened.read(0, 4 * chunk - 1)).equals(plaintext.subarray(0, 4 * chunk))).toBe(true);
+  });
+
+  it('chunks swapped on disk are refused by a range read too', async () => {
+    const file = await filePromise;
+    const swapped = Buffer.concat([
+      file.subarray(0, chunkPosition(2)),
+      file.subarray(chunkPosition(3), chunkPosition(4)),
+      file.subarray(chunkPosition(2), chunkPosition(3)),
+      file.subarray(chunkPosition(4)),
+    ]);
+    const opened = await openEncryptedFile(countingFile(swapped), key);
+    await expect(opened.read(2 * chunk, 2 * chunk)).rejects.toMatchObject({ reason: 'TAMPERED', chunkIndex: 2 });
+  });
+});
