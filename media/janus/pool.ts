@@ -28,6 +28,12 @@ export interface JanusPoolOptions {
   requestTimeoutMs?: number;
   /** How long a failed node stays out of rotation before it is asked again. */
   retryAfterMs?: number;
+  /**
+   * How long a node's room count stays good enough to place rooms by. Asking on
+   * every room costs a `list` of all rooms, which grows with load; between asks the
+   * pool counts its own creations, and other backends' rooms show up at the next ask.
+   */
+  countsMaxAgeMs?: number;
   now?: () => number;
 }
 
@@ -37,6 +43,8 @@ interface NodeState {
   healthy: boolean;
   retryAt: number;
   rooms: number;
+  /** When `rooms` was last read from the node; 0 = never. */
+  countedAt: number;
 }
 
 /**
@@ -47,6 +55,7 @@ export class JanusPool implements MediaGateway {
   private readonly nodes: Map<string, NodeState>;
   private readonly probeTimeoutMs: number;
   private readonly retryAfterMs: number;
+  private readonly countsMaxAgeMs: number;
   private readonly now: () => number;
 
   constructor(opts: JanusPoolOptions) {
@@ -55,6 +64,7 @@ export class JanusPool implements MediaGateway {
     if (ids.size !== opts.nodes.length) throw new Error('JanusPool node ids must be unique');
     this.probeTimeoutMs = opts.probeTimeoutMs ?? 1000;
     this.retryAfterMs = opts.retryAfterMs ?? 3000;
+    this.countsMaxAgeMs = opts.countsMaxAgeMs ?? 2000;
     this.now = opts.now ?? Date.now;
     this.nodes = new Map(
       opts.nodes.map((config) => [
@@ -65,14 +75,17 @@ export class JanusPool implements MediaGateway {
           healthy: true,
           retryAt: 0,
           rooms: 0,
+          countedAt: 0,
         },
       ]),
     );
   }
 
   async createRoom(options: CreateRoomOptions): Promise<CreatedRoom> {
-    const inRotation = [...this.nodes.values()].filter((n) => n.healthy || n.retryAt <= this.now());
-    const probed = await Promise.all(inRotation.map((node) => this.probe(node)));
+    const now = this.now();
+    const inRotation = [...this.nodes.values()].filter((n) => n.healthy || n.retryAt <= now);
+    const fresh = (n: NodeState) => n.healthy && n.countedAt > 0 && now - n.countedAt < this.countsMaxAgeMs;
+    const probed = await Promise.all(inRotation.map((node) => (fresh(node) ? node : this.probe(node))));
     const ranked = shuffle(probed.filter((n): n is NodeState => n !== null)).sort((a, b) => a.rooms - b.rooms);
     for (const node of ranked) {
       try {
@@ -87,8 +100,10 @@ export class JanusPool implements MediaGateway {
     throw new JanusUnavailableError(`no healthy Janus node (${this.nodes.size} configured)`);
   }
 
-  destroyRoom(room: RoomRef): Promise<void> {
-    return this.onNode(room.nodeId, (c) => c.destroyRoom(room.roomId, room.secret));
+  async destroyRoom(room: RoomRef): Promise<void> {
+    await this.onNode(room.nodeId, (c) => c.destroyRoom(room.roomId, room.secret));
+    const node = this.state(room.nodeId);
+    node.rooms = Math.max(0, node.rooms - 1);
   }
 
   setRecording(room: RoomRef, on: boolean): Promise<void> {
@@ -125,6 +140,7 @@ export class JanusPool implements MediaGateway {
   private async probe(node: NodeState): Promise<NodeState | null> {
     try {
       node.rooms = await withTimeout(node.client.countRooms(), this.probeTimeoutMs, node.config.wsUrl);
+      node.countedAt = this.now();
       node.healthy = true;
       return node;
     } catch {
