@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,8 +32,9 @@ export interface Measured {
 
 export interface ThroughputFigures {
   kind: DatabaseKind;
-  baseline: Measured;
-  escalate: Measured;
+  baseline?: Measured;
+  /** Absent when that part failed; run.ts records why. */
+  escalate?: Measured;
 }
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -116,7 +117,9 @@ export async function benchEscalate(target: DatabaseTarget, options: { cpuProfil
     if (!meetingTypeId) throw new Error(`no "Support call" meeting type (got ${meetingTypes.map((m) => m.name).join(', ')})`);
 
     // Every request escalates a new ticket for a new customer: the common case, no upsert hits.
+    // Zendesk ticket ids are numeric; a random run base keeps reruns on one database apart.
     const runId = randomBytes(4).toString('hex');
+    const ticketBase = randomInt(1, 1_000_000) * 1_000_000;
     let sequence = 0;
     const request = {
       method: 'POST',
@@ -128,7 +131,7 @@ export async function benchEscalate(target: DatabaseTarget, options: { cpuProfil
           ...req,
           body: JSON.stringify({
             meetingTypeId,
-            case: { host: 'zendesk', externalId: `bench-${runId}-ticket-${sequence}` },
+            case: { host: 'zendesk', externalId: String(ticketBase + sequence) },
             customer: { externalId: `bench-${runId}-customer-${sequence}`, displayName: 'Bench Customer', email: 'bench@example.com' },
           }),
         };
@@ -136,6 +139,8 @@ export async function benchEscalate(target: DatabaseTarget, options: { cpuProfil
     };
     return await measure(server, target, { request }, ESCALATE_WARMUP, ESCALATE_REQUESTS);
   } catch (error) {
+    // Stopped first: the server's last log lines may still be in the pipe.
+    await server.stop();
     throw new Error(`${(error as Error).message}\n--- server output ---\n${server.output()}`, { cause: error });
   } finally {
     await server.stop();

@@ -34,10 +34,11 @@ const PROBE_TIMEOUT_MS = 15_000;
  * Armed in the agent's call page before the customer clicks. The call view swaps
  * #remote-video's srcObject on every track change, so the frame callback is re-armed
  * on each new source; the poll only covers a Chromium that never calls it back.
+ * Kept as source text: the TypeScript loader would wrap a function in helpers the page lacks.
  */
-function installProbe(): void {
-  const video = document.querySelector<HTMLVideoElement>('#remote-video')!;
-  const probe: Probe = { presented: null, sized: null };
+const installProbe = `(() => {
+  const video = document.querySelector('#remote-video');
+  const probe = { presented: null, sized: null };
   window.benchFirstFrame = probe;
   const arm = () =>
     video.requestVideoFrameCallback(() => {
@@ -50,7 +51,7 @@ function installProbe(): void {
     if (probe.sized === null && video.videoWidth > 0) probe.sized = Date.now();
     if (probe.presented !== null) clearInterval(poll);
   }, 5);
-}
+})()`;
 
 /** Customer clicks Join → the agent's page presents the customer's first video frame. */
 export async function benchFirstFrame(runs = FIRST_FRAME_RUNS): Promise<FirstFrameFigures> {

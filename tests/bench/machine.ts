@@ -1,9 +1,14 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface Machine {
+  /** The code measured: commit, and whether the work tree differed from it. */
+  revision: string;
   cpu: string;
   cores: number;
   memoryGiB: number;
@@ -38,11 +43,26 @@ function osName(): string {
   }
 }
 
+/** Read from the installed package itself: some packages do not export their package.json. */
 function packageVersion(name: string): string {
   try {
-    return (createRequire(import.meta.url)(`${name}/package.json`) as { version: string }).version;
+    return (JSON.parse(readFileSync(`${repoRoot}node_modules/${name}/package.json`, 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
+  }
+}
+
+/** Commit, and the tracked files that differ from it (with a digest of the diff, so any edit shows). */
+export function revision(): string {
+  const git = (...args: string[]) => execFileSync('git', ['-C', repoRoot, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 2 ** 20 });
+  try {
+    const commit = git('rev-parse', '--short', 'HEAD').trim();
+    const changed = git('diff', 'HEAD', '--name-only').split('\n').filter(Boolean);
+    if (changed.length === 0) return commit;
+    const digest = createHash('sha256').update(git('diff', 'HEAD')).digest('hex').slice(0, 8);
+    return `${commit} plus uncommitted changes to ${changed.length} tracked files (diff ${digest}: ${changed.join(', ')})`;
+  } catch {
+    return 'unknown (not a git checkout)';
   }
 }
 
@@ -58,7 +78,8 @@ function newestPostgresBin(): string | undefined {
 export function describeMachine(): Machine {
   const postgresBin = newestPostgresBin();
   const software: Record<string, string> = {
-    Janus: firstLine(() => execFileSync('janus', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0]!),
+    // `janus --version` prints its version and then exits with 1.
+    Janus: firstLine(() => spawnSync('janus', ['--version'], { encoding: 'utf8' }).stdout.replace(/^Janus version:\s*/, '')),
     PGlite: packageVersion('@electric-sql/pglite'),
     autocannon: packageVersion('autocannon'),
     hono: packageVersion('hono'),
@@ -66,6 +87,7 @@ export function describeMachine(): Machine {
   };
   if (postgresBin) software.PostgreSQL = firstLine(() => execFileSync(`${postgresBin}/postgres`, ['--version'], { encoding: 'utf8' }));
   return {
+    revision: revision(),
     cpu: cpuModel(),
     cores: os.cpus().length,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,

@@ -48,6 +48,17 @@ function tree(root: number, processes: ProcStat[]): ProcStat[] {
   return found;
 }
 
+/** Busy CPU seconds of the whole machine, all cores, since boot. */
+function machineBusySeconds(): number {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  // user nice system idle iowait irq softirq steal: everything but idle and iowait is busy.
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / TICKS_PER_SECOND;
+}
+
+const MACHINE = 'whole machine';
+export const OTHER = 'anything else';
+
 /** CPU seconds used so far, per named group of processes. */
 export type CpuSnapshot = Record<string, number>;
 
@@ -60,6 +71,7 @@ export interface CpuGroups {
 
 export function cpuSnapshot(groups: CpuGroups): CpuSnapshot {
   const processes = allProcesses();
+  const machine = machineBusySeconds();
   const own = process.cpuUsage();
   const snapshot: CpuSnapshot = { 'load generator': (own.user + own.system) / 1e6 };
   if (groups.server !== undefined) {
@@ -72,10 +84,19 @@ export function cpuSnapshot(groups: CpuGroups): CpuSnapshot {
     const postmaster = processes.find((p) => p.command === 'postgres' && commandLine(p.pid).includes(`-p ${groups.postgresPort}`));
     if (postmaster) snapshot.postgresql = tree(postmaster.pid, processes).reduce((sum, p) => sum + p.cpuSeconds, 0);
   }
+  snapshot[MACHINE] = machine;
   return snapshot;
 }
 
-/** CPU milliseconds per request for each group between two snapshots. */
+/**
+ * CPU milliseconds per request for each group between two snapshots, plus what the
+ * rest of the machine used meanwhile: a large "anything else" means the run was disturbed.
+ */
 export function cpuPerRequest(before: CpuSnapshot, after: CpuSnapshot, requests: number): Record<string, number> {
-  return Object.fromEntries(Object.keys(after).map((name) => [name, ((after[name]! - (before[name] ?? 0)) * 1000) / requests]));
+  const perRequest = (name: string) => ((after[name]! - (before[name] ?? 0)) * 1000) / requests;
+  const groups = Object.keys(after).filter((name) => name !== MACHINE);
+  const result = Object.fromEntries(groups.map((name) => [name, perRequest(name)]));
+  const accounted = groups.reduce((sum, name) => sum + result[name]!, 0);
+  result[OTHER] = Math.max(0, perRequest(MACHINE) - accounted);
+  return result;
 }

@@ -2,12 +2,16 @@
 // bare-INSERT floor, then join → first frame with real Janus and Chromium. Writes
 // BENCHMARKS.md. Runs inside the e2e network namespace (WebRTC needs a non-loopback
 // interface, and no traffic may leave the machine).
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, startPostgres, type PostgresServer } from '../support/postgres-server.js';
 import { benchBaseline, benchEscalate, type DatabaseTarget, type ThroughputFigures } from './escalate-throughput.js';
+import { benchConsentDecision, DECISIONS } from './consent-decision.js';
 import { benchFirstFrame, type FirstFrameFigures } from './first-frame.js';
-import { describeMachine } from './machine.js';
+import type { LoadResult } from './load.js';
+import { describeMachine, revision } from './machine.js';
 import { goals, renderMarkdown, summaryRows, textTable, type BenchReport } from './report.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -26,64 +30,151 @@ const cpuProfileDir = process.env.PARLEY_BENCH_CPU_PROFILE;
 if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
 
 const started = Date.now();
+// Other work on the machine skews every figure here: the report states how busy it was.
+const loadAtStart = loadavg()[0]!;
+// Taken before the run, so the revision is the code that was measured.
+const machine = describeMachine();
 const log = (message: string) => console.log(`[bench +${Math.round((Date.now() - started) / 1000)}s] ${message}`);
+if (loadAtStart > cpus().length / 2) log(`warning: the machine is busy (load average ${loadAtStart.toFixed(2)}); figures will be lower than on an idle machine`);
 const failures: string[] = [];
 const throughput: ThroughputFigures[] = [];
 let firstFrame: FirstFrameFigures | undefined;
 
+// Opt-in, for working on one part: e.g. PARLEY_BENCH_ONLY=postgres,first-frame. The report says what ran.
+const only = process.env.PARLEY_BENCH_ONLY?.split(',').map((part) => part.trim());
+const wanted = (part: 'pglite' | 'postgres' | 'first-frame' | 'consent' | 'outbox') => !only || only.includes(part);
+
 async function benchDatabase(target: DatabaseTarget): Promise<void> {
+  const figures: ThroughputFigures = { kind: target.kind };
+  throughput.push(figures);
   try {
     log(`${target.kind}: bare INSERT baseline`);
-    const baseline = await benchBaseline(target);
+    figures.baseline = await benchBaseline(target);
     log(`${target.kind}: escalate`);
-    const escalate = await benchEscalate(target, { cpuProfileDir });
-    throughput.push({ kind: target.kind, baseline, escalate });
+    figures.escalate = await benchEscalate(target, { cpuProfileDir });
   } catch (error) {
     failures.push(`escalate throughput on ${target.kind}: ${(error as Error).message}`);
     console.error(error);
   }
 }
 
-await benchDatabase({ kind: 'pglite' });
+if (wanted('pglite')) await benchDatabase({ kind: 'pglite' });
 
-let postgres: PostgresServer | undefined;
-try {
-  log('starting a private PostgreSQL server');
-  postgres = startPostgres();
-  await benchDatabase({
-    kind: 'postgres',
-    baselineUrl: createDatabase(postgres, 'bench_insert'),
-    parleyUrl: createDatabase(postgres, 'bench_parley'),
-    postgresPort: Number(new URL(postgres.url).port),
-  });
-} catch (error) {
-  failures.push(`PostgreSQL server: ${(error as Error).message}`);
-  console.error(error);
-} finally {
-  postgres?.stop();
+if (wanted('postgres')) {
+  let postgres: PostgresServer | undefined;
+  try {
+    log('starting a private PostgreSQL server');
+    postgres = startPostgres();
+    await benchDatabase({
+      kind: 'postgres',
+      baselineUrl: createDatabase(postgres, 'bench_insert'),
+      parleyUrl: createDatabase(postgres, 'bench_parley'),
+      postgresPort: Number(new URL(postgres.url).port),
+    });
+  } catch (error) {
+    failures.push(`PostgreSQL server: ${(error as Error).message}`);
+    console.error(error);
+  } finally {
+    postgres?.stop();
+  }
 }
 
-try {
-  log('join → first frame');
-  firstFrame = await benchFirstFrame();
-} catch (error) {
-  failures.push(`join → first frame: ${(error as Error).message}`);
-  console.error(error);
+if (wanted('first-frame')) {
+  try {
+    log('join → first frame');
+    firstFrame = await benchFirstFrame();
+  } catch (error) {
+    failures.push(`join → first frame: ${(error as Error).message}`);
+    console.error(error);
+  }
+}
+
+let consentDecision: LoadResult | undefined;
+if (wanted('consent')) {
+  try {
+    log('consent decision (PostgreSQL)');
+    consentDecision = await benchConsentDecision(repoRoot);
+  } catch (error) {
+    failures.push(`consent decision: ${(error as Error).message}`);
+    console.error(error);
+  }
+}
+
+interface OutboxFigures {
+  notes: number;
+  notesPerSecond: number;
+  firstNinetyPercentPerSecond: number | null;
+  duplicates: number;
+  missing: number;
+  requests: { put: number; getComments: number; answered429: number };
+}
+let outbox: OutboxFigures | undefined;
+const OUTBOX_ARGS = ['--notes', '1000', '--workers', '2', '--rate-limit', '0.1', '--retry-after', '1'];
+if (wanted('outbox')) {
+  try {
+    log('outbox delivery against the fake Zendesk with 10% 429');
+    const output = execFileSync(process.execPath, ['--import', 'tsx', 'tests/bench/outbox-throughput.ts', ...OUTBOX_ARGS], { cwd: repoRoot, encoding: 'utf8' });
+    outbox = JSON.parse(output.slice(output.indexOf('{'))) as OutboxFigures;
+  } catch (error) {
+    failures.push(`outbox delivery: ${(error as Error).message.split('\n')[0]}`);
+    console.error(error);
+  }
+}
+
+/** Sections for the consent figures, appended to the report. */
+function consentSections(): string {
+  const lines = ['', '## 3. Consent decision and note delivery', ''];
+  if (consentDecision) {
+    const verdict = consentDecision.p99 < 30 ? 'PASS' : 'MISS';
+    lines.push(
+      `**Consent decision.** \`tests/bench/consent-decision.ts\`: Parley on the private PostgreSQL server (own process), ${DECISIONS} consent links prepared by escalating one "Consultation" call each (not measured), then ${DECISIONS} \`POST /api/consent/:token\` decisions (join yes, recording no) at concurrency 16 with autocannon, each on its own link. One decision writes the consent records, the customer's join link, the audit row and the ticket note's outbox row in one transaction.`,
+      '',
+      '| requests | throughput | p50 | p99 | max | non-2xx |',
+      '| --- | --- | --- | --- | --- | --- |',
+      `| ${consentDecision.requests} | ${consentDecision.reqPerSec.toFixed(0)} req/s | ${consentDecision.p50.toFixed(1)} ms | ${consentDecision.p99.toFixed(1)} ms | ${consentDecision.max.toFixed(1)} ms | ${consentDecision.non2xx} |`,
+      '',
+      `Goal: decision p99 < 30 ms on PostgreSQL → **${verdict}** (${consentDecision.p99.toFixed(1)} ms).`,
+      '',
+    );
+  }
+  if (outbox) {
+    lines.push(
+      `**Outbox delivery.** \`node --import tsx tests/bench/outbox-throughput.ts ${OUTBOX_ARGS.join(' ')}\`: ${outbox.notes} internal notes queued on the private PostgreSQL server, delivered by 2 workers to the in-process fake Zendesk, which answers 10% of requests with 429 and \`Retry-After: 1\`.`,
+      '',
+      '| notes | notes/s until all delivered | notes/s for the first 90% | PUT requests | 429 answers | duplicates | missing |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      `| ${outbox.notes} | ${outbox.notesPerSecond} | ${outbox.firstNinetyPercentPerSecond ?? '—'} | ${outbox.requests.put} | ${outbox.requests.answered429} | ${outbox.duplicates} | ${outbox.missing} |`,
+      '',
+      'Zendesk itself allows 100 ticket updates per minute per account, so in production the vendor, not the worker, sets the pace.',
+      '',
+    );
+  }
+  return lines.join('\n');
+}
+
+// The work tree may change while a run takes minutes; figures from mixed code must say so.
+const revisionAtEnd = revision();
+if (revisionAtEnd !== machine.revision) {
+  machine.revision = `${machine.revision} at the start, ${revisionAtEnd} at the end (the code changed during the run: figures may mix both)`;
 }
 
 const report: BenchReport = {
   date: new Date(),
-  machine: describeMachine(),
+  machine,
   chromium: firstFrame?.chromium,
   totalSeconds: (Date.now() - started) / 1000,
   throughput,
   firstFrame,
   failures,
+  only,
+  loadAtStart,
 };
-writeFileSync(outputFile, renderMarkdown(report));
+writeFileSync(outputFile, renderMarkdown(report) + consentSections());
 
 console.log(`\n${textTable(summaryRows(report))}\n`);
 for (const goal of goals(report)) console.log(`${goal.verdict.padEnd(9)} ${goal.name}: ${goal.measured}`);
+if (consentDecision) console.log(`${consentDecision.p99 < 30 ? 'PASS' : 'MISS'}      consent decision p99 < 30 ms on PostgreSQL: ${consentDecision.p99.toFixed(1)} ms`);
+if (outbox) console.log(`outbox: ${outbox.notesPerSecond} notes/s with 10% 429, duplicates ${outbox.duplicates}, missing ${outbox.missing}`);
 for (const failure of failures) console.log(`FAILED    ${failure.split('\n')[0]}`);
 console.log(`\nWrote ${outputFile} in ${Math.round(report.totalSeconds)} s.`);
 

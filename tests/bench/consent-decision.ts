@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDatabase, startPostgres } from '../support/postgres-server.js';
+import { freePort, startChildServer } from './child-server.js';
+import { isClean, runLoad, type LoadResult } from './load.js';
+
+export const DECISIONS = 1000;
+const CONNECTIONS = 16;
+
+interface Pending {
+  token: string;
+  noticeVersionId: string;
+}
+
+async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...init.headers } });
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Runs `task` over `items` with at most `limit` in flight. */
+async function inParallel<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await task(items[index]!);
+      }
+    }),
+  );
+  return results;
+}
+
+/**
+ * The customer's "yes" on the consent page, as JSON: one request reads the link,
+ * checks the notice version, writes the consent records, the customer's join
+ * link, the audit row and the ticket note's outbox row in one transaction.
+ * Measured on a PostgreSQL server at concurrency 16, each request on its own link.
+ */
+export async function benchConsentDecision(cwd: string): Promise<LoadResult> {
+  const postgres = startPostgres();
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-consent-'));
+  const port = await freePort();
+  const server = await startChildServer({
+    nodeArgs: ['--import', 'tsx', 'backend/src/main.ts'],
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PARLEY_DATA_DIR: dataDir,
+      PARLEY_DEMO: '1',
+      JANUS_MODE: 'managed',
+      JANUS_MANAGED_NODES: '1',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: createDatabase(postgres, 'bench_consent'),
+    },
+    cwd,
+    port,
+    readyPath: '/readyz',
+  });
+  try {
+    const { token } = await json<{ token: string }>(`${server.url}/api/demo/session`, {
+      method: 'POST',
+      body: JSON.stringify({ accountId: 'bench', userId: '1', name: 'Bench Agent' }),
+    });
+    const auth = { authorization: `Bearer ${token}` };
+    const { meetingTypes } = await json<{ meetingTypes: { id: string; key: string }[] }>(`${server.url}/api/meeting-types`, { headers: auth });
+    const meetingTypeId = meetingTypes.find((t) => t.key === 'consultation')!.id;
+
+    // Setting up is not measured: escalate one call per decision and read each link's notice.
+    const pending = await inParallel(
+      Array.from({ length: DECISIONS }, (_, i) => i),
+      CONNECTIONS,
+      async (i): Promise<Pending> => {
+        const { links } = await json<{ links: { customer: string } }>(`${server.url}/api/calls`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({
+            meetingTypeId,
+            case: { host: 'zendesk', externalId: String(900_000 + i) },
+            customer: { externalId: `bench-${i}`, locale: 'en' },
+          }),
+        });
+        const consentToken = new URL(links.customer).pathname.split('/').pop()!;
+        const view = await json<{ noticeVersionId: string }>(`${server.url}/api/consent/${consentToken}`);
+        return { token: consentToken, noticeVersionId: view.noticeVersionId };
+      },
+    );
+
+    let next = 0;
+    const result = await runLoad({
+      url: server.url,
+      connections: CONNECTIONS,
+      amount: DECISIONS,
+      request: {
+        method: 'POST',
+        path: '/',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (request) => {
+          const link = pending[next++ % pending.length]!;
+          return {
+            ...request,
+            path: `/api/consent/${link.token}`,
+            body: JSON.stringify({ noticeVersionId: link.noticeVersionId, join: true, recording: false }),
+          };
+        },
+      },
+    });
+    if (!isClean(result)) throw new Error(`consent decisions were refused: ${result.errorSamples.join(' | ')}`);
+    return result;
+  } finally {
+    await server.stop();
+    postgres.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const result = await benchConsentDecision(process.cwd());
+  console.log(
+    `consent decision on PostgreSQL, ${DECISIONS} decisions at concurrency ${CONNECTIONS}: ` +
+      `${result.reqPerSec.toFixed(0)} req/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms`,
+  );
+}
