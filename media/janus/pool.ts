@@ -45,6 +45,8 @@ interface NodeState {
   rooms: number;
   /** When `rooms` was last read from the node; 0 = never. */
   countedAt: number;
+  /** The count request in flight: concurrent escalations wait for one answer instead of each asking. */
+  probing?: Promise<NodeState | null>;
 }
 
 /**
@@ -137,7 +139,18 @@ export class JanusPool implements MediaGateway {
     await Promise.all([...this.nodes.values()].map((n) => n.client.close()));
   }
 
-  private async probe(node: NodeState): Promise<NodeState | null> {
+  private probe(node: NodeState): Promise<NodeState | null> {
+    if (!node.probing) {
+      const probing = this.readRoomCount(node);
+      node.probing = probing;
+      void probing.finally(() => {
+        if (node.probing === probing) node.probing = undefined;
+      });
+    }
+    return node.probing;
+  }
+
+  private async readRoomCount(node: NodeState): Promise<NodeState | null> {
     try {
       node.rooms = await withTimeout(node.client.countRooms(), this.probeTimeoutMs, node.config.wsUrl);
       node.countedAt = this.now();
