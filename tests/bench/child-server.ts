@@ -90,3 +90,27 @@ async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * Parley as `npm start` runs it (demo sign-in, one managed Janus node, quiet logs)
+ * in its own process, on PGlite in `dataDir` or on `databaseUrl`.
+ */
+export async function startParleyServer(options: { cwd: string; dataDir: string; databaseUrl?: string; nodeArgs?: string[] }): Promise<ChildServer> {
+  const port = await freePort();
+  return startChildServer({
+    cwd: options.cwd,
+    nodeArgs: [...(options.nodeArgs ?? []), '--import', 'tsx', 'backend/src/main.ts'],
+    port,
+    readyPath: '/readyz',
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PARLEY_DATA_DIR: options.dataDir,
+      PARLEY_DEMO: '1',
+      JANUS_MODE: 'managed',
+      JANUS_MANAGED_NODES: '1',
+      LOG_LEVEL: 'warn',
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    },
+  });
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, startPostgres } from '../support/postgres-server.js';
-import { freePort, startChildServer } from './child-server.js';
+import { startParleyServer } from './child-server.js';
 import { isClean, runLoad, type LoadResult } from './load.js';
 
 export const DECISIONS = 1000;
@@ -43,23 +43,7 @@ async function inParallel<T, R>(items: T[], limit: number, task: (item: T) => Pr
 export async function benchConsentDecision(cwd: string): Promise<LoadResult> {
   const postgres = startPostgres();
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-consent-'));
-  const port = await freePort();
-  const server = await startChildServer({
-    nodeArgs: ['--import', 'tsx', 'backend/src/main.ts'],
-    env: {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PARLEY_DATA_DIR: dataDir,
-      PARLEY_DEMO: '1',
-      JANUS_MODE: 'managed',
-      JANUS_MANAGED_NODES: '1',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: createDatabase(postgres, 'bench_consent'),
-    },
-    cwd,
-    port,
-    readyPath: '/readyz',
-  });
+  const server = await startParleyServer({ cwd, dataDir, databaseUrl: createDatabase(postgres, 'bench_consent') });
   try {
     const { token } = await json<{ token: string }>(`${server.url}/api/demo/session`, {
       method: 'POST',

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startChildServer, type ChildServer } from './child-server.js';
+import { freePort, startChildServer, startParleyServer, type ChildServer } from './child-server.js';
 import { runLoad, type LoadResult } from './load.js';
 import { cpuPerRequest, cpuSnapshot } from './process-cpu.js';
 
@@ -84,23 +84,12 @@ async function json<T>(response: Response): Promise<T> {
 /** Parley as `npm run serve` runs it, configured only by the environment. */
 export async function benchEscalate(target: DatabaseTarget, options: { cpuProfileDir?: string } = {}): Promise<Measured> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
-  const port = await freePort();
   const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const server = await startChildServer({
+  const server = await startParleyServer({
     cwd: repoRoot,
-    nodeArgs: [...profile, '--import', 'tsx', 'backend/src/main.ts'],
-    port,
-    readyPath: '/readyz',
-    env: {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PARLEY_DATA_DIR: dataDir,
-      PARLEY_DEMO: '1',
-      JANUS_MODE: 'managed',
-      JANUS_MANAGED_NODES: '1',
-      LOG_LEVEL: 'warn',
-      ...(target.kind === 'postgres' ? { DATABASE_URL: target.parleyUrl! } : {}),
-    },
+    dataDir,
+    nodeArgs: profile,
+    databaseUrl: target.kind === 'postgres' ? target.parleyUrl! : undefined,
   });
   try {
     const { token } = await json<{ token: string }>(
