@@ -1,5 +1,4 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { JANUS_ERROR, JanusRequestError, JanusUnavailableError } from './errors.js';
 import {
   openVideoroomLink,
@@ -59,8 +58,7 @@ export class JanusNodeClient {
   }
 
   async createRoom(request: CreateRoomRequest): Promise<NewRoom> {
-    // Janus creates rec_dir itself, but with mode 0755; the raw media is personal data.
-    await mkdir(request.recordingDir, { recursive: true, mode: 0o700 });
+    // The caller creates rec_dir (owner-only) when recording starts; unrecorded rooms need none.
     for (let attempt = 1; ; attempt++) {
       const room = { roomId: randomRoomId(), pin: randomToken(12), secret: randomToken(24) };
       try {

@@ -6,6 +6,7 @@ import { NotFoundError } from '../../errors.js';
 import { recordAudit } from '../audit/record.js';
 import { offerConsent } from '../consent/offer.js';
 import { pickLanguage } from '../notices/language.js';
+import { rawRecordingDir } from '../recordings/raw-dir.js';
 import type { ServiceDeps } from '../deps.js';
 import type { AgentPrincipal } from '../principal.js';
 import { newJoinToken } from './join-token.js';
@@ -53,7 +54,7 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
 
   const callId = crypto.randomUUID();
   const room = await deps.media.createRoom({
-    recordingDir: `${deps.dataDir}/recordings/raw/${callId}`,
+    recordingDir: rawRecordingDir(deps.dataDir, callId),
     publishers: 2,
   });
 

@@ -1,10 +1,10 @@
-import { mkdir } from 'node:fs/promises';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { calls, participants, recordings } from '../../db/schema/index.js';
 import { recordAudit } from '../audit/record.js';
 import { notes } from '../consent/notes.js';
 import { noteOnTicket } from '../outbox/ticket-note.js';
+import { prepareRawRecordingDir } from '../recordings/raw-dir.js';
 import type { ServiceDeps } from '../deps.js';
 import type { CallParticipantPrincipal } from '../principal.js';
 import { callView, loadCallFor, loadParticipants, roomOf } from './load-call.js';
@@ -50,8 +50,7 @@ export async function recordPresence(
       if (inRoom.filter((p) => p.publisher).length >= 2) {
         const record = loaded.meetingType.recordingPolicy === 'required';
         if (record) {
-          const rawDir = `${deps.dataDir}/recordings/raw/${loaded.call.id}`;
-          await mkdir(rawDir, { recursive: true });
+          const rawDir = await prepareRawRecordingDir(deps.dataDir, loaded.call.id);
           await deps.media.setRecording(roomOf(loaded.call), true);
           await tx
             .insert(recordings)

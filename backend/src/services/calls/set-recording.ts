@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Tx } from '../../db/client.js';
@@ -9,6 +8,7 @@ import { notes } from '../consent/notes.js';
 import { consentState } from '../consent/state.js';
 import type { ServiceDeps } from '../deps.js';
 import { noteOnTicket } from '../outbox/ticket-note.js';
+import { prepareRawRecordingDir } from '../recordings/raw-dir.js';
 import type { Principal } from '../principal.js';
 import { callView, loadCallFor, loadParticipants, roomOf, type LoadedCall } from './load-call.js';
 
@@ -40,8 +40,7 @@ export async function setRecording(deps: ServiceDeps, principal: Principal, call
     }
     if (input.on !== call.recordingActive) {
       if (input.on) {
-        const rawDir = `${deps.dataDir}/recordings/raw/${call.id}`;
-        await mkdir(rawDir, { recursive: true });
+        const rawDir = await prepareRawRecordingDir(deps.dataDir, call.id);
         await tx.insert(recordings).values({ tenantId: call.tenantId, callId: call.id, rawDir }).onConflictDoNothing();
       }
       await deps.media.setRecording(roomOf(call), input.on);
