@@ -13,7 +13,9 @@ import type { TeamsBot } from './adapters/teams/bot.js';
 import { demoRoutes } from './routes/demo.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { joinRoutes } from './routes/join.js';
+import { mediaRoutes } from './routes/media.js';
 import { pageRoutes } from './routes/pages.js';
+import { recordingRoutes } from './routes/recordings.js';
 import type { ServiceDeps } from './services/deps.js';
 
 export interface AppDeps extends ServiceDeps {
@@ -52,7 +54,9 @@ export function createApp(deps: AppDeps) {
     .route('/', callRoutes(deps))
     .route('/', joinRoutes(deps))
     .route('/', consentRoutes(deps))
-    .route('/', adminRoutes(deps));
+    .route('/', adminRoutes(deps))
+    .route('/', recordingRoutes(deps))
+    .route('/', mediaRoutes(deps));
   if (deps.teamsBot) app.route('/', teamsRoutes(deps, deps.teamsBot));
   if (deps.suncoWebhook) app.route('/', suncoWebhookRoutes(deps, deps.suncoWebhook));
   if (deps.demo) app.route('/', demoRoutes(deps, { ticketComments: deps.demoTicketComments }));

@@ -17,6 +17,35 @@ const janusNodeSchema = z.object({
 });
 export type JanusNodeConfig = z.infer<typeof janusNodeSchema>;
 
+/** One S3-compatible storage location, as JSON in STORAGE_LOCATIONS. */
+const s3LocationSchema = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
+  kind: z.literal('s3'),
+  region: z.string().min(2),
+  bucket: z.string().min(3),
+  prefix: z.string().default(''),
+  endpoint: z.url({ protocol: /^https?$/ }).optional(),
+  forcePathStyle: z.boolean().default(false),
+  accessKeyId: z.string().min(1).optional(),
+  secretAccessKey: z.string().min(1).optional(),
+});
+export type S3LocationConfig = z.infer<typeof s3LocationSchema>;
+
+function jsonArrayOf<T extends z.ZodType>(schema: T, what: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): z.infer<T>[] | undefined => {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      try {
+        return z.array(schema).min(1).parse(JSON.parse(raw));
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `not a JSON array of ${what} (${(error as Error).message.split('\n')[0]})` });
+        return z.NEVER;
+      }
+    });
+}
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -38,18 +67,7 @@ const envSchema = z.object({
   JANUS_ICE_INTERFACE: z.string().min(1).optional(),
   /** Command prefix to launch Janus with, e.g. "ip netns exec parley-e2e". */
   JANUS_COMMAND_PREFIX: z.string().optional(),
-  JANUS_NODES: z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      if (raw === undefined || raw.trim() === '') return undefined;
-      try {
-        return z.array(janusNodeSchema).min(1).parse(JSON.parse(raw));
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: `not a JSON array of Janus nodes (${(error as Error).message.split('\n')[0]})` });
-        return z.NEVER;
-      }
-    }),
+  JANUS_NODES: jsonArrayOf(janusNodeSchema, 'Janus nodes'),
   /** How long an unused join link stays valid. */
   JOIN_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -78,6 +96,28 @@ const envSchema = z.object({
   MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
   MICROSOFT_APP_TENANT_ID: z.string().min(1).optional(),
   BOT_CONNECTOR_TIMEOUT_MS: z.coerce.number().int().min(1000).max(60_000).default(15_000),
+
+  /** Region of the data dir's disk, as tenants' allowed regions name it. */
+  LOCAL_STORAGE_REGION: z.string().min(2).default('eu'),
+  /** Extra storage locations (S3-compatible); meeting types name one by `name`. "local" always exists. */
+  STORAGE_LOCATIONS: jsonArrayOf(s3LocationSchema, 'storage locations'),
+  /** Where tenant master keys live: a key file per tenant under the data dir, or HashiCorp Vault Transit. */
+  KMS_PROVIDER: z.enum(['local', 'vault']).default('local'),
+  VAULT_ADDR: z.url({ protocol: /^https?$/ }).optional(),
+  VAULT_TOKEN: z.string().min(1).optional(),
+  VAULT_NAMESPACE: z.string().min(1).optional(),
+  VAULT_TRANSIT_MOUNT: z.string().regex(/^[\w-]+(\/[\w-]+)*$/).default('transit'),
+  /** Vault Transit key name per tenant: prefix + tenant id. */
+  VAULT_KEY_PREFIX: z.string().regex(/^[\w-]*$/).default('parley-tenant-'),
+  /** Recording is refused below this much free disk in the data dir. */
+  RECORDING_MIN_FREE_MB: z.coerce.number().int().min(0).default(1024),
+  RECORDING_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
+  /** How long a recording job is exclusive without renewal; a worker renews it every third of this. */
+  RECORDING_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
+  RECORDING_RETRY_BASE_MS: z.coerce.number().int().min(100).default(5_000),
+  RECORDING_RETRY_MAX_MS: z.coerce.number().int().min(1_000).default(300_000),
+  /** Lifetime of a playback link; at most five minutes. */
+  PLAYBACK_TTL_SECONDS: z.coerce.number().int().min(10).max(300).default(300),
 
   OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(20),
@@ -111,6 +151,9 @@ export interface Config {
     | { appId: string | undefined; appPassword: string | undefined; appType: Env['MICROSOFT_APP_TYPE']; appTenantId: string | undefined; connectorTimeoutMs: number }
     | undefined;
   outbox: { pollIntervalMs: number; batchSize: number; leaseMs: number; maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  storage: { localRegion: string; s3: S3LocationConfig[] };
+  kms: { provider: 'local' } | { provider: 'vault'; address: string; token: string; namespace: string | undefined; mount: string; keyPrefix: string };
+  recordings: { minFreeBytes: number; pollIntervalMs: number; leaseMs: number; retryBaseMs: number; retryMaxMs: number; playbackTtlSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -136,6 +179,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== 'MultiTenant' && !e.MICROSOFT_APP_TENANT_ID) refuse('MICROSOFT_APP_TENANT_ID', `required for ${e.MICROSOFT_APP_TYPE}`);
   if (!e.MICROSOFT_APP_ID && (e.MICROSOFT_APP_PASSWORD || e.MICROSOFT_APP_TENANT_ID)) refuse('MICROSOFT_APP_ID', 'required with MICROSOFT_APP_PASSWORD or MICROSOFT_APP_TENANT_ID');
   if (e.OUTBOX_LEASE_MS < 2 * e.BOT_CONNECTOR_TIMEOUT_MS) refuse('OUTBOX_LEASE_MS', 'must be at least 2 × BOT_CONNECTOR_TIMEOUT_MS');
+  if (e.KMS_PROVIDER === 'vault' && !e.VAULT_ADDR) refuse('VAULT_ADDR', 'required when KMS_PROVIDER=vault');
+  if (e.KMS_PROVIDER === 'vault' && !e.VAULT_TOKEN) refuse('VAULT_TOKEN', 'required when KMS_PROVIDER=vault');
+  const locationNames = (e.STORAGE_LOCATIONS ?? []).map((l) => l.name);
+  if (locationNames.includes('local') || new Set(locationNames).size !== locationNames.length) refuse('STORAGE_LOCATIONS', 'names must be unique and not "local"');
   if (e.SUNCO_APP_ID) {
     for (const name of ['SUNCO_KEY_ID', 'SUNCO_KEY_SECRET', 'SUNCO_WEBHOOK_SECRET'] as const) if (!e[name]) refuse(name, 'required when SUNCO_APP_ID is set');
   }
@@ -198,6 +245,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
       baseDelayMs: e.OUTBOX_BASE_DELAY_MS,
       maxDelayMs: e.OUTBOX_MAX_DELAY_MS,
+    },
+    storage: { localRegion: e.LOCAL_STORAGE_REGION, s3: e.STORAGE_LOCATIONS ?? [] },
+    kms:
+      e.KMS_PROVIDER === 'vault'
+        ? { provider: 'vault', address: e.VAULT_ADDR!, token: e.VAULT_TOKEN!, namespace: e.VAULT_NAMESPACE, mount: e.VAULT_TRANSIT_MOUNT, keyPrefix: e.VAULT_KEY_PREFIX }
+        : { provider: 'local' },
+    recordings: {
+      minFreeBytes: e.RECORDING_MIN_FREE_MB * 2 ** 20,
+      pollIntervalMs: e.RECORDING_POLL_INTERVAL_MS,
+      leaseMs: e.RECORDING_LEASE_MS,
+      retryBaseMs: e.RECORDING_RETRY_BASE_MS,
+      retryMaxMs: e.RECORDING_RETRY_MAX_MS,
+      playbackTtlSeconds: e.PLAYBACK_TTL_SECONDS,
     },
   };
 }

@@ -1,6 +1,6 @@
 /** Domain errors; mapped to HTTP in one place (app.onError). */
 export abstract class DomainError extends Error {
-  abstract readonly status: 400 | 401 | 403 | 404 | 409 | 410 | 422 | 503;
+  abstract readonly status: 400 | 401 | 403 | 404 | 409 | 410 | 422 | 503 | 507;
   constructor(
     readonly code: string,
     message: string,
@@ -46,4 +46,9 @@ export class PolicyViolation extends DomainError {
 export class ServiceUnavailableError extends DomainError {
   readonly status = 503;
   override readonly name = 'ServiceUnavailableError';
+}
+/** Not enough disk to keep what the call would record. */
+export class InsufficientStorageError extends DomainError {
+  readonly status = 507;
+  override readonly name = 'InsufficientStorageError';
 }

@@ -9,7 +9,9 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { createLogger, type Logger } from './logger.js';
 import { sessionSecret } from './secrets.js';
-import { findUnfinishedRecordings, processRecording, type RecordingDeps } from './services/recordings/process.js';
+import { openRecordingStores } from './recording-stores.js';
+import { newLeaseOwner } from './services/recordings/claim.js';
+import { createRecordingWorker } from './services/recordings/worker.js';
 import { createOutboxWorker } from './services/outbox/worker.js';
 import { SessionTokens } from './services/sessions/session-tokens.js';
 import { startVendors, type Vendors } from './vendors.js';
@@ -50,18 +52,29 @@ export async function startParley(config: Config, options: { logger?: Logger } =
         })).nodes;
   const gateway = new JanusGateway(nodes);
 
-  const inFlight = new Set<Promise<unknown>>();
-  const recordingDeps: RecordingDeps = { db: database.db, composer: new FfmpegComposer(), logger, dataDir: config.dataDir };
-  const compose = (recordingId: string) => {
-    const job = processRecording(recordingDeps, recordingId).finally(() => inFlight.delete(job));
-    inFlight.add(job);
-  };
-
   const vendors = await startVendors(config, database.db, logger);
   const outbox = createOutboxWorker({ db: database.db, logger: logger.child({ component: 'outbox' }), deliverers: vendors.deliverers, ...config.outbox });
 
   const tokens = new SessionTokens(await sessionSecret(config.sessionSecret, config.dataDir));
   let publicBaseUrl = config.publicBaseUrl ?? listenUrl;
+  const { masterKeys, stores } = openRecordingStores(config);
+  const recordingWorker = createRecordingWorker(
+    {
+      db: database.db,
+      composer: new FfmpegComposer(),
+      masterKeys,
+      stores,
+      logger: logger.child({ component: 'recordings' }),
+      dataDir: config.dataDir,
+      get publicBaseUrl() {
+        return publicBaseUrl;
+      },
+      lease: { owner: newLeaseOwner(), ms: config.recordings.leaseMs },
+      retry: { baseDelayMs: config.recordings.retryBaseMs, maxDelayMs: config.recordings.retryMaxMs },
+      maxComposeAttempts: 5,
+    },
+    { pollIntervalMs: config.recordings.pollIntervalMs },
+  );
   const deps = {
     db: database.db,
     media: gateway,
@@ -72,7 +85,9 @@ export async function startParley(config: Config, options: { logger?: Logger } =
     },
     joinTokenTtlSeconds: config.joinTokenTtlSeconds,
     dataDir: config.dataDir,
-    onRecordingReady: compose,
+    recordingMinFreeBytes: config.recordings.minFreeBytes,
+    onRecordingReady: (recordingId: string) => recordingWorker.nudge(recordingId),
+    recordings: { masterKeys, stores, playbackTtlSeconds: config.recordings.playbackTtlSeconds },
     demo: config.demo,
     staticDir,
     suncoWebhook: vendors.suncoWebhook,
@@ -97,7 +112,7 @@ export async function startParley(config: Config, options: { logger?: Logger } =
   if (!config.publicBaseUrl) publicBaseUrl = url;
   logger.info({ url, database: database.kind, janusNodes: nodes.length, demo: config.demo }, 'parley is up');
 
-  for (const id of await findUnfinishedRecordings(database.db)) compose(id);
+  await recordingWorker.start();
   outbox.start();
 
   return {
@@ -110,7 +125,7 @@ export async function startParley(config: Config, options: { logger?: Logger } =
     stop: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await outbox.stop();
-      await Promise.allSettled([...inFlight]);
+      await recordingWorker.stop();
       await gateway.close();
       await managed?.stop();
       await vendors.close();

@@ -22,6 +22,8 @@ export interface ComposeOptions {
   layout?: Partial<Omit<LayoutOptions, 'media'>>;
   /** Limit for the final ffmpeg run. */
   timeoutMs?: number;
+  /** Called as each phase starts: converting the .mjr files, then muxing them into one file. */
+  onPhase?: (phase: 'converting' | 'muxing') => Promise<void>;
 }
 
 export interface ComposeResult {
@@ -45,8 +47,10 @@ export async function composeRecording(opts: ComposeOptions): Promise<ComposeRes
   const workDir = await mkdtemp(path.join(outDir, '.compose-'));
   const partial = path.join(outDir, `.${path.basename(opts.outFile)}.${randomBytes(6).toString('hex')}.partial`);
   try {
+    await opts.onPhase?.('converting');
     const tracks = await decodeTracks(raw, workDir);
     if (tracks.length === 0) throw new RecordingComposeError(`recordings in ${opts.rawDir} hold no playable media`);
+    await opts.onPhase?.('muxing');
     const layout = { ...DEFAULT_LAYOUT, ...opts.layout, media: opts.media };
     await runTool('ffmpeg', buildComposeArgs(tracks, layout, partial), opts.timeoutMs ?? 2 * 60 * 60_000);
     const probe = await probeMedia(partial);

@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calls, recordings } from '../../backend/src/db/schema/index.js';
-import { escalateFromDemo, openAsCustomer, remoteVideoAdvances, remoteVideoSize, startHarness, waitForRemoteVideo, type Harness } from './harness.js';
+import { plaintextMediaUnder } from '../support/recording-fixtures.js';
+import { api, escalateFromDemo, openAsCustomer, remoteVideoAdvances, remoteVideoSize, startHarness, waitForRemoteVideo, type Harness } from './harness.js';
 
 describe('escalate to video, end to end (Janus + Chromium)', () => {
   let harness: Harness;
@@ -48,7 +50,7 @@ describe('escalate to video, end to end (Janus + Chromium)', () => {
     await Promise.all(call.contexts.map((c) => c.close()));
   });
 
-  it('records an advice call into one .webm with one audio and one video stream', async () => {
+  it('records an advice call encrypted at rest and plays it back through /media with Range', async () => {
     const call = await connectedCall('Advice call');
     await expect.poll(() => call.customer.getByTestId('recording-indicator').isVisible(), { timeout: 10_000 }).toBe(true);
     await expect.poll(() => call.agentCall.getByTestId('recording-indicator').textContent()).toMatch(/Recording/);
@@ -56,17 +58,46 @@ describe('escalate to video, end to end (Janus + Chromium)', () => {
     await call.agentCall.waitForTimeout(4500);
     await call.agentCall.locator('#hang-up').click();
     await expect.poll(() => call.agentCall.evaluate(() => document.body.dataset.callState), { timeout: 10_000 }).toBe('ended');
-    // Composition runs after the call ends, in the background: wait for it to settle.
-    const recordingOf = async () =>
-      (await harness.parley.database.db.select().from(recordings).where(eq(recordings.callId, call.row.id)))[0];
-    await expect.poll(async () => (await recordingOf())?.state, { timeout: 30_000, interval: 250 }).toMatch(/ready|failed/);
-    const recording = await recordingOf();
-    expect(recording).toMatchObject({ state: 'ready', error: null });
-    const probe = JSON.parse(
-      execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', join(harness.dataDir, recording!.file!)], { encoding: 'utf8' }),
-    ) as { streams: { codec_type: string }[]; format: { duration: string } };
-    expect(probe.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
-    expect(Number(probe.format.duration)).toBeGreaterThanOrEqual(3);
     await Promise.all(call.contexts.map((c) => c.close()));
+
+    // The pipeline runs after the call: compose, encrypt, verify, store, remove raw media.
+    const recordingOf = async () => (await harness.parley.database.db.select().from(recordings).where(eq(recordings.callId, call.row.id)))[0];
+    await expect.poll(async () => (await recordingOf())?.stage, { timeout: 60_000, interval: 250 }).toMatch(/done|failed/);
+    const recording = (await recordingOf())!;
+    expect(recording).toMatchObject({ stage: 'done', lastError: null });
+    expect(await plaintextMediaUnder(harness.dataDir)).toEqual([]);
+    const stored = await readFile(join(harness.dataDir, 'store', recording.objectKey!));
+    expect(stored.subarray(0, 7).toString('latin1')).toBe('PRLYENC');
+
+    // The demo page signs its agent in to account "demo"; the same agent plays the recording back.
+    const session = await api<{ token: string }>(harness, 'POST', '/api/demo/session', { body: { accountId: 'demo', userId: '1234', name: 'Dana Agent' } });
+    const playback = await api<{ streamUrl: string; viewerUrl: string; expiresAt: string }>(harness, 'POST', `/api/recordings/${recording.id}/playback`, { token: session.body.token });
+    expect(playback.status).toBe(201);
+    expect(new Date(playback.body.expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(300_000);
+
+    const whole = await fetch(playback.body.streamUrl, { headers: { range: 'bytes=0-' } });
+    expect(whole.status).toBe(206);
+    expect(whole.headers.get('cache-control')).toBe('no-store');
+    expect(whole.headers.get('content-disposition')).toBe('inline');
+    expect(whole.headers.get('access-control-allow-origin')).toBeNull();
+    const bytes = Buffer.from(await whole.arrayBuffer());
+    expect(whole.headers.get('content-range')).toBe(`bytes 0-${bytes.length - 1}/${bytes.length}`);
+    const played = join(harness.dataDir, '..', `played-${recording.id}.webm`);
+    await writeFile(played, bytes);
+    try {
+      const probe = JSON.parse(
+        execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', played], { encoding: 'utf8' }),
+      ) as { streams: { codec_type: string }[]; format: { duration: string } };
+      expect(probe.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
+      expect(Number(probe.format.duration)).toBeGreaterThanOrEqual(3);
+    } finally {
+      await rm(played, { force: true });
+    }
+
+    // A range in the middle returns exactly those bytes.
+    const from = Math.floor(bytes.length / 2);
+    const middle = await fetch(playback.body.streamUrl, { headers: { range: `bytes=${from}-${from + 999}` } });
+    expect(middle.status).toBe(206);
+    expect(Buffer.from(await middle.arrayBuffer()).equals(bytes.subarray(from, from + 1000))).toBe(true);
   });
 });

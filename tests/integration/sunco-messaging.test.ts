@@ -21,7 +21,7 @@ import { hashJoinToken } from '../../backend/src/services/calls/join-token.js';
 import { en } from '../../backend/src/services/notices/locales/en.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
-import { buildTestApp, escalation, PUBLIC_BASE_URL, startTestJanus, tokenOf } from '../support/test-app.js';
+import { buildTestApp, escalation, localRecordingDeps, PUBLIC_BASE_URL, startTestJanus, tokenOf } from '../support/test-app.js';
 
 const APP_ID = '5f2a9c0e1b3d4a0012345678';
 const KEY = { keyId: 'app_5f2a9c0e1b3d4a0087654321', secret: 'sunco-test-key-secret-Qw8rT2' };
@@ -71,7 +71,7 @@ describe.each(databaseKinds)('Zendesk messaging through Sunshine Conversations o
     hooks.route(
       '/',
       suncoWebhookRoutes(
-        { db: database.db, media: t.gateway, tokens: t.tokens, logger: logs.logger, publicBaseUrl: PUBLIC_BASE_URL, joinTokenTtlSeconds: 900, dataDir: t.dataDir },
+        { db: database.db, media: t.gateway, tokens: t.tokens, logger: logs.logger, publicBaseUrl: PUBLIC_BASE_URL, joinTokenTtlSeconds: 900, dataDir: t.dataDir, ...localRecordingDeps(t.dataDir) },
         { webhookSecret: WEBHOOK_SECRET },
       ),
     );

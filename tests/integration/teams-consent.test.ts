@@ -15,7 +15,7 @@ import { findConversationReference } from '../../backend/src/services/teams/find
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
 import { startFakeBotConnector, type ConnectorCall, type FakeBotConnector } from '../support/fakes/bot-connector.js';
-import { PUBLIC_BASE_URL, buildTestApp, startTestJanus } from '../support/test-app.js';
+import { PUBLIC_BASE_URL, buildTestApp, localRecordingDeps, startTestJanus } from '../support/test-app.js';
 
 const TEAMS_TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const BOT = { id: '28:9e1b5ae6-7c43-4a4b-9ad6-0c5a4f3d2e10', name: 'Parley' };
@@ -50,6 +50,7 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
       publicBaseUrl: PUBLIC_BASE_URL,
       joinTokenTtlSeconds: 900,
       dataDir: t.dataDir,
+      ...localRecordingDeps(t.dataDir),
     };
     // No app id: CloudAdapter skips token checks, as it would for a local emulator.
     bot = createTeamsBot({ connectorTimeoutMs: 5_000 });

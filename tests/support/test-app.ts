@@ -6,10 +6,17 @@ import pino from 'pino';
 import { JanusGateway } from '../../backend/src/adapters/janus/gateway.js';
 import { createApp } from '../../backend/src/app.js';
 import type { Database } from '../../backend/src/db/client.js';
+import { openRecordingStores } from '../../backend/src/recording-stores.js';
 import { SessionTokens } from '../../backend/src/services/sessions/session-tokens.js';
 import { startLocalJanus, type LocalJanus } from '../../media/janus/local-node.js';
 
 export const PUBLIC_BASE_URL = 'http://parley.test';
+
+/** Recording deps as `npm start` has them by default: local key files and the local store under `dataDir`. */
+export function localRecordingDeps(dataDir: string) {
+  const { masterKeys, stores } = openRecordingStores({ dataDir, storage: { localRegion: 'eu', s3: [] }, kms: { provider: 'local' } });
+  return { recordingMinFreeBytes: 0, recordings: { masterKeys, stores, playbackTtlSeconds: 300 } };
+}
 
 /** The real app over a real database and a real Janus, driven in-process with app.request. */
 export async function buildTestApp(database: Database, janus: LocalJanus | LocalJanus[], options: { demo?: boolean } = {}) {
@@ -24,6 +31,7 @@ export async function buildTestApp(database: Database, janus: LocalJanus | Local
     publicBaseUrl: PUBLIC_BASE_URL,
     joinTokenTtlSeconds: 900,
     dataDir,
+    ...localRecordingDeps(dataDir),
     demo: options.demo ?? true,
     staticDir: mkdirSync(join(dataDir, 'bundle'), { recursive: true })!,
     readiness: {

@@ -35,6 +35,8 @@ describe('logs carry no personal data or secrets', () => {
   it('logs join and consent paths without their bearer tokens', () => {
     expect(pathForLog('/j/Zx9_secret-token')).toBe('/j/:token');
     expect(pathForLog('/api/join/Zx9_secret-token')).toBe('/api/join/:token');
+    expect(pathForLog('/media/eyJh.eyJz.c2ln')).toBe('/media/:token');
+    expect(pathForLog('/media/eyJh.eyJz.c2ln/about')).toBe('/media/:token/about');
     expect(pathForLog('/api/calls/5f0c')).toBe('/api/calls/5f0c');
   });
 });

@@ -1,5 +1,7 @@
 import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { MasterKeys } from '../ports/master-keys.js';
 import type { MediaGateway } from '../ports/media-gateway.js';
 import type { SessionTokens } from './sessions/session-tokens.js';
 
@@ -14,6 +16,10 @@ export interface ServiceDeps {
   joinTokenTtlSeconds: number;
   /** Raw recordings go under <dataDir>/recordings/raw/<callId>. */
   dataDir: string;
+  /** Recording is refused while the data dir's disk has less free space than this. */
+  recordingMinFreeBytes: number;
+  /** Keys and stores for playing recordings back. */
+  recordings: { masterKeys: MasterKeys; stores: ReadonlyMap<string, BlobStore>; playbackTtlSeconds: number };
   /** Hands a finished call's recording to the pipeline (fire and forget). */
   onRecordingReady?: (recordingId: string) => void;
 }

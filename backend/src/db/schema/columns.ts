@@ -1,4 +1,4 @@
-import { timestamp, uuid } from 'drizzle-orm/pg-core';
+import { customType, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { tenants } from './tenants.js';
 
 export const id = { id: uuid().primaryKey().defaultRandom() };
@@ -14,3 +14,10 @@ export const tenantScoped = {
     .notNull()
     .references(() => tenants.id, { onDelete: 'cascade' }),
 };
+
+/** Raw bytes (wrapped keys). drizzle has no built-in bytea; both drivers hand back a Uint8Array or Buffer. */
+export const bytea = customType<{ data: Buffer; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+  toDriver: (value) => value,
+  fromDriver: (value) => Buffer.from(value),
+});

@@ -7,6 +7,7 @@ export * from './meeting-types.js';
 export * from './calls.js';
 export * from './participants.js';
 export * from './join-tokens.js';
+export * from './subject-keys.js';
 export * from './recordings.js';
 export * from './audit-events.js';
 export * from './notices.js';

@@ -17,6 +17,8 @@ export const meetingTypes = pgTable(
     legalBasis: legalBasis().notNull(),
     retentionDays: integer().notNull(),
     e2ee: boolean().notNull().default(false),
+    /** Named storage location for this type's recordings (STORAGE_LOCATIONS); its region must be one the tenant allows. */
+    storageLocation: text().notNull().default('local'),
     ...timestamps,
   },
   (t) => [uniqueIndex('meeting_types_tenant_key_uq').on(t.tenantId, t.key)],

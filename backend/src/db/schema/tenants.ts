@@ -12,6 +12,8 @@ export const tenants = pgTable('tenants', {
   alternativeContact: text(),
   defaultLanguage: text().notNull().default('en'),
   storageLocation: text().notNull().default('European Union'),
+  /** Regions recordings may be written to; a storage location outside them is refused. */
+  allowedRegions: text().array().notNull().default(['eu']),
   /** Zendesk messaging postback buttons need Suite Professional or higher: off until the admin says so. */
   messagingPostbacks: boolean().notNull().default(false),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

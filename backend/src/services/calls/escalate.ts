@@ -6,6 +6,7 @@ import { NotFoundError } from '../../errors.js';
 import { recordAudit } from '../audit/record.js';
 import { offerConsent } from '../consent/offer.js';
 import { pickLanguage } from '../notices/language.js';
+import { assertRecordingSpace } from '../recordings/begin.js';
 import { rawRecordingDir } from '../recordings/raw-dir.js';
 import type { ServiceDeps } from '../deps.js';
 import type { AgentPrincipal } from '../principal.js';
@@ -51,6 +52,8 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
     .from(meetingTypes)
     .where(and(eq(meetingTypes.id, input.meetingTypeId), eq(meetingTypes.tenantId, principal.tenantId)));
   if (!meetingType) throw new NotFoundError('MEETING_TYPE_NOT_FOUND', 'No such meeting type for this account.');
+  // A call that must be recorded cannot go ahead unrecorded: refuse before the customer is asked.
+  if (meetingType.recordingPolicy === 'required') await assertRecordingSpace(deps);
 
   const callId = crypto.randomUUID();
   const room = await deps.media.createRoom({

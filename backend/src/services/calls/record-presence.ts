@@ -1,10 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { calls, participants, recordings } from '../../db/schema/index.js';
+import { calls, participants } from '../../db/schema/index.js';
 import { recordAudit } from '../audit/record.js';
 import { notes } from '../consent/notes.js';
 import { noteOnTicket } from '../outbox/ticket-note.js';
-import { prepareRawRecordingDir } from '../recordings/raw-dir.js';
+import { beginRecording } from '../recordings/begin.js';
 import type { ServiceDeps } from '../deps.js';
 import type { CallParticipantPrincipal } from '../principal.js';
 import { callView, loadCallFor, loadParticipants, roomOf } from './load-call.js';
@@ -50,12 +50,8 @@ export async function recordPresence(
       if (inRoom.filter((p) => p.publisher).length >= 2) {
         const record = loaded.meetingType.recordingPolicy === 'required';
         if (record) {
-          const rawDir = await prepareRawRecordingDir(deps.dataDir, loaded.call.id);
+          await beginRecording(deps, tx, loaded.call, loaded.meetingType);
           await deps.media.setRecording(roomOf(loaded.call), true);
-          await tx
-            .insert(recordings)
-            .values({ tenantId: principal.tenantId, callId: loaded.call.id, rawDir })
-            .onConflictDoNothing();
           await noteOnTicket(tx, loaded.call, notes.recordingStarted(), `call:${loaded.call.id}:recording-on:start`);
         }
         await tx

@@ -1,14 +1,14 @@
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Tx } from '../../db/client.js';
-import { calls, consentRecords, consentRequests, recordings } from '../../db/schema/index.js';
+import { calls, consentRecords, consentRequests } from '../../db/schema/index.js';
 import { ConflictError, ForbiddenError, PolicyViolation } from '../../errors.js';
 import { recordAudit } from '../audit/record.js';
 import { notes } from '../consent/notes.js';
 import { consentState } from '../consent/state.js';
 import type { ServiceDeps } from '../deps.js';
 import { noteOnTicket } from '../outbox/ticket-note.js';
-import { prepareRawRecordingDir } from '../recordings/raw-dir.js';
+import { beginRecording } from '../recordings/begin.js';
 import type { Principal } from '../principal.js';
 import { callView, loadCallFor, loadParticipants, roomOf, type LoadedCall } from './load-call.js';
 
@@ -40,8 +40,7 @@ export async function setRecording(deps: ServiceDeps, principal: Principal, call
     }
     if (input.on !== call.recordingActive) {
       if (input.on) {
-        const rawDir = await prepareRawRecordingDir(deps.dataDir, call.id);
-        await tx.insert(recordings).values({ tenantId: call.tenantId, callId: call.id, rawDir }).onConflictDoNothing();
+        await beginRecording(deps, tx, call, meetingType);
       }
       await deps.media.setRecording(roomOf(call), input.on);
       await tx.update(calls).set({ recordingActive: input.on, updatedAt: new Date() }).where(eq(calls.id, call.id));

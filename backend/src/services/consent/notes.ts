@@ -29,6 +29,8 @@ export const notes = {
   recordingWithdrawn: () => 'Parley: the customer withdrew consent to recording during the call. Recording stopped.',
   recordingStarted: () => 'Parley: recording started.',
   recordingStopped: () => 'Parley: recording stopped.',
+  /** The link opens Parley's viewer, which asks who is looking before it plays anything. */
+  recordingAvailable: (viewerUrl: string) => `Parley: the recording of the video call is stored, encrypted. Play it in Parley: ${viewerUrl}`,
 };
 
 /** The message the customer gets in their channel: the notice summary and the consent link. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { UnauthorizedError } from '../../errors.js';
 import type { AgentPrincipal, CallParticipantPrincipal, Principal } from '../principal.js';
@@ -5,6 +6,16 @@ import type { AgentPrincipal, CallParticipantPrincipal, Principal } from '../pri
 const ISSUER = 'parley';
 const AGENT_AUDIENCE = 'parley:agent';
 const CALL_AUDIENCE = 'parley:call';
+const MEDIA_AUDIENCE = 'parley:media';
+
+/** A playback ticket: one viewer, one recording, minutes at most. Not a session: `verify` refuses it. */
+export interface PlaybackTicket {
+  ticketId: string;
+  tenantId: string;
+  agentId: string;
+  recordingId: string;
+  expiresAt: Date;
+}
 
 /**
  * Parley's own short-lived bearer tokens (HS256). Held in page memory by the
@@ -45,6 +56,35 @@ export class SessionTokens {
       .setExpirationTime(expiresAt)
       .sign(this.key);
     return { token, expiresAt };
+  }
+
+  async issuePlayback(p: Omit<PlaybackTicket, 'ticketId' | 'expiresAt'>, ttlSeconds: number): Promise<{ token: string; ticket: PlaybackTicket }> {
+    const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+    const ticketId = randomUUID();
+    const token = await new SignJWT({ tid: p.tenantId, rid: p.recordingId })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER)
+      .setAudience(MEDIA_AUDIENCE)
+      .setSubject(p.agentId)
+      .setJti(ticketId)
+      .setIssuedAt()
+      .setExpirationTime(expiresAt)
+      .sign(this.key);
+    return { token, ticket: { ...p, ticketId, expiresAt } };
+  }
+
+  async verifyPlayback(token: string): Promise<PlaybackTicket> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: MEDIA_AUDIENCE, algorithms: ['HS256'] });
+      if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string' || typeof payload.rid !== 'string' || !payload.jti || !payload.exp) {
+        throw new UnauthorizedError('Playback link is incomplete.');
+      }
+      return { ticketId: payload.jti, tenantId: payload.tid, agentId: payload.sub, recordingId: payload.rid, expiresAt: new Date(payload.exp * 1000) };
+    } catch (error) {
+      if (error instanceof UnauthorizedError) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw new UnauthorizedError('This playback link has expired; start playback again.');
+      throw new UnauthorizedError('Playback link is not valid.');
+    }
   }
 
   /** Verifies signature, issuer, audience and expiry; anything else is a 401. */

@@ -1,0 +1,57 @@
+import path from 'node:path';
+import type { KeyEncryptionService } from '../../media/encryption/kms.js';
+import { LocalKeyFileKms } from '../../media/encryption/local-key-file-kms.js';
+import { VaultTransitKms } from './adapters/kms/vault-transit-kms.js';
+import { LocalBlobStore } from './adapters/storage/local-blob-store.js';
+import type { Config } from './config.js';
+import type { BlobStore } from './ports/blob-store.js';
+import type { MasterKeys } from './ports/master-keys.js';
+
+export interface RecordingStores {
+  masterKeys: MasterKeys;
+  /** By location name; "local" is always there. */
+  stores: Map<string, BlobStore>;
+}
+
+/** The KMS and blob stores the config names. Keys and blobs are opened lazily, per tenant and per use. */
+export function openRecordingStores(config: Pick<Config, 'dataDir' | 'storage' | 'kms'>): RecordingStores {
+  const stores = new Map<string, BlobStore>([['local', new LocalBlobStore(path.join(config.dataDir, 'store'), 'local', config.storage.localRegion)]]);
+  return { masterKeys: masterKeysFor(config), stores };
+}
+
+function masterKeysFor(config: Pick<Config, 'dataDir' | 'kms'>): MasterKeys {
+  const opened = new Map<string, Promise<KeyEncryptionService>>();
+  const open = (tenantId: string): Promise<KeyEncryptionService> => {
+    const kms = config.kms;
+    switch (kms.provider) {
+      case 'local':
+        return LocalKeyFileKms.open(path.join(config.dataDir, 'keys', `${tenantId}.json`));
+      case 'vault':
+        return VaultTransitKms.connect({
+          address: kms.address,
+          token: kms.token,
+          namespace: kms.namespace,
+          mount: kms.mount,
+          keyName: `${kms.keyPrefix}${tenantId}`,
+          createIfMissing: true,
+        });
+      default: {
+        const unknown: never = kms;
+        throw new Error(`unknown KMS provider ${String(unknown)}`);
+      }
+    }
+  };
+  return {
+    forTenant(tenantId) {
+      if (!/^[0-9a-f-]{36}$/.test(tenantId)) return Promise.reject(new TypeError('tenant id is not a uuid'));
+      let kms = opened.get(tenantId);
+      if (!kms) {
+        kms = open(tenantId);
+        // A failed open (Vault down) is retried next time instead of being cached.
+        kms.catch(() => opened.delete(tenantId));
+        opened.set(tenantId, kms);
+      }
+      return kms;
+    },
+  };
+}

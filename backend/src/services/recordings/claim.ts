@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { and, asc, eq, inArray, isNull, lte, notInArray, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { calls, recordings } from '../../db/schema/index.js';
+
+export type RecordingJob = typeof recordings.$inferSelect;
+
+const FINISHED_STAGES = ['done', 'failed'] as const;
+const FINISHED_CALLS = ['ended', 'failed'] as const;
+
+/** Names this worker: host and pid let a restarted process on the same host see that the old owner is gone. */
+export function newLeaseOwner(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+/** A lease owner on this host whose process no longer exists (killed, crashed). */
+export function ownerIsGone(owner: string): boolean {
+  const [host, pid] = owner.split(':');
+  if (host !== hostname() || !pid || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Recordings whose call is over and whose work is not: found from the database, not from media-server events. */
+export async function findDueRecordings(db: Db, limit = 20): Promise<string[]> {
+  const rows = await db
+    .select({ id: recordings.id })
+    .from(recordings)
+    .innerJoin(calls, eq(calls.id, recordings.callId))
+    .where(and(notInArray(recordings.stage, [...FINISHED_STAGES]), lte(recordings.nextAttemptAt, sql`now()`), inArray(calls.state, [...FINISHED_CALLS])))
+    .orderBy(asc(recordings.nextAttemptAt))
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Takes the job for `leaseMs` if it is due and nobody live holds it. The update is conditional on
+ * the lease as it was read, so of two workers racing for one recording exactly one wins.
+ */
+export async function claimRecording(db: Db, recordingId: string, owner: string, leaseMs: number): Promise<RecordingJob | null> {
+  const [seen] = await db
+    .select({ job: recordings, callState: calls.state, dbNow: sql<Date>`now()`.mapWith((v: string | Date) => new Date(v)) })
+    .from(recordings)
+    .innerJoin(calls, eq(calls.id, recordings.callId))
+    .where(eq(recordings.id, recordingId));
+  if (!seen) return null;
+  const { job } = seen;
+  if ((FINISHED_STAGES as readonly string[]).includes(job.stage)) return null;
+  if (!(FINISHED_CALLS as readonly string[]).includes(seen.callState)) return null;
+  if (job.nextAttemptAt > seen.dbNow) return null;
+  const leaseFree =
+    !job.leaseOwner || !job.leaseExpiresAt || job.leaseExpiresAt <= seen.dbNow || job.leaseOwner === owner || ownerIsGone(job.leaseOwner);
+  if (!leaseFree) return null;
+
+  const [claimed] = await db
+    .update(recordings)
+    .set({ leaseOwner: owner, leaseExpiresAt: sql`now() + ${`${leaseMs} milliseconds`}::interval`, updatedAt: new Date() })
+    .where(and(eq(recordings.id, recordingId), job.leaseOwner ? eq(recordings.leaseOwner, job.leaseOwner) : isNull(recordings.leaseOwner), eq(recordings.stage, job.stage)))
+    .returning();
+  return claimed ?? null;
+}
+
+/** Extends the lease; false when another worker has taken the job meanwhile. */
+export async function renewLease(db: Db, recordingId: string, owner: string, leaseMs: number): Promise<boolean> {
+  const rows = await db
+    .update(recordings)
+    .set({ leaseExpiresAt: sql`now() + ${`${leaseMs} milliseconds`}::interval` })
+    .where(and(eq(recordings.id, recordingId), eq(recordings.leaseOwner, owner)))
+    .returning({ id: recordings.id });
+  return rows.length === 1;
+}
+
+export async function releaseLease(db: Db, recordingId: string, owner: string): Promise<void> {
+  await db
+    .update(recordings)
+    .set({ leaseOwner: null, leaseExpiresAt: null })
+    .where(and(eq(recordings.id, recordingId), eq(recordings.leaseOwner, owner)));
+}

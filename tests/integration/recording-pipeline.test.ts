@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { and, eq } from 'drizzle-orm';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decryptStream } from '../../media/encryption/format.js';
+import { probeMedia } from '../../media/recording/compose.js';
+import type { Database } from '../../backend/src/db/client.js';
+import { auditEvents, meetingTypes, outboxMessages, recordings, tenants } from '../../backend/src/db/schema/index.js';
+import { BlobStoreUnavailableError, type BlobStore } from '../../backend/src/ports/blob-store.js';
+import { openRecordingStores } from '../../backend/src/recording-stores.js';
+import { recordingKeyFor } from '../../backend/src/services/recordings/keys.js';
+import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
+import { createRecordingWorker, sweepAbandonedPlaintext } from '../../backend/src/services/recordings/worker.js';
+import { databaseKinds, freshDatabase } from '../support/databases.js';
+import { captureRawCall, pipelineDeps, plaintextMediaUnder, seedEndedRecordedCall, seedTenant } from '../support/recording-fixtures.js';
+
+let rawTemplate: string;
+
+beforeAll(async () => {
+  rawTemplate = await captureRawCall(4);
+}, 60_000);
+
+afterAll(async () => {
+  await rm(rawTemplate, { recursive: true, force: true });
+});
+
+/** Fault injection at the storage port: the store refuses writes while `down` is set. */
+function flaky(store: BlobStore) {
+  const state = { down: true, attempts: 0 };
+  const wrapped: BlobStore = {
+    location: store.location,
+    region: store.region,
+    put: async (key, body, size) => {
+      state.attempts += 1;
+      if (state.down) {
+        body.destroy();
+        throw new BlobStoreUnavailableError('local storage cannot write (ENOSPC)');
+      }
+      return store.put(key, body, size);
+    },
+    head: (key) => store.head(key),
+    open: (key) => store.open(key),
+    delete: (key) => store.delete(key),
+  };
+  return { store: wrapped, state };
+}
+
+describe.each(databaseKinds)('recording pipeline on %s', (kind) => {
+  let database: Database;
+  let dataDir: string;
+  let stores: ReturnType<typeof openRecordingStores>;
+  let tenant: { tenantId: string; agentId: string };
+  /** Raw folders of recordings that were given up: kept on purpose. */
+  const keptForOperator: string[] = [];
+
+  beforeAll(async () => {
+    database = await freshDatabase(kind);
+    dataDir = await mkdtemp(path.join(tmpdir(), 'parley-pipeline-'));
+    stores = openRecordingStores({ dataDir, storage: { localRegion: 'eu', s3: [] }, kms: { provider: 'local' } });
+    tenant = await seedTenant(database.db, `pipeline-${kind}`);
+  });
+
+  afterAll(async () => {
+    await database.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const decrypted = async (recordingId: string) => {
+    const [row] = await database.db.select().from(recordings).where(eq(recordings.id, recordingId));
+    const key = await recordingKeyFor({ db: database.db, masterKeys: stores.masterKeys }, row!);
+    const file = path.join(dataDir, 'check', `${recordingId}.webm`);
+    await rm(path.dirname(file), { recursive: true, force: true });
+    await mkdir(path.dirname(file), { recursive: true });
+    const reader = await stores.stores.get('local')!.open(row!.objectKey!);
+    const chunks: Buffer[] = [];
+    const size = (await reader.stat()).size;
+    const all = Buffer.alloc(size);
+    await reader.read(all, 0, size, 0);
+    await reader.close();
+    await pipeline([all], decryptStream(key), new Writable({ write: (piece: Buffer, _e, done) => (chunks.push(piece), done()) }));
+    await writeFile(file, Buffer.concat(chunks));
+    return { file, row: row!, ciphertext: all };
+  };
+
+  it('stores a required recording encrypted, once, and leaves no plaintext media behind', async () => {
+    const seeded = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate, { ticketId: '101' });
+    const outcome = await runRecordingJob(pipelineDeps(database.db, dataDir, stores), seeded.recordingId);
+    expect(outcome).toBe('done');
+
+    const { file, row, ciphertext } = await decrypted(seeded.recordingId);
+    expect(row).toMatchObject({ stage: 'done', lastError: null, objectKey: `tenants/${seeded.tenantId}/recordings/${seeded.recordingId}.prly` });
+    expect(ciphertext.subarray(0, 7).toString('latin1')).toBe('PRLYENC');
+    expect(createHash('sha256').update(await readFile(file)).digest('hex')).toBe(row.mediaSha256);
+    const probe = await probeMedia(file);
+    expect(probe.streams.map((s) => s.type).sort()).toEqual(['audio', 'video']);
+    expect(probe.durationSeconds).toBeGreaterThanOrEqual(3);
+    await rm(path.dirname(file), { recursive: true, force: true });
+
+    // Raw media and every intermediate file are gone; only ciphertext remains under the data dir.
+    await expect(stat(seeded.rawDir)).rejects.toThrow(/ENOENT/);
+    expect(await plaintextMediaUnder(dataDir)).toEqual([]);
+    const storedFiles = await readdir(path.join(dataDir, 'store', 'tenants', seeded.tenantId, 'recordings'));
+    expect(storedFiles).toEqual([`${seeded.recordingId}.prly`]);
+
+    // The ticket learns of it through an internal note that links to the viewer, never to a file.
+    const [note] = await database.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, `recording:${seeded.recordingId}:stored`));
+    expect(note?.payload).toMatchObject({ ticketId: '101', public: false, body: expect.stringContaining(`/app/recording.html?recording=${seeded.recordingId}`) });
+    expect(JSON.stringify(note?.payload)).not.toMatch(/\.prly|\.webm|store\//);
+    const audit = await database.db.select().from(auditEvents).where(and(eq(auditEvents.subjectId, seeded.recordingId), eq(auditEvents.action, 'recording.stored')));
+    expect(audit).toHaveLength(1);
+  }, 60_000);
+
+  it('keeps no video for an audio-only meeting type', async () => {
+    await database.db.update(meetingTypes).set({ media: 'audio' }).where(and(eq(meetingTypes.tenantId, tenant.tenantId), eq(meetingTypes.key, 'consultation')));
+    const seeded = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate, { meetingType: 'consultation' });
+    expect(await runRecordingJob(pipelineDeps(database.db, dataDir, stores), seeded.recordingId)).toBe('done');
+    const { file } = await decrypted(seeded.recordingId);
+    expect((await probeMedia(file)).streams.map((s) => s.type)).toEqual(['audio']);
+    await rm(path.dirname(file), { recursive: true, force: true });
+  }, 60_000);
+
+  it('waits in a visible retryable state while storage fails, leaks no plaintext, and finishes once storage is back', async () => {
+    const seeded = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate);
+    const { store, state } = flaky(stores.stores.get('local')!);
+    const deps = pipelineDeps(database.db, dataDir, { masterKeys: stores.masterKeys, stores: new Map([['local', store]]) });
+
+    expect(await runRecordingJob(deps, seeded.recordingId)).toBe('waiting');
+    const [waiting] = await database.db.select().from(recordings).where(eq(recordings.id, seeded.recordingId));
+    expect(waiting).toMatchObject({ stage: 'verified', attempts: 1, leaseOwner: null, lastError: expect.stringMatching(/storing: .*ENOSPC/) });
+    expect(waiting!.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() - 1000);
+    // The only new file is the verified ciphertext; the raw folder is the media server's and stays until stored.
+    const plaintext = await plaintextMediaUnder(dataDir);
+    expect(plaintext.every((file) => file.startsWith(path.relative(dataDir, seeded.rawDir)))).toBe(true);
+
+    state.down = false;
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(await runRecordingJob(deps, seeded.recordingId)).toBe('done');
+    expect(state.attempts).toBe(2);
+    const [done] = await database.db.select().from(recordings).where(eq(recordings.id, seeded.recordingId));
+    expect(done).toMatchObject({ stage: 'done', lastError: null });
+    expect(await plaintextMediaUnder(dataDir)).toEqual([]);
+  }, 60_000);
+
+  it('refuses to store outside the regions the tenant allows, and says why', async () => {
+    const seeded = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate);
+    await database.db.update(tenants).set({ allowedRegions: ['ch'] }).where(eq(tenants.id, tenant.tenantId));
+    const deps = pipelineDeps(database.db, dataDir, stores);
+    try {
+      expect(await runRecordingJob(deps, seeded.recordingId)).toBe('waiting');
+      const [row] = await database.db.select().from(recordings).where(eq(recordings.id, seeded.recordingId));
+      expect(row).toMatchObject({ stage: 'verified', lastError: expect.stringContaining('region eu, which this tenant does not allow') });
+    } finally {
+      await database.db.update(tenants).set({ allowedRegions: ['eu'] }).where(eq(tenants.id, tenant.tenantId));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(await runRecordingJob(deps, seeded.recordingId)).toBe('done');
+  }, 60_000);
+
+  it('gives up on raw media that cannot be decoded, keeping it for an operator', async () => {
+    const seeded = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate);
+    for (const name of await readdir(seeded.rawDir)) await writeFile(path.join(seeded.rawDir, name), 'MJR00002');
+    const deps = pipelineDeps(database.db, dataDir, stores, { maxComposeAttempts: 2 });
+    expect(await runRecordingJob(deps, seeded.recordingId)).toBe('waiting');
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(await runRecordingJob(deps, seeded.recordingId)).toBe('failed');
+    const [row] = await database.db.select().from(recordings).where(eq(recordings.id, seeded.recordingId));
+    expect(row).toMatchObject({ stage: 'failed', attempts: 2, lastError: expect.stringMatching(/no audio or video/) });
+    expect((await readdir(seeded.rawDir)).length).toBeGreaterThan(0);
+    keptForOperator.push(path.relative(dataDir, seeded.rawDir));
+  }, 60_000);
+
+  it('finds due recordings from the database and sweeps plaintext a killed worker left', async () => {
+    const seeded = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate);
+    // A worker that died mid-compose: its lease names a process that no longer exists.
+    const work = path.join(dataDir, 'recordings', 'work', seeded.recordingId);
+    await mkdir(work, { recursive: true });
+    await writeFile(path.join(work, 'composed.webm'), Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 1, 2, 3]));
+    await database.db
+      .update(recordings)
+      .set({ stage: 'muxing', leaseOwner: `${hostname()}:999999:dead`, leaseExpiresAt: new Date(Date.now() + 3_600_000) })
+      .where(eq(recordings.id, seeded.recordingId));
+
+    const worker = createRecordingWorker(pipelineDeps(database.db, dataDir, stores), { pollIntervalMs: 60_000 });
+    await sweepAbandonedPlaintext({ db: database.db, dataDir, logger: pino({ level: 'silent' }) });
+    expect(await plaintextMediaUnder(work)).toEqual([]);
+    const outcomes = await worker.drain();
+    expect(outcomes.get(seeded.recordingId)).toBe('done');
+    const left = await plaintextMediaUnder(dataDir);
+    expect(left.filter((file) => !keptForOperator.some((dir) => file.startsWith(dir)))).toEqual([]);
+  }, 60_000);
+});
+
+describe('two workers on one PostgreSQL', () => {
+  it('process a recording exactly once', async () => {
+    const database = await freshDatabase('postgres');
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-pipeline-race-'));
+    try {
+      const stores = openRecordingStores({ dataDir, storage: { localRegion: 'eu', s3: [] }, kms: { provider: 'local' } });
+      const tenant = await seedTenant(database.db, 'race');
+      const seeded = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate);
+      const outcomes = await Promise.all([
+        runRecordingJob(pipelineDeps(database.db, dataDir, stores), seeded.recordingId),
+        runRecordingJob(pipelineDeps(database.db, dataDir, stores), seeded.recordingId),
+      ]);
+      expect(outcomes.sort()).toEqual(['done', 'skipped']);
+      const stored = await database.db.select().from(auditEvents).where(and(eq(auditEvents.subjectId, seeded.recordingId), eq(auditEvents.action, 'recording.stored')));
+      expect(stored).toHaveLength(1);
+    } finally {
+      await database.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
