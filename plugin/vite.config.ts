@@ -23,6 +23,7 @@ export default defineConfig({
         sidebar: resolve(pluginDir, 'sidebar.html'),
         call: resolve(pluginDir, 'call.html'),
         demo: resolve(pluginDir, 'demo.html'),
+        recording: resolve(pluginDir, 'recording.html'),
       },
     },
   },

@@ -97,3 +97,42 @@ export interface JoinResponse {
 export interface PresenceRequest {
   event: 'joined' | 'left';
 }
+
+export type RecordingStatus = 'processing' | 'waiting_to_retry' | 'available' | 'failed';
+export type RecordingStage = 'pending' | 'converting' | 'muxing' | 'encrypting' | 'verified' | 'stored' | 'done' | 'failed';
+
+export interface Recording {
+  id: string;
+  callId: string;
+  caseId: string;
+  customerId: string;
+  status: RecordingStatus;
+  stage: RecordingStage;
+  media: MediaKind;
+  durationSeconds: number | null;
+  sizeBytes: number | null;
+  storageLocation: string;
+  storedAt: string | null;
+  /** Why processing is held up; null when nothing is wrong. */
+  problem: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+}
+
+export interface RecordingResponse {
+  recording: Recording;
+}
+
+export interface PlaybackResponse {
+  streamUrl: string;
+  /** Carries the playback ticket in its fragment, so it never reaches a server log. */
+  viewerUrl: string;
+  expiresAt: string;
+}
+
+/** `GET /media/:ticket/about`: what the viewer page shows around the player. */
+export interface PlaybackAbout {
+  viewerName: string;
+  expiresAt: string;
+  recording: { id: string; media: MediaKind; durationSeconds: number | null };
+}

@@ -58,7 +58,6 @@ describe('escalate to video, end to end (Janus + Chromium)', () => {
     await call.agentCall.waitForTimeout(4500);
     await call.agentCall.locator('#hang-up').click();
     await expect.poll(() => call.agentCall.evaluate(() => document.body.dataset.callState), { timeout: 10_000 }).toBe('ended');
-    await Promise.all(call.contexts.map((c) => c.close()));
 
     // The pipeline runs after the call: compose, encrypt, verify, store, remove raw media.
     const recordingOf = async () => (await harness.parley.database.db.select().from(recordings).where(eq(recordings.callId, call.row.id)))[0];
@@ -99,5 +98,22 @@ describe('escalate to video, end to end (Janus + Chromium)', () => {
     const middle = await fetch(playback.body.streamUrl, { headers: { range: `bytes=${from}-${from + 999}` } });
     expect(middle.status).toBe(206);
     expect(Buffer.from(await middle.arrayBuffer()).equals(bytes.subarray(from, from + 1000))).toBe(true);
+
+    // In the sidebar the agent sees it is available and plays it in the viewer, under a watermark of their name.
+    const sidebar = call.demo.frameLocator('[data-testid=sidebar-frame]');
+    await expect.poll(() => sidebar.getByTestId('recording-status').textContent(), { timeout: 15_000 }).toMatch(/^Available/);
+    const [viewer] = await Promise.all([call.demo.context().waitForEvent('page'), sidebar.getByTestId('play-recording').click()]);
+    await viewer.getByTestId('watermark').waitFor();
+    await expect.poll(() => viewer.getByTestId('watermark').textContent()).toContain('Dana Agent');
+    expect(new URL(viewer.url()).hash).toBe('');
+    const video = viewer.locator('#player-frame video');
+    expect((await video.getAttribute('controlslist'))?.split(/\s+/)).toContain('nodownload');
+    await video.evaluate((element: HTMLVideoElement) => {
+      element.muted = true;
+      return element.play();
+    });
+    await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.currentTime), { timeout: 10_000 }).toBeGreaterThan(0.5);
+    expect(await video.evaluate((element: HTMLVideoElement) => element.videoWidth)).toBeGreaterThan(0);
+    await Promise.all(call.contexts.map((c) => c.close()));
   });
 });

@@ -1,6 +1,7 @@
-import type { CallResponse, CallView, EscalateResponse, Participant } from '../api-types';
+import type { CallResponse, CallView, EscalateResponse, Participant, RecordingPolicy } from '../api-types';
 import { byId, clearError, showError } from '../dom';
 import { poll } from '../poll';
+import { RecordingRow } from './recording-row';
 import type { AgentSession } from './session';
 
 const POLL_MS = 2000;
@@ -28,8 +29,10 @@ export class CallPanel {
   private readonly customer = byId('customer-presence', HTMLElement);
   private readonly recording = byId('call-recording', HTMLElement);
   private readonly endButton = byId('end-call', HTMLButtonElement);
+  private readonly recordingRow: RecordingRow;
   private stopPolling: (() => void) | null = null;
   private callId: string | null = null;
+  private recordingPolicy: RecordingPolicy = 'forbidden';
 
   constructor(
     private readonly session: AgentSession,
@@ -37,12 +40,15 @@ export class CallPanel {
     /** Called once the call is over, so the agent may escalate again. */
     private readonly onFinished: () => void,
   ) {
+    this.recordingRow = new RecordingRow(session, alert);
     this.endButton.addEventListener('click', () => void this.end());
   }
 
   show(escalation: EscalateResponse, notice: string): void {
     this.stop();
+    this.recordingRow.reset();
     this.callId = escalation.call.id;
+    this.recordingPolicy = escalation.call.meetingType.recordingPolicy;
     this.notice.textContent = notice;
     this.openLink.href = escalation.links.agent;
     this.openLink.hidden = false;
@@ -67,7 +73,7 @@ export class CallPanel {
     this.customer.textContent = presenceText(call.participants, 'customer');
     this.recording.textContent = call.recording.active ? 'Recording' : 'Not recording';
     this.recording.classList.toggle('is-recording', call.recording.active);
-    if (call.state === 'ended' || call.state === 'failed') this.finish();
+    if (call.state === 'ended' || call.state === 'failed') this.finish(call.id);
   }
 
   private async end(): Promise<void> {
@@ -85,12 +91,15 @@ export class CallPanel {
     }
   }
 
-  private finish(): void {
+  private finish(callId: string): void {
     this.stop();
     this.callId = null;
     this.endButton.hidden = true;
     this.openLink.hidden = true;
     this.notice.textContent = '';
+    // Asked for every meeting type that may record, not only when the sidebar saw recording on:
+    // an optional recording switched on and off between two polls would otherwise go unnoticed.
+    if (this.recordingPolicy !== 'forbidden') this.recordingRow.watch(callId);
     this.onFinished();
   }
 

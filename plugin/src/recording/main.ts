@@ -1,0 +1,93 @@
+import { api, ApiError } from '../api';
+import type { PlaybackAbout } from '../api-types';
+import { byId, clearError, showError } from '../dom';
+import { takeViewerLink } from './link';
+import { RecordingPlayer, type PlaybackEnd } from './player';
+
+// First, before anything can fail or wait: the ticket leaves the address bar.
+const link = takeViewerLink();
+
+// A new link pasted into this tab changes only the fragment, which loads nothing by itself.
+window.addEventListener('hashchange', () => window.location.reload());
+
+const status = byId('viewer-status', HTMLElement);
+const alert = byId('viewer-error', HTMLElement);
+const retryButton = byId('viewer-retry', HTMLButtonElement);
+
+const FROM_SIDEBAR = 'Open the recording from the Parley panel in the ticket sidebar.';
+
+const MESSAGES = {
+  recordingLink: `Playing a recording needs a signed-in agent, so this link cannot start it on its own. ${FROM_SIDEBAR}`,
+  noLink: `This page plays recordings started from Parley. ${FROM_SIDEBAR}`,
+  expired: `This playback link has expired or is not valid. Playback links work for a few minutes only. ${FROM_SIDEBAR}`,
+  notFound: 'This recording is not available. It may have been deleted.',
+  forbidden: 'You are not allowed to play this recording.',
+  failed: `The recording could not be played. ${FROM_SIDEBAR}`,
+} as const;
+
+function fail(error: unknown, retryable = false): void {
+  status.hidden = true;
+  showError(alert, error);
+  retryButton.hidden = !retryable;
+}
+
+/** Our own words for the answers a viewer can act on, keeping the server's code and reference. */
+function explain(error: unknown): { error: unknown; retryable: boolean } {
+  if (!(error instanceof ApiError)) return { error, retryable: true };
+  const reword = (message: string) => new ApiError(error.status, error.code, message, error.requestId);
+  switch (error.status) {
+    case 400:
+    case 401:
+      return { error: reword(MESSAGES.expired), retryable: false };
+    case 403:
+      return { error: reword(MESSAGES.forbidden), retryable: false };
+    case 404:
+      return { error: reword(MESSAGES.notFound), retryable: false };
+    default:
+      return { error, retryable: true };
+  }
+}
+
+function ended(reason: PlaybackEnd): void {
+  fail(new Error(reason === 'expired' ? MESSAGES.expired : MESSAGES.failed));
+}
+
+async function load(ticket: string): Promise<void> {
+  clearError(alert);
+  retryButton.hidden = true;
+  status.hidden = false;
+  status.textContent = 'Loading the recording…';
+  const path = `/media/${encodeURIComponent(ticket)}`;
+  let about: PlaybackAbout;
+  try {
+    about = await api<PlaybackAbout>(`${path}/about`);
+  } catch (error) {
+    const explained = explain(error);
+    fail(explained.error, explained.retryable);
+    return;
+  }
+  const player = new RecordingPlayer(about, ended);
+  if (!player.start(path)) {
+    fail(new Error(MESSAGES.expired));
+    return;
+  }
+  status.hidden = true;
+}
+
+switch (link.kind) {
+  case 'ticket': {
+    const { ticket } = link;
+    retryButton.addEventListener('click', () => void load(ticket));
+    void load(ticket);
+    break;
+  }
+  case 'invalid':
+    fail(new Error(MESSAGES.expired));
+    break;
+  case 'recording':
+    fail(new Error(MESSAGES.recordingLink));
+    break;
+  case 'none':
+    fail(new Error(MESSAGES.noLink));
+    break;
+}
