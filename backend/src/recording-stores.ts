@@ -3,6 +3,7 @@ import type { KeyEncryptionService } from '../../media/encryption/kms.js';
 import { LocalKeyFileKms } from '../../media/encryption/local-key-file-kms.js';
 import { VaultTransitKms } from './adapters/kms/vault-transit-kms.js';
 import { LocalBlobStore } from './adapters/storage/local-blob-store.js';
+import { S3BlobStore } from './adapters/storage/s3-blob-store.js';
 import type { Config } from './config.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { MasterKeys } from './ports/master-keys.js';
@@ -16,6 +17,20 @@ export interface RecordingStores {
 /** The KMS and blob stores the config names. Keys and blobs are opened lazily, per tenant and per use. */
 export function openRecordingStores(config: Pick<Config, 'dataDir' | 'storage' | 'kms'>): RecordingStores {
   const stores = new Map<string, BlobStore>([['local', new LocalBlobStore(path.join(config.dataDir, 'store'), 'local', config.storage.localRegion)]]);
+  for (const location of config.storage.s3) {
+    stores.set(
+      location.name,
+      new S3BlobStore({
+        location: location.name,
+        region: location.region,
+        bucket: location.bucket,
+        prefix: location.prefix,
+        endpoint: location.endpoint,
+        forcePathStyle: location.forcePathStyle,
+        credentials: location.accessKeyId && location.secretAccessKey ? { accessKeyId: location.accessKeyId, secretAccessKey: location.secretAccessKey } : undefined,
+      }),
+    );
+  }
   return { masterKeys: masterKeysFor(config), stores };
 }
 

@@ -10,6 +10,7 @@ import { openDatabase, type Database } from './db/client.js';
 import { createLogger, type Logger } from './logger.js';
 import { sessionSecret } from './secrets.js';
 import { openRecordingStores } from './recording-stores.js';
+import { findLocationProblems } from './services/recordings/check-locations.js';
 import { newLeaseOwner } from './services/recordings/claim.js';
 import { createRecordingWorker } from './services/recordings/worker.js';
 import { createOutboxWorker } from './services/outbox/worker.js';
@@ -58,6 +59,9 @@ export async function startParley(config: Config, options: { logger?: Logger } =
   const tokens = new SessionTokens(await sessionSecret(config.sessionSecret, config.dataDir));
   let publicBaseUrl = config.publicBaseUrl ?? listenUrl;
   const { masterKeys, stores } = openRecordingStores(config);
+  for (const problem of await findLocationProblems(database.db, stores)) {
+    logger.warn(problem, 'a meeting type records to a storage location that is missing or outside its tenant\'s regions; its recordings will wait');
+  }
   const recordingWorker = createRecordingWorker(
     {
       db: database.db,

@@ -8,12 +8,14 @@ import { pipeline } from 'node:stream/promises';
 import { and, eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decryptStream } from '../../media/encryption/format.js';
+import { decryptStream, openEncryptedFile } from '../../media/encryption/format.js';
 import { probeMedia } from '../../media/recording/compose.js';
+import { startFakeS3, type FakeS3 } from '../../backend/src/adapters/storage/fake-s3-server.js';
 import type { Database } from '../../backend/src/db/client.js';
 import { auditEvents, meetingTypes, outboxMessages, recordings, tenants } from '../../backend/src/db/schema/index.js';
 import { BlobStoreUnavailableError, type BlobStore } from '../../backend/src/ports/blob-store.js';
 import { openRecordingStores } from '../../backend/src/recording-stores.js';
+import { findLocationProblems } from '../../backend/src/services/recordings/check-locations.js';
 import { recordingKeyFor } from '../../backend/src/services/recordings/keys.js';
 import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
 import { createRecordingWorker, sweepAbandonedPlaintext } from '../../backend/src/services/recordings/worker.js';
@@ -216,4 +218,107 @@ describe('two workers on one PostgreSQL', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('recordings on S3-compatible storage', () => {
+  let database: Database;
+  let dataDir: string;
+  let s3: FakeS3;
+  let stores: ReturnType<typeof openRecordingStores>;
+  let tenant: { tenantId: string; agentId: string };
+
+  beforeAll(async () => {
+    database = await freshDatabase('postgres');
+    dataDir = await mkdtemp(path.join(tmpdir(), 'parley-pipeline-s3-'));
+    s3 = await startFakeS3({ region: 'eu-central-1' });
+    const location = (name: string, region: string) => ({
+      name, kind: 's3' as const, region, bucket: 'parley-recordings', prefix: 'prod/', endpoint: s3.url, forcePathStyle: true, ...s3.credentials,
+    });
+    stores = openRecordingStores({
+      dataDir,
+      storage: { localRegion: 'eu', s3: [location('eu-s3', 'eu-central-1'), location('us-s3', 'us-east-1')] },
+      kms: { provider: 'local' },
+    });
+    tenant = await seedTenant(database.db, 's3');
+  });
+
+  afterAll(async () => {
+    await database.close();
+    await s3.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const storedIn = async (location: string) => {
+    await database.db.update(meetingTypes).set({ storageLocation: location }).where(and(eq(meetingTypes.tenantId, tenant.tenantId), eq(meetingTypes.key, 'advice')));
+    return seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate);
+  };
+
+  it('stores the ciphertext in the bucket and reads any range back through the key hierarchy', async () => {
+    const seeded = await storedIn('eu-s3');
+    expect(await runRecordingJob(pipelineDeps(database.db, dataDir, stores), seeded.recordingId)).toBe('done');
+    const [row] = await database.db.select().from(recordings).where(eq(recordings.id, seeded.recordingId));
+    const object = s3.controls.objects('parley-recordings').get(`prod/${row!.objectKey}`);
+    expect(object?.size).toBe(row!.sizeBytes);
+    expect(await plaintextMediaUnder(dataDir)).toEqual([]);
+
+    const reader = await stores.stores.get('eu-s3')!.open(row!.objectKey!);
+    try {
+      const media = await openEncryptedFile(reader, () => recordingKeyFor({ db: database.db, masterKeys: stores.masterKeys }, row!));
+      const whole = await media.read(0, media.plaintextLength - 1);
+      expect(createHash('sha256').update(whole).digest('hex')).toBe(row!.mediaSha256);
+      const from = Math.floor(media.plaintextLength / 3);
+      expect((await media.read(from, from + 70_000)).equals(whole.subarray(from, from + 70_001))).toBe(true);
+    } finally {
+      await reader.close();
+    }
+  }, 60_000);
+
+  it('refuses a location outside the tenant\u2019s regions and stores nothing there', async () => {
+    const seeded = await storedIn('us-s3');
+    const deps = pipelineDeps(database.db, dataDir, stores);
+    expect(await runRecordingJob(deps, seeded.recordingId)).toBe('waiting');
+    const [row] = await database.db.select().from(recordings).where(eq(recordings.id, seeded.recordingId));
+    expect(row!.lastError).toContain('"us-s3" is in region us-east-1, which this tenant does not allow');
+    expect([...s3.controls.objects('parley-recordings').keys()].some((key) => key.includes(seeded.recordingId))).toBe(false);
+  }, 60_000);
+
+  it('waits while the bucket is unavailable and completes when it is back', async () => {
+    const seeded = await storedIn('eu-s3');
+    const deps = pipelineDeps(database.db, dataDir, stores);
+    s3.controls.setFull(true);
+    try {
+      expect(await runRecordingJob(deps, seeded.recordingId)).toBe('waiting');
+    } finally {
+      s3.controls.setFull(false);
+    }
+    expect(s3.controls.uploadsInProgress()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(await runRecordingJob(deps, seeded.recordingId)).toBe('done');
+  }, 60_000);
+});
+
+describe('storage locations checked at start', () => {
+  it('names meeting types whose location is missing or outside the tenant\u2019s regions', async () => {
+    const database = await freshDatabase('pglite');
+    try {
+      const tenant = await seedTenant(database.db, 'locations');
+      const stores = new Map<string, BlobStore>([
+        ['local', { location: 'local', region: 'eu' } as BlobStore],
+        ['us-s3', { location: 'us-s3', region: 'us-east-1' } as BlobStore],
+      ]);
+      expect(await findLocationProblems(database.db, stores)).toEqual([]);
+      const type = (key: string) => and(eq(meetingTypes.tenantId, tenant.tenantId), eq(meetingTypes.key, key));
+      await database.db.update(meetingTypes).set({ storageLocation: 'us-s3' }).where(type('advice'));
+      await database.db.update(meetingTypes).set({ storageLocation: 'gone' }).where(type('consultation'));
+      // A type that never records may name anything: nothing is ever written there.
+      await database.db.update(meetingTypes).set({ storageLocation: 'gone' }).where(type('support'));
+      const problems = await findLocationProblems(database.db, stores);
+      expect(problems.map((p) => [p.location, p.problem]).sort()).toEqual([
+        ['gone', 'unknown_location'],
+        ['us-s3', 'region_not_allowed'],
+      ]);
+    } finally {
+      await database.close();
+    }
+  });
 });
