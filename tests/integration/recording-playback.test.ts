@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../backend/src/db/client.js';
+import { auditEvents, recordings } from '../../backend/src/db/schema/index.js';
+import { openRecordingStores } from '../../backend/src/recording-stores.js';
+import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
+import type { LocalJanus } from '../../media/janus/local-node.js';
+import { freshDatabase } from '../support/databases.js';
+import { captureRawCall, pipelineDeps, seedEndedRecordedCall, type SeededRecording } from '../support/recording-fixtures.js';
+import { buildTestApp, startTestJanus } from '../support/test-app.js';
+
+describe('finding and playing recordings', () => {
+  let database: Database;
+  let janus: LocalJanus;
+  let baseDir: string;
+  let rawTemplate: string;
+  let t: Awaited<ReturnType<typeof buildTestApp>>;
+  let agent: string;
+  let stored: SeededRecording;
+  let pending: SeededRecording;
+
+  beforeAll(async () => {
+    baseDir = mkdtempSync(join(tmpdir(), 'parley-playback-'));
+    [database, janus, rawTemplate] = await Promise.all([freshDatabase('pglite'), startTestJanus(baseDir), captureRawCall(3)]);
+    t = await buildTestApp(database, janus);
+    agent = await t.signIn('acme');
+    const principal = await t.tokens.verify(agent);
+    if (principal.kind !== 'agent') throw new Error('expected an agent session');
+    const tenant = { tenantId: principal.tenantId, agentId: principal.agentId };
+    stored = await seedEndedRecordedCall(database.db, t.dataDir, tenant, rawTemplate);
+    pending = await seedEndedRecordedCall(database.db, t.dataDir, tenant, rawTemplate);
+    const stores = openRecordingStores({ dataDir: t.dataDir, storage: { localRegion: 'eu', s3: [] }, kms: { provider: 'local' } });
+    expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, stores), stored.recordingId)).toBe('done');
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.close();
+    await janus?.stop();
+    await database?.close();
+    rmSync(baseDir, { recursive: true, force: true });
+    rmSync(rawTemplate, { recursive: true, force: true });
+  });
+
+  const media = (url: string, headers: Record<string, string> = {}) => t.app.request(new URL(url).pathname, { headers });
+  const startPlayback = async (recordingId = stored.recordingId, token = agent) => t.call('POST', `/api/recordings/${recordingId}/playback`, { token });
+
+  it("lists a customer's recordings with their status, and nothing about keys or files", async () => {
+    const res = await t.call('GET', `/api/customers/${stored.customerId}/recordings`, { token: agent });
+    expect(res.status).toBe(200);
+    expect(res.body.recordings).toEqual([
+      expect.objectContaining({ id: stored.recordingId, callId: stored.callId, status: 'available', media: 'audio+video', storageLocation: 'local' }),
+    ]);
+    expect(JSON.stringify(res.body)).not.toMatch(/wrapped|objectKey|rawDir|\.prly|\.mjr/i);
+
+    const other = await t.call('GET', `/api/recordings/${pending.recordingId}`, { token: agent });
+    expect(other.body.recording).toMatchObject({ status: 'processing', stage: 'pending' });
+    const byCall = await t.call('GET', `/api/calls/${stored.callId}/recording`, { token: agent });
+    expect(byCall.body.recording.id).toBe(stored.recordingId);
+  });
+
+  it('plays through a five-minute link: whole file, any range, audited once per playback', async () => {
+    const res = await startPlayback();
+    expect(res.status).toBe(201);
+    expect(new Date(res.body.expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(300_000);
+    expect(res.body.viewerUrl).toMatch(/\/app\/recording\.html#ticket=/);
+
+    const whole = await media(res.body.streamUrl);
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('content-type')).toBe('video/webm');
+    expect(whole.headers.get('cache-control')).toBe('no-store');
+    expect(whole.headers.get('content-disposition')).toBe('inline');
+    expect(whole.headers.get('accept-ranges')).toBe('bytes');
+    expect(whole.headers.get('access-control-allow-origin')).toBeNull();
+    const bytes = Buffer.from(await whole.arrayBuffer());
+    const [row] = await database.db.select().from(recordings).where(eq(recordings.id, stored.recordingId));
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(row!.mediaSha256);
+
+    const from = 70_000;
+    const middle = await media(res.body.streamUrl, { range: `bytes=${from}-${from + 99_999}` });
+    expect(middle.status).toBe(206);
+    expect(middle.headers.get('content-range')).toBe(`bytes ${from}-${from + 99_999}/${bytes.length}`);
+    expect(Buffer.from(await middle.arrayBuffer()).equals(bytes.subarray(from, from + 100_000))).toBe(true);
+
+    const tail = await media(res.body.streamUrl, { range: 'bytes=-100' });
+    expect(Buffer.from(await tail.arrayBuffer()).equals(bytes.subarray(bytes.length - 100))).toBe(true);
+
+    const beyond = await media(res.body.streamUrl, { range: `bytes=${bytes.length + 10}-` });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
+
+    const about = await media(`${res.body.streamUrl}/about`);
+    expect(await about.json()).toMatchObject({ viewerName: 'Dana Agent', recording: { id: stored.recordingId, media: 'audio+video' } });
+
+    const audits = await database.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.subjectId, stored.recordingId), eq(auditEvents.action, 'recording.playback_started')));
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({ actorType: 'agent', details: { ticketId: expect.any(String), customerId: stored.customerId } });
+  });
+
+  it('refuses expired, altered or borrowed tickets', async () => {
+    const principal = await t.tokens.verify(agent);
+    if (principal.kind !== 'agent') throw new Error('expected an agent session');
+    const expired = await t.tokens.issuePlayback({ tenantId: principal.tenantId, agentId: principal.agentId, recordingId: stored.recordingId }, -5);
+    const res = await media(`http://x/media/${expired.token}`);
+    expect(res.status).toBe(401);
+    expect((await res.json()).error.message).toMatch(/expired/);
+
+    const good = (await startPlayback()).body.streamUrl as string;
+    const altered = good.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    expect((await media(altered)).status).toBe(401);
+    // A session token is not a playback ticket, and a playback ticket is not a session.
+    expect((await media(`http://x/media/${agent}`)).status).toBe(401);
+    const ticket = new URL(good).pathname.split('/').pop()!;
+    expect((await t.call('GET', `/api/recordings/${stored.recordingId}`, { token: ticket })).status).toBe(401);
+  });
+
+  it('shows other tenants nothing and customers no recordings', async () => {
+    const stranger = await t.signIn('other-company');
+    expect((await startPlayback(stored.recordingId, stranger)).status).toBe(404);
+    expect((await t.call('GET', `/api/customers/${stored.customerId}/recordings`, { token: stranger })).status).toBe(404);
+    expect((await t.call('GET', `/api/recordings/${stored.recordingId}`, { token: stranger })).status).toBe(404);
+
+    const principal = await t.tokens.verify(agent);
+    const customer = await t.tokens.issueCall({ tenantId: principal.tenantId, callId: stored.callId, participantId: '00000000-0000-4000-8000-000000000000', role: 'customer' });
+    expect((await t.call('GET', `/api/recordings/${stored.recordingId}`, { token: customer.token })).status).toBe(403);
+    expect((await startPlayback(stored.recordingId, customer.token)).status).toBe(403);
+  });
+
+  it('will not play a recording that is still being processed', async () => {
+    const res = await startPlayback(pending.recordingId);
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('RECORDING_NOT_READY');
+  });
+});
