@@ -5,7 +5,7 @@ export interface WrappedKey {
 }
 
 /**
- * Port to the tenant master key (local key file now, Vault Transit later). The master key never
+ * Port to the tenant master key (a local key file, or Vault Transit). The master key never
  * leaves the service; callers hand it data keys to wrap. `context` is bound as AAD, so a wrapped
  * key opens only for the owner and purpose it was wrapped for (see `keyContext`).
  */
@@ -17,6 +17,11 @@ export interface KeyEncryptionService {
   unwrap(wrapped: WrappedKey, context: string): Promise<Buffer>;
   /** Starts a new master key version for new wraps; older versions still unwrap until retired. */
   rotate?(): Promise<string>;
+  /**
+   * Re-wraps under the current version without the key ever leaving the service (Vault's rewrap).
+   * Absent: callers unwrap and wrap again through `rewrap`.
+   */
+  rewrapInPlace?(wrapped: WrappedKey, context: string): Promise<WrappedKey>;
 }
 
 /**

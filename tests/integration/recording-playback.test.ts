@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
-import { auditEvents, recordings } from '../../backend/src/db/schema/index.js';
+import { auditEvents, recordings, subjectKeys } from '../../backend/src/db/schema/index.js';
 import { openRecordingStores } from '../../backend/src/recording-stores.js';
 import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
@@ -130,6 +130,29 @@ describe('finding and playing recordings', () => {
     const customer = await t.tokens.issueCall({ tenantId: principal.tenantId, callId: stored.callId, participantId: '00000000-0000-4000-8000-000000000000', role: 'customer' });
     expect((await t.call('GET', `/api/recordings/${stored.recordingId}`, { token: customer.token })).status).toBe(403);
     expect((await startPlayback(stored.recordingId, customer.token)).status).toBe(403);
+  });
+
+  it('rotates the master key by rewrapping subject keys, leaving the stored media as it was', async () => {
+    const [row] = await database.db.select().from(recordings).where(eq(recordings.id, stored.recordingId));
+    const objectFile = join(t.dataDir, 'store', row!.objectKey!);
+    const before = createHash('sha256').update(readFileSync(objectFile)).digest('hex');
+    const [subjectBefore] = await database.db.select().from(subjectKeys).where(eq(subjectKeys.customerId, stored.customerId));
+
+    expect((await t.call('POST', '/api/admin/keys/rotate', { token: agent })).status).toBe(403);
+    const admin = await t.signIn('acme', '1', 'admin');
+    const res = await t.call('POST', '/api/admin/keys/rotate', { token: admin });
+    expect(res.status).toBe(200);
+    expect(res.body.rewrappedSubjectKeys).toBeGreaterThanOrEqual(1);
+
+    const [subjectAfter] = await database.db.select().from(subjectKeys).where(eq(subjectKeys.customerId, stored.customerId));
+    expect(subjectAfter!.masterKeyId).toBe(res.body.keyId);
+    expect(subjectAfter!.masterKeyId).not.toBe(subjectBefore!.masterKeyId);
+    expect(subjectAfter!.wrappedKey.equals(subjectBefore!.wrappedKey)).toBe(false);
+    expect(createHash('sha256').update(readFileSync(objectFile)).digest('hex')).toBe(before);
+
+    const playback = await startPlayback();
+    const bytes = Buffer.from(await (await media(playback.body.streamUrl)).arrayBuffer());
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(row!.mediaSha256);
   });
 
   it('will not play a recording that is still being processed', async () => {

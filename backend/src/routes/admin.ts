@@ -3,6 +3,7 @@ import { authenticate, requireAgent } from '../http/auth.js';
 import type { AppEnv } from '../http/context.js';
 import { validationHook } from '../http/errors.js';
 import type { ServiceDeps } from '../services/deps.js';
+import { rotateMasterKey } from '../services/recordings/rotate-master-key.js';
 import { listNoticeVersions } from '../services/notices/list-versions.js';
 import { listDeadMessages } from '../services/outbox/list-dead.js';
 import { retryDeadMessage } from '../services/outbox/retry-dead.js';
@@ -94,6 +95,19 @@ const retryRoute = createRoute({
   },
 });
 
+const rotateKeyRoute = createRoute({
+  method: 'post',
+  path: '/api/admin/keys/rotate',
+  summary: "Rotate the account's master key: new version, every subject key rewrapped, media untouched",
+  security: bearer,
+  responses: {
+    200: json(z.object({ keyId: z.string(), rewrappedSubjectKeys: z.number().int() }), 'Rotated'),
+    401: errors[401],
+    403: errors[403],
+    409: errors[409],
+  },
+});
+
 export function adminRoutes(deps: ServiceDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('/api/admin/*', authenticate(deps.tokens));
@@ -109,5 +123,6 @@ export function adminRoutes(deps: ServiceDeps) {
       const messages = await listDeadMessages(deps.db, c.get('principal'));
       return c.json({ messages: messages.map((m) => ({ ...m, createdAt: new Date(m.createdAt).toISOString() })) }, 200);
     })
-    .openapi(retryRoute, async (c) => c.json(await retryDeadMessage(deps.db, c.get('principal'), c.req.valid('param').id), 200));
+    .openapi(retryRoute, async (c) => c.json(await retryDeadMessage(deps.db, c.get('principal'), c.req.valid('param').id), 200))
+    .openapi(rotateKeyRoute, async (c) => c.json(await rotateMasterKey({ db: deps.db, masterKeys: deps.recordings.masterKeys }, c.get('principal')), 200));
 }
