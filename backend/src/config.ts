@@ -116,6 +116,8 @@ const envSchema = z.object({
   RECORDING_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
   RECORDING_RETRY_BASE_MS: z.coerce.number().int().min(100).default(5_000),
   RECORDING_RETRY_MAX_MS: z.coerce.number().int().min(1_000).default(300_000),
+  /** A media node unreachable this long is treated as lost and its calls are ended. */
+  MEDIA_LOSS_GRACE_MS: z.coerce.number().int().min(1_000).max(600_000).default(10_000),
   /** Lifetime of a playback link; at most five minutes. */
   PLAYBACK_TTL_SECONDS: z.coerce.number().int().min(10).max(300).default(300),
 
@@ -141,6 +143,7 @@ export interface Config {
     | { mode: 'managed'; nodes: number; bindAddress: string; publicHost: string | undefined; iceInterface: string | undefined; commandPrefix: string[] }
     | { mode: 'external'; nodes: JanusNodeConfig[] };
   joinTokenTtlSeconds: number;
+  mediaLossGraceMs: number;
   logLevel: Env['LOG_LEVEL'];
   fakeVendors: boolean;
   zendesk: { apiBaseUrl: string | undefined; auth: { email: string; apiToken: string } | { oauthToken: string } | undefined; timeoutMs: number };
@@ -206,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             commandPrefix: e.JANUS_COMMAND_PREFIX?.split(/\s+/).filter(Boolean) ?? [],
           },
     joinTokenTtlSeconds: e.JOIN_TOKEN_TTL_SECONDS,
+    mediaLossGraceMs: e.MEDIA_LOSS_GRACE_MS,
     logLevel: e.LOG_LEVEL,
     fakeVendors: e.PARLEY_FAKE_VENDORS,
     zendesk: {

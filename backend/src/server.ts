@@ -10,6 +10,7 @@ import { openDatabase, type Database } from './db/client.js';
 import { createLogger, type Logger } from './logger.js';
 import { sessionSecret } from './secrets.js';
 import { openRecordingStores } from './recording-stores.js';
+import { createMediaWatchdog } from './services/calls/fail-on-lost-media.js';
 import { findLocationProblems } from './services/recordings/check-locations.js';
 import { newLeaseOwner } from './services/recordings/claim.js';
 import { createRecordingWorker } from './services/recordings/worker.js';
@@ -117,6 +118,8 @@ export async function startParley(config: Config, options: { logger?: Logger } =
   logger.info({ url, database: database.kind, janusNodes: nodes.length, demo: config.demo }, 'parley is up');
 
   await recordingWorker.start();
+  const watchdog = createMediaWatchdog({ ...deps, logger: logger.child({ component: 'media-watchdog' }) }, { intervalMs: 2_000, graceMs: config.mediaLossGraceMs });
+  watchdog.start();
   outbox.start();
 
   return {
@@ -128,6 +131,7 @@ export async function startParley(config: Config, options: { logger?: Logger } =
     logger,
     stop: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await watchdog.stop();
       await outbox.stop();
       await recordingWorker.stop();
       await gateway.close();

@@ -69,6 +69,8 @@ export interface CallView {
   state: CallState;
   participants: Participant[];
   recording: { active: boolean };
+  /** Why it ended, e.g. ended_by_agent or media_server_lost; null while it runs. */
+  endReason: string | null;
 }
 
 export interface CallResponse {

@@ -43,6 +43,7 @@ export async function startHarness(options: { janusNodes?: number } = {}): Promi
     PARLEY_DEMO: '1',
     PARLEY_FAKE_VENDORS: '1',
     OUTBOX_POLL_INTERVAL_MS: '100',
+    MEDIA_LOSS_GRACE_MS: '3000',
     JANUS_MODE: 'managed',
     JANUS_MANAGED_NODES: String(options.janusNodes ?? 2),
     JANUS_BIND_ADDRESS: '0.0.0.0',

@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calls, recordings } from '../../backend/src/db/schema/index.js';
+import { rawRecordingDir } from '../../backend/src/services/recordings/raw-dir.js';
 import { plaintextMediaUnder } from '../support/recording-fixtures.js';
 import { api, escalateFromDemo, openAsCustomer, remoteVideoAdvances, remoteVideoSize, startHarness, waitForRemoteVideo, type Harness } from './harness.js';
 
@@ -47,13 +49,16 @@ describe('escalate to video, end to end (Janus + Chromium)', () => {
     await expect(harness.parley.gateway.listParticipants(room)).rejects.toThrow(/426|no such room/i);
     const [after] = await harness.parley.database.db.select({ state: calls.state }).from(calls).where(eq(calls.id, call.row.id));
     expect(after!.state).toBe('ended');
+    // Recording is forbidden for this meeting type: the media server never had a folder to write to.
+    expect(existsSync(rawRecordingDir(harness.dataDir, call.row.id))).toBe(false);
+    expect((await plaintextMediaUnder(harness.dataDir)).filter((file) => file.includes(call.row.id))).toEqual([]);
     await Promise.all(call.contexts.map((c) => c.close()));
   });
 
   it('records an advice call encrypted at rest and plays it back through /media with Range', async () => {
     const call = await connectedCall('Advice call');
     await expect.poll(() => call.customer.getByTestId('recording-indicator').isVisible(), { timeout: 10_000 }).toBe(true);
-    await expect.poll(() => call.agentCall.getByTestId('recording-indicator').textContent()).toMatch(/Recording/);
+    await expect.poll(() => call.agentCall.getByTestId('recording-indicator').textContent()).toMatch(/Recording audio and video/);
 
     await call.agentCall.waitForTimeout(4500);
     await call.agentCall.locator('#hang-up').click();
@@ -114,6 +119,40 @@ describe('escalate to video, end to end (Janus + Chromium)', () => {
     });
     await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.currentTime), { timeout: 10_000 }).toBeGreaterThan(0.5);
     expect(await video.evaluate((element: HTMLVideoElement) => element.videoWidth)).toBeGreaterThan(0);
+    await Promise.all(call.contexts.map((c) => c.close()));
+  });
+  // Last in this file: it kills one of the harness's Janus nodes.
+  it('ends the call with a reason when its Janus dies, and salvages, encrypts and stores what was recorded', async () => {
+    const call = await connectedCall('Advice call');
+    await expect.poll(() => call.agentCall.getByTestId('recording-indicator').isVisible(), { timeout: 10_000 }).toBe(true);
+    await call.agentCall.waitForTimeout(3500);
+
+    const node = /^local-(\d+)$/.exec(call.row.mediaNodeId)![1];
+    const pid = execFileSync('pgrep', ['-f', join(harness.dataDir, 'janus', `node-${node}`, 'conf')], { encoding: 'utf8' }).trim().split('\n')[0]!;
+    process.kill(Number(pid), 'SIGKILL');
+
+    const callOf = async () => (await harness.parley.database.db.select().from(calls).where(eq(calls.id, call.row.id)))[0]!;
+    await expect.poll(async () => (await callOf()).state, { timeout: 30_000, interval: 250 }).toBe('failed');
+    expect((await callOf()).endReason).toBe('media_server_lost');
+    await expect.poll(() => call.customer.getByTestId('call-status').textContent(), { timeout: 10_000 }).toMatch(/cut off/);
+
+    const recordingOf = async () => (await harness.parley.database.db.select().from(recordings).where(eq(recordings.callId, call.row.id)))[0];
+    await expect.poll(async () => (await recordingOf())?.stage, { timeout: 60_000, interval: 250 }).toMatch(/done|failed/);
+    const recording = (await recordingOf())!;
+    expect(recording.stage).toBe('done');
+    expect(recording.durationSeconds).toBeGreaterThanOrEqual(2);
+    expect((await plaintextMediaUnder(harness.dataDir)).filter((file) => file.includes(call.row.id))).toEqual([]);
+
+    const session = await api<{ token: string }>(harness, 'POST', '/api/demo/session', { body: { accountId: 'demo', userId: '1234', name: 'Dana Agent' } });
+    const playback = await api<{ streamUrl: string }>(harness, 'POST', `/api/recordings/${recording.id}/playback`, { token: session.body.token });
+    const played = join(harness.dataDir, '..', `salvaged-${recording.id}.webm`);
+    await writeFile(played, Buffer.from(await (await fetch(playback.body.streamUrl)).arrayBuffer()));
+    try {
+      const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', played], { encoding: 'utf8' })) as { streams: { codec_type: string }[] };
+      expect(probe.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
+    } finally {
+      await rm(played, { force: true });
+    }
     await Promise.all(call.contexts.map((c) => c.close()));
   });
 });

@@ -8,6 +8,8 @@ export const callViewSchema = z
     createdAt: z.string(),
     startedAt: z.string().nullable(),
     endedAt: z.string().nullable(),
+    /** Why it ended, e.g. ended_by_agent, media_server_lost. */
+    endReason: z.string().nullable(),
     meetingType: z.object({
       id: z.uuid(),
       key: z.string(),

@@ -15,6 +15,7 @@ const alert = byId('call-error', HTMLElement);
 const warning = byId('call-warning', HTMLElement);
 const meetingType = byId('call-meeting-type', HTMLElement);
 const recordingIndicator = byId('recording-indicator', HTMLElement);
+const recordingWhat = byId('recording-what', HTMLElement);
 const lobby = byId('lobby', HTMLElement);
 const lobbyText = byId('lobby-text', HTMLElement);
 const joinButton = byId('join-call', HTMLButtonElement);
@@ -103,6 +104,7 @@ function leave(status: string, next: CallPhase = 'ended'): void {
 
 function watchCall(): void {
   let pollFailed = false;
+  stopPolling?.();
   stopPolling = poll(
     async () => {
       const { call } = await api<CallResponse>(callPath(), { token: joined?.session });
@@ -111,7 +113,7 @@ function watchCall(): void {
       if (pollFailed) clearError(alert);
       pollFailed = false;
       showRecording(call);
-      if (call.state === 'ended' || call.state === 'failed') leave('Call ended');
+      if (isOver(call)) leave(endStatus(call), call.state === 'failed' ? 'failed' : 'ended');
     },
     POLL_MS,
     (error) => {
@@ -128,6 +130,8 @@ function watchCall(): void {
  */
 function showRecording(call: CallResponse['call']): void {
   recordingIndicator.hidden = !call.recording.active;
+  // Say what is kept: an audio-only meeting type never keeps video, whatever the cameras send.
+  recordingWhat.textContent = joined?.call.media === 'audio' ? 'Recording audio only' : 'Recording audio and video';
   const optional = joined?.call.recordingPolicy === 'optional';
   const running = call.state === 'active';
   if (joined?.role === 'agent') {
@@ -203,6 +207,32 @@ async function mediaFailed(error: Error): Promise<void> {
   disconnected(error);
 }
 
+function isOver(call: CallResponse['call']): boolean {
+  return call.state === 'ended' || call.state === 'failed';
+}
+
+function endStatus(call: CallResponse['call']): string {
+  return call.endReason === 'media_server_lost' ? 'The call was cut off: the video server failed' : 'Call ended';
+}
+
+/**
+ * After losing media, keep asking whether the call itself is over: a call whose video server
+ * died is ended by the backend, and offering to reconnect to it would only fail again.
+ */
+function watchForEnd(): void {
+  stopPolling = poll(
+    async () => {
+      const { call } = await api<CallResponse>(callPath(), { token: joined?.session });
+      if (stopPolling === null || !isOver(call)) return;
+      clearError(alert);
+      lobby.hidden = true;
+      leave(endStatus(call), call.state === 'failed' ? 'failed' : 'ended');
+    },
+    POLL_MS,
+    () => undefined,
+  );
+}
+
 /** Media failed but the call may go on: offer to reconnect with the credentials we hold. */
 function disconnected(error: unknown): void {
   showError(alert, error);
@@ -213,6 +243,7 @@ function disconnected(error: unknown): void {
   lobbyText.textContent = 'Your camera and microphone are off. Reconnect to continue the call.';
   joinButton.disabled = false;
   lobby.hidden = false;
+  watchForEnd();
 }
 
 function enterCall(join: JoinResponse): void {

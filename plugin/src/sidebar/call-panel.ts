@@ -54,7 +54,7 @@ export class CallPanel {
     this.openLink.hidden = false;
     this.endButton.hidden = false;
     this.endButton.disabled = false;
-    this.render({ id: escalation.call.id, state: escalation.call.state, participants: [], recording: escalation.call.recording });
+    this.render({ id: escalation.call.id, state: escalation.call.state, participants: [], recording: escalation.call.recording, endReason: null });
     this.panel.hidden = false;
     const callId = escalation.call.id;
     this.stopPolling = poll(

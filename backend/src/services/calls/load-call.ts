@@ -40,6 +40,7 @@ export function callView({ call, meetingType }: LoadedCall, people: LoadedPartic
     createdAt: call.createdAt.toISOString(),
     startedAt: call.startedAt?.toISOString() ?? null,
     endedAt: call.endedAt?.toISOString() ?? null,
+    endReason: call.endReason,
     meetingType: {
       id: meetingType.id,
       key: meetingType.key,

@@ -29,6 +29,10 @@ export const notes = {
   recordingWithdrawn: () => 'Parley: the customer withdrew consent to recording during the call. Recording stopped.',
   recordingStarted: () => 'Parley: recording started.',
   recordingStopped: () => 'Parley: recording stopped.',
+  callCutOff: (wasRecording: boolean) =>
+    wasRecording
+      ? 'Parley: the video call was cut off because the video server failed. What was recorded until then is being kept.'
+      : 'Parley: the video call was cut off because the video server failed.',
   /** The link opens Parley's viewer, which asks who is looking before it plays anything. */
   recordingAvailable: (viewerUrl: string) => `Parley: the recording of the video call is stored, encrypted. Play it in Parley: ${viewerUrl}`,
 };
