@@ -19,7 +19,7 @@ export function localRecordingDeps(dataDir: string) {
 }
 
 /** The real app over a real database and a real Janus, driven in-process with app.request. */
-export async function buildTestApp(database: Database, janus: LocalJanus | LocalJanus[], options: { demo?: boolean } = {}) {
+export async function buildTestApp(database: Database, janus: LocalJanus | LocalJanus[], options: { demo?: boolean; recordingMinFreeBytes?: number } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-app-'));
   const gateway = new JanusGateway((Array.isArray(janus) ? janus : [janus]).map((j) => j.node));
   const tokens = new SessionTokens('test-session-secret-that-is-long-enough-0123456789');
@@ -32,6 +32,7 @@ export async function buildTestApp(database: Database, janus: LocalJanus | Local
     joinTokenTtlSeconds: 900,
     dataDir,
     ...localRecordingDeps(dataDir),
+    ...(options.recordingMinFreeBytes === undefined ? {} : { recordingMinFreeBytes: options.recordingMinFreeBytes }),
     demo: options.demo ?? true,
     staticDir: mkdirSync(join(dataDir, 'bundle'), { recursive: true })!,
     readiness: {

@@ -43,6 +43,7 @@ const escalateRoute = createRoute({
     403: errors[403],
     404: errors[404],
     503: errors[503],
+    507: errors[507],
   },
 });
 
@@ -70,7 +71,7 @@ const presenceRoute = createRoute({
   summary: 'A participant reports joining or leaving the room',
   security: bearer,
   request: { params: callIdParam, body: { required: true, content: { 'application/json': { schema: presenceInput } } } },
-  responses: { 200: json(z.object({ call: callViewSchema }), 'The call'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 503: errors[503] },
+  responses: { 200: json(z.object({ call: callViewSchema }), 'The call'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 503: errors[503], 507: errors[507] },
 });
 
 const recordingRoute = createRoute({
@@ -88,6 +89,7 @@ const recordingRoute = createRoute({
     409: errors[409],
     422: errors[422],
     503: errors[503],
+    507: errors[507],
   },
 });
 

@@ -38,6 +38,7 @@ export const errors = {
   410: { description: 'Expired', content: errorContent },
   422: { description: 'Refused by policy', content: errorContent },
   503: { description: 'Video service unavailable (JANUS_UNAVAILABLE)', content: errorContent },
+  507: { description: 'Not enough free disk to record (RECORDING_DISK_FULL)', content: errorContent },
 } as const;
 
 export function json<T extends z.ZodType>(schema: T, description: string) {
