@@ -121,6 +121,10 @@ export interface Recording {
   createdAt: string;
 }
 
+export interface RecordingsResponse {
+  recordings: Recording[];
+}
+
 export interface RecordingResponse {
   recording: Recording;
 }

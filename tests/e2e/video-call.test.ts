@@ -119,6 +119,13 @@ describe('escalate to video, end to end (Janus + Chromium)', () => {
     });
     await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.currentTime), { timeout: 10_000 }).toBeGreaterThan(0.5);
     expect(await video.evaluate((element: HTMLVideoElement) => element.videoWidth)).toBeGreaterThan(0);
+
+    // Opened again later, the ticket's sidebar lists its recordings with a Play button each.
+    const later = await call.demo.context().newPage();
+    await later.goto(`${harness.parley.url}/demo`);
+    const laterSidebar = later.frameLocator('[data-testid=sidebar-frame]');
+    await expect.poll(() => laterSidebar.getByTestId('ticket-recording').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => laterSidebar.getByTestId('ticket-recordings').textContent()).toMatch(/audio and video/);
     await Promise.all(call.contexts.map((c) => c.close()));
   });
   // Last in this file: it kills one of the harness's Janus nodes.

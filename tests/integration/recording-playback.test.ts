@@ -22,6 +22,7 @@ describe('finding and playing recordings', () => {
   let agent: string;
   let stored: SeededRecording;
   let pending: SeededRecording;
+  const storedTicket = '31337';
 
   beforeAll(async () => {
     baseDir = mkdtempSync(join(tmpdir(), 'parley-playback-'));
@@ -31,7 +32,7 @@ describe('finding and playing recordings', () => {
     const principal = await t.tokens.verify(agent);
     if (principal.kind !== 'agent') throw new Error('expected an agent session');
     const tenant = { tenantId: principal.tenantId, agentId: principal.agentId };
-    stored = await seedEndedRecordedCall(database.db, t.dataDir, tenant, rawTemplate);
+    stored = await seedEndedRecordedCall(database.db, t.dataDir, tenant, rawTemplate, { ticketId: storedTicket });
     pending = await seedEndedRecordedCall(database.db, t.dataDir, tenant, rawTemplate);
     const stores = openRecordingStores({ dataDir: t.dataDir, storage: { localRegion: 'eu', s3: [] }, kms: { provider: 'local' } });
     expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, stores), stored.recordingId)).toBe('done');
@@ -60,6 +61,12 @@ describe('finding and playing recordings', () => {
     expect(other.body.recording).toMatchObject({ status: 'processing', stage: 'pending' });
     const byCall = await t.call('GET', `/api/calls/${stored.callId}/recording`, { token: agent });
     expect(byCall.body.recording.id).toBe(stored.recordingId);
+
+    const byTicket = await t.call('GET', `/api/cases/zendesk/${storedTicket}/recordings`, { token: agent });
+    expect(byTicket.body.recordings.map((r: { id: string }) => r.id)).toEqual([stored.recordingId]);
+    expect((await t.call('GET', '/api/cases/zendesk/999999/recordings', { token: agent })).body.recordings).toEqual([]);
+    const stranger = await t.signIn('another-company');
+    expect((await t.call('GET', `/api/cases/zendesk/${storedTicket}/recordings`, { token: stranger })).body.recordings).toEqual([]);
   });
 
   it('plays through a five-minute link: whole file, any range, audited once per playback', async () => {

@@ -4,6 +4,7 @@ import type { AppEnv } from '../http/context.js';
 import { validationHook } from '../http/errors.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { getCallRecording, getRecording } from '../services/recordings/get.js';
+import { listCaseRecordings } from '../services/recordings/list-for-case.js';
 import { listCustomerRecordings } from '../services/recordings/list-for-customer.js';
 import { startPlayback } from '../services/recordings/start-playback.js';
 import { bearer, errors, json } from './schemas.js';
@@ -36,6 +37,20 @@ const listRoute = createRoute({
   security: bearer,
   request: { params: idParam('id') },
   responses: { 200: json(z.object({ recordings: z.array(recordingSchema) }), 'Recordings'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
+});
+
+const caseParams = z.object({
+  host: z.enum(['zendesk', 'teams']).openapi({ param: { name: 'host', in: 'path' } }),
+  externalId: z.string().min(1).max(200).openapi({ param: { name: 'externalId', in: 'path' } }),
+});
+
+const caseListRoute = createRoute({
+  method: 'get',
+  path: '/api/cases/{host}/{externalId}/recordings',
+  summary: 'The recordings of a ticket or chat, by the id its host gives it, newest first',
+  security: bearer,
+  request: { params: caseParams },
+  responses: { 200: json(z.object({ recordings: z.array(recordingSchema) }), 'Recordings'), 400: errors[400], 401: errors[401], 403: errors[403] },
 });
 
 const getRoute = createRoute({
@@ -75,11 +90,16 @@ const playbackRoute = createRoute({
 export function recordingRoutes(deps: ServiceDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('/api/customers/*', authenticate(deps.tokens));
+  app.use('/api/cases/*', authenticate(deps.tokens));
   app.use('/api/recordings/*', authenticate(deps.tokens));
   app.use('/api/calls/:id/recording', authenticate(deps.tokens));
   return app
     .openapi(listRoute, async (c) => {
       return c.json({ recordings: await listCustomerRecordings(deps, c.get('principal'), c.req.valid('param').id) }, 200);
+    })
+    .openapi(caseListRoute, async (c) => {
+      const { host, externalId } = c.req.valid('param');
+      return c.json({ recordings: await listCaseRecordings(deps, c.get('principal'), host, externalId) }, 200);
     })
     .openapi(getRoute, async (c) => {
       return c.json({ recording: await getRecording(deps, c.get('principal'), c.req.valid('param').id) }, 200);

@@ -2,6 +2,7 @@ import type { EscalateRequest, EscalateResponse, MeetingType, MeetingTypesRespon
 import { byId, clearError, showError } from '../dom';
 import { CallPanel } from './call-panel';
 import { AgentSession } from './session';
+import { TicketRecordings } from './ticket-recordings';
 import { connectToZendesk, fitFrameToContent, loadTicketContext, type TicketContext } from './zendesk';
 
 const app = byId('app', HTMLElement);
@@ -96,6 +97,10 @@ async function start(): Promise<void> {
     showError(alert, error);
     return;
   }
+
+  // Older recordings of this ticket; a failure here must not keep the agent from escalating.
+  const ticketRecordings = new TicketRecordings(session, alert, String(ticket.ticketId));
+  void ticketRecordings.load().catch((error: unknown) => showError(alert, error));
 
   const escalate = async (): Promise<void> => {
     clearError(alert);

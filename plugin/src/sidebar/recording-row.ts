@@ -1,15 +1,16 @@
 import { ApiError } from '../api';
-import type { PlaybackResponse, Recording, RecordingResponse, RecordingStage } from '../api-types';
+import type { Recording, RecordingResponse, RecordingStage } from '../api-types';
 import { byId, clearError, showError } from '../dom';
 import { formatDuration, shorten } from '../format';
 import { poll } from '../poll';
+import { openRecording } from './open-recording';
 import type { AgentSession } from './session';
 
 const POLL_MS = 2000;
 /** The sidebar is about 300px wide; longer problem texts stay in the tooltip. */
 const PROBLEM_MAX = 80;
 
-const STAGE_TEXT: Record<RecordingStage, string> = {
+export const STAGE_TEXT: Record<RecordingStage, string> = {
   pending: 'queued',
   converting: 'converting',
   muxing: 'combining tracks',
@@ -123,14 +124,7 @@ export class RecordingRow {
     this.playButton.disabled = true;
     clearError(this.alert);
     try {
-      // Each click is a new audited playback with its own short-lived link.
-      const { viewerUrl } = await this.session.request<PlaybackResponse>(`/api/recordings/${encodeURIComponent(recordingId)}/playback`, {
-        method: 'POST',
-      });
-      const url = new URL(viewerUrl, window.location.href);
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('The server sent an unusable viewer link.');
-      // noopener: the viewer must not be able to reach back into the Zendesk frame.
-      window.open(url.href, '_blank', 'noopener');
+      await openRecording(this.session, recordingId);
     } catch (error) {
       showError(this.alert, error);
     } finally {
