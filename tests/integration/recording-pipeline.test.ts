@@ -92,6 +92,9 @@ describe.each(databaseKinds)('recording pipeline on %s', (kind) => {
 
   it('stores a required recording encrypted, once, and leaves no plaintext media behind', async () => {
     const seeded = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate, { ticketId: '101' });
+    // Where recordings were kept unencrypted before: the stored copy replaces that file.
+    const legacy = path.join(dataDir, 'recordings', `${seeded.callId}.webm`);
+    await writeFile(legacy, Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0, 0]));
     const outcome = await runRecordingJob(pipelineDeps(database.db, dataDir, stores), seeded.recordingId);
     expect(outcome).toBe('done');
 
@@ -106,6 +109,7 @@ describe.each(databaseKinds)('recording pipeline on %s', (kind) => {
 
     // Raw media and every intermediate file are gone; only ciphertext remains under the data dir.
     await expect(stat(seeded.rawDir)).rejects.toThrow(/ENOENT/);
+    await expect(stat(legacy)).rejects.toThrow(/ENOENT/);
     expect(await plaintextMediaUnder(dataDir)).toEqual([]);
     const storedFiles = await readdir(path.join(dataDir, 'store', 'tenants', seeded.tenantId, 'recordings'));
     expect(storedFiles).toEqual([`${seeded.recordingId}.prly`]);

@@ -92,6 +92,8 @@ export async function runRecordingJob(deps: PipelineDeps, recordingId: string): 
     }
     await rm(job.rawDir, { recursive: true, force: true });
     await rm(work, { recursive: true, force: true });
+    // Recordings made before encryption kept a plain composed file here; the stored copy replaces it.
+    await rm(path.join(deps.dataDir, 'recordings', `${job.callId}.webm`), { force: true });
     await step('remove raw', 'done', { leaseOwner: null, leaseExpiresAt: null });
     deps.logger.info({ recordingId: job.id }, 'recording stored and raw media removed');
     return 'done';
