@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { KeyStoreError } from './errors.js';
 import { newDataKey, unwrapKey, wrapKey } from './keys.js';
@@ -33,6 +33,7 @@ export class LocalKeyFileKms implements KeyEncryptionService {
 
   /** Loads the key file, creating it with a first master key when absent. */
   static async open(file: string): Promise<LocalKeyFileKms> {
+    await removeStaleTemps(file);
     return new LocalKeyFileKms(file, (await loadRing(file)) ?? (await createRing(file)));
   }
 
@@ -100,6 +101,24 @@ export class LocalKeyFileKms implements KeyEncryptionService {
       await held.close();
       await unlink(lock);
     }
+  }
+}
+
+/** A temp file this old was left by a process killed between writing and publishing it. */
+const STALE_TEMP_MS = 60_000;
+
+/**
+ * A killed writer can leave `<file>.<hex>.tmp`: an unused key, or a second name for the key file
+ * that would outlive a retired key. Young ones may belong to a writer still at work.
+ */
+async function removeStaleTemps(file: string): Promise<void> {
+  const dir = path.dirname(file);
+  const pattern = new RegExp(`^${path.basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[0-9a-f]{12}\\.tmp$`);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => pattern.test(n))) {
+    const temp = path.join(dir, name);
+    const age = Date.now() - (await stat(temp).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+    if (age > STALE_TEMP_MS) await unlink(temp).catch(() => undefined);
   }
 }
 

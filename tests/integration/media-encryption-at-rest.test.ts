@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -98,5 +98,18 @@ describe('encrypted recordings on disk', () => {
     await kms.retire(backupCopy.keyId);
     await expect(kms.unwrap(backupCopy, keyContext('subject', subjectId))).rejects.toThrow(KeyStoreError);
     await expect(recordingKeyFor(recordingRow.keyId)).resolves.toHaveLength(32);
+  });
+  it('removes a key file copy a killed writer left behind, but not one a live writer may still need', async () => {
+    const file = path.join(dir, 'keys', 'tenant-2.json');
+    await LocalKeyFileKms.open(file);
+    const stale = `${file}.0123456789ab.tmp`;
+    const young = `${file}.ba9876543210.tmp`;
+    await writeFile(stale, await readFile(file), { mode: 0o600 });
+    await writeFile(young, await readFile(file), { mode: 0o600 });
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(stale, anHourAgo, anHourAgo);
+    await LocalKeyFileKms.open(file);
+    await expect(stat(stale)).rejects.toThrow(/ENOENT/);
+    expect((await stat(young)).isFile()).toBe(true);
   });
 });

@@ -33,6 +33,9 @@ export class LocalBlobStore implements BlobStore {
       const written = (await stat(partial)).size;
       if (written !== size) throw new Error(`wrote ${written} bytes of ${size} for "${key}"`);
       await rename(partial, file);
+      // The rename (and a new tenant folder) must reach the disk before the caller deletes its copy.
+      await syncDir(path.dirname(file));
+      await syncDir(path.dirname(path.dirname(file)));
     } catch (error) {
       await rm(partial, { force: true });
       throw translate(error, key);
@@ -71,6 +74,15 @@ export class LocalBlobStore implements BlobStore {
       throw new TypeError(`not a storable key: "${key}"`);
     }
     return path.join(this.root, key);
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

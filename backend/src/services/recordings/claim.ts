@@ -9,15 +9,22 @@ export type RecordingJob = typeof recordings.$inferSelect;
 const FINISHED_STAGES = ['done', 'failed'] as const;
 const FINISHED_CALLS = ['ended', 'failed'] as const;
 
-/** Names this worker: host and pid let a restarted process on the same host see that the old owner is gone. */
+/** Tells this process apart from an earlier one that had the same pid (a restarted container). */
+const PROCESS_NONCE = randomBytes(4).toString('hex');
+
+/**
+ * Names this worker as host:pid:process:worker, so a restarted process on the same host sees at
+ * once that the old owner is gone, even when it got the same pid.
+ */
 export function newLeaseOwner(): string {
-  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  return `${hostname()}:${process.pid}:${PROCESS_NONCE}:${randomBytes(4).toString('hex')}`;
 }
 
 /** A lease owner on this host whose process no longer exists (killed, crashed). */
 export function ownerIsGone(owner: string): boolean {
-  const [host, pid] = owner.split(':');
-  if (host !== hostname() || !pid || Number(pid) === process.pid) return false;
+  const [host, pid, processNonce] = owner.split(':');
+  if (host !== hostname() || !pid) return false;
+  if (Number(pid) === process.pid) return processNonce !== PROCESS_NONCE;
   try {
     process.kill(Number(pid), 0);
     return false;
