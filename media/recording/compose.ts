@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { RecordingComposeError } from './errors.js';
 import { buildComposeArgs, DEFAULT_LAYOUT, type LayoutOptions, type TimelineTrack } from './layout.js';
@@ -82,26 +83,35 @@ async function findTracks(opts: ComposeOptions): Promise<RawTrack[]> {
   return tracks;
 }
 
-/** .mjr → .opus/.webm without transcoding, then placed on the timeline by first-frame time. */
+/**
+ * .mjr → .opus/.webm without transcoding, then placed on the timeline by first-frame time. The
+ * conversions are independent, so they run side by side, one per core.
+ */
 async function decodeTracks(raw: RawTrack[], workDir: string): Promise<TimelineTrack[]> {
   const origin = Math.min(...raw.map((t) => t.header.firstFrameUs));
-  const decoded: TimelineTrack[] = [];
-  for (const [n, { file, header }] of raw.entries()) {
-    const extension = CONTAINER_BY_CODEC[header.codec];
-    if (!extension) throw new RecordingComposeError(`${path.basename(file)}: codec ${header.codec} is not supported`);
-    const out = path.join(workDir, `track-${n}${extension}`);
-    await runTool('janus-pp-rec', [file, out], 30 * 60_000);
-    const { durationSeconds } = await probeMedia(out);
-    if (durationSeconds <= 0) continue;
-    decoded.push({
-      kind: header.kind,
-      participant: participantKey(file),
-      file: out,
-      offsetSeconds: (header.firstFrameUs - origin) / 1e6,
-      durationSeconds,
-    });
-  }
-  return decoded;
+  const decoded: (TimelineTrack | null)[] = new Array<TimelineTrack | null>(raw.length).fill(null);
+  let next = 0;
+  const convert = async (): Promise<void> => {
+    while (next < raw.length) {
+      const n = next++;
+      const { file, header } = raw[n]!;
+      const extension = CONTAINER_BY_CODEC[header.codec];
+      if (!extension) throw new RecordingComposeError(`${path.basename(file)}: codec ${header.codec} is not supported`);
+      const out = path.join(workDir, `track-${n}${extension}`);
+      await runTool('janus-pp-rec', [file, out], 30 * 60_000);
+      const { durationSeconds } = await probeMedia(out);
+      if (durationSeconds <= 0) continue;
+      decoded[n] = {
+        kind: header.kind,
+        participant: participantKey(file),
+        file: out,
+        offsetSeconds: (header.firstFrameUs - origin) / 1e6,
+        durationSeconds,
+      };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(raw.length, availableParallelism()) }, convert));
+  return decoded.filter((track): track is TimelineTrack => track !== null);
 }
 
 function assertStreams(streams: ProbedStream[], media: ComposeOptions['media']): void {

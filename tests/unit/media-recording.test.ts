@@ -74,7 +74,7 @@ describe('buildComposeArgs', () => {
     expect(graph(args)).toContain('hstack=inputs=2[vout]');
     expect(graph(args)).toContain('tpad=start_duration=1.000:stop_duration=0.000');
     expect(graph(args)).toContain('tpad=start_duration=0.000:stop_duration=1.000');
-    expect(args).toEqual(expect.arrayContaining(['-deadline', 'realtime', '-cpu-used', '8']));
+    expect(args).toEqual(expect.arrayContaining(['-deadline', 'realtime', '-cpu-used', '16']));
   });
 
   it('lays one participant’s pieces end to end in a single tile', () => {
