@@ -1,9 +1,10 @@
 // `npm run bench`: escalate throughput and latency on PGlite and PostgreSQL against a
-// bare-INSERT floor, then join → first frame with real Janus and Chromium. Writes
+// bare-INSERT floor, join → first frame with real Janus and Chromium, consent and outbox,
+// then the recording benches, each beside its floor measured in the same run. Writes
 // BENCHMARKS.md. Runs inside the e2e network namespace (WebRTC needs a non-loopback
 // interface, and no traffic may leave the machine).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, startPostgres, type PostgresServer } from '../support/postgres-server.js';
@@ -12,7 +13,18 @@ import { benchConsentDecision, DECISIONS } from './consent-decision.js';
 import { benchFirstFrame, type FirstFrameFigures } from './first-frame.js';
 import type { LoadResult } from './load.js';
 import { describeMachine, revision } from './machine.js';
-import { goals, renderMarkdown, summaryRows, textTable, type BenchReport } from './report.js';
+import { benchMediaRange } from './media-range.js';
+import { benchPostCall } from './post-call.js';
+import { benchRecordingCrypto } from './recording-crypto.js';
+import {
+  RECORDING_PARTS,
+  recordingGoals,
+  renderRecordingSection,
+  withoutRecordingSection,
+  type RecordingFigures,
+  type RecordingPart,
+} from './recording-report.js';
+import { BENCH_COMMAND, BENCH_SCRIPT, goals, renderMarkdown, summaryRows, textTable, type BenchReport } from './report.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const outputFile = `${repoRoot}BENCHMARKS.md`;
@@ -21,11 +33,15 @@ if (!process.env.PARLEY_E2E_ICE_INTERFACE) {
   console.error('Run the benchmarks through `npm run bench`: they need the private network namespace it creates.');
   process.exit(1);
 }
-if (!existsSync(`${repoRoot}plugin/dist/call.html`)) {
+// Opt-in, for working on one part: e.g. PARLEY_BENCH_ONLY=postgres,first-frame. The report says what ran.
+const only = process.env.PARLEY_BENCH_ONLY?.split(',').map((part) => part.trim());
+const wanted = (part: string) => !only || only.includes(part);
+
+if (wanted('first-frame') && !existsSync(`${repoRoot}plugin/dist/call.html`)) {
   console.error('The browser bundle is missing: run `npm run build` (or `npm test` once) first.');
   process.exit(1);
 }
-// Opt-in: a .cpuprofile of each escalate server process, for finding where a request's time goes.
+// Opt-in: a .cpuprofile of each escalate and media-range server process, for finding where a request's time goes.
 const cpuProfileDir = process.env.PARLEY_BENCH_CPU_PROFILE;
 if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
 
@@ -39,10 +55,6 @@ if (loadAtStart > cpus().length / 2) log(`warning: the machine is busy (load ave
 const failures: string[] = [];
 const throughput: ThroughputFigures[] = [];
 let firstFrame: FirstFrameFigures | undefined;
-
-// Opt-in, for working on one part: e.g. PARLEY_BENCH_ONLY=postgres,first-frame. The report says what ran.
-const only = process.env.PARLEY_BENCH_ONLY?.split(',').map((part) => part.trim());
-const wanted = (part: 'pglite' | 'postgres' | 'first-frame' | 'consent' | 'outbox') => !only || only.includes(part);
 
 async function benchDatabase(target: DatabaseTarget): Promise<void> {
   const figures: ThroughputFigures = { kind: target.kind };
@@ -121,6 +133,29 @@ if (wanted('outbox')) {
   }
 }
 
+const recording: RecordingFigures = {};
+const recordingFailed: Partial<Record<RecordingPart, string>> = {};
+async function benchRecordingPart(part: RecordingPart, title: string, run: () => Promise<void>): Promise<void> {
+  if (!wanted(part)) return;
+  try {
+    log(title);
+    await run();
+  } catch (error) {
+    recordingFailed[part] = (error as Error).message;
+    failures.push(`${title}: ${(error as Error).message}`);
+    console.error(error);
+  }
+}
+await benchRecordingPart('recording-crypto', 'recording encryption throughput against openssl speed', async () => {
+  recording.crypto = await benchRecordingCrypto();
+});
+await benchRecordingPart('post-call', 'post-call latency of a 60 s call against composing alone', async () => {
+  recording.postCall = await benchPostCall(log);
+});
+await benchRecordingPart('media-range', 'playback ranges and streaming of a 1 GiB recording', async () => {
+  recording.mediaRange = await benchMediaRange(repoRoot, log, { cpuProfileDir });
+});
+
 /** Sections for the consent figures, appended to the report. */
 function consentSections(): string {
   const lines = ['', '## 3. Consent decision and note delivery', ''];
@@ -169,15 +204,31 @@ const report: BenchReport = {
   only,
   loadAtStart,
 };
-writeFileSync(outputFile, renderMarkdown(report) + consentSections());
+// A run of recording parts alone leaves sections 1-3 as they were; the recording section keeps
+// the parts this run did not measure.
+const previous = existsSync(outputFile) ? readFileSync(outputFile, 'utf8') : '';
+const mainRan = !only || only.some((part) => !(RECORDING_PARTS as readonly string[]).includes(part));
+const main = mainRan ? renderMarkdown(report) + consentSections() : withoutRecordingSection(previous);
+const recordingRan = RECORDING_PARTS.some((part) => wanted(part));
+const recordingRun = recordingRan
+  ? {
+      date: report.date,
+      machine,
+      loadAtStart,
+      command: only ? `PARLEY_BENCH_ONLY=${only.join(',')} ${BENCH_COMMAND}` : BENCH_COMMAND,
+      script: only ? `PARLEY_BENCH_ONLY=${only.join(',')} ${BENCH_SCRIPT}` : BENCH_SCRIPT,
+    }
+  : undefined;
+writeFileSync(outputFile, `${main.trimEnd()}\n\n${renderRecordingSection(recordingRun, recording, recordingFailed, previous)}\n`);
+const allGoals = [...goals(report), ...recordingGoals(recording)];
 
-console.log(`\n${textTable(summaryRows(report))}\n`);
-for (const goal of goals(report)) console.log(`${goal.verdict.padEnd(9)} ${goal.name}: ${goal.measured}`);
+if (mainRan) console.log(`\n${textTable(summaryRows(report))}\n`);
+for (const goal of allGoals.filter((g) => wanted(g.part))) console.log(`${goal.verdict.padEnd(9)} ${goal.name}: ${goal.measured}`);
 if (consentDecision) console.log(`${consentDecision.p99 < 30 ? 'PASS' : 'MISS'}      consent decision p99 < 30 ms on PostgreSQL: ${consentDecision.p99.toFixed(1)} ms`);
 if (outbox) console.log(`outbox: ${outbox.notesPerSecond} notes/s with 10% 429, duplicates ${outbox.duplicates}, missing ${outbox.missing}`);
 for (const failure of failures) console.log(`FAILED    ${failure.split('\n')[0]}`);
 console.log(`\nWrote ${outputFile} in ${Math.round(report.totalSeconds)} s.`);
 
 // A missed goal is a finding; a part that failed or answered with errors is not a benchmark.
-const broken = failures.length > 0 || goals(report).some((g) => g.verdict === 'NO RESULT');
+const broken = failures.length > 0 || allGoals.some((g) => g.verdict === 'NO RESULT' && wanted(g.part));
 process.exit(broken ? 1 : 0);
