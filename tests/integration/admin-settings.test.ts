@@ -19,7 +19,9 @@ describe('tenant administration', () => {
   beforeAll(async () => {
     baseDir = mkdtempSync(join(tmpdir(), 'parley-admin-'));
     [database, janus] = await Promise.all([freshDatabase('pglite'), startTestJanus(baseDir)]);
-    t = await buildTestApp(database, janus);
+    // Two S3 locations nobody writes to here: only their names and regions matter.
+    const s3 = (name: string, region: string) => ({ name, kind: 's3' as const, region, bucket: 'parley', prefix: '', endpoint: 'http://127.0.0.1:9', forcePathStyle: true });
+    t = await buildTestApp(database, janus, { s3Locations: [s3('eu-s3', 'eu-central-1'), s3('us-s3', 'us-east-1')] });
     admin = await t.signIn('acme', 'admin-1', 'admin');
     agent = await t.signIn('acme', 'agent-1', 'agent');
   });
@@ -88,5 +90,37 @@ describe('tenant administration', () => {
     expect(retried.body).toEqual({ id: dead!.id, state: 'pending' });
     expect((await t.call('GET', '/api/admin/outbox/dead', { token: admin })).body.messages).toEqual([]);
     expect((await t.call('POST', `/api/admin/outbox/${dead!.id}/retry`, { token: admin })).status).toBe(409);
+  });
+  it('lets admins choose where each meeting type stores recordings, only inside the allowed regions', async () => {
+    const locations = await t.call('GET', '/api/admin/storage-locations', { token: admin });
+    expect(locations.body.locations).toEqual([
+      { name: 'local', region: 'eu', allowed: true },
+      { name: 'eu-s3', region: 'eu-central-1', allowed: true },
+      { name: 'us-s3', region: 'us-east-1', allowed: false },
+    ]);
+    const advice = await t.meetingType(admin, 'advice');
+    const path = `/api/admin/meeting-types/${advice}/storage-location`;
+    expect((await t.call('PUT', path, { token: agent, body: { storageLocation: 'eu-s3' } })).status).toBe(403);
+
+    const outside = await t.call('PUT', path, { token: admin, body: { storageLocation: 'us-s3' } });
+    expect(outside.status).toBe(422);
+    expect(outside.body.error).toMatchObject({ code: 'REGION_NOT_ALLOWED', message: expect.stringContaining('us-east-1') });
+    const unknown = await t.call('PUT', path, { token: admin, body: { storageLocation: 'nowhere' } });
+    expect(unknown.body.error).toMatchObject({ code: 'UNKNOWN_STORAGE_LOCATION', message: expect.stringContaining('local, eu-s3, us-s3') });
+
+    const moved = await t.call('PUT', path, { token: admin, body: { storageLocation: 'eu-s3' } });
+    expect(moved.status).toBe(200);
+    expect(moved.body.meetingType).toMatchObject({ key: 'advice', storageLocation: 'eu-s3' });
+
+    // Narrowing the regions may not leave a recording meeting type outside them.
+    const narrowed = await t.call('PUT', '/api/admin/settings', { token: admin, body: { allowedRegions: ['eu-west-1'] } });
+    expect(narrowed.status).toBe(422);
+    expect(narrowed.body.error).toMatchObject({ code: 'REGION_IN_USE', message: expect.stringContaining('Advice call (eu-s3)') });
+    const bad = await t.call('PUT', '/api/admin/settings', { token: admin, body: { allowedRegions: ['Europe'] } });
+    expect(bad.status).toBe(400);
+
+    const widened = await t.call('PUT', '/api/admin/settings', { token: admin, body: { allowedRegions: ['eu', 'us'] } });
+    expect(widened.body.settings.allowedRegions).toEqual(['eu', 'us']);
+    expect((await t.call('PUT', path, { token: admin, body: { storageLocation: 'us-s3' } })).status).toBe(200);
   });
 });

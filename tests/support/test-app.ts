@@ -6,6 +6,7 @@ import pino from 'pino';
 import { JanusGateway } from '../../backend/src/adapters/janus/gateway.js';
 import { createApp } from '../../backend/src/app.js';
 import type { Database } from '../../backend/src/db/client.js';
+import type { S3LocationConfig } from '../../backend/src/config.js';
 import { openRecordingStores } from '../../backend/src/recording-stores.js';
 import { SessionTokens } from '../../backend/src/services/sessions/session-tokens.js';
 import { startLocalJanus, type LocalJanus } from '../../media/janus/local-node.js';
@@ -13,13 +14,13 @@ import { startLocalJanus, type LocalJanus } from '../../media/janus/local-node.j
 export const PUBLIC_BASE_URL = 'http://parley.test';
 
 /** Recording deps as `npm start` has them by default: local key files and the local store under `dataDir`. */
-export function localRecordingDeps(dataDir: string) {
-  const { masterKeys, stores } = openRecordingStores({ dataDir, storage: { localRegion: 'eu', s3: [] }, kms: { provider: 'local' } });
+export function localRecordingDeps(dataDir: string, s3: S3LocationConfig[] = []) {
+  const { masterKeys, stores } = openRecordingStores({ dataDir, storage: { localRegion: 'eu', s3 }, kms: { provider: 'local' } });
   return { recordingMinFreeBytes: 0, recordings: { masterKeys, stores, playbackTtlSeconds: 300 } };
 }
 
 /** The real app over a real database and a real Janus, driven in-process with app.request. */
-export async function buildTestApp(database: Database, janus: LocalJanus | LocalJanus[], options: { demo?: boolean; recordingMinFreeBytes?: number } = {}) {
+export async function buildTestApp(database: Database, janus: LocalJanus | LocalJanus[], options: { demo?: boolean; recordingMinFreeBytes?: number; s3Locations?: S3LocationConfig[] } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-app-'));
   const gateway = new JanusGateway((Array.isArray(janus) ? janus : [janus]).map((j) => j.node));
   const tokens = new SessionTokens('test-session-secret-that-is-long-enough-0123456789');
@@ -31,7 +32,7 @@ export async function buildTestApp(database: Database, janus: LocalJanus | Local
     publicBaseUrl: PUBLIC_BASE_URL,
     joinTokenTtlSeconds: 900,
     dataDir,
-    ...localRecordingDeps(dataDir),
+    ...localRecordingDeps(dataDir, options.s3Locations),
     ...(options.recordingMinFreeBytes === undefined ? {} : { recordingMinFreeBytes: options.recordingMinFreeBytes }),
     demo: options.demo ?? true,
     staticDir: mkdirSync(join(dataDir, 'bundle'), { recursive: true })!,

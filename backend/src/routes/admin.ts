@@ -3,6 +3,7 @@ import { authenticate, requireAgent } from '../http/auth.js';
 import type { AppEnv } from '../http/context.js';
 import { validationHook } from '../http/errors.js';
 import type { ServiceDeps } from '../services/deps.js';
+import { listStorageLocations, setStorageLocation, storageLocationInput } from '../services/meeting-types/set-storage-location.js';
 import { rotateMasterKey } from '../services/recordings/rotate-master-key.js';
 import { listNoticeVersions } from '../services/notices/list-versions.js';
 import { listDeadMessages } from '../services/outbox/list-dead.js';
@@ -20,6 +21,7 @@ const settingsSchema = z
     defaultLanguage: z.string(),
     storageLocation: z.string(),
     messagingPostbacks: z.boolean(),
+    allowedRegions: z.array(z.string()),
   })
   .openapi('TenantSettings');
 
@@ -42,6 +44,7 @@ const putSettingsRoute = createRoute({
     400: errors[400],
     401: errors[401],
     403: errors[403],
+    422: errors[422],
   },
 });
 
@@ -108,13 +111,44 @@ const rotateKeyRoute = createRoute({
   },
 });
 
+const storageLocationsRoute = createRoute({
+  method: 'get',
+  path: '/api/admin/storage-locations',
+  summary: "Where recordings can be stored here, and whether this account's regions allow each",
+  security: bearer,
+  responses: {
+    200: json(z.object({ locations: z.array(z.object({ name: z.string(), region: z.string(), allowed: z.boolean() })) }), 'Storage locations'),
+    401: errors[401],
+    403: errors[403],
+  },
+});
+
+const meetingTypeStorageRoute = createRoute({
+  method: 'put',
+  path: '/api/admin/meeting-types/{id}/storage-location',
+  summary: "Choose where a meeting type's future recordings are stored",
+  security: bearer,
+  request: {
+    params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }),
+    body: { required: true, content: { 'application/json': { schema: storageLocationInput } } },
+  },
+  responses: {
+    200: json(z.object({ meetingType: z.object({ id: z.uuid(), key: z.string(), storageLocation: z.string() }) }), 'Updated'),
+    400: errors[400],
+    401: errors[401],
+    403: errors[403],
+    404: errors[404],
+    422: errors[422],
+  },
+});
+
 export function adminRoutes(deps: ServiceDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('/api/admin/*', authenticate(deps.tokens));
   app.use('/api/meeting-types/*', authenticate(deps.tokens));
   return app
     .openapi(getSettingsRoute, async (c) => c.json({ settings: await readSettings(deps.db, c.get('principal')) }, 200))
-    .openapi(putSettingsRoute, async (c) => c.json(await updateSettings(deps.db, c.get('principal'), c.req.valid('json')), 200))
+    .openapi(putSettingsRoute, async (c) => c.json(await updateSettings(deps.db, c.get('principal'), c.req.valid('json'), deps.recordings.stores), 200))
     .openapi(noticeVersionsRoute, async (c) => {
       const versions = await listNoticeVersions(deps.db, requireAgent(c.get('principal')), c.req.valid('param').id);
       return c.json({ versions: versions.map((v) => ({ ...v, createdAt: v.createdAt.toISOString() })) }, 200);
@@ -124,5 +158,12 @@ export function adminRoutes(deps: ServiceDeps) {
       return c.json({ messages: messages.map((m) => ({ ...m, createdAt: new Date(m.createdAt).toISOString() })) }, 200);
     })
     .openapi(retryRoute, async (c) => c.json(await retryDeadMessage(deps.db, c.get('principal'), c.req.valid('param').id), 200))
+    .openapi(storageLocationsRoute, async (c) =>
+      c.json({ locations: await listStorageLocations({ db: deps.db, stores: deps.recordings.stores }, c.get('principal')) }, 200),
+    )
+    .openapi(meetingTypeStorageRoute, async (c) => {
+      const meetingType = await setStorageLocation({ db: deps.db, stores: deps.recordings.stores }, c.get('principal'), c.req.valid('param').id, c.req.valid('json'));
+      return c.json({ meetingType }, 200);
+    })
     .openapi(rotateKeyRoute, async (c) => c.json(await rotateMasterKey({ db: deps.db, masterKeys: deps.recordings.masterKeys }, c.get('principal')), 200));
 }

@@ -1,12 +1,14 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, DbOrTx } from '../../db/client.js';
-import { tenants } from '../../db/schema/index.js';
+import { meetingTypes, tenants } from '../../db/schema/index.js';
+import { PolicyViolation } from '../../errors.js';
 import { recordAudit } from '../audit/record.js';
 import { assertTenantAdmin } from '../authorize-admin.js';
 import { shippedLanguages } from '../notices/locales/index.js';
 import { publishNotices } from '../notices/publish.js';
 import type { Principal } from '../principal.js';
+import { regionAllowed } from '../recordings/regions.js';
 
 const text = z.string().trim().min(1).max(500);
 
@@ -20,6 +22,11 @@ export const settingsInput = z
     defaultLanguage: z.enum(shippedLanguages),
     storageLocation: text,
     messagingPostbacks: z.boolean(),
+    /** Regions recordings may be stored in: a family ("eu") or one region ("eu-central-1"). */
+    allowedRegions: z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z0-9]+)*$/, 'a region such as "eu" or "eu-central-1"'))
+      .min(1)
+      .max(20),
   })
   .partial();
 
@@ -34,9 +41,15 @@ export async function readSettings(db: DbOrTx, principal: Principal) {
  * words change gets a new version in the same transaction; links already sent
  * keep pointing at the version they offered.
  */
-export async function updateSettings(db: Db, principal: Principal, input: z.infer<typeof settingsInput>) {
+export async function updateSettings(
+  db: Db,
+  principal: Principal,
+  input: z.infer<typeof settingsInput>,
+  locations: ReadonlyMap<string, { region: string }> = new Map(),
+) {
   return db.transaction(async (tx) => {
     const admin = await assertTenantAdmin(tx, principal);
+    if (input.allowedRegions) await assertLocationsStayAllowed(tx, admin.tenantId, input.allowedRegions, locations);
     const [tenant] = await tx
       .update(tenants)
       .set({ ...input, updatedAt: new Date() })
@@ -55,6 +68,24 @@ export async function updateSettings(db: Db, principal: Principal, input: z.infe
   });
 }
 
+/** Narrowing the regions must not strand a recording meeting type in a location it no longer allows. */
+async function assertLocationsStayAllowed(tx: DbOrTx, tenantId: string, allowed: string[], locations: ReadonlyMap<string, { region: string }>) {
+  const types = await tx
+    .select({ name: meetingTypes.name, location: meetingTypes.storageLocation })
+    .from(meetingTypes)
+    .where(and(eq(meetingTypes.tenantId, tenantId), ne(meetingTypes.recordingPolicy, 'forbidden')));
+  const stranded = types.filter((type) => {
+    const region = locations.get(type.location)?.region;
+    return region !== undefined && !regionAllowed(region, allowed);
+  });
+  if (stranded.length > 0) {
+    throw new PolicyViolation(
+      'REGION_IN_USE',
+      `Move these meeting types to a location inside the new regions first: ${stranded.map((t) => `${t.name} (${t.location})`).join(', ')}.`,
+    );
+  }
+}
+
 function settingsOf(tenant: typeof tenants.$inferSelect) {
   return {
     controllerName: tenant.controllerName ?? tenant.name,
@@ -65,5 +96,6 @@ function settingsOf(tenant: typeof tenants.$inferSelect) {
     defaultLanguage: tenant.defaultLanguage,
     storageLocation: tenant.storageLocation,
     messagingPostbacks: tenant.messagingPostbacks,
+    allowedRegions: tenant.allowedRegions,
   };
 }
