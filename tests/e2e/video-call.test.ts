@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import path, { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calls, recordings } from '../../backend/src/db/schema/index.js';
@@ -128,6 +128,36 @@ describe('escalate to video, end to end (Janus + Chromium)', () => {
     await expect.poll(() => laterSidebar.getByTestId('ticket-recordings').textContent()).toMatch(/audio and video/);
     await Promise.all(call.contexts.map((c) => c.close()));
   });
+  it("ignores a customer's browser that asks Janus to record or names a file to write", async () => {
+    const call = await escalateFromDemo(harness, 'Support call');
+    const customer = await openAsCustomer(harness, call);
+    // The customer's own page is tampered with: every configure it sends to Janus asks to record.
+    const stolen = join(harness.dataDir, '..', `stolen-${Date.now()}`);
+    let tampered = 0;
+    await customer.route(/\/janus\//, async (route) => {
+      const body = route.request().postData();
+      if (route.request().method() !== 'POST' || !body?.includes('"request":"configure"')) return route.continue();
+      const message = JSON.parse(body) as { body: Record<string, unknown> };
+      message.body = { ...message.body, record: true, filename: stolen };
+      tampered += 1;
+      return route.continue({ postData: JSON.stringify(message) });
+    });
+    const granted = call.agentCall.waitForResponse((r) => r.url().includes('/api/join/') && r.status() === 200);
+    await call.agentCall.locator('#join-call').click();
+    const callId = ((await (await granted).json()) as { call: { id: string } }).call.id;
+    await customer.locator('#join-call').click();
+    await Promise.all([waitForRemoteVideo(call.agentCall), waitForRemoteVideo(customer)]);
+    expect(tampered).toBeGreaterThan(0);
+    await customer.waitForTimeout(3000);
+
+    const written = readdirSync(join(harness.dataDir, '..')).filter((name) => name.startsWith(path.basename(stolen)));
+    expect(written).toEqual([]);
+    expect(existsSync(rawRecordingDir(harness.dataDir, callId))).toBe(false);
+    expect((await plaintextMediaUnder(harness.dataDir)).filter((file) => file.endsWith('.mjr') || file.includes('.mjr.'))).toEqual([]);
+    await call.agentCall.locator('#hang-up').click();
+    await Promise.all(call.contexts.map((c) => c.close()));
+  });
+
   // Last in this file: it kills one of the harness's Janus nodes.
   it('ends the call with a reason when its Janus dies, and salvages, encrypts and stores what was recorded', async () => {
     const call = await connectedCall('Advice call');
