@@ -116,6 +116,8 @@ const envSchema = z.object({
   RECORDING_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
   RECORDING_RETRY_BASE_MS: z.coerce.number().int().min(100).default(5_000),
   RECORDING_RETRY_MAX_MS: z.coerce.number().int().min(1_000).default(300_000),
+  /** A call nobody started within this time ends and its room is destroyed. */
+  CALL_UNJOINED_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   /** A media node unreachable this long is treated as lost and its calls are ended. */
   MEDIA_LOSS_GRACE_MS: z.coerce.number().int().min(1_000).max(600_000).default(10_000),
   /** Lifetime of a playback link; at most five minutes. */
@@ -144,6 +146,7 @@ export interface Config {
     | { mode: 'external'; nodes: JanusNodeConfig[] };
   joinTokenTtlSeconds: number;
   mediaLossGraceMs: number;
+  callUnjoinedTtlSeconds: number;
   logLevel: Env['LOG_LEVEL'];
   fakeVendors: boolean;
   zendesk: { apiBaseUrl: string | undefined; auth: { email: string; apiToken: string } | { oauthToken: string } | undefined; timeoutMs: number };
@@ -210,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           },
     joinTokenTtlSeconds: e.JOIN_TOKEN_TTL_SECONDS,
     mediaLossGraceMs: e.MEDIA_LOSS_GRACE_MS,
+    callUnjoinedTtlSeconds: e.CALL_UNJOINED_TTL_SECONDS,
     logLevel: e.LOG_LEVEL,
     fakeVendors: e.PARLEY_FAKE_VENDORS,
     zendesk: {

@@ -10,7 +10,9 @@ import { openDatabase, type Database } from './db/client.js';
 import { createLogger, type Logger } from './logger.js';
 import { sessionSecret } from './secrets.js';
 import { openRecordingStores } from './recording-stores.js';
+import { expireUnjoinedCalls } from './services/calls/expire-unjoined.js';
 import { createMediaWatchdog } from './services/calls/fail-on-lost-media.js';
+import { createTicker } from './services/ticker.js';
 import { findLocationProblems } from './services/recordings/check-locations.js';
 import { newLeaseOwner } from './services/recordings/claim.js';
 import { createRecordingWorker } from './services/recordings/worker.js';
@@ -120,6 +122,14 @@ export async function startParley(config: Config, options: { logger?: Logger } =
   await recordingWorker.start();
   const watchdog = createMediaWatchdog({ ...deps, logger: logger.child({ component: 'media-watchdog' }) }, { intervalMs: 2_000, graceMs: config.mediaLossGraceMs });
   watchdog.start();
+  const expiry = createTicker(
+    async () => {
+      await expireUnjoinedCalls(deps, new Date(Date.now() - config.callUnjoinedTtlSeconds * 1000));
+    },
+    30_000,
+    (error) => logger.warn({ err: error }, 'expiring unjoined calls failed'),
+  );
+  expiry.start();
   outbox.start();
 
   return {
@@ -132,6 +142,7 @@ export async function startParley(config: Config, options: { logger?: Logger } =
     stop: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await watchdog.stop();
+      await expiry.stop();
       await outbox.stop();
       await recordingWorker.stop();
       await gateway.close();

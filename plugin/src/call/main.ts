@@ -212,7 +212,9 @@ function isOver(call: CallResponse['call']): boolean {
 }
 
 function endStatus(call: CallResponse['call']): string {
-  return call.endReason === 'media_server_lost' ? 'The call was cut off: the video server failed' : 'Call ended';
+  if (call.endReason === 'media_server_lost') return 'The call was cut off: the video server failed';
+  if (call.endReason === 'expired_unjoined') return 'This call expired before it started';
+  return 'Call ended';
 }
 
 /**

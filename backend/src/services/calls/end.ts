@@ -1,12 +1,13 @@
 import { eq } from 'drizzle-orm';
-import { calls, participants, recordings } from '../../db/schema/index.js';
+import { calls, recordings } from '../../db/schema/index.js';
 import { ForbiddenError } from '../../errors.js';
 import { recordAudit } from '../audit/record.js';
 import { notes } from '../consent/notes.js';
 import { noteOnTicket } from '../outbox/ticket-note.js';
 import type { ServiceDeps } from '../deps.js';
 import type { Principal } from '../principal.js';
-import { callView, loadCallFor, loadParticipants, roomOf } from './load-call.js';
+import { callView, loadCallFor, loadParticipants } from './load-call.js';
+import { teardownMedia } from './teardown-media.js';
 import { assertTransition } from './state-machine.js';
 
 /**
@@ -47,21 +48,4 @@ export async function endCall(deps: ServiceDeps, principal: Principal, callId: s
   if (recording) deps.onRecordingReady?.(recording.id);
 
   return callView(await loadCallFor(deps.db, principal, callId), people);
-}
-
-async function teardownMedia(
-  deps: ServiceDeps,
-  call: { id: string; mediaNodeId: string; mediaRoomId: number; mediaRoomSecret: string; recordingActive: boolean },
-  people: (typeof participants.$inferSelect)[],
-) {
-  const room = roomOf(call);
-  try {
-    if (call.recordingActive) await deps.media.setRecording(room, false);
-    await deps.media.destroyRoom(room);
-    await Promise.all(
-      people.filter((p) => p.mediaToken).map((p) => deps.media.removeParticipantToken(call.mediaNodeId, p.mediaToken!)),
-    );
-  } catch (error) {
-    deps.logger.warn({ err: error, callId: call.id }, 'media teardown incomplete');
-  }
 }

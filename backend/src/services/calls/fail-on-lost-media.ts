@@ -4,6 +4,7 @@ import { recordAudit } from '../audit/record.js';
 import { notes } from '../consent/notes.js';
 import type { ServiceDeps } from '../deps.js';
 import { noteOnTicket } from '../outbox/ticket-note.js';
+import { createTicker } from '../ticker.js';
 import { isFinished } from './state-machine.js';
 
 export const MEDIA_LOST_REASON = 'media_server_lost';
@@ -53,12 +54,8 @@ export async function failCallsOnLostNode(deps: Pick<ServiceDeps, 'db' | 'logger
  */
 export function createMediaWatchdog(deps: Pick<ServiceDeps, 'db' | 'logger' | 'onRecordingReady' | 'media'>, options: { intervalMs: number; graceMs: number }) {
   const downSince = new Map<string, number>();
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = true;
-  let ticking: Promise<void> | undefined;
-
-  const tick = async (): Promise<void> => {
-    try {
+  return createTicker(
+    async () => {
       const now = Date.now();
       for (const node of await deps.media.health()) {
         if (node.healthy) {
@@ -69,28 +66,8 @@ export function createMediaWatchdog(deps: Pick<ServiceDeps, 'db' | 'logger' | 'o
         downSince.set(node.id, since);
         if (now - since >= options.graceMs) await failCallsOnLostNode(deps, node.id);
       }
-    } catch (error) {
-      deps.logger.warn({ err: error }, 'media watchdog check failed');
-    }
-  };
-
-  const loop = (): void => {
-    if (stopped) return;
-    ticking = tick().finally(() => {
-      ticking = undefined;
-      if (!stopped) timer = setTimeout(loop, options.intervalMs);
-    });
-  };
-
-  return {
-    start() {
-      stopped = false;
-      timer = setTimeout(loop, options.intervalMs);
     },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await ticking;
-    },
-  };
+    options.intervalMs,
+    (error) => deps.logger.warn({ err: error }, 'media watchdog check failed'),
+  );
 }

@@ -29,6 +29,7 @@ export const notes = {
   recordingWithdrawn: () => 'Parley: the customer withdrew consent to recording during the call. Recording stopped.',
   recordingStarted: () => 'Parley: recording started.',
   recordingStopped: () => 'Parley: recording stopped.',
+  callExpired: () => 'Parley: the video call expired before it started; its room was closed. Escalate again if the customer still needs it.',
   callCutOff: (wasRecording: boolean) =>
     wasRecording
       ? 'Parley: the video call was cut off because the video server failed. What was recorded until then is being kept.'

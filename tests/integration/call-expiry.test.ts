@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { and, eq } from 'drizzle-orm';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../backend/src/db/client.js';
+import { auditEvents, calls, outboxMessages } from '../../backend/src/db/schema/index.js';
+import { expireUnjoinedCalls } from '../../backend/src/services/calls/expire-unjoined.js';
+import type { LocalJanus } from '../../media/janus/local-node.js';
+import { freshDatabase } from '../support/databases.js';
+import { buildTestApp, escalation, startTestJanus, tokenOf } from '../support/test-app.js';
+
+describe('calls nobody joined', () => {
+  let database: Database;
+  let janus: LocalJanus;
+  let baseDir: string;
+  let t: Awaited<ReturnType<typeof buildTestApp>>;
+  let agent: string;
+
+  beforeAll(async () => {
+    baseDir = mkdtempSync(join(tmpdir(), 'parley-expiry-'));
+    [database, janus] = await Promise.all([freshDatabase('pglite'), startTestJanus(baseDir)]);
+    t = await buildTestApp(database, janus);
+    agent = await t.signIn();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await janus?.stop();
+    await database?.close();
+    rmSync(baseDir, { recursive: true, force: true });
+  });
+
+  it('end once they are older than the cutoff, and their rooms are destroyed', async () => {
+    const support = await t.meetingType(agent, 'support');
+    const old = (await t.call('POST', '/api/calls', { token: agent, body: escalation(support, 'expiry-old') })).body;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const cutoff = new Date();
+    const fresh = (await t.call('POST', '/api/calls', { token: agent, body: escalation(support, 'expiry-new') })).body;
+    const rowOf = async (id: string) => (await database.db.select().from(calls).where(eq(calls.id, id)))[0]!;
+    const oldRow = await rowOf(old.call.id);
+    const room = { nodeId: oldRow.mediaNodeId, roomId: oldRow.mediaRoomId, secret: oldRow.mediaRoomSecret };
+    expect(await t.gateway.listParticipants(room)).toEqual([]);
+
+    const deps = { db: database.db, media: t.gateway, logger: pino({ level: 'silent' }) };
+    expect(await expireUnjoinedCalls(deps, cutoff)).toEqual([old.call.id]);
+
+    expect(await rowOf(old.call.id)).toMatchObject({ state: 'ended', endReason: 'expired_unjoined' });
+    expect((await rowOf(fresh.call.id)).state).toBe('created');
+    await expect(t.gateway.listParticipants(room)).rejects.toThrow(/426|no such room/i);
+    const join = await t.call('POST', `/api/join/${tokenOf(old.links.agent)}`);
+    expect(join.status).toBe(409);
+    expect(join.body.error.code).toBe('CALL_ENDED');
+    const view = await t.call('GET', `/api/calls/${old.call.id}`, { token: agent });
+    expect(view.body.call).toMatchObject({ state: 'ended', endReason: 'expired_unjoined' });
+
+    const [audit] = await database.db.select().from(auditEvents).where(and(eq(auditEvents.subjectId, old.call.id), eq(auditEvents.action, 'call.expired')));
+    expect(audit).toBeDefined();
+    const [note] = await database.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, `call:${old.call.id}:expired`));
+    expect(note?.payload).toMatchObject({ public: false, body: expect.stringContaining('expired before it started') });
+
+    // Running again finds nothing more to do.
+    expect(await expireUnjoinedCalls(deps, cutoff)).toEqual([]);
+  });
+});
