@@ -40,6 +40,12 @@ describe('escalate to video, end to end (Janus + Chromium)', () => {
     expect(await remoteVideoAdvances(call.customer)).toBe(true);
     await expect.poll(() => call.agentCall.getByTestId('call-status').textContent()).toBe('Connected');
     await expect.poll(() => call.customer.getByTestId('recording-indicator').isVisible()).toBe(false);
+    // Both browsers report DTLS connected and an SRTP cipher in use before saying so.
+    for (const page of [call.agentCall, call.customer]) {
+      await expect
+        .poll(() => page.getByTestId('transport-security').textContent(), { timeout: 10_000 })
+        .toMatch(/^Encrypted in transit \(DTLS-SRTP, SRTP_(AEAD_AES_(128|256)_GCM|AES128_CM_HMAC_SHA1_(80|32))\)$/);
+    }
 
     const room = { nodeId: call.row.mediaNodeId, roomId: call.row.mediaRoomId, secret: call.row.mediaRoomSecret };
     expect((await harness.parley.gateway.listParticipants(room)).filter((p) => p.publisher)).toHaveLength(2);

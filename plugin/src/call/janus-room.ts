@@ -61,6 +61,12 @@ function errorText(error: unknown): string {
  * microphone and subscribes to the other participant. The display name sent to
  * Janus is the role only, because the gateway logs it.
  */
+export interface TransportSecurity {
+  dtlsState: string;
+  srtpCipher: string | null;
+  tlsVersion: string | null;
+}
+
 export class JanusRoom {
   private janus: Janus | null = null;
   private publisher: JanusJS.PluginHandle | null = null;
@@ -103,6 +109,25 @@ export class JanusRoom {
     }
     this.janus = janus;
     this.attachPublisher();
+  }
+
+  /**
+   * How our media leaves the browser, read from the peer connection's own statistics: DTLS
+   * connected and an SRTP cipher negotiated, or null while there is no connection to ask.
+   */
+  async transportSecurity(): Promise<TransportSecurity | null> {
+    const pc = this.publisher?.webrtcStuff.pc;
+    if (!pc) return null;
+    const stats = await pc.getStats();
+    for (const report of stats.values() as IterableIterator<Record<string, unknown>>) {
+      if (report.type !== 'transport') continue;
+      return {
+        dtlsState: String(report.dtlsState ?? 'unknown'),
+        srtpCipher: typeof report.srtpCipher === 'string' ? report.srtpCipher : null,
+        tlsVersion: typeof report.tlsVersion === 'string' ? report.tlsVersion : null,
+      };
+    }
+    return null;
   }
 
   leave(): void {

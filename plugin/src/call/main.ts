@@ -16,6 +16,7 @@ const warning = byId('call-warning', HTMLElement);
 const meetingType = byId('call-meeting-type', HTMLElement);
 const recordingIndicator = byId('recording-indicator', HTMLElement);
 const recordingWhat = byId('recording-what', HTMLElement);
+const transportSecurity = byId('transport-security', HTMLElement);
 const lobby = byId('lobby', HTMLElement);
 const lobbyText = byId('lobby-text', HTMLElement);
 const joinButton = byId('join-call', HTMLButtonElement);
@@ -97,6 +98,7 @@ function leave(status: string, next: CallPhase = 'ended'): void {
   stage.hidden = true;
   hangUpButton.hidden = true;
   recordingIndicator.hidden = true;
+  transportSecurity.hidden = true;
   recordingToggle.hidden = true;
   warning.hidden = true;
   setPhase(next, status);
@@ -165,6 +167,7 @@ function startMedia(join: JoinResponse): void {
   const current = new JanusRoom(join.media, join.role, withVideo, {
     joined: () => setPhase('joined', 'Waiting for the other person…'),
     published: () => {
+      void showTransportSecurity(current);
       if (presenceSent) return;
       presenceSent = true;
       sendPresence('joined').catch((error: unknown) => showError(alert, error));
@@ -233,6 +236,21 @@ function watchForEnd(): void {
     POLL_MS,
     () => undefined,
   );
+}
+
+/**
+ * Says how the media is protected only after the browser itself reports it: DTLS finished and an
+ * SRTP cipher in use. Anything else is shown as a warning, never as "encrypted".
+ */
+async function showTransportSecurity(current: JanusRoom): Promise<void> {
+  const security = await current.transportSecurity().catch(() => null);
+  if (room !== current) return;
+  if (security?.dtlsState === 'connected' && security.srtpCipher) {
+    transportSecurity.textContent = `Encrypted in transit (DTLS-SRTP, ${security.srtpCipher})`;
+    transportSecurity.hidden = false;
+  } else {
+    showWarning('Could not confirm that this call is encrypted in transit.');
+  }
 }
 
 /** Media failed but the call may go on: offer to reconnect with the credentials we hold. */
