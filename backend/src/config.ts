@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { TurnSettings } from './services/calls/ice-servers.js';
 
 const booleanFlag = z
   .enum(['0', '1', 'true', 'false'])
@@ -116,6 +117,20 @@ const envSchema = z.object({
   RECORDING_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
   RECORDING_RETRY_BASE_MS: z.coerce.number().int().min(100).default(5_000),
   RECORDING_RETRY_MAX_MS: z.coerce.number().int().min(1_000).default(300_000),
+  /** ICE servers for browsers, comma-separated stun:/turn:/turns: URLs (e.g. a coturn in the EU). */
+  TURN_URLS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const urls = (raw ?? '').split(',').map((url) => url.trim()).filter(Boolean);
+      for (const url of urls) {
+        if (!/^(stun|turns?):[^\s]+$/.test(url)) ctx.addIssue({ code: 'custom', message: `"${url.slice(0, 60)}" is not a stun:, turn: or turns: URL` });
+      }
+      return urls;
+    }),
+  /** coturn's static-auth-secret: Parley hands out time-limited TURN credentials derived from it. */
+  TURN_SECRET: z.string().min(16).optional(),
+  TURN_CREDENTIAL_TTL_SECONDS: z.coerce.number().int().min(300).max(86_400).default(3600),
   /** A call nobody started within this time ends and its room is destroyed. */
   CALL_UNJOINED_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   /** A media node unreachable this long is treated as lost and its calls are ended. */
@@ -147,6 +162,7 @@ export interface Config {
   joinTokenTtlSeconds: number;
   mediaLossGraceMs: number;
   callUnjoinedTtlSeconds: number;
+  turn: TurnSettings | undefined;
   logLevel: Env['LOG_LEVEL'];
   fakeVendors: boolean;
   zendesk: { apiBaseUrl: string | undefined; auth: { email: string; apiToken: string } | { oauthToken: string } | undefined; timeoutMs: number };
@@ -185,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== 'MultiTenant' && !e.MICROSOFT_APP_TENANT_ID) refuse('MICROSOFT_APP_TENANT_ID', `required for ${e.MICROSOFT_APP_TYPE}`);
   if (!e.MICROSOFT_APP_ID && (e.MICROSOFT_APP_PASSWORD || e.MICROSOFT_APP_TENANT_ID)) refuse('MICROSOFT_APP_ID', 'required with MICROSOFT_APP_PASSWORD or MICROSOFT_APP_TENANT_ID');
   if (e.OUTBOX_LEASE_MS < 2 * e.BOT_CONNECTOR_TIMEOUT_MS) refuse('OUTBOX_LEASE_MS', 'must be at least 2 × BOT_CONNECTOR_TIMEOUT_MS');
+  if (e.TURN_URLS.some((url) => url.startsWith('turn')) && !e.TURN_SECRET) refuse('TURN_SECRET', 'required when TURN_URLS lists a turn: or turns: server');
   if (e.KMS_PROVIDER === 'vault' && !e.VAULT_ADDR) refuse('VAULT_ADDR', 'required when KMS_PROVIDER=vault');
   if (e.KMS_PROVIDER === 'vault' && !e.VAULT_TOKEN) refuse('VAULT_TOKEN', 'required when KMS_PROVIDER=vault');
   const locationNames = (e.STORAGE_LOCATIONS ?? []).map((l) => l.name);
@@ -214,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     joinTokenTtlSeconds: e.JOIN_TOKEN_TTL_SECONDS,
     mediaLossGraceMs: e.MEDIA_LOSS_GRACE_MS,
     callUnjoinedTtlSeconds: e.CALL_UNJOINED_TTL_SECONDS,
+    turn: e.TURN_URLS.length > 0 ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_CREDENTIAL_TTL_SECONDS } : undefined,
     logLevel: e.LOG_LEVEL,
     fakeVendors: e.PARLEY_FAKE_VENDORS,
     zendesk: {

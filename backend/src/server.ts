@@ -91,6 +91,7 @@ export async function startParley(config: Config, options: { logger?: Logger } =
       return publicBaseUrl;
     },
     joinTokenTtlSeconds: config.joinTokenTtlSeconds,
+    turn: config.turn,
     dataDir: config.dataDir,
     recordingMinFreeBytes: config.recordings.minFreeBytes,
     onRecordingReady: (recordingId: string) => recordingWorker.nudge(recordingId),

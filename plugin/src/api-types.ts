@@ -92,6 +92,8 @@ export interface JoinResponse {
     roomId: number;
     pin: string;
     janusToken: string;
+    /** Empty unless the deployment runs STUN/TURN: then no third party learns the browser's address. */
+    iceServers: RTCIceServer[];
     display: string;
   };
 }

@@ -44,6 +44,8 @@ describe('join links and call sessions', () => {
       media: { janusUrl: janus.node.browserUrl, display: 'customer' },
     });
     expect(res.body.media.janusToken).toMatch(/^[\w-]{32}$/);
+    // No STUN/TURN configured: the browser is told to ask no third party (janus.js would ask Google).
+    expect(res.body.media.iceServers).toEqual([]);
 
     const seen = await t.call('GET', `/api/calls/${call.id}`, { token: res.body.session });
     expect(seen.status).toBe(200);

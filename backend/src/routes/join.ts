@@ -34,6 +34,8 @@ const redeemRoute = createRoute({
             roomId: z.number().int(),
             pin: z.string(),
             janusToken: z.string(),
+            /** Empty unless STUN/TURN is configured; TURN credentials expire. */
+            iceServers: z.array(z.object({ urls: z.array(z.string()), username: z.string().optional(), credential: z.string().optional() })),
             display: z.enum(['agent', 'customer']),
           }),
         })

@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { MasterKeys } from '../ports/master-keys.js';
 import type { MediaGateway } from '../ports/media-gateway.js';
+import type { TurnSettings } from './calls/ice-servers.js';
 import type { SessionTokens } from './sessions/session-tokens.js';
 
 /** What services need from the outside world; built once in main and in tests. */
@@ -16,6 +17,8 @@ export interface ServiceDeps {
   joinTokenTtlSeconds: number;
   /** Raw recordings go under <dataDir>/recordings/raw/<callId>. */
   dataDir: string;
+  /** STUN/TURN for browsers; absent: none (browsers ask no third party for their address). */
+  turn?: TurnSettings;
   /** Recording is refused while the data dir's disk has less free space than this. */
   recordingMinFreeBytes: number;
   /** Keys and stores for playing recordings back. */

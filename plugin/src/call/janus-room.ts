@@ -91,6 +91,8 @@ export class JanusRoom {
       const session: Janus = new Janus({
         server: this.media.janusUrl,
         token: this.media.janusToken,
+        // Always an explicit list: janus.js would otherwise ask Google's public STUN server.
+        iceServers: this.media.iceServers,
         success: () => {
           connected = true;
           resolve(session);

@@ -4,6 +4,7 @@ import { ConflictError, ForbiddenError, GoneError, NotFoundError } from '../../e
 import { recordAudit } from '../audit/record.js';
 import { consentState } from '../consent/state.js';
 import type { ServiceDeps } from '../deps.js';
+import { iceServersFor } from './ice-servers.js';
 import { isFinished } from './state-machine.js';
 import { hashJoinToken, newMediaToken } from './join-token.js';
 import { loadCallFor } from './load-call.js';
@@ -83,6 +84,7 @@ export async function redeemJoinToken(deps: ServiceDeps, token: string) {
       roomId: loaded.call.mediaRoomId,
       pin: loaded.call.mediaRoomPin,
       janusToken: mediaToken,
+      iceServers: iceServersFor(deps.turn, link.participant.id),
       // The media server logs display names: give it the role, never a person's name.
       display: principal.role,
     },
