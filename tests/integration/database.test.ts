@@ -1,7 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
-import { auditEvents, installations, tenants } from '../../backend/src/db/schema/index.js';
+import { auditEvents, installations, meetingTypes, tenants } from '../../backend/src/db/schema/index.js';
 import { listMeetingTypes } from '../../backend/src/services/meeting-types/list.js';
 import { recordAudit } from '../../backend/src/services/audit/record.js';
 import { provisionTenant } from '../../backend/src/services/tenants/provision.js';
@@ -52,6 +52,21 @@ describe.each(databaseKinds)('database on %s', (kind) => {
     const seenByB = await listMeetingTypes(database.db, { kind: 'agent', tenantId: b.tenantId, agentId: crypto.randomUUID() });
     expect(seenByA).toHaveLength(3);
     expect(new Set([...seenByA, ...seenByB].map((t) => t.id)).size).toBe(6);
+  });
+
+  it('refuses a meeting type that would record end-to-end encrypted calls', async () => {
+    const { tenantId } = await provisionTenant(database.db, { host: 'zendesk', externalAccountId: 'e2ee-policy' });
+    const type = (key: string) => and(eq(meetingTypes.tenantId, tenantId), eq(meetingTypes.key, key));
+    const refusal = (update: Promise<unknown>) =>
+      update.then(
+        () => 'accepted',
+        (error: Error) => String((error.cause as Error | undefined)?.message ?? error.message),
+      );
+    expect(await refusal(database.db.update(meetingTypes).set({ e2ee: true }).where(type('advice')))).toMatch(/meeting_types_e2ee_unrecorded/);
+    expect(await refusal(database.db.update(meetingTypes).set({ e2ee: true }).where(type('consultation')))).toMatch(/meeting_types_e2ee_unrecorded/);
+    // Where nothing is ever recorded, end-to-end encryption is fine.
+    await database.db.update(meetingTypes).set({ e2ee: true }).where(type('support'));
+    expect(await refusal(database.db.update(meetingTypes).set({ recordingPolicy: 'optional' }).where(type('support')))).toMatch(/meeting_types_e2ee_unrecorded/);
   });
 
   it('refuses to change or delete audit events', async () => {

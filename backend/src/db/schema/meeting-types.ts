@@ -1,4 +1,5 @@
-import { boolean, integer, pgEnum, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, check, integer, pgEnum, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { id, tenantScoped, timestamps } from './columns.js';
 
 export const recordingPolicy = pgEnum('recording_policy', ['required', 'optional', 'forbidden']);
@@ -21,5 +22,9 @@ export const meetingTypes = pgTable(
     storageLocation: text().notNull().default('local'),
     ...timestamps,
   },
-  (t) => [uniqueIndex('meeting_types_tenant_key_uq').on(t.tenantId, t.key)],
+  (t) => [
+    uniqueIndex('meeting_types_tenant_key_uq').on(t.tenantId, t.key),
+    // End-to-end encrypted media cannot be recorded by the server: the database refuses the combination.
+    check('meeting_types_e2ee_unrecorded', sql`NOT (${t.e2ee} AND ${t.recordingPolicy} <> 'forbidden')`),
+  ],
 );

@@ -1,0 +1,1 @@
+ALTER TABLE "meeting_types" ADD CONSTRAINT "meeting_types_e2ee_unrecorded" CHECK (NOT ("meeting_types"."e2ee" AND "meeting_types"."recording_policy" <> 'forbidden'));
