@@ -252,6 +252,26 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
     expect((await recordsOf(call.id)).map((r) => r.granted)).toEqual([true]);
   });
 
+  it('answers only the invited customer: the agent pressing the card in the group chat decides nothing', async () => {
+    const { chat, call, card } = await offerInTeams('support');
+    const agentPress = await post(
+      activity(chat, {
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        locale: 'de-DE',
+        from: { id: '29:agent-dana', name: 'Dana Agent', aadObjectId: '0b7e9c1a-2222-4d3e-8f00-aaaaaaaaaaaa' },
+        value: { action: { type: 'Action.Execute', id: 'consent', verb: 'parley.consent', data: execute(card, true).data }, trigger: 'manual' },
+      }),
+    );
+    // Shown to the agent alone; the customer's card stays as it was.
+    expect(agentPress.body).toEqual({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Diese Entscheidung trifft die Person, der der Anruf angeboten wurde.' });
+    expect(await recordsOf(call.id)).toEqual([]);
+
+    // The customer can still decide with the very same card.
+    expect((await invoke(chat, execute(card, true).data!)).body).toMatchObject({ statusCode: 200, type: ADAPTIVE });
+    expect((await recordsOf(call.id)).map((r) => r.granted)).toEqual([true]);
+  });
+
   it('records a decline as easily, with no way into the call', async () => {
     const { chat, call, card } = await offerInTeams('advice');
     const res = await invoke(chat, execute(card, false).data!);

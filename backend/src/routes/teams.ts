@@ -6,6 +6,7 @@ import { BufferedBotResponse, botRequest } from '../adapters/teams/http-shim.js'
 import { DomainError } from '../errors.js';
 import type { AppEnv } from '../http/context.js';
 import { errorBody } from '../http/errors.js';
+import { isConsentSubject } from '../services/consent/is-consent-subject.js';
 import { recordConsentDecision } from '../services/consent/record-decision.js';
 import { viewConsent } from '../services/consent/view.js';
 import type { ServiceDeps } from '../services/deps.js';
@@ -92,6 +93,9 @@ export function teamsRoutes(deps: ServiceDeps, bot: TeamsBot) {
  */
 async function decideFromCard(deps: ServiceDeps, request: ConsentDecisionRequest): Promise<ConsentDecisionAnswer> {
   const { token } = request;
+  // In a group chat the agent sees the card too: only the invited customer decides with it.
+  const ids = [request.from.id, request.from.aadObjectId].filter((id): id is string => typeof id === 'string');
+  if ((await isConsentSubject(deps.db, token, ids)) === false) return { kind: 'not_for_you', language: request.language };
   let refusal: DomainError;
   try {
     const outcome = await recordConsentDecision(deps, token, { noticeVersionId: request.noticeVersionId, join: request.join, recording: request.recording });

@@ -9,10 +9,11 @@ import {
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
 import { pickLanguage } from '../../services/notices/language.js';
-import type { ShippedLanguage } from '../../services/notices/locales/index.js';
+import { locales, type ShippedLanguage } from '../../services/notices/locales/index.js';
 import {
   ADAPTIVE_CARD_CONTENT_TYPE,
   CONSENT_VERB,
+  MESSAGE_CONTENT_TYPE,
   consentCard,
   resultCard,
   type AdaptiveCard,
@@ -28,12 +29,16 @@ export interface ConsentDecisionRequest {
   recording: boolean | undefined;
   /** The language to answer in when the link itself cannot tell (expired, unknown). */
   language: ShippedLanguage;
+  /** Who pressed: in a group chat, not necessarily the customer. */
+  from: { id: string | undefined; aadObjectId: string | undefined };
 }
 
 export type ConsentDecisionAnswer =
   | ConsentCardResult
   /** Show the consent card again, e.g. a question was left unanswered or the notice changed. */
-  | { kind: 'ask_again'; card: ConsentCardInput };
+  | { kind: 'ask_again'; card: ConsentCardInput }
+  /** Someone other than the customer pressed it; the card stays as it is for everyone. */
+  | { kind: 'not_for_you'; language: ShippedLanguage };
 
 /** What the bot needs from the rest of Parley; the adapter itself never touches the database. */
 export interface TeamsActivityHooks {
@@ -92,29 +97,38 @@ export class ParleyActivityHandler extends ActivityHandler {
     if (invoke.action.verb !== CONSENT_VERB) return invokeError(400, 'NotSupported', `unknown verb`);
     const data = postedConsent.safeParse(invoke.action.data);
     if (!data.success) return invokeError(400, 'BadRequest', 'not a consent decision');
-    const card = await this.decide(data.data, context.activity.locale);
-    // 200 with a card: Teams swaps it in for the consent card, for refusals too.
-    return { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card };
+    const answer = await this.decide(context, data.data);
+    // A message answer is shown to the one who pressed only; a card answer replaces the consent
+    // card, for refusals too.
+    // botbuilder types `value` as an object; for the message type Teams takes the text itself.
+    if (typeof answer === 'string') return { statusCode: 200, type: MESSAGE_CONTENT_TYPE, value: answer as unknown as Record<string, unknown> };
+    return { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: answer };
   }
 
   private async replyToSubmit(context: TurnContext, data: PostedConsent): Promise<void> {
-    const card = await this.decide(data, context.activity.locale);
+    const answer = await this.decide(context, data);
     try {
-      await context.sendActivity({ type: 'message', attachments: [CardFactory.adaptiveCard(card)] });
+      await context.sendActivity(
+        typeof answer === 'string' ? { type: 'message', text: answer } : { type: 'message', attachments: [CardFactory.adaptiveCard(answer)] },
+      );
     } catch (error) {
       // The decision is recorded either way; a redelivered message would only be told so.
       this.logger.warn({ err: { name: (error as Error).name, message: (error as Error).message } }, 'teams: could not reply with the consent result');
     }
   }
 
-  private async decide(data: PostedConsent, locale: string | undefined): Promise<AdaptiveCard> {
+  /** The card to show, or a line of text for the one who pressed. */
+  private async decide(context: TurnContext, data: PostedConsent): Promise<AdaptiveCard | string> {
+    const { from, locale } = context.activity;
     const answer = await this.hooks.consentDecision({
       token: data.token,
       noticeVersionId: data.noticeVersionId,
       join: data.join,
       recording: data.recording === 'true' ? true : data.recording === 'false' ? false : undefined,
       language: pickLanguage([data.lang, locale], 'en'),
+      from: { id: from?.id, aadObjectId: from?.aadObjectId },
     });
+    if (answer.kind === 'not_for_you') return locales[answer.language].page.notForYou;
     return answer.kind === 'ask_again' ? consentCard(answer.card) : resultCard(answer);
   }
 

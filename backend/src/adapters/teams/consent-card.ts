@@ -8,6 +8,8 @@ import { locales, type NoticeLocale, type ShippedLanguage } from '../../services
 
 export const CONSENT_VERB = 'parley.consent';
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
+/** An invoke answer Teams shows to the user who pressed, leaving the card unchanged. */
+export const MESSAGE_CONTENT_TYPE = 'application/vnd.microsoft.activity.message';
 
 export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard'; version: string };
 

@@ -56,6 +56,7 @@ export const de: NoticeLocale = {
     declinedTitle: 'Ihre Entscheidung ist gespeichert',
     declinedText: 'Sie nehmen nicht am Videoanruf teil. Ihr Ansprechpartner hilft Ihnen weiter im Chat.',
     decidedAlready: 'Sie haben für diesen Anruf bereits entschieden.',
+    notForYou: 'Diese Entscheidung trifft die Person, der der Anruf angeboten wurde.',
     expired: 'Dieser Link ist abgelaufen. Bitte fragen Sie nach einem neuen.',
     notFound: 'Dieser Link ist ungültig. Bitte fragen Sie nach einem neuen.',
     otherLanguages: 'Andere Sprachen',

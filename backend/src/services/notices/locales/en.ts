@@ -56,6 +56,7 @@ export const en: NoticeLocale = {
     declinedTitle: 'Your choice is saved',
     declinedText: 'You will not join the video call. Your agent will continue to help you in the chat.',
     decidedAlready: 'You have already made your choice for this call.',
+    notForYou: 'This choice belongs to the customer the call was offered to.',
     expired: 'This link has expired. Please ask your agent for a new one.',
     notFound: 'This link is not valid. Please ask your agent for a new one.',
     otherLanguages: 'Other languages',

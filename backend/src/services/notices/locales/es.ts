@@ -56,6 +56,7 @@ export const es: NoticeLocale = {
     declinedTitle: 'Su decisión se ha guardado',
     declinedText: 'No se unirá a la videollamada. Su agente seguirá ayudándole en el chat.',
     decidedAlready: 'Ya ha tomado su decisión para esta llamada.',
+    notForYou: 'Esta decisión corresponde a la persona a quien se ofreció la llamada.',
     expired: 'Este enlace ha caducado. Pida uno nuevo a su agente.',
     notFound: 'Este enlace no es válido. Pida uno nuevo a su agente.',
     otherLanguages: 'Otros idiomas',

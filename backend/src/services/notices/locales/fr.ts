@@ -56,6 +56,7 @@ export const fr: NoticeLocale = {
     declinedTitle: 'Votre choix est enregistré',
     declinedText: 'Vous ne rejoindrez pas l’appel vidéo. Votre conseiller continue de vous aider dans la conversation.',
     decidedAlready: 'Vous avez déjà fait votre choix pour cet appel.',
+    notForYou: 'Ce choix appartient à la personne à qui l’appel a été proposé.',
     expired: 'Ce lien a expiré. Demandez-en un nouveau à votre conseiller.',
     notFound: 'Ce lien n’est pas valide. Demandez-en un nouveau à votre conseiller.',
     otherLanguages: 'Autres langues',

@@ -56,6 +56,7 @@ export const nl: NoticeLocale = {
     declinedTitle: 'Uw keuze is opgeslagen',
     declinedText: 'U neemt niet deel aan het videogesprek. Uw medewerker helpt u verder in de chat.',
     decidedAlready: 'U hebt voor dit gesprek al een keuze gemaakt.',
+    notForYou: 'Deze keuze is aan de persoon aan wie het gesprek is aangeboden.',
     expired: 'Deze link is verlopen. Vraag uw medewerker om een nieuwe.',
     notFound: 'Deze link is ongeldig. Vraag uw medewerker om een nieuwe.',
     otherLanguages: 'Andere talen',

@@ -42,6 +42,8 @@ export interface NoticeLocale {
     declinedTitle: string;
     declinedText: string;
     decidedAlready: string;
+    /** Told to someone else in a group chat who presses the customer's consent card. */
+    notForYou: string;
     expired: string;
     notFound: string;
     otherLanguages: string;
