@@ -61,3 +61,22 @@ export async function recordingKeyFor(deps: KeyDeps, recording: RecordingKeyRow)
     subject.key.fill(0);
   }
 }
+
+/**
+ * The recording key from rows already in hand (a stored recording and its subject key), for
+ * playback, where every range request opens the recording again and a query saved counts.
+ */
+export async function unwrapRecordingKey(
+  masterKeys: MasterKeys,
+  recording: { id: string; tenantId: string; wrappedKey: Buffer | null },
+  subject: { customerId: string; masterKeyId: string; wrappedKey: Buffer },
+): Promise<Buffer> {
+  if (!recording.wrappedKey) throw new Error(`recording ${recording.id} has no key`);
+  const kms = await masterKeys.forTenant(recording.tenantId);
+  const subjectKey = await kms.unwrap({ keyId: subject.masterKeyId, ciphertext: subject.wrappedKey }, keyContext('subject', subject.customerId));
+  try {
+    return unwrapKey(subjectKey, recording.wrappedKey, keyContext('recording', recording.id));
+  } finally {
+    subjectKey.fill(0);
+  }
+}

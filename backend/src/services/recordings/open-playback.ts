@@ -1,11 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import { openEncryptedFile, type EncryptedFile } from '../../../../media/encryption/format.js';
-import { agents, calls, meetingTypes, recordings } from '../../db/schema/index.js';
+import { agents, calls, meetingTypes, recordings, subjectKeys } from '../../db/schema/index.js';
 import { NotFoundError } from '../../errors.js';
 import type { BlobReader } from '../../ports/blob-store.js';
 import type { ServiceDeps } from '../deps.js';
 import { assertMayAccessRecording } from './access.js';
-import { recordingKeyFor } from './keys.js';
+import { unwrapRecordingKey } from './keys.js';
 
 export interface OpenPlayback {
   media: EncryptedFile;
@@ -16,19 +16,21 @@ export interface OpenPlayback {
 
 type Deps = Pick<ServiceDeps, 'db' | 'tokens' | 'recordings'>;
 
-/** Checks a playback ticket against the recording it names, again, on every request. */
+/** Checks a playback ticket against the recording it names, again, on every request: one query. */
 async function ticketedRecording(deps: Deps, token: string) {
   const ticket = await deps.tokens.verifyPlayback(token);
   const [row] = await deps.db
-    .select({ recording: recordings, media: meetingTypes.media, viewerName: agents.displayName })
+    .select({ recording: recordings, media: meetingTypes.media, subject: subjectKeys, viewerName: agents.displayName })
     .from(recordings)
     .innerJoin(calls, eq(calls.id, recordings.callId))
     .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
+    // The viewer must still be an agent of the tenant: a removed agent's ticket stops working.
     .innerJoin(agents, and(eq(agents.id, ticket.agentId), eq(agents.tenantId, ticket.tenantId)))
+    .leftJoin(subjectKeys, eq(subjectKeys.id, recordings.subjectKeyId))
     .where(and(eq(recordings.id, ticket.recordingId), eq(recordings.tenantId, ticket.tenantId)));
-  if (!row || !row.recording.objectKey) throw new NotFoundError('RECORDING_NOT_FOUND', 'No such recording.');
+  if (!row || !row.recording.objectKey || !row.subject) throw new NotFoundError('RECORDING_NOT_FOUND', 'No such recording.');
   assertMayAccessRecording({ kind: 'agent', tenantId: ticket.tenantId, agentId: ticket.agentId }, row.recording, 'play');
-  return { ticket, ...row, objectKey: row.recording.objectKey };
+  return { ticket, ...row, subject: row.subject, objectKey: row.recording.objectKey };
 }
 
 /** What the viewer page shows around the video: the watermark's name, the link's expiry. */
@@ -39,12 +41,12 @@ export async function describePlayback(deps: Deps, token: string) {
 
 /** Opens the stored ciphertext for range reads: header, key and final chunk are verified before a byte is served. */
 export async function openPlayback(deps: Deps, token: string): Promise<OpenPlayback> {
-  const { recording, media, objectKey } = await ticketedRecording(deps, token);
+  const { recording, media, subject, objectKey } = await ticketedRecording(deps, token);
   const store = deps.recordings.stores.get(recording.storageLocation);
   if (!store) throw new NotFoundError('RECORDING_NOT_FOUND', 'The recording\u2019s storage location is not configured here.');
   const reader: BlobReader = await store.open(objectKey);
   try {
-    const file = await openEncryptedFile(reader, () => recordingKeyFor({ db: deps.db, masterKeys: deps.recordings.masterKeys }, recording));
+    const file = await openEncryptedFile(reader, () => unwrapRecordingKey(deps.recordings.masterKeys, recording, subject));
     return { media: file, contentType: media === 'audio' ? 'audio/webm' : 'video/webm', close: () => reader.close() };
   } catch (error) {
     await reader.close();
