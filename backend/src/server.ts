@@ -14,6 +14,7 @@ import { expireUnjoinedCalls } from './services/calls/expire-unjoined.js';
 import { createMediaWatchdog } from './services/calls/fail-on-lost-media.js';
 import { createTicker } from './services/ticker.js';
 import { findLocationProblems } from './services/recordings/check-locations.js';
+import { deleteDueRecordings } from './services/recordings/delete-due.js';
 import { newLeaseOwner } from './services/recordings/claim.js';
 import { createRecordingWorker } from './services/recordings/worker.js';
 import { createOutboxWorker } from './services/outbox/worker.js';
@@ -131,6 +132,15 @@ export async function startParley(config: Config, options: { logger?: Logger } =
     (error) => logger.warn({ err: error }, 'expiring unjoined calls failed'),
   );
   expiry.start();
+  const retention = createTicker(
+    async () => {
+      const { shredded, blobsRemoved } = await deleteDueRecordings({ db: database.db, stores, logger });
+      if (shredded + blobsRemoved > 0) logger.info({ shredded, blobsRemoved }, 'recordings past their retention deleted');
+    },
+    10 * 60_000,
+    (error) => logger.warn({ err: error }, 'deleting recordings past their retention failed'),
+  );
+  retention.start();
   outbox.start();
 
   return {
@@ -144,6 +154,7 @@ export async function startParley(config: Config, options: { logger?: Logger } =
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await watchdog.stop();
       await expiry.stop();
+      await retention.stop();
       await outbox.stop();
       await recordingWorker.stop();
       await gateway.close();

@@ -102,8 +102,8 @@ export interface PresenceRequest {
   event: 'joined' | 'left';
 }
 
-export type RecordingStatus = 'processing' | 'waiting_to_retry' | 'available' | 'failed';
-export type RecordingStage = 'pending' | 'converting' | 'muxing' | 'encrypting' | 'verified' | 'stored' | 'done' | 'failed';
+export type RecordingStatus = 'processing' | 'waiting_to_retry' | 'available' | 'failed' | 'deleted';
+export type RecordingStage = 'pending' | 'converting' | 'muxing' | 'encrypting' | 'verified' | 'stored' | 'done' | 'failed' | 'deleted';
 
 export interface Recording {
   id: string;

@@ -15,8 +15,8 @@ const recordingSchema = z
     callId: z.uuid(),
     caseId: z.uuid(),
     customerId: z.uuid(),
-    status: z.enum(['processing', 'waiting_to_retry', 'available', 'failed']),
-    stage: z.enum(['pending', 'converting', 'muxing', 'encrypting', 'verified', 'stored', 'done', 'failed']),
+    status: z.enum(['processing', 'waiting_to_retry', 'available', 'failed', 'deleted']),
+    stage: z.enum(['pending', 'converting', 'muxing', 'encrypting', 'verified', 'stored', 'done', 'failed', 'deleted']),
     media: z.enum(['audio', 'audio+video']),
     durationSeconds: z.number().nullable(),
     sizeBytes: z.number().nullable(),
@@ -84,6 +84,7 @@ const playbackRoute = createRoute({
     403: errors[403],
     404: errors[404],
     409: errors[409],
+    410: errors[410],
   },
 });
 

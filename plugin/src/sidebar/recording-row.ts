@@ -19,6 +19,7 @@ export const STAGE_TEXT: Record<RecordingStage, string> = {
   stored: 'stored',
   done: 'stored',
   failed: 'failed',
+  deleted: 'deleted',
 };
 
 /**
@@ -106,6 +107,10 @@ export class RecordingRow {
         return;
       case 'failed':
         this.setStatus(problem ? `Failed: ${problem}` : 'Failed', recording.problem);
+        this.stop();
+        return;
+      case 'deleted':
+        this.setStatus('Deleted: its retention period ended');
         this.stop();
         return;
       case 'available':

@@ -35,7 +35,7 @@ export class TicketRecordings {
     label.textContent =
       recording.status === 'available'
         ? `${when} · ${what}${recording.durationSeconds === null ? '' : ` · ${formatDuration(recording.durationSeconds)}`}`
-        : `${when} · ${recording.status === 'failed' ? 'failed' : `processing (${STAGE_TEXT[recording.stage]})`}`;
+        : `${when} · ${recording.status === 'failed' || recording.status === 'deleted' ? recording.status : `processing (${STAGE_TEXT[recording.stage]})`}`;
     item.append(label);
     if (recording.status === 'available') {
       const play = document.createElement('button');

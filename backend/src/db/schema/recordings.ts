@@ -24,6 +24,8 @@ export const recordingStage = pgEnum('recording_stage', [
   'done',
   /** Gave up (no usable media); the raw folder is kept for an operator. */
   'failed',
+  /** Retention ended: the key is destroyed (crypto-shredded) and the blob removed. */
+  'deleted',
 ]);
 
 export const recordings = pgTable(
@@ -63,6 +65,11 @@ export const recordings = pgTable(
     leaseExpiresAt: timestamp({ withTimezone: true }),
     lastError: text(),
     storedAt: timestamp({ withTimezone: true }),
+    /** When the key was destroyed, and why (e.g. "retention"). */
+    deletedAt: timestamp({ withTimezone: true }),
+    deletionReason: text(),
+    /** When the stored blob was confirmed gone; null while its removal is still to be retried. */
+    blobDeletedAt: timestamp({ withTimezone: true }),
     ...timestamps,
   },
   (t) => [index('recordings_customer_idx').on(t.tenantId, t.customerId), index('recordings_stage_due_idx').on(t.stage, t.nextAttemptAt)],

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, ne } from 'drizzle-orm';
 import { keyContext, newDataKey, unwrapKey, wrapKey } from '../../../../media/encryption/keys.js';
 import type { Db } from '../../db/client.js';
 import { recordings, subjectKeys } from '../../db/schema/index.js';
@@ -34,6 +34,7 @@ interface RecordingKeyRow {
   id: string;
   tenantId: string;
   customerId: string;
+  stage: string;
   wrappedKey: Buffer | null;
 }
 
@@ -42,6 +43,8 @@ interface RecordingKeyRow {
  * encrypted under it, so no ciphertext ever exists without its wrapped key.
  */
 export async function recordingKeyFor(deps: KeyDeps, recording: RecordingKeyRow): Promise<Buffer> {
+  // A deleted recording's key was destroyed on purpose; making a new one would only hide that.
+  if (recording.stage === 'deleted') throw new Error(`the key of recording ${recording.id} was destroyed`);
   const subject = await subjectKeyFor(deps, recording.tenantId, recording.customerId);
   const context = keyContext('recording', recording.id);
   try {
@@ -50,7 +53,7 @@ export async function recordingKeyFor(deps: KeyDeps, recording: RecordingKeyRow)
     const stored = await deps.db
       .update(recordings)
       .set({ wrappedKey: wrapKey(subject.key, key, context), subjectKeyId: subject.id, updatedAt: new Date() })
-      .where(and(eq(recordings.id, recording.id), isNull(recordings.wrappedKey)))
+      .where(and(eq(recordings.id, recording.id), isNull(recordings.wrappedKey), ne(recordings.stage, 'deleted')))
       .returning({ id: recordings.id });
     if (stored.length === 1) return key;
     key.fill(0);

@@ -1,4 +1,4 @@
-import { ConflictError } from '../../errors.js';
+import { ConflictError, GoneError } from '../../errors.js';
 import { recordAudit } from '../audit/record.js';
 import type { ServiceDeps } from '../deps.js';
 import type { AgentPrincipal } from '../principal.js';
@@ -10,6 +10,9 @@ import { loadRecordingFor } from './access.js';
  */
 export async function startPlayback(deps: Pick<ServiceDeps, 'db' | 'tokens' | 'publicBaseUrl' | 'recordings'>, principal: AgentPrincipal, recordingId: string) {
   const recording = await loadRecordingFor(deps.db, principal, recordingId, 'play');
+  if (recording.stage === 'deleted') {
+    throw new GoneError('RECORDING_DELETED', 'This recording was deleted when its retention period ended.');
+  }
   if (recording.stage !== 'stored' && recording.stage !== 'done') {
     throw new ConflictError('RECORDING_NOT_READY', 'This recording is still being processed; try again in a moment.');
   }

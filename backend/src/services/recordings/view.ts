@@ -6,10 +6,10 @@ import type { RecordingRow } from './access.js';
  */
 export function recordingView(row: RecordingRow, call: { media: 'audio' | 'audio+video' }) {
   const playable = row.stage === 'stored' || row.stage === 'done';
-  const status: 'available' | 'failed' | 'waiting_to_retry' | 'processing' = playable
+  const status: 'available' | 'failed' | 'deleted' | 'waiting_to_retry' | 'processing' = playable
     ? 'available'
-    : row.stage === 'failed'
-      ? 'failed'
+    : row.stage === 'failed' || row.stage === 'deleted'
+      ? row.stage
       : row.lastError
         ? 'waiting_to_retry'
         : 'processing';
@@ -26,7 +26,7 @@ export function recordingView(row: RecordingRow, call: { media: 'audio' | 'audio
     storageLocation: row.storageLocation,
     storedAt: row.storedAt?.toISOString() ?? null,
     /** Why it is waiting, for the operator; null once fine. */
-    problem: playable ? null : row.lastError,
+    problem: playable || row.stage === 'deleted' ? null : row.lastError,
     nextAttemptAt: status === 'waiting_to_retry' ? row.nextAttemptAt.toISOString() : null,
     createdAt: row.createdAt.toISOString(),
   };

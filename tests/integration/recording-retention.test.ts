@@ -1,0 +1,102 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { and, eq } from 'drizzle-orm';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEncryptedFile } from '../../media/encryption/format.js';
+import type { Database } from '../../backend/src/db/client.js';
+import { auditEvents, recordings } from '../../backend/src/db/schema/index.js';
+import { BlobStoreUnavailableError, type BlobStore } from '../../backend/src/ports/blob-store.js';
+import { openRecordingStores } from '../../backend/src/recording-stores.js';
+import { deleteDueRecordings } from '../../backend/src/services/recordings/delete-due.js';
+import { recordingKeyFor } from '../../backend/src/services/recordings/keys.js';
+import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
+import type { LocalJanus } from '../../media/janus/local-node.js';
+import { freshDatabase } from '../support/databases.js';
+import { captureRawCall, pipelineDeps, seedEndedRecordedCall, type SeededRecording } from '../support/recording-fixtures.js';
+import { buildTestApp, startTestJanus } from '../support/test-app.js';
+
+const DAY = 86_400_000;
+
+describe('recordings past their retention', () => {
+  let database: Database;
+  let janus: LocalJanus;
+  let baseDir: string;
+  let rawTemplate: string;
+  let t: Awaited<ReturnType<typeof buildTestApp>>;
+  let agent: string;
+  let stores: ReturnType<typeof openRecordingStores>;
+  let due: SeededRecording;
+  let kept: SeededRecording;
+
+  beforeAll(async () => {
+    baseDir = mkdtempSync(join(tmpdir(), 'parley-retention-'));
+    [database, janus, rawTemplate] = await Promise.all([freshDatabase('pglite'), startTestJanus(baseDir), captureRawCall(2)]);
+    t = await buildTestApp(database, janus);
+    agent = await t.signIn('acme');
+    const principal = await t.tokens.verify(agent);
+    if (principal.kind !== 'agent') throw new Error('expected an agent session');
+    const tenant = { tenantId: principal.tenantId, agentId: principal.agentId };
+    stores = openRecordingStores({ dataDir: t.dataDir, storage: { localRegion: 'eu', s3: [] }, kms: { provider: 'local' } });
+    // Consultation keeps recordings 90 days, Advice call five years.
+    due = await seedEndedRecordedCall(database.db, t.dataDir, tenant, rawTemplate, { meetingType: 'consultation' });
+    kept = await seedEndedRecordedCall(database.db, t.dataDir, tenant, rawTemplate, { meetingType: 'advice' });
+    for (const seeded of [due, kept]) expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, stores), seeded.recordingId)).toBe('done');
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.close();
+    await janus?.stop();
+    await database?.close();
+    rmSync(baseDir, { recursive: true, force: true });
+    rmSync(rawTemplate, { recursive: true, force: true });
+  });
+
+  const rowOf = async (id: string) => (await database.db.select().from(recordings).where(eq(recordings.id, id)))[0]!;
+
+  it('destroys the key, removes the blob, and leaves a copy of the blob unreadable', async () => {
+    const before = await rowOf(due.recordingId);
+    const blobFile = join(t.dataDir, 'store', before.objectKey!);
+    const copy = readFileSync(blobFile);
+    const storedAt = before.storedAt!.getTime();
+
+    // One day short of 90: nothing happens.
+    expect(await deleteDueRecordings({ db: database.db, stores: stores.stores, logger: pino({ level: 'silent' }) }, new Date(storedAt + 89 * DAY))).toEqual({ shredded: 0, blobsRemoved: 0 });
+    expect((await rowOf(due.recordingId)).stage).toBe('done');
+
+    const at = new Date(storedAt + 91 * DAY);
+    // The store is down at first: the key goes anyway, the blob waits for the next run.
+    const down: BlobStore = { ...stores.stores.get('local')!, delete: () => Promise.reject(new BlobStoreUnavailableError('down')), location: 'local', region: 'eu' };
+    const deps = { db: database.db, logger: pino({ level: 'silent' }) };
+    expect(await deleteDueRecordings({ ...deps, stores: new Map([['local', down]]) }, at)).toEqual({ shredded: 1, blobsRemoved: 0 });
+    const shredded = await rowOf(due.recordingId);
+    expect(shredded).toMatchObject({ stage: 'deleted', wrappedKey: null, deletionReason: 'retention', blobDeletedAt: null });
+    expect((await rowOf(kept.recordingId)).stage).toBe('done');
+
+    expect(await deleteDueRecordings({ ...deps, stores: stores.stores }, at)).toEqual({ shredded: 0, blobsRemoved: 1 });
+    expect((await rowOf(due.recordingId)).blobDeletedAt).not.toBeNull();
+    expect(await stores.stores.get('local')!.head(before.objectKey!)).toBeNull();
+
+    // Parley holds no key for it any more and will not make one: a copy of the blob taken before
+    // opens under no key Parley can produce. (A database backup from before still holds the wrapped
+    // key; erasing the customer destroys the subject key under it, which covers backups too.)
+    await expect(recordingKeyFor({ db: database.db, masterKeys: stores.masterKeys }, shredded)).rejects.toThrow(/destroyed/);
+    const reader = { read: async (b: Buffer, o: number, l: number, p: number) => ({ bytesRead: copy.copy(b, o, p, p + l) }), stat: async () => ({ size: copy.length }) };
+    await expect(openEncryptedFile(reader, Buffer.alloc(32, 7))).rejects.toMatchObject({ reason: 'WRONG_KEY' });
+    expect((await rowOf(due.recordingId)).wrappedKey).toBeNull();
+
+    const actions = (await database.db.select().from(auditEvents).where(eq(auditEvents.subjectId, due.recordingId))).map((a) => a.action);
+    expect(actions).toEqual(expect.arrayContaining(['recording.key_destroyed', 'recording.blob_deleted']));
+  });
+
+  it('answers playback of a deleted recording with 410 and shows it as deleted', async () => {
+    const res = await t.call('POST', `/api/recordings/${due.recordingId}/playback`, { token: agent });
+    expect(res.status).toBe(410);
+    expect(res.body.error.code).toBe('RECORDING_DELETED');
+    expect((await t.call('GET', `/api/recordings/${due.recordingId}`, { token: agent })).body.recording).toMatchObject({ status: 'deleted', problem: null });
+    expect((await t.call('POST', `/api/recordings/${kept.recordingId}/playback`, { token: agent })).status).toBe(201);
+    const audits = await database.db.select().from(auditEvents).where(and(eq(auditEvents.subjectId, due.recordingId), eq(auditEvents.action, 'recording.playback_started')));
+    expect(audits).toEqual([]);
+  });
+});
