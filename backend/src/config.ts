@@ -32,18 +32,30 @@ const s3LocationSchema = z.object({
 });
 export type S3LocationConfig = z.infer<typeof s3LocationSchema>;
 
+/**
+ * A JSON array in one variable. Errors name the field at fault but never quote the input: these
+ * values carry secrets (API secrets, S3 keys), and JSON.parse messages may include a snippet.
+ */
 function jsonArrayOf<T extends z.ZodType>(schema: T, what: string) {
   return z
     .string()
     .optional()
     .transform((raw, ctx): z.infer<T>[] | undefined => {
       if (raw === undefined || raw.trim() === '') return undefined;
+      let parsed: unknown;
       try {
-        return z.array(schema).min(1).parse(JSON.parse(raw));
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: `not a JSON array of ${what} (${(error as Error).message.split('\n')[0]})` });
+        parsed = JSON.parse(raw);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `not valid JSON (expected an array of ${what})` });
         return z.NEVER;
       }
+      const result = z.array(schema).min(1).safeParse(parsed);
+      if (!result.success) {
+        const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(array)'}: ${issue.message}`);
+        ctx.addIssue({ code: 'custom', message: `not a JSON array of ${what} (${problems.slice(0, 3).join('; ')})` });
+        return z.NEVER;
+      }
+      return result.data;
     });
 }
 
@@ -123,9 +135,10 @@ const envSchema = z.object({
     .optional()
     .transform((raw, ctx) => {
       const urls = (raw ?? '').split(',').map((url) => url.trim()).filter(Boolean);
-      for (const url of urls) {
-        if (!/^(stun|turns?):[^\s]+$/.test(url)) ctx.addIssue({ code: 'custom', message: `"${url.slice(0, 60)}" is not a stun:, turn: or turns: URL` });
-      }
+      urls.forEach((url, n) => {
+        // Named by position, not quoted: a URL may carry credentials.
+        if (!/^(stun|turns?):[^\s]+$/.test(url)) ctx.addIssue({ code: 'custom', message: `entry ${n + 1} is not a stun:, turn: or turns: URL` });
+      });
       return urls;
     }),
   /** coturn's static-auth-secret: Parley hands out time-limited TURN credentials derived from it. */

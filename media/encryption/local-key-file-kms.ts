@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { syncPath } from '../durable.js';
 import { KeyStoreError } from './errors.js';
 import { newDataKey, unwrapKey, wrapKey } from './keys.js';
 import type { KeyEncryptionService, WrappedKey } from './kms.js';
@@ -163,12 +164,7 @@ async function writeNew(tmp: string, ring: KeyRing, publish: (tmp: string) => Pr
     await unlink(tmp).catch(() => undefined);
     throw error;
   }
-  const dir = await open(path.dirname(tmp), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  await syncPath(path.dirname(tmp));
 }
 
 /** Null when the file does not exist; throws when it is unsafe or malformed. */

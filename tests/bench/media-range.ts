@@ -9,9 +9,8 @@ import { eq } from 'drizzle-orm';
 import { DEFAULT_CHUNK_SIZE, encryptStream } from '../../media/encryption/format.js';
 import { openDatabase } from '../../backend/src/db/client.js';
 import { recordings } from '../../backend/src/db/schema/index.js';
-import { openRecordingStores } from '../../backend/src/recording-stores.js';
 import { recordingKeyFor } from '../../backend/src/services/recordings/keys.js';
-import { seedEndedRecordedCall, seedTenant } from '../support/recording-fixtures.js';
+import { localStores, seedEndedRecordedCall, seedTenant } from '../support/recording-fixtures.js';
 import { freePort, startChildServer, startParleyServer, type ChildServer } from './child-server.js';
 
 export const RECORDING_BYTES = 2 ** 30;
@@ -105,7 +104,7 @@ async function seedLargeRecording(dataDir: string, block: Buffer) {
   const database = await openDatabase({ dataDir });
   try {
     await database.migrate();
-    const stores = openRecordingStores({ dataDir, storage: { localRegion: 'eu', s3: [] }, kms: { provider: 'local' } });
+    const stores = localStores(dataDir);
     const tenant = await seedTenant(database.db, ACCOUNT);
     const noRawMedia = await mkdtemp(path.join(tmpdir(), 'parley-bench-empty-'));
     const seeded = await seedEndedRecordedCall(database.db, dataDir, tenant, noRawMedia);

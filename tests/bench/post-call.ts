@@ -5,9 +5,8 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { composeRecording } from '../../media/recording/compose.js';
 import { openDatabase, type Database } from '../../backend/src/db/client.js';
-import { openRecordingStores } from '../../backend/src/recording-stores.js';
 import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
-import { captureRawCall, pipelineDeps, seedEndedRecordedCall, seedTenant } from '../support/recording-fixtures.js';
+import { captureRawCall, localStores, pipelineDeps, seedEndedRecordedCall, seedTenant } from '../support/recording-fixtures.js';
 import { median } from './load.js';
 
 export const CALL_SECONDS = 60;
@@ -103,7 +102,7 @@ export async function benchPostCall(log: (message: string) => void): Promise<Pos
     database = await openDatabase({ dataDir });
     await database.migrate();
     await stampStageChanges(database);
-    const stores = openRecordingStores({ dataDir, storage: { localRegion: 'eu', s3: [] }, kms: { provider: 'local' } });
+    const stores = localStores(dataDir);
     const tenant = await seedTenant(database.db, 'bench-post-call');
 
     let composedBytes = 0;

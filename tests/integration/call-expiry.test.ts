@@ -1,34 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
 import { auditEvents, calls, outboxMessages } from '../../backend/src/db/schema/index.js';
 import { expireUnjoinedCalls } from '../../backend/src/services/calls/expire-unjoined.js';
-import type { LocalJanus } from '../../media/janus/local-node.js';
-import { freshDatabase } from '../support/databases.js';
-import { buildTestApp, escalation, startTestJanus, tokenOf } from '../support/test-app.js';
+import { escalation, startTestStack, tokenOf, type TestApp } from '../support/test-app.js';
 
 describe('calls nobody joined', () => {
+  let stack: Awaited<ReturnType<typeof startTestStack>>;
   let database: Database;
-  let janus: LocalJanus;
-  let baseDir: string;
-  let t: Awaited<ReturnType<typeof buildTestApp>>;
+  let t: TestApp;
   let agent: string;
 
   beforeAll(async () => {
-    baseDir = mkdtempSync(join(tmpdir(), 'parley-expiry-'));
-    [database, janus] = await Promise.all([freshDatabase('pglite'), startTestJanus(baseDir)]);
-    t = await buildTestApp(database, janus);
+    stack = await startTestStack('expiry');
+    ({ database, t } = stack);
     agent = await t.signIn();
   });
   afterAll(async () => {
-    await t?.close();
-    await janus?.stop();
-    await database?.close();
-    rmSync(baseDir, { recursive: true, force: true });
+    await stack?.close();
   });
 
   it('end once they are older than the cutoff, and their rooms are destroyed', async () => {

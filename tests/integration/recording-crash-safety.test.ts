@@ -14,11 +14,10 @@ import { decryptStream } from '../../media/encryption/format.js';
 import { probeMedia } from '../../media/recording/compose.js';
 import { openDatabase, type Database } from '../../backend/src/db/client.js';
 import { auditEvents, outboxMessages, recordings } from '../../backend/src/db/schema/index.js';
-import { openRecordingStores } from '../../backend/src/recording-stores.js';
 import { recordingKeyFor } from '../../backend/src/services/recordings/keys.js';
 import { seededRandom } from '../support/fakes/seeded-random.js';
 import { createDatabase } from '../support/postgres-server.js';
-import { captureRawCall, plaintextMediaUnder, seedEndedRecordedCall, seedTenant, waitFor, type SeededRecording } from '../support/recording-fixtures.js';
+import { captureRawCall, localStores, plaintextMediaUnder, seedEndedRecordedCall, seedTenant, waitFor, type SeededRecording } from '../support/recording-fixtures.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 /** Kills that must find a job in progress; kills between jobs do not count, up to a cap. */
@@ -231,7 +230,7 @@ describe('recording pipeline under kill -9', () => {
     const storeDir = path.join(dataDir, 'store', 'tenants', tenant.tenantId, 'recordings');
     expect((await readdir(storeDir)).sort()).toEqual(ids.map((id) => `${id}.prly`).sort());
 
-    const stores = openRecordingStores({ dataDir, storage: { localRegion: 'eu', s3: [] }, kms: { provider: 'local' } });
+    const stores = localStores(dataDir);
     const checkDir = await mkdtemp(path.join(tmpdir(), 'parley-crash-check-'));
     try {
       for (const row of rows) {

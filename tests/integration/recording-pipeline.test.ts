@@ -14,13 +14,12 @@ import { startFakeS3, type FakeS3 } from '../../backend/src/adapters/storage/fak
 import type { Database } from '../../backend/src/db/client.js';
 import { auditEvents, meetingTypes, outboxMessages, recordings, tenants } from '../../backend/src/db/schema/index.js';
 import { BlobStoreUnavailableError, type BlobStore } from '../../backend/src/ports/blob-store.js';
-import { openRecordingStores } from '../../backend/src/recording-stores.js';
 import { findLocationProblems } from '../../backend/src/services/recordings/check-locations.js';
 import { recordingKeyFor } from '../../backend/src/services/recordings/keys.js';
 import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
 import { createRecordingWorker, sweepAbandonedPlaintext } from '../../backend/src/services/recordings/worker.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
-import { captureRawCall, pipelineDeps, plaintextMediaUnder, seedEndedRecordedCall, seedTenant } from '../support/recording-fixtures.js';
+import { captureRawCall, localStores, pipelineDeps, plaintextMediaUnder, seedEndedRecordedCall, seedTenant } from '../support/recording-fixtures.js';
 
 let rawTemplate: string;
 
@@ -56,7 +55,7 @@ function flaky(store: BlobStore) {
 describe.each(databaseKinds)('recording pipeline on %s', (kind) => {
   let database: Database;
   let dataDir: string;
-  let stores: ReturnType<typeof openRecordingStores>;
+  let stores: ReturnType<typeof localStores>;
   let tenant: { tenantId: string; agentId: string };
   /** Raw folders of recordings that were given up: kept on purpose. */
   const keptForOperator: string[] = [];
@@ -64,7 +63,7 @@ describe.each(databaseKinds)('recording pipeline on %s', (kind) => {
   beforeAll(async () => {
     database = await freshDatabase(kind);
     dataDir = await mkdtemp(path.join(tmpdir(), 'parley-pipeline-'));
-    stores = openRecordingStores({ dataDir, storage: { localRegion: 'eu', s3: [] }, kms: { provider: 'local' } });
+    stores = localStores(dataDir);
     tenant = await seedTenant(database.db, `pipeline-${kind}`);
   });
 
@@ -207,7 +206,7 @@ describe('two workers on one PostgreSQL', () => {
     const database = await freshDatabase('postgres');
     const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-pipeline-race-'));
     try {
-      const stores = openRecordingStores({ dataDir, storage: { localRegion: 'eu', s3: [] }, kms: { provider: 'local' } });
+      const stores = localStores(dataDir);
       const tenant = await seedTenant(database.db, 'race');
       const seeded = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate);
       const outcomes = await Promise.all([
@@ -228,7 +227,7 @@ describe('recordings on S3-compatible storage', () => {
   let database: Database;
   let dataDir: string;
   let s3: FakeS3;
-  let stores: ReturnType<typeof openRecordingStores>;
+  let stores: ReturnType<typeof localStores>;
   let tenant: { tenantId: string; agentId: string };
 
   beforeAll(async () => {
@@ -238,11 +237,7 @@ describe('recordings on S3-compatible storage', () => {
     const location = (name: string, region: string) => ({
       name, kind: 's3' as const, region, bucket: 'parley-recordings', prefix: 'prod/', endpoint: s3.url, forcePathStyle: true, ...s3.credentials,
     });
-    stores = openRecordingStores({
-      dataDir,
-      storage: { localRegion: 'eu', s3: [location('eu-s3', 'eu-central-1'), location('us-s3', 'us-east-1')] },
-      kms: { provider: 'local' },
-    });
+    stores = localStores(dataDir, [location('eu-s3', 'eu-central-1'), location('us-s3', 'us-east-1')]);
     tenant = await seedTenant(database.db, 's3');
   });
 

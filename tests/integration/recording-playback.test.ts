@@ -1,48 +1,36 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
 import { auditEvents, recordings, subjectKeys } from '../../backend/src/db/schema/index.js';
-import { openRecordingStores } from '../../backend/src/recording-stores.js';
 import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
-import type { LocalJanus } from '../../media/janus/local-node.js';
-import { freshDatabase } from '../support/databases.js';
 import { captureRawCall, pipelineDeps, seedEndedRecordedCall, type SeededRecording } from '../support/recording-fixtures.js';
-import { buildTestApp, startTestJanus } from '../support/test-app.js';
+import { startTestStack, type TestApp } from '../support/test-app.js';
 
 describe('finding and playing recordings', () => {
+  let stack: Awaited<ReturnType<typeof startTestStack>>;
   let database: Database;
-  let janus: LocalJanus;
-  let baseDir: string;
   let rawTemplate: string;
-  let t: Awaited<ReturnType<typeof buildTestApp>>;
+  let t: TestApp;
   let agent: string;
   let stored: SeededRecording;
   let pending: SeededRecording;
   const storedTicket = '31337';
 
   beforeAll(async () => {
-    baseDir = mkdtempSync(join(tmpdir(), 'parley-playback-'));
-    [database, janus, rawTemplate] = await Promise.all([freshDatabase('pglite'), startTestJanus(baseDir), captureRawCall(3)]);
-    t = await buildTestApp(database, janus);
-    agent = await t.signIn('acme');
-    const principal = await t.tokens.verify(agent);
-    if (principal.kind !== 'agent') throw new Error('expected an agent session');
-    const tenant = { tenantId: principal.tenantId, agentId: principal.agentId };
-    stored = await seedEndedRecordedCall(database.db, t.dataDir, tenant, rawTemplate, { ticketId: storedTicket });
-    pending = await seedEndedRecordedCall(database.db, t.dataDir, tenant, rawTemplate);
-    const stores = openRecordingStores({ dataDir: t.dataDir, storage: { localRegion: 'eu', s3: [] }, kms: { provider: 'local' } });
-    expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, stores), stored.recordingId)).toBe('done');
+    [stack, rawTemplate] = await Promise.all([startTestStack('playback'), captureRawCall(3)]);
+    ({ database, t } = stack);
+    const session = await t.signInAgent('acme');
+    agent = session.token;
+    stored = await seedEndedRecordedCall(database.db, t.dataDir, session, rawTemplate, { ticketId: storedTicket });
+    pending = await seedEndedRecordedCall(database.db, t.dataDir, session, rawTemplate);
+    expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, t.recordings), stored.recordingId)).toBe('done');
   }, 60_000);
 
   afterAll(async () => {
-    await t?.close();
-    await janus?.stop();
-    await database?.close();
-    rmSync(baseDir, { recursive: true, force: true });
+    await stack?.close();
     rmSync(rawTemplate, { recursive: true, force: true });
   });
 

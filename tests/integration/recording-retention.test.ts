@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import pino from 'pino';
@@ -8,48 +7,38 @@ import { openEncryptedFile } from '../../media/encryption/format.js';
 import type { Database } from '../../backend/src/db/client.js';
 import { auditEvents, recordings } from '../../backend/src/db/schema/index.js';
 import { BlobStoreUnavailableError, type BlobStore } from '../../backend/src/ports/blob-store.js';
-import { openRecordingStores } from '../../backend/src/recording-stores.js';
 import { deleteDueRecordings } from '../../backend/src/services/recordings/delete-due.js';
 import { recordingKeyFor } from '../../backend/src/services/recordings/keys.js';
 import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
-import type { LocalJanus } from '../../media/janus/local-node.js';
-import { freshDatabase } from '../support/databases.js';
 import { captureRawCall, pipelineDeps, seedEndedRecordedCall, type SeededRecording } from '../support/recording-fixtures.js';
-import { buildTestApp, startTestJanus } from '../support/test-app.js';
+import { startTestStack, type TestApp } from '../support/test-app.js';
 
 const DAY = 86_400_000;
 
 describe('recordings past their retention', () => {
+  let stack: Awaited<ReturnType<typeof startTestStack>>;
   let database: Database;
-  let janus: LocalJanus;
-  let baseDir: string;
   let rawTemplate: string;
-  let t: Awaited<ReturnType<typeof buildTestApp>>;
+  let t: TestApp;
   let agent: string;
-  let stores: ReturnType<typeof openRecordingStores>;
+  let stores: TestApp['recordings'];
   let due: SeededRecording;
   let kept: SeededRecording;
 
   beforeAll(async () => {
-    baseDir = mkdtempSync(join(tmpdir(), 'parley-retention-'));
-    [database, janus, rawTemplate] = await Promise.all([freshDatabase('pglite'), startTestJanus(baseDir), captureRawCall(2)]);
-    t = await buildTestApp(database, janus);
-    agent = await t.signIn('acme');
-    const principal = await t.tokens.verify(agent);
-    if (principal.kind !== 'agent') throw new Error('expected an agent session');
-    const tenant = { tenantId: principal.tenantId, agentId: principal.agentId };
-    stores = openRecordingStores({ dataDir: t.dataDir, storage: { localRegion: 'eu', s3: [] }, kms: { provider: 'local' } });
+    [stack, rawTemplate] = await Promise.all([startTestStack('retention'), captureRawCall(2)]);
+    ({ database, t } = stack);
+    stores = t.recordings;
+    const session = await t.signInAgent('acme');
+    agent = session.token;
     // Consultation keeps recordings 90 days, Advice call five years.
-    due = await seedEndedRecordedCall(database.db, t.dataDir, tenant, rawTemplate, { meetingType: 'consultation' });
-    kept = await seedEndedRecordedCall(database.db, t.dataDir, tenant, rawTemplate, { meetingType: 'advice' });
+    due = await seedEndedRecordedCall(database.db, t.dataDir, session, rawTemplate, { meetingType: 'consultation' });
+    kept = await seedEndedRecordedCall(database.db, t.dataDir, session, rawTemplate, { meetingType: 'advice' });
     for (const seeded of [due, kept]) expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, stores), seeded.recordingId)).toBe('done');
   }, 60_000);
 
   afterAll(async () => {
-    await t?.close();
-    await janus?.stop();
-    await database?.close();
-    rmSync(baseDir, { recursive: true, force: true });
+    await stack?.close();
     rmSync(rawTemplate, { recursive: true, force: true });
   });
 

@@ -9,6 +9,8 @@ import { agents, calls, cases, customers, meetingTypes, recordings } from '../..
 import { FfmpegComposer } from '../../backend/src/adapters/recording/ffmpeg-composer.js';
 import type { BlobStore } from '../../backend/src/ports/blob-store.js';
 import type { MasterKeys } from '../../backend/src/ports/master-keys.js';
+import type { S3LocationConfig } from '../../backend/src/config.js';
+import { openRecordingStores } from '../../backend/src/recording-stores.js';
 import { beginRecording } from '../../backend/src/services/recordings/begin.js';
 import { newLeaseOwner } from '../../backend/src/services/recordings/claim.js';
 import type { PipelineDeps } from '../../backend/src/services/recordings/pipeline.js';
@@ -88,6 +90,11 @@ export async function seedEndedRecordedCall(
   const [recording] = await db.select().from(recordings).where(eq(recordings.callId, call!.id));
   await cp(rawTemplate, recording!.rawDir, { recursive: true });
   return { tenantId, customerId: customer!.id, callId: call!.id, recordingId: recording!.id, agentId, rawDir: recording!.rawDir };
+}
+
+/** Keys and stores as `npm start` has them by default: a key file per tenant and the disk, under `dataDir`. */
+export function localStores(dataDir: string, s3: S3LocationConfig[] = []) {
+  return openRecordingStores({ dataDir, storage: { localRegion: 'eu', s3 }, kms: { provider: 'local' } });
 }
 
 export function pipelineDeps(

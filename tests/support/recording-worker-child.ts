@@ -2,10 +2,9 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { openDatabase } from '../../backend/src/db/client.js';
 import { createLogger } from '../../backend/src/logger.js';
-import { openRecordingStores } from '../../backend/src/recording-stores.js';
 import { newLeaseOwner } from '../../backend/src/services/recordings/claim.js';
 import { createRecordingWorker } from '../../backend/src/services/recordings/worker.js';
-import { pipelineDeps } from './recording-fixtures.js';
+import { localStores, pipelineDeps } from './recording-fixtures.js';
 
 /**
  * The recording worker alone in its own process, as the backend runs it, so a test can SIGKILL it
@@ -25,7 +24,7 @@ commands.on('close', () => process.exit(0));
 const go = once(commands, 'line');
 
 const database = await openDatabase({ url: databaseUrl });
-const stores = openRecordingStores({ dataDir, storage: { localRegion: 'eu', s3: [] }, kms: { provider: 'local' } });
+const stores = localStores(dataDir);
 const worker = createRecordingWorker(
   pipelineDeps(database.db, dataDir, stores, {
     logger: createLogger('debug'),

@@ -7,21 +7,29 @@ import { JanusGateway } from '../../backend/src/adapters/janus/gateway.js';
 import { createApp } from '../../backend/src/app.js';
 import type { Database } from '../../backend/src/db/client.js';
 import type { S3LocationConfig } from '../../backend/src/config.js';
-import { openRecordingStores } from '../../backend/src/recording-stores.js';
 import { SessionTokens } from '../../backend/src/services/sessions/session-tokens.js';
+import { freshDatabase } from './databases.js';
+import { localStores } from './recording-fixtures.js';
 import { startLocalJanus, type LocalJanus } from '../../media/janus/local-node.js';
 
 export const PUBLIC_BASE_URL = 'http://parley.test';
 
 /** Recording deps as `npm start` has them by default: local key files and the local store under `dataDir`. */
 export function localRecordingDeps(dataDir: string, s3: S3LocationConfig[] = []) {
-  const { masterKeys, stores } = openRecordingStores({ dataDir, storage: { localRegion: 'eu', s3 }, kms: { provider: 'local' } });
+  const { masterKeys, stores } = localStores(dataDir, s3);
   return { recordingMinFreeBytes: 0, recordings: { masterKeys, stores, playbackTtlSeconds: 300 } };
 }
 
 /** The real app over a real database and a real Janus, driven in-process with app.request. */
-export async function buildTestApp(database: Database, janus: LocalJanus | LocalJanus[], options: { demo?: boolean; recordingMinFreeBytes?: number; s3Locations?: S3LocationConfig[] } = {}) {
+export interface TestAppOptions {
+  demo?: boolean;
+  recordingMinFreeBytes?: number;
+  s3Locations?: S3LocationConfig[];
+}
+
+export async function buildTestApp(database: Database, janus: LocalJanus | LocalJanus[], options: TestAppOptions = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-app-'));
+  const recordingDeps = localRecordingDeps(dataDir, options.s3Locations);
   const gateway = new JanusGateway((Array.isArray(janus) ? janus : [janus]).map((j) => j.node));
   const tokens = new SessionTokens('test-session-secret-that-is-long-enough-0123456789');
   const app = createApp({
@@ -32,7 +40,7 @@ export async function buildTestApp(database: Database, janus: LocalJanus | Local
     publicBaseUrl: PUBLIC_BASE_URL,
     joinTokenTtlSeconds: 900,
     dataDir,
-    ...localRecordingDeps(dataDir, options.s3Locations),
+    ...recordingDeps,
     ...(options.recordingMinFreeBytes === undefined ? {} : { recordingMinFreeBytes: options.recordingMinFreeBytes }),
     demo: options.demo ?? true,
     staticDir: mkdirSync(join(dataDir, 'bundle'), { recursive: true })!,
@@ -63,7 +71,16 @@ export async function buildTestApp(database: Database, janus: LocalJanus | Local
     gateway,
     tokens,
     dataDir,
+    /** The keys and stores the app plays recordings from; a pipeline under test writes with the same. */
+    recordings: recordingDeps.recordings,
     call,
+    /** A demo sign-in, with the tenant and agent the session names. */
+    async signInAgent(accountId = 'acme') {
+      const token = await this.signIn(accountId);
+      const principal = await tokens.verify(token);
+      if (principal.kind !== 'agent') throw new Error('expected an agent session');
+      return { token, tenantId: principal.tenantId, agentId: principal.agentId };
+    },
     async signIn(accountId = 'acme', userId = '1234', role: 'agent' | 'admin' = 'agent') {
       const res = await call('POST', '/api/demo/session', { body: { accountId, userId, name: 'Dana Agent', role } });
       if (res.status !== 201) throw new Error(`demo sign-in failed: ${JSON.stringify(res.body)}`);
@@ -113,4 +130,23 @@ export function tokenOf(link: string): string {
 
 export async function startTestJanus(baseDir: string, id = 'janus-1'): Promise<LocalJanus> {
   return startLocalJanus({ id, baseDir, recordingsRoot: baseDir });
+}
+
+export type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
+
+/** A fresh PGlite, a Janus and the app over them, for one suite; `close` removes all of it. */
+export async function startTestStack(name: string, options: TestAppOptions = {}) {
+  const baseDir = mkdtempSync(join(tmpdir(), `parley-${name}-`));
+  const [database, janus] = await Promise.all([freshDatabase('pglite'), startTestJanus(baseDir)]);
+  const t = await buildTestApp(database, janus, options);
+  return {
+    database,
+    t,
+    async close() {
+      await t.close();
+      await janus.stop();
+      await database.close();
+      rmSync(baseDir, { recursive: true, force: true });
+    },
+  };
 }

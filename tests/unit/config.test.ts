@@ -43,4 +43,18 @@ describe('configuration', () => {
     const config = loadConfig({ JANUS_MODE: 'external', JANUS_NODES: JSON.stringify([node]) });
     expect(config.janus).toEqual({ mode: 'external', nodes: [node] });
   });
+
+  it('names a broken JSON variable without quoting it: these values carry secrets', () => {
+    const secret = 'wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY';
+    for (const raw of [`[{"name":"eu","kind":"s3","secretAccessKey":"${secret}" oops}]`, `[{"name":"eu","kind":"s3","region":"eu","bucket":"b","secretAccessKey":"${secret}","endpoint":"nope"}]`]) {
+      let message = '';
+      try {
+        loadConfig({ STORAGE_LOCATIONS: raw });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/STORAGE_LOCATIONS: not/);
+      expect(message).not.toContain(secret);
+    }
+  });
 });

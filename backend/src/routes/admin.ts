@@ -9,7 +9,7 @@ import { listNoticeVersions } from '../services/notices/list-versions.js';
 import { listDeadMessages } from '../services/outbox/list-dead.js';
 import { retryDeadMessage } from '../services/outbox/retry-dead.js';
 import { readSettings, settingsInput, updateSettings } from '../services/tenants/update-settings.js';
-import { bearer, errors, json } from './schemas.js';
+import { bearer, errors, idParam, json } from './schemas.js';
 
 const settingsSchema = z
   .object({
@@ -53,7 +53,7 @@ const noticeVersionsRoute = createRoute({
   path: '/api/meeting-types/{id}/notices',
   summary: 'Every version of a meeting type’s privacy notice, per language',
   security: bearer,
-  request: { params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }) },
+  request: { params: idParam },
   responses: {
     200: json(
       z.object({
@@ -129,7 +129,7 @@ const meetingTypeStorageRoute = createRoute({
   summary: "Choose where a meeting type's future recordings are stored",
   security: bearer,
   request: {
-    params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }),
+    params: idParam,
     body: { required: true, content: { 'application/json': { schema: storageLocationInput } } },
   },
   responses: {

@@ -9,7 +9,8 @@ import { getCall } from '../services/calls/get.js';
 import { presenceInput, recordPresence } from '../services/calls/record-presence.js';
 import { recordingToggleInput, setRecording } from '../services/calls/set-recording.js';
 import { listMeetingTypes } from '../services/meeting-types/list.js';
-import { bearer, callIdParam, callViewSchema, errors, json } from './schemas.js';
+import { getCallRecording } from '../services/recordings/get.js';
+import { bearer, callViewSchema, errors, idParam, json, recordingSchema } from './schemas.js';
 
 const meetingTypeSchema = z
   .object({
@@ -52,7 +53,7 @@ const getCallRoute = createRoute({
   path: '/api/calls/{id}',
   summary: 'A call and its state',
   security: bearer,
-  request: { params: callIdParam },
+  request: { params: idParam },
   responses: { 200: json(z.object({ call: callViewSchema }), 'The call'), 401: errors[401], 403: errors[403], 404: errors[404] },
 });
 
@@ -61,7 +62,7 @@ const endCallRoute = createRoute({
   path: '/api/calls/{id}/end',
   summary: 'End a call for everyone and destroy its room',
   security: bearer,
-  request: { params: callIdParam },
+  request: { params: idParam },
   responses: { 200: json(z.object({ call: callViewSchema }), 'The ended call'), 401: errors[401], 403: errors[403], 404: errors[404], 409: errors[409] },
 });
 
@@ -70,7 +71,7 @@ const presenceRoute = createRoute({
   path: '/api/calls/{id}/presence',
   summary: 'A participant reports joining or leaving the room',
   security: bearer,
-  request: { params: callIdParam, body: { required: true, content: { 'application/json': { schema: presenceInput } } } },
+  request: { params: idParam, body: { required: true, content: { 'application/json': { schema: presenceInput } } } },
   responses: { 200: json(z.object({ call: callViewSchema }), 'The call'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 503: errors[503], 507: errors[507] },
 });
 
@@ -79,7 +80,7 @@ const recordingRoute = createRoute({
   path: '/api/calls/{id}/recording',
   summary: 'Switch recording: the agent where the meeting type makes it optional (with consent); the customer may only stop it (withdrawal)',
   security: bearer,
-  request: { params: callIdParam, body: { required: true, content: { 'application/json': { schema: recordingToggleInput } } } },
+  request: { params: idParam, body: { required: true, content: { 'application/json': { schema: recordingToggleInput } } } },
   responses: {
     200: json(z.object({ call: callViewSchema }), 'The call'),
     400: errors[400],
@@ -91,6 +92,15 @@ const recordingRoute = createRoute({
     503: errors[503],
     507: errors[507],
   },
+});
+
+const callRecordingRoute = createRoute({
+  method: 'get',
+  path: '/api/calls/{id}/recording',
+  summary: "A call's recording, once it has one",
+  security: bearer,
+  request: { params: idParam },
+  responses: { 200: json(z.object({ recording: recordingSchema }), 'The recording'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
 });
 
 export function callRoutes(deps: ServiceDeps) {
@@ -115,6 +125,9 @@ export function callRoutes(deps: ServiceDeps) {
     })
     .openapi(recordingRoute, async (c) => {
       return c.json({ call: await setRecording(deps, c.get('principal'), c.req.valid('param').id, c.req.valid('json')) }, 200);
+    })
+    .openapi(callRecordingRoute, async (c) => {
+      return c.json({ recording: await getCallRecording(deps, c.get('principal'), c.req.valid('param').id) }, 200);
     })
     .openapi(presenceRoute, async (c) => {
       const principal = requireParticipant(c.get('principal'));

@@ -3,39 +3,19 @@ import { authenticate, requireAgent } from '../http/auth.js';
 import type { AppEnv } from '../http/context.js';
 import { validationHook } from '../http/errors.js';
 import type { ServiceDeps } from '../services/deps.js';
-import { getCallRecording, getRecording } from '../services/recordings/get.js';
+import { getRecording } from '../services/recordings/get.js';
 import { listCaseRecordings } from '../services/recordings/list-for-case.js';
 import { listCustomerRecordings } from '../services/recordings/list-for-customer.js';
 import { startPlayback } from '../services/recordings/start-playback.js';
-import { bearer, errors, json } from './schemas.js';
+import { bearer, errors, idParam, json, recordingSchema } from './schemas.js';
 
-const recordingSchema = z
-  .object({
-    id: z.uuid(),
-    callId: z.uuid(),
-    caseId: z.uuid(),
-    customerId: z.uuid(),
-    status: z.enum(['processing', 'waiting_to_retry', 'available', 'failed', 'deleted']),
-    stage: z.enum(['pending', 'converting', 'muxing', 'encrypting', 'verified', 'stored', 'done', 'failed', 'deleted']),
-    media: z.enum(['audio', 'audio+video']),
-    durationSeconds: z.number().nullable(),
-    sizeBytes: z.number().nullable(),
-    storageLocation: z.string(),
-    storedAt: z.string().nullable(),
-    problem: z.string().nullable(),
-    nextAttemptAt: z.string().nullable(),
-    createdAt: z.string(),
-  })
-  .openapi('Recording');
-
-const idParam = (name: string) => z.object({ id: z.uuid().openapi({ param: { name, in: 'path' } }) });
 
 const listRoute = createRoute({
   method: 'get',
   path: '/api/customers/{id}/recordings',
   summary: "A customer's recordings, newest first",
   security: bearer,
-  request: { params: idParam('id') },
+  request: { params: idParam },
   responses: { 200: json(z.object({ recordings: z.array(recordingSchema) }), 'Recordings'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
 });
 
@@ -58,16 +38,7 @@ const getRoute = createRoute({
   path: '/api/recordings/{id}',
   summary: 'One recording and where it is in processing',
   security: bearer,
-  request: { params: idParam('id') },
-  responses: { 200: json(z.object({ recording: recordingSchema }), 'The recording'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
-});
-
-const callRecordingRoute = createRoute({
-  method: 'get',
-  path: '/api/calls/{id}/recording',
-  summary: "A call's recording, once it has one",
-  security: bearer,
-  request: { params: idParam('id') },
+  request: { params: idParam },
   responses: { 200: json(z.object({ recording: recordingSchema }), 'The recording'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
 });
 
@@ -76,7 +47,7 @@ const playbackRoute = createRoute({
   path: '/api/recordings/{id}/playback',
   summary: 'A stream link for this viewer and this recording, valid at most five minutes (audited)',
   security: bearer,
-  request: { params: idParam('id') },
+  request: { params: idParam },
   responses: {
     201: json(z.object({ streamUrl: z.url(), viewerUrl: z.url(), expiresAt: z.string() }), 'Playback link'),
     400: errors[400],
@@ -93,7 +64,6 @@ export function recordingRoutes(deps: ServiceDeps) {
   app.use('/api/customers/*', authenticate(deps.tokens));
   app.use('/api/cases/*', authenticate(deps.tokens));
   app.use('/api/recordings/*', authenticate(deps.tokens));
-  app.use('/api/calls/:id/recording', authenticate(deps.tokens));
   return app
     .openapi(listRoute, async (c) => {
       return c.json({ recordings: await listCustomerRecordings(deps, c.get('principal'), c.req.valid('param').id) }, 200);
@@ -104,9 +74,6 @@ export function recordingRoutes(deps: ServiceDeps) {
     })
     .openapi(getRoute, async (c) => {
       return c.json({ recording: await getRecording(deps, c.get('principal'), c.req.valid('param').id) }, 200);
-    })
-    .openapi(callRecordingRoute, async (c) => {
-      return c.json({ recording: await getCallRecording(deps, c.get('principal'), c.req.valid('param').id) }, 200);
     })
     .openapi(playbackRoute, async (c) => {
       return c.json(await startPlayback(deps, requireAgent(c.get('principal')), c.req.valid('param').id), 201);

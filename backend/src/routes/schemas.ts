@@ -24,7 +24,27 @@ export const callViewSchema = z
   })
   .openapi('Call');
 
-export const callIdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+export const recordingSchema = z
+  .object({
+    id: z.uuid(),
+    callId: z.uuid(),
+    caseId: z.uuid(),
+    customerId: z.uuid(),
+    status: z.enum(['processing', 'waiting_to_retry', 'available', 'failed', 'deleted']),
+    stage: z.enum(['pending', 'converting', 'muxing', 'encrypting', 'verified', 'stored', 'done', 'failed', 'deleted']),
+    media: z.enum(['audio', 'audio+video']),
+    durationSeconds: z.number().nullable(),
+    sizeBytes: z.number().nullable(),
+    storageLocation: z.string(),
+    storedAt: z.string().nullable(),
+    problem: z.string().nullable(),
+    nextAttemptAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('Recording');
+
+/** `{id}` in a path: a uuid (a call, a recording, a customer, a meeting type). */
+export const idParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
 const errorContent = { 'application/json': { schema: errorEnvelope } };
 

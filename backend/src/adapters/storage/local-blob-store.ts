@@ -3,6 +3,7 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { syncPath } from '../../../../media/durable.js';
 import { BlobNotFoundError, BlobStoreUnavailableError, type BlobReader, type BlobStore } from '../../ports/blob-store.js';
 
 const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,511}$/;
@@ -24,18 +25,13 @@ export class LocalBlobStore implements BlobStore {
     try {
       await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
       await pipeline(body, createWriteStream(partial, { mode: 0o600 }));
-      const handle = await open(partial, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await syncPath(partial);
       const written = (await stat(partial)).size;
       if (written !== size) throw new Error(`wrote ${written} bytes of ${size} for "${key}"`);
       await rename(partial, file);
       // The rename (and a new tenant folder) must reach the disk before the caller deletes its copy.
-      await syncDir(path.dirname(file));
-      await syncDir(path.dirname(path.dirname(file)));
+      await syncPath(path.dirname(file));
+      await syncPath(path.dirname(path.dirname(file)));
     } catch (error) {
       await rm(partial, { force: true });
       throw translate(error, key);
@@ -74,15 +70,6 @@ export class LocalBlobStore implements BlobStore {
       throw new TypeError(`not a storable key: "${key}"`);
     }
     return path.join(this.root, key);
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 

@@ -4,7 +4,6 @@ import { recordAudit } from '../audit/record.js';
 import { notes } from '../consent/notes.js';
 import type { ServiceDeps } from '../deps.js';
 import { noteOnTicket } from '../outbox/ticket-note.js';
-import { isFinished } from './state-machine.js';
 import { teardownMedia } from './teardown-media.js';
 
 export const EXPIRED_REASON = 'expired_unjoined';
@@ -22,7 +21,7 @@ export async function expireUnjoinedCalls(deps: Pick<ServiceDeps, 'db' | 'media'
   for (const { id } of stale) {
     const call = await deps.db.transaction(async (tx) => {
       const [row] = await tx.select().from(calls).where(eq(calls.id, id)).for('update');
-      if (!row || row.state !== 'created' || isFinished(row.state)) return null;
+      if (row?.state !== 'created') return null;
       const now = new Date();
       await tx.update(calls).set({ state: 'ended', endedAt: now, endReason: EXPIRED_REASON, updatedAt: now }).where(eq(calls.id, id));
       await noteOnTicket(tx, row, notes.callExpired(), `call:${id}:expired`);

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { and, eq, sql } from 'drizzle-orm';
+import { syncPath } from '../../../../media/durable.js';
 import { decryptStream, encryptStream } from '../../../../media/encryption/format.js';
 import { RecordingComposeError } from '../../../../media/recording/errors.js';
 import type { Db } from '../../db/client.js';
@@ -149,12 +150,7 @@ async function encryptFile(key: Buffer, keyId: string, from: string, to: string)
   const tap = new PassThrough();
   tap.on('data', (piece: Buffer) => digest.update(piece));
   await pipeline(createReadStream(from), tap, encryptStream(key, keyId), createWriteStream(partial, { mode: 0o600 }));
-  const handle = await open(partial, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await syncPath(partial);
   await rename(partial, to);
   return digest.digest('hex');
 }

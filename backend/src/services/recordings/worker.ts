@@ -2,6 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { inArray } from 'drizzle-orm';
 import { recordings } from '../../db/schema/index.js';
+import { createTicker } from '../ticker.js';
 import { findDueRecordings, ownerIsGone } from './claim.js';
 import { runRecordingJob, type JobOutcome, type PipelineDeps } from './pipeline.js';
 import { wipePlaintext, workRoot } from './work-dir.js';
@@ -23,7 +24,6 @@ export interface RecordingWorker {
 export function createRecordingWorker(deps: PipelineDeps, options: { pollIntervalMs: number }): RecordingWorker {
   const queue = new Set<string>();
   let running: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
   let stopped = true;
 
   const pump = (): void => {
@@ -41,21 +41,18 @@ export function createRecordingWorker(deps: PipelineDeps, options: { pollInterva
   };
 
   const poll = async (): Promise<void> => {
-    try {
-      for (const id of await findDueRecordings(deps.db)) queue.add(id);
-      pump();
-    } catch (error) {
-      deps.logger.warn({ err: error }, 'recording poll failed');
-    } finally {
-      if (!stopped) timer = setTimeout(() => void poll(), options.pollIntervalMs);
-    }
+    for (const id of await findDueRecordings(deps.db)) queue.add(id);
+    pump();
   };
+  const ticker = createTicker(poll, options.pollIntervalMs, (error) => deps.logger.warn({ err: error }, 'recording poll failed'));
 
   return {
     async start() {
       stopped = false;
       await sweepAbandonedPlaintext(deps);
-      await poll();
+      // Work a previous run left is taken up at once, not after the first interval.
+      await poll().catch((error: unknown) => deps.logger.warn({ err: error }, 'recording poll failed'));
+      ticker.start();
     },
     nudge(recordingId) {
       queue.add(recordingId);
@@ -63,7 +60,7 @@ export function createRecordingWorker(deps: PipelineDeps, options: { pollInterva
     },
     async stop() {
       stopped = true;
-      clearTimeout(timer);
+      await ticker.stop();
       await running;
     },
     async drain() {
