@@ -6,6 +6,7 @@ import { listMeetingTypes } from '../../backend/src/services/meeting-types/list.
 import { recordAudit } from '../../backend/src/services/audit/record.js';
 import { provisionTenant } from '../../backend/src/services/tenants/provision.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
+import { seedAgent } from '../support/principals.js';
 
 describe.each(databaseKinds)('database on %s', (kind) => {
   let database: Database;
@@ -28,7 +29,7 @@ describe.each(databaseKinds)('database on %s', (kind) => {
     expect(first.created).toBe(true);
     expect(again).toEqual({ tenantId: first.tenantId, created: false });
 
-    const types = await listMeetingTypes(database.db, { kind: 'agent', tenantId: first.tenantId, agentId: crypto.randomUUID() });
+    const types = await listMeetingTypes(database.db, await seedAgent(database.db, first.tenantId));
     expect(types.map((t) => [t.name, t.recordingPolicy, t.legalBasis])).toEqual([
       ['Advice call', 'required', 'legal_obligation'],
       ['Consultation', 'optional', 'consent'],
@@ -48,8 +49,8 @@ describe.each(databaseKinds)('database on %s', (kind) => {
   it('keeps one tenant from seeing another tenant’s meeting types', async () => {
     const a = await provisionTenant(database.db, { host: 'zendesk', externalAccountId: 'tenant-a' });
     const b = await provisionTenant(database.db, { host: 'zendesk', externalAccountId: 'tenant-b' });
-    const seenByA = await listMeetingTypes(database.db, { kind: 'agent', tenantId: a.tenantId, agentId: crypto.randomUUID() });
-    const seenByB = await listMeetingTypes(database.db, { kind: 'agent', tenantId: b.tenantId, agentId: crypto.randomUUID() });
+    const seenByA = await listMeetingTypes(database.db, await seedAgent(database.db, a.tenantId));
+    const seenByB = await listMeetingTypes(database.db, await seedAgent(database.db, b.tenantId));
     expect(seenByA).toHaveLength(3);
     expect(new Set([...seenByA, ...seenByB].map((t) => t.id)).size).toBe(6);
   });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeZendesk } from '../../backend/src/adapters/zendesk/fake-server.js';
 import { commentReference } from '../../backend/src/adapters/zendesk/ticket-comments.js';
 import type { Database } from '../../backend/src/db/client.js';
-import { agents, auditEvents, outboxMessages } from '../../backend/src/db/schema/index.js';
+import { auditEvents, outboxMessages } from '../../backend/src/db/schema/index.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../backend/src/errors.js';
 import { enqueueMessage } from '../../backend/src/services/outbox/enqueue.js';
 import { listDeadMessages } from '../../backend/src/services/outbox/list-dead.js';
@@ -12,6 +12,7 @@ import { createOutboxWorker } from '../../backend/src/services/outbox/worker.js'
 import { zendeskAccountUrl } from '../../backend/src/services/outbox/zendesk-account-url.js';
 import { provisionTenant } from '../../backend/src/services/tenants/provision.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
+import { seedAgent } from '../support/principals.js';
 import {
   apiTokenAuth,
   captureLogs,
@@ -179,11 +180,7 @@ describe.each(databaseKinds)('outbox delivery to Zendesk on %s', (kind) => {
     const other = await createTenant(database.db);
     await expect(retryDeadMessage(database.db, other.admin, dead!.id)).rejects.toBeInstanceOf(NotFoundError);
     expect(await listDeadMessages(database.db, other.admin)).toEqual([]);
-    const [plainAgent] = await database.db
-      .insert(agents)
-      .values({ tenantId, host: 'zendesk', externalUserId: 'agent-7', displayName: 'Agent', role: 'agent' })
-      .returning();
-    const asAgent = { kind: 'agent' as const, tenantId, agentId: plainAgent!.id };
+    const asAgent = await seedAgent(database.db, tenantId, { roles: ['agent'] });
     await expect(retryDeadMessage(database.db, asAgent, dead!.id)).rejects.toBeInstanceOf(ForbiddenError);
     await expect(listDeadMessages(database.db, asAgent)).rejects.toBeInstanceOf(ForbiddenError);
     await expect(retryDeadMessage(database.db, admin, 'not-a-uuid')).rejects.toBeInstanceOf(NotFoundError);

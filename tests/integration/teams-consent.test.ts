@@ -16,6 +16,7 @@ import type { LocalJanus } from '../../media/janus/local-node.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
 import { startFakeBotConnector, type ConnectorCall, type FakeBotConnector } from '../support/fakes/bot-connector.js';
 import { PUBLIC_BASE_URL, buildTestApp, localRecordingDeps, startTestJanus } from '../support/test-app.js';
+import { setHostRoles } from '../../backend/src/services/access/assignments.js';
 
 const TEAMS_TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const BOT = { id: '28:9e1b5ae6-7c43-4a4b-9ad6-0c5a4f3d2e10', name: 'Parley' };
@@ -101,7 +102,8 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
       .insert(agents)
       .values({ tenantId, host: 'teams', externalUserId: '29:agent-dana', displayName: 'Dana Agent' })
       .returning({ id: agents.id });
-    agentToken = (await t.tokens.issueAgent({ tenantId, agentId: row!.id })).token;
+    await setHostRoles(database.db, tenantId, row!.id, ['agent']);
+    agentToken = (await t.tokens.issueAgent({ tenantId, agentId: row!.id, epoch: 0 })).token;
     return agentToken;
   };
 

@@ -1,16 +1,20 @@
 import { createMiddleware } from 'hono/factory';
 import { UnauthorizedError, ForbiddenError } from '../errors.js';
-import type { SessionTokens } from '../services/sessions/session-tokens.js';
+import type { ServiceDeps } from '../services/deps.js';
+import { resolvePrincipal } from '../services/sessions/open-agent-session.js';
 import type { AgentPrincipal, CallParticipantPrincipal } from '../services/principal.js';
 import type { AppEnv } from './context.js';
 
-/** Verifies the bearer session token and puts the principal on the context. */
-export function authenticate(tokens: SessionTokens) {
+/**
+ * Verifies the bearer session token and puts the principal on the context. A bearer header (never a
+ * cookie) also means a cross-site form or image cannot act as the user: no CSRF on these routes.
+ */
+export function authenticate(deps: Pick<ServiceDeps, 'tokens' | 'db'>) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header('authorization');
     const match = header?.match(/^Bearer ([\w.-]+)$/);
     if (!match) throw new UnauthorizedError('Missing bearer session token.');
-    c.set('principal', await tokens.verify(match[1]!));
+    c.set('principal', await resolvePrincipal(deps.db, await deps.tokens.verify(match[1]!)));
     await next();
   });
 }

@@ -144,8 +144,8 @@ const meetingTypeStorageRoute = createRoute({
 
 export function adminRoutes(deps: ServiceDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use('/api/admin/*', authenticate(deps.tokens));
-  app.use('/api/meeting-types/*', authenticate(deps.tokens));
+  app.use('/api/admin/*', authenticate(deps));
+  app.use('/api/meeting-types/*', authenticate(deps));
   return app
     .openapi(getSettingsRoute, async (c) => c.json({ settings: await readSettings(deps.db, c.get('principal')) }, 200))
     .openapi(putSettingsRoute, async (c) => c.json(await updateSettings(deps.db, c.get('principal'), c.req.valid('json'), deps.recordings.stores), 200))

@@ -105,9 +105,9 @@ const callRecordingRoute = createRoute({
 
 export function callRoutes(deps: ServiceDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use('/api/meeting-types', authenticate(deps.tokens));
-  app.use('/api/calls', authenticate(deps.tokens));
-  app.use('/api/calls/*', authenticate(deps.tokens));
+  app.use('/api/meeting-types', authenticate(deps));
+  app.use('/api/calls', authenticate(deps));
+  app.use('/api/calls/*', authenticate(deps));
   return app
     .openapi(listMeetingTypesRoute, async (c) => {
       const meetingTypes = await listMeetingTypes(deps.db, requireAgent(c.get('principal')));

@@ -61,9 +61,9 @@ const playbackRoute = createRoute({
 
 export function recordingRoutes(deps: ServiceDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use('/api/customers/*', authenticate(deps.tokens));
-  app.use('/api/cases/*', authenticate(deps.tokens));
-  app.use('/api/recordings/*', authenticate(deps.tokens));
+  app.use('/api/customers/*', authenticate(deps));
+  app.use('/api/cases/*', authenticate(deps));
+  app.use('/api/recordings/*', authenticate(deps));
   return app
     .openapi(listRoute, async (c) => {
       return c.json({ recordings: await listCustomerRecordings(deps, c.get('principal'), c.req.valid('param').id) }, 200);

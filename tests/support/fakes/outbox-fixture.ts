@@ -5,11 +5,12 @@ import { startFakeZendesk, type FakeZendesk, type FakeZendeskOptions } from '../
 import { commentReference, ZendeskTicketCommentDeliverer } from '../../../backend/src/adapters/zendesk/ticket-comments.js';
 import type { ZendeskAuth } from '../../../backend/src/adapters/zendesk/types.js';
 import type { Db } from '../../../backend/src/db/client.js';
-import { agents, outboxMessages, tenants } from '../../../backend/src/db/schema/index.js';
+import { outboxMessages, tenants } from '../../../backend/src/db/schema/index.js';
 import { createLogger } from '../../../backend/src/logger.js';
 import type { AgentPrincipal } from '../../../backend/src/services/principal.js';
 import { enqueueMessage } from '../../../backend/src/services/outbox/enqueue.js';
 import { createOutboxWorker, type OutboxWorkerOptions } from '../../../backend/src/services/outbox/worker.js';
+import { seedAgent } from '../principals.js';
 
 export const apiTokenAuth = { email: 'parley-bot@example.test', apiToken: 'zd-test-api-token-7Hq2' } satisfies ZendeskAuth;
 export const oauthAuth = { oauthToken: 'zd-test-oauth-token-Xk91' } satisfies ZendeskAuth;
@@ -67,11 +68,7 @@ export function worker(db: Db, fake: FakeZendesk, options: Partial<OutboxWorkerO
 
 export async function createTenant(db: Db): Promise<{ tenantId: string; admin: AgentPrincipal }> {
   const [tenant] = await db.insert(tenants).values({ name: `tenant-${randomUUID().slice(0, 8)}` }).returning();
-  const [agent] = await db
-    .insert(agents)
-    .values({ tenantId: tenant!.id, host: 'zendesk', externalUserId: randomUUID(), displayName: 'Admin', role: 'admin' })
-    .returning();
-  return { tenantId: tenant!.id, admin: { kind: 'agent', tenantId: tenant!.id, agentId: agent!.id } };
+  return { tenantId: tenant!.id, admin: await seedAgent(db, tenant!.id, { roles: ['admin'], name: 'Admin' }) };
 }
 
 export async function enqueueNote(db: Db, tenantId: string, ticketId: number | string, key: string = randomUUID(), options: { public?: boolean } = {}) {

@@ -1,5 +1,6 @@
 import { pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, tenantScoped, timestamps } from './columns.js';
+import { clients } from './access.js';
 import { customers } from './customers.js';
 import { hostKind } from './installations.js';
 
@@ -20,6 +21,8 @@ export const cases = pgTable(
     customerId: uuid()
       .notNull()
       .references(() => customers.id, { onDelete: 'cascade' }),
+    /** The client (Zendesk organization, brand or group; Teams team) the case belongs to, if any. */
+    clientId: uuid().references(() => clients.id, { onDelete: 'set null' }),
     ...timestamps,
   },
   (t) => [uniqueIndex('cases_tenant_host_ext_uq').on(t.tenantId, t.host, t.externalId)],

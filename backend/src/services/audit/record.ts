@@ -1,10 +1,16 @@
 import type { DbOrTx } from '../../db/client.js';
 import { auditEvents } from '../../db/schema/index.js';
-import type { Principal } from '../principal.js';
+import type { AgentPrincipal, CallParticipantPrincipal } from '../principal.js';
+
+/** Who did it: an agent, a call participant, or Parley itself. */
+export type AuditActor =
+  | Pick<AgentPrincipal, 'kind' | 'agentId'>
+  | Pick<CallParticipantPrincipal, 'kind' | 'participantId' | 'role'>
+  | { kind: 'system' };
 
 export interface AuditEntry {
   tenantId: string;
-  actor: Principal | { kind: 'system' };
+  actor: AuditActor;
   action: string;
   subjectType: string;
   subjectId: string;

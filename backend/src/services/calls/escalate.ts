@@ -1,8 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Tx } from '../../db/client.js';
-import { calls, cases, customerRefs, customers, joinTokens, meetingTypes, participants, tenants } from '../../db/schema/index.js';
+import type { DbOrTx, Tx } from '../../db/client.js';
+import { calls, cases, clients, customerRefs, customers, joinTokens, meetingTypes, participants, tenants } from '../../db/schema/index.js';
 import { NotFoundError } from '../../errors.js';
+import { upsertClient } from '../access/assignments.js';
+import { authorize } from '../access/policy.js';
 import { recordAudit } from '../audit/record.js';
 import { offerConsent } from '../consent/offer.js';
 import { pickLanguage } from '../notices/language.js';
@@ -23,6 +25,14 @@ export const escalateInput = z.object({
       channel: z.enum(['zendesk_ticket', 'zendesk_messaging', 'teams_chat', 'web']).default('zendesk_ticket'),
       /** Sunshine Conversations or Teams conversation id, required for chat channels. */
       conversationId: z.string().min(1).max(200).optional(),
+      /** The client the ticket or chat belongs to (Zendesk organization, brand or group; Teams team). */
+      client: z
+        .object({
+          kind: z.enum(['zendesk_organization', 'zendesk_brand', 'zendesk_group', 'teams_team']),
+          externalId: z.string().min(1).max(200),
+          name: z.string().max(200).optional(),
+        })
+        .optional(),
     })
     .refine((c) => !['zendesk_messaging', 'teams_chat'].includes(c.channel) || c.conversationId, {
       message: 'conversationId is required for chat channels',
@@ -52,6 +62,7 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
     .from(meetingTypes)
     .where(and(eq(meetingTypes.id, input.meetingTypeId), eq(meetingTypes.tenantId, principal.tenantId)));
   if (!meetingType) throw new NotFoundError('MEETING_TYPE_NOT_FOUND', 'No such meeting type for this account.');
+  authorize(principal, 'escalate', { tenantId: principal.tenantId, meetingTypeId: meetingType.id, clientId: await clientOfCase(deps.db, principal.tenantId, input.case) });
   // A call that must be recorded cannot go ahead unrecorded: refuse before the customer is asked.
   if (meetingType.recordingPolicy === 'required') await assertRecordingSpace(deps);
 
@@ -128,6 +139,26 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
   };
 }
 
+/**
+ * The client an escalation is for: the one the request names or, failing that, the one the case
+ * already belongs to, so leaving it out cannot get round client segregation. A client Parley has
+ * not seen yet has no users assigned, so it gets an id nobody holds.
+ */
+async function clientOfCase(db: DbOrTx, tenantId: string, ref: EscalateInput['case']): Promise<string | null> {
+  if (ref.client) {
+    const [client] = await db
+      .select({ id: clients.id })
+      .from(clients)
+      .where(and(eq(clients.tenantId, tenantId), eq(clients.kind, ref.client.kind), eq(clients.externalId, ref.client.externalId)));
+    return client?.id ?? `unassigned:${ref.client.kind}`;
+  }
+  const [known] = await db
+    .select({ clientId: cases.clientId })
+    .from(cases)
+    .where(and(eq(cases.tenantId, tenantId), eq(cases.host, ref.host), eq(cases.externalId, ref.externalId)));
+  return known?.clientId ?? null;
+}
+
 async function upsertCustomerAndCase(tx: Tx, tenantId: string, input: EscalateInput) {
   const host = input.case.host;
   const [ref] = await tx
@@ -161,12 +192,13 @@ async function upsertCustomerAndCase(tx: Tx, tenantId: string, input: EscalateIn
     }
   }
 
+  const clientId = input.case.client ? await upsertClient(tx, tenantId, input.case.client) : undefined;
   const [existingCase] = await tx
     .insert(cases)
-    .values({ tenantId, host, externalId: input.case.externalId, customerId, channel: input.case.channel, conversationId: input.case.conversationId })
+    .values({ tenantId, host, externalId: input.case.externalId, customerId, channel: input.case.channel, conversationId: input.case.conversationId, clientId })
     .onConflictDoUpdate({
       target: [cases.tenantId, cases.host, cases.externalId],
-      set: { channel: input.case.channel, conversationId: input.case.conversationId ?? null, updatedAt: new Date() },
+      set: { channel: input.case.channel, conversationId: input.case.conversationId ?? null, ...(clientId ? { clientId } : {}), updatedAt: new Date() },
     })
     .returning({ id: cases.id });
   return { customerId, caseId: existingCase!.id };

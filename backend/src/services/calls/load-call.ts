@@ -1,25 +1,33 @@
 import { and, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { calls, meetingTypes, participants } from '../../db/schema/index.js';
+import { calls, cases, meetingTypes, participants } from '../../db/schema/index.js';
 import { ForbiddenError, NotFoundError } from '../../errors.js';
+import { authorize } from '../access/policy.js';
 import type { Principal } from '../principal.js';
 
 /**
- * Loads a call the principal may see: an agent of the same tenant, or a
- * participant of this very call. Other tenants' calls look like missing ones.
+ * Loads a call the principal may see: a participant of this very call, the agent who made it, or
+ * an agent the policy lets handle calls of its meeting type and client. Other tenants' calls look
+ * like missing ones.
  */
+const callNotFound = () => new NotFoundError('CALL_NOT_FOUND', 'No such call.');
+
 export async function loadCallFor(db: DbOrTx, principal: Principal, callId: string, options: { forUpdate?: boolean } = {}) {
   if (principal.kind === 'call-participant' && principal.callId !== callId) {
     throw new ForbiddenError('This call session belongs to another call.');
   }
   const query = db
-    .select({ call: calls, meetingType: meetingTypes })
+    .select({ call: calls, meetingType: meetingTypes, clientId: cases.clientId })
     .from(calls)
     .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
+    .innerJoin(cases, eq(cases.id, calls.caseId))
     .where(and(eq(calls.id, callId), eq(calls.tenantId, principal.tenantId)));
   const [row] = options.forUpdate ? await query.for('update', { of: calls }) : await query;
-  if (!row) throw new NotFoundError('CALL_NOT_FOUND', 'No such call.');
-  return row;
+  if (!row) throw callNotFound();
+  if (principal.kind === 'agent' && row.call.agentId !== principal.agentId) {
+    authorize(principal, 'escalate', { tenantId: row.call.tenantId, meetingTypeId: row.call.meetingTypeId, clientId: row.clientId }, callNotFound());
+  }
+  return { call: row.call, meetingType: row.meetingType };
 }
 
 export async function loadParticipants(db: DbOrTx, tenantId: string, callId: string) {

@@ -5,7 +5,7 @@ import { meetingTypes, tenants } from '../../db/schema/index.js';
 import { NotFoundError, PolicyViolation } from '../../errors.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import { recordAudit } from '../audit/record.js';
-import { assertTenantAdmin } from '../authorize-admin.js';
+import { authorizeAccount } from '../access/policy.js';
 import type { Principal } from '../principal.js';
 import { regionAllowed } from '../recordings/regions.js';
 
@@ -15,7 +15,7 @@ type Locations = ReadonlyMap<string, Pick<BlobStore, 'location' | 'region'>>;
 
 /** The storage locations this deployment offers, and whether the tenant's regions allow each. */
 export async function listStorageLocations(deps: { db: Db; stores: Locations }, principal: Principal) {
-  const admin = await assertTenantAdmin(deps.db, principal);
+  const admin = authorizeAccount(principal, 'configure');
   const [tenant] = await deps.db.select({ allowedRegions: tenants.allowedRegions }).from(tenants).where(eq(tenants.id, admin.tenantId));
   return [...deps.stores.values()].map((store) => ({
     name: store.location,
@@ -35,7 +35,7 @@ export async function setStorageLocation(
   input: z.infer<typeof storageLocationInput>,
 ) {
   return deps.db.transaction(async (tx) => {
-    const admin = await assertTenantAdmin(tx, principal);
+    const admin = authorizeAccount(principal, 'configure');
     const [tenant] = await tx.select({ allowedRegions: tenants.allowedRegions }).from(tenants).where(eq(tenants.id, admin.tenantId));
     const store = deps.stores.get(input.storageLocation);
     if (!store) {

@@ -2,7 +2,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { outboxMessages } from '../../db/schema/index.js';
 import type { Principal } from '../principal.js';
-import { assertTenantAdmin } from '../authorize-admin.js';
+import { authorizeAccount } from '../access/policy.js';
 
 export interface DeadMessage {
   id: string;
@@ -18,7 +18,7 @@ export interface DeadMessage {
  * replay.
  */
 export async function listDeadMessages(db: DbOrTx, principal: Principal, options: { limit?: number } = {}): Promise<DeadMessage[]> {
-  await assertTenantAdmin(db, principal);
+  authorizeAccount(principal, 'configure');
   const limit = Math.min(Math.max(Math.trunc(options.limit ?? 100), 1), 500);
   return db
     .select({

@@ -5,7 +5,7 @@ import { outboxMessages } from '../../db/schema/index.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { recordAudit } from '../audit/record.js';
 import type { Principal } from '../principal.js';
-import { assertTenantAdmin } from '../authorize-admin.js';
+import { authorizeAccount } from '../access/policy.js';
 
 const messageIdSchema = z.uuid();
 
@@ -18,7 +18,7 @@ export async function retryDeadMessage(db: Db, principal: Principal, messageId: 
   const notFound = () => new NotFoundError('OUTBOX_MESSAGE_NOT_FOUND', 'No such undelivered message.');
   if (!messageIdSchema.safeParse(messageId).success) throw notFound();
   return db.transaction(async (tx) => {
-    const admin = await assertTenantAdmin(tx, principal);
+    const admin = authorizeAccount(principal, 'configure');
     const [message] = await tx
       .select({ state: outboxMessages.state, kind: outboxMessages.kind, attempts: outboxMessages.attempts })
       .from(outboxMessages)

@@ -1,29 +1,50 @@
 import { and, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { recordings } from '../../db/schema/index.js';
-import { ForbiddenError, NotFoundError } from '../../errors.js';
+import { calls, cases, recordings } from '../../db/schema/index.js';
+import { NotFoundError } from '../../errors.js';
+import { authorize, decide, type Resource } from '../access/policy.js';
+import { sensitiveActions } from '../access/permissions.js';
+import { recordAudit } from '../audit/record.js';
+import type { Action } from '../access/permissions.js';
 import type { Principal } from '../principal.js';
 
 export type RecordingRow = typeof recordings.$inferSelect;
-export type RecordingAction = 'view' | 'play';
 
-/**
- * The one place that decides who may see or play a recording. Deny by default: today an agent of
- * the recording's tenant may; call participants (the customer included) may not browse recordings.
- * Other tenants' recordings look missing, not forbidden.
- */
-export function assertMayAccessRecording(principal: Principal, recording: Pick<RecordingRow, 'tenantId'>, action: RecordingAction): void {
-  if (principal.tenantId !== recording.tenantId) throw new NotFoundError('RECORDING_NOT_FOUND', 'No such recording.');
-  if (principal.kind !== 'agent') throw new ForbiddenError(action === 'play' ? 'Only an agent can play recordings.' : 'Only an agent can see recordings.');
+const recordingNotFound = () => new NotFoundError('RECORDING_NOT_FOUND', 'No such recording.');
+
+/** What the policy needs to know about a recording: its tenant, meeting type and client. */
+export const recordingResourceColumns = {
+  tenantId: recordings.tenantId,
+  meetingTypeId: calls.meetingTypeId,
+  clientId: cases.clientId,
+};
+
+/** True when the principal may do `action` on the recording; for lists, which leave out what they may not show. */
+export function mayAccessRecording(principal: Principal, action: Action, resource: Resource): boolean {
+  return decide(principal, action, resource).allowed;
 }
 
-/** Loads a recording with the object in hand for the policy check. */
-export async function loadRecordingFor(db: DbOrTx, principal: Principal, recordingId: string, action: RecordingAction): Promise<RecordingRow> {
+/** Loads a recording with the object in hand for the policy check; another tenant's looks missing. */
+export async function loadRecordingFor(db: DbOrTx, principal: Principal, recordingId: string, action: Action) {
   const [row] = await db
-    .select()
+    .select({ recording: recordings, resource: recordingResourceColumns })
     .from(recordings)
+    .innerJoin(calls, eq(calls.id, recordings.callId))
+    .innerJoin(cases, eq(cases.id, recordings.caseId))
     .where(and(eq(recordings.id, recordingId), eq(recordings.tenantId, principal.tenantId)));
-  if (!row) throw new NotFoundError('RECORDING_NOT_FOUND', 'No such recording.');
-  assertMayAccessRecording(principal, row, action);
-  return row;
+  if (!row) throw recordingNotFound();
+  const decision = decide(principal, action, row.resource);
+  // A refused sensitive read is evidence too: someone tried to see what they may not.
+  if (!decision.allowed && decision.reason !== 'other_tenant' && sensitiveActions.has(action)) {
+    await recordAudit(db, {
+      tenantId: principal.tenantId,
+      actor: principal,
+      action: 'access.denied',
+      subjectType: 'recording',
+      subjectId: recordingId,
+      details: { attempted: action, reason: decision.reason },
+    });
+  }
+  const agent = authorize(principal, action, row.resource, recordingNotFound());
+  return { recording: row.recording, resource: row.resource, agent };
 }

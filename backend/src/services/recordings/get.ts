@@ -7,7 +7,7 @@ import { loadRecordingFor } from './access.js';
 import { recordingView } from './view.js';
 
 export async function getRecording(deps: Pick<ServiceDeps, 'db'>, principal: Principal, recordingId: string) {
-  const row = await loadRecordingFor(deps.db, principal, recordingId, 'view');
+  const { recording: row } = await loadRecordingFor(deps.db, principal, recordingId, 'list_recordings');
   const [call] = await deps.db
     .select({ media: meetingTypes.media })
     .from(calls)

@@ -2,7 +2,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { calls, cases, meetingTypes, recordings } from '../../db/schema/index.js';
 import type { ServiceDeps } from '../deps.js';
 import type { Principal } from '../principal.js';
-import { assertMayAccessRecording } from './access.js';
+import { mayAccessRecording, recordingResourceColumns } from './access.js';
 import { recordingView } from './view.js';
 
 /**
@@ -11,15 +11,13 @@ import { recordingView } from './view.js';
  */
 export async function listCaseRecordings(deps: Pick<ServiceDeps, 'db'>, principal: Principal, host: 'zendesk' | 'teams', externalId: string) {
   const rows = await deps.db
-    .select({ recording: recordings, media: meetingTypes.media })
+    .select({ recording: recordings, media: meetingTypes.media, resource: recordingResourceColumns })
     .from(recordings)
     .innerJoin(cases, eq(cases.id, recordings.caseId))
     .innerJoin(calls, eq(calls.id, recordings.callId))
     .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
     .where(and(eq(recordings.tenantId, principal.tenantId), eq(cases.tenantId, principal.tenantId), eq(cases.host, host), eq(cases.externalId, externalId)))
     .orderBy(desc(recordings.createdAt));
-  return rows.map(({ recording, media }) => {
-    assertMayAccessRecording(principal, recording, 'view');
-    return recordingView(recording, { media });
-  });
+  // Each recording passes the policy on its own; what the user may not see is simply not listed.
+  return rows.filter(({ resource }) => mayAccessRecording(principal, 'list_recordings', resource)).map(({ recording, media }) => recordingView(recording, { media }));
 }

@@ -1,9 +1,9 @@
 import { and, desc, eq } from 'drizzle-orm';
-import { calls, customers, meetingTypes, recordings } from '../../db/schema/index.js';
+import { calls, cases, customers, meetingTypes, recordings } from '../../db/schema/index.js';
 import { NotFoundError } from '../../errors.js';
 import type { ServiceDeps } from '../deps.js';
 import type { Principal } from '../principal.js';
-import { assertMayAccessRecording } from './access.js';
+import { mayAccessRecording, recordingResourceColumns } from './access.js';
 import { recordingView } from './view.js';
 
 /** A customer's recordings, newest first; each passes the access policy on its own. */
@@ -14,14 +14,13 @@ export async function listCustomerRecordings(deps: Pick<ServiceDeps, 'db'>, prin
     .where(and(eq(customers.id, customerId), eq(customers.tenantId, principal.tenantId)));
   if (!customer) throw new NotFoundError('CUSTOMER_NOT_FOUND', 'No such customer.');
   const rows = await deps.db
-    .select({ recording: recordings, media: meetingTypes.media })
+    .select({ recording: recordings, media: meetingTypes.media, resource: recordingResourceColumns })
     .from(recordings)
     .innerJoin(calls, eq(calls.id, recordings.callId))
     .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
+    .innerJoin(cases, eq(cases.id, recordings.caseId))
     .where(and(eq(recordings.tenantId, principal.tenantId), eq(recordings.customerId, customerId)))
     .orderBy(desc(recordings.createdAt));
-  return rows.map(({ recording, media }) => {
-    assertMayAccessRecording(principal, recording, 'view');
-    return recordingView(recording, { media });
-  });
+  // Each recording passes the policy on its own; what the user may not see is simply not listed.
+  return rows.filter(({ resource }) => mayAccessRecording(principal, 'list_recordings', resource)).map(({ recording, media }) => recordingView(recording, { media }));
 }

@@ -4,7 +4,6 @@ import { agents, calls, meetingTypes, recordings, subjectKeys } from '../../db/s
 import { GoneError, NotFoundError } from '../../errors.js';
 import type { BlobReader } from '../../ports/blob-store.js';
 import type { ServiceDeps } from '../deps.js';
-import { assertMayAccessRecording } from './access.js';
 import { unwrapRecordingKey } from './keys.js';
 
 export interface OpenPlayback {
@@ -24,13 +23,13 @@ async function ticketedRecording(deps: Deps, token: string) {
     .from(recordings)
     .innerJoin(calls, eq(calls.id, recordings.callId))
     .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
-    // The viewer must still be an agent of the tenant: a removed agent's ticket stops working.
-    .innerJoin(agents, and(eq(agents.id, ticket.agentId), eq(agents.tenantId, ticket.tenantId)))
+    // The viewer must still be an active user of the tenant: a deprovisioned user's ticket stops working.
+    // The full policy ran when the ticket was issued, minutes ago at most.
+    .innerJoin(agents, and(eq(agents.id, ticket.agentId), eq(agents.tenantId, ticket.tenantId), eq(agents.active, true)))
     .leftJoin(subjectKeys, eq(subjectKeys.id, recordings.subjectKeyId))
     .where(and(eq(recordings.id, ticket.recordingId), eq(recordings.tenantId, ticket.tenantId)));
   if (!row || !row.recording.objectKey || !row.subject) throw new NotFoundError('RECORDING_NOT_FOUND', 'No such recording.');
   if (row.recording.stage === 'deleted') throw new GoneError('RECORDING_DELETED', 'This recording was deleted when its retention period ended.');
-  assertMayAccessRecording({ kind: 'agent', tenantId: ticket.tenantId, agentId: ticket.agentId }, row.recording, 'play');
   return { ticket, ...row, subject: row.subject, objectKey: row.recording.objectKey };
 }
 

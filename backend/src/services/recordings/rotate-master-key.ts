@@ -6,7 +6,7 @@ import { subjectKeys } from '../../db/schema/index.js';
 import { ConflictError } from '../../errors.js';
 import type { MasterKeys } from '../../ports/master-keys.js';
 import { recordAudit } from '../audit/record.js';
-import { assertTenantAdmin } from '../authorize-admin.js';
+import { authorizeAccount } from '../access/policy.js';
 import type { Principal } from '../principal.js';
 
 const BATCH = 200;
@@ -17,7 +17,7 @@ const BATCH = 200;
  * interruption; each row is rewrapped only if it still names an older version.
  */
 export async function rotateMasterKey(deps: { db: Db; masterKeys: MasterKeys }, principal: Principal) {
-  const admin = await assertTenantAdmin(deps.db, principal);
+  const admin = authorizeAccount(principal, 'configure');
   const kms = await deps.masterKeys.forTenant(admin.tenantId);
   if (!kms.rotate) throw new ConflictError('KMS_CANNOT_ROTATE', 'The configured key service cannot rotate keys.');
   const keyId = await kms.rotate();

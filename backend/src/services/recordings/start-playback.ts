@@ -9,7 +9,7 @@ import { loadRecordingFor } from './access.js';
  * and is audited; the link itself carries no key, only a signed ticket.
  */
 export async function startPlayback(deps: Pick<ServiceDeps, 'db' | 'tokens' | 'publicBaseUrl' | 'recordings'>, principal: AgentPrincipal, recordingId: string) {
-  const recording = await loadRecordingFor(deps.db, principal, recordingId, 'play');
+  const { recording } = await loadRecordingFor(deps.db, principal, recordingId, 'play_recording');
   if (recording.stage === 'deleted') {
     throw new GoneError('RECORDING_DELETED', 'This recording was deleted when its retention period ended.');
   }

@@ -1,12 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { UnauthorizedError } from '../../errors.js';
-import type { AgentPrincipal, CallParticipantPrincipal, Principal } from '../principal.js';
+import type { CallParticipantPrincipal } from '../principal.js';
 
 const ISSUER = 'parley';
 const AGENT_AUDIENCE = 'parley:agent';
 const CALL_AUDIENCE = 'parley:call';
 const MEDIA_AUDIENCE = 'parley:media';
+
+/** What an agent's session token says; what the agent may do is loaded fresh on each request. */
+export interface AgentSessionClaims {
+  kind: 'agent';
+  tenantId: string;
+  agentId: string;
+  /** The user's session epoch when the token was issued; a bump ends the session. */
+  epoch: number;
+}
+export type SessionClaims = AgentSessionClaims | CallParticipantPrincipal;
 
 /** A playback ticket: one viewer, one recording, minutes at most. Not a session: `verify` refuses it. */
 export interface PlaybackTicket {
@@ -32,9 +42,9 @@ export class SessionTokens {
     this.key = new TextEncoder().encode(secret);
   }
 
-  async issueAgent(p: Omit<AgentPrincipal, 'kind'>): Promise<{ token: string; expiresAt: Date }> {
+  async issueAgent(p: Omit<AgentSessionClaims, 'kind'>): Promise<{ token: string; expiresAt: Date }> {
     const expiresAt = new Date(Date.now() + this.ttl.agentSeconds * 1000);
-    const token = await new SignJWT({ tid: p.tenantId })
+    const token = await new SignJWT({ tid: p.tenantId, ep: p.epoch })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer(ISSUER)
       .setAudience(AGENT_AUDIENCE)
@@ -88,7 +98,7 @@ export class SessionTokens {
   }
 
   /** Verifies signature, issuer, audience and expiry; anything else is a 401. */
-  async verify(token: string): Promise<Principal> {
+  async verify(token: string): Promise<SessionClaims> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: ISSUER,
@@ -97,7 +107,10 @@ export class SessionTokens {
       });
       const aud = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
       if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string') throw new UnauthorizedError('Session token is incomplete.');
-      if (aud === AGENT_AUDIENCE) return { kind: 'agent', tenantId: payload.tid, agentId: payload.sub };
+      if (aud === AGENT_AUDIENCE) {
+        if (typeof payload.ep !== 'number') throw new UnauthorizedError('Session token is incomplete.');
+        return { kind: 'agent', tenantId: payload.tid, agentId: payload.sub, epoch: payload.ep };
+      }
       const role = payload.role;
       if (typeof payload.cid !== 'string' || (role !== 'agent' && role !== 'customer')) {
         throw new UnauthorizedError('Session token is incomplete.');

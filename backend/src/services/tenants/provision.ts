@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { installations, meetingTypes, tenants } from '../../db/schema/index.js';
+import { ensureBuiltInRoles } from '../access/assignments.js';
 import { recordAudit } from '../audit/record.js';
 import { publishNotices } from '../notices/publish.js';
 import { defaultMeetingTypes } from './default-meeting-types.js';
@@ -32,6 +33,7 @@ export async function provisionTenant(db: Db, account: HostAccount): Promise<{ t
       // Another request won the race; drop ours (rolls back the tenant too).
       tx.rollback();
     }
+    await ensureBuiltInRoles(tx, tenant!.id);
     await tx.insert(meetingTypes).values(defaultMeetingTypes.map((type) => ({ ...type, tenantId: tenant!.id })));
     await publishNotices(tx, tenant!.id);
     await recordAudit(tx, {

@@ -4,7 +4,7 @@ import type { Db, DbOrTx } from '../../db/client.js';
 import { meetingTypes, tenants } from '../../db/schema/index.js';
 import { PolicyViolation } from '../../errors.js';
 import { recordAudit } from '../audit/record.js';
-import { assertTenantAdmin } from '../authorize-admin.js';
+import { authorizeAccount } from '../access/policy.js';
 import { shippedLanguages } from '../notices/locales/index.js';
 import { publishNotices } from '../notices/publish.js';
 import type { Principal } from '../principal.js';
@@ -31,7 +31,7 @@ export const settingsInput = z
   .partial();
 
 export async function readSettings(db: DbOrTx, principal: Principal) {
-  const admin = await assertTenantAdmin(db, principal);
+  const admin = authorizeAccount(principal, 'configure');
   const [tenant] = await db.select().from(tenants).where(eq(tenants.id, admin.tenantId));
   return settingsOf(tenant!);
 }
@@ -48,7 +48,7 @@ export async function updateSettings(
   locations: ReadonlyMap<string, { region: string }> = new Map(),
 ) {
   return db.transaction(async (tx) => {
-    const admin = await assertTenantAdmin(tx, principal);
+    const admin = authorizeAccount(principal, 'configure');
     if (input.allowedRegions) await assertLocationsStayAllowed(tx, admin.tenantId, input.allowedRegions, locations);
     const [tenant] = await tx
       .update(tenants)
