@@ -5,6 +5,7 @@ import type { AppEnv } from './http/context.js';
 import { errorBody, handleError } from './http/errors.js';
 import { pathForLog } from './logger.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminAccessRoutes } from './routes/admin-access.js';
 import { callRoutes } from './routes/calls.js';
 import { consentRoutes } from './routes/consent.js';
 import { suncoWebhookRoutes } from './routes/webhooks-sunco.js';
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps) {
     .route('/', joinRoutes(deps))
     .route('/', consentRoutes(deps))
     .route('/', adminRoutes(deps))
+    .route('/', adminAccessRoutes(deps))
     .route('/', recordingRoutes(deps))
     .route('/', mediaRoutes(deps));
   if (deps.teamsBot) app.route('/', teamsRoutes(deps, deps.teamsBot));

@@ -16,6 +16,8 @@ export interface DemoSessionRequest {
   accountId: string;
   userId: string;
   name: string;
+  /** Zendesk organizations the demo agent works for; the demo trusts them. */
+  organizations?: string[];
 }
 
 export interface DemoSessionResponse {
@@ -39,7 +41,11 @@ export interface MeetingTypesResponse {
 
 export interface EscalateRequest {
   meetingTypeId: string;
-  case: { host: 'zendesk'; externalId: string };
+  case: {
+    host: 'zendesk';
+    externalId: string;
+    client?: { kind: 'zendesk_organization' | 'zendesk_brand' | 'zendesk_group'; externalId: string; name?: string };
+  };
   customer: {
     externalId: string;
     displayName: string;

@@ -11,6 +11,8 @@ import type { AppEnv } from './context.js';
  */
 export function authenticate(deps: Pick<ServiceDeps, 'tokens' | 'db'>) {
   return createMiddleware<AppEnv>(async (c, next) => {
+    // Several route groups guard overlapping paths (`/api/admin/*`): authenticate once per request.
+    if (c.get('principal') as AppEnv['Variables']['principal'] | undefined) return next();
     const header = c.req.header('authorization');
     const match = header?.match(/^Bearer ([\w.-]+)$/);
     if (!match) throw new UnauthorizedError('Missing bearer session token.');

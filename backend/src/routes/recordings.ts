@@ -3,6 +3,7 @@ import { authenticate, requireAgent } from '../http/auth.js';
 import type { AppEnv } from '../http/context.js';
 import { validationHook } from '../http/errors.js';
 import type { ServiceDeps } from '../services/deps.js';
+import { deleteRecording, deleteRecordingInput } from '../services/recordings/delete.js';
 import { getRecording } from '../services/recordings/get.js';
 import { listCaseRecordings } from '../services/recordings/list-for-case.js';
 import { listCustomerRecordings } from '../services/recordings/list-for-customer.js';
@@ -59,6 +60,23 @@ const playbackRoute = createRoute({
   },
 });
 
+const deleteRoute = createRoute({
+  method: 'delete',
+  path: '/api/recordings/{id}',
+  summary: 'Delete a recording before its retention ends: its key is destroyed, then the stored file (audited)',
+  security: bearer,
+  request: { params: idParam, body: { required: true, content: { 'application/json': { schema: deleteRecordingInput.openapi('DeleteRecording') } } } },
+  responses: {
+    200: json(z.object({ id: z.uuid(), deletedAt: z.string(), blobRemoved: z.boolean() }), 'Deleted; `blobRemoved` false means the stored file is removed on a later retry'),
+    400: errors[400],
+    401: errors[401],
+    403: errors[403],
+    404: errors[404],
+    409: errors[409],
+    410: errors[410],
+  },
+});
+
 export function recordingRoutes(deps: ServiceDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('/api/customers/*', authenticate(deps));
@@ -77,5 +95,8 @@ export function recordingRoutes(deps: ServiceDeps) {
     })
     .openapi(playbackRoute, async (c) => {
       return c.json(await startPlayback(deps, requireAgent(c.get('principal')), c.req.valid('param').id), 201);
+    })
+    .openapi(deleteRoute, async (c) => {
+      return c.json(await deleteRecording(deps, c.get('principal'), c.req.valid('param').id, c.req.valid('json')), 200);
     });
 }

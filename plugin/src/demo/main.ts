@@ -59,6 +59,7 @@ hostZafApp({
       id: DEMO_TICKET.id,
       subject: DEMO_TICKET.subject,
       requester: { ...DEMO_TICKET.requester },
+      organization: { ...DEMO_TICKET.organization },
     },
     currentUser: { ...DEMO_TICKET.agent },
     currentAccount: { subdomain: 'demo' },

@@ -13,6 +13,8 @@ export interface DemoTicket {
   subject: string;
   requester: DemoPerson;
   agent: DemoPerson & { role: 'agent' };
+  /** The client: agents of this organization see the ticket's calls and recordings. */
+  organization: { id: number; name: string };
 }
 
 export const DEMO_TICKET: DemoTicket = {
@@ -20,6 +22,7 @@ export const DEMO_TICKET: DemoTicket = {
   subject: 'Router drops the connection every evening',
   requester: { id: 90210, name: 'Alex Customer', email: 'alex@example.com', locale: 'en-US' },
   agent: { id: 1234, name: 'Dana Agent', email: 'dana@example.com', role: 'agent', locale: 'en-US' },
+  organization: { id: 360001, name: 'Northwind Broadband' },
 };
 
 type Author = 'customer' | 'agent' | 'note';

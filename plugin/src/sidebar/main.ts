@@ -81,6 +81,7 @@ async function start(): Promise<void> {
     accountId: ticket.context.account.subdomain,
     userId: String(ticket.agent.id),
     name: ticket.agent.name,
+    organizations: ticket.organization ? [String(ticket.organization.id)] : [],
   });
   const panel = new CallPanel(session, alert, () => {
     escalateButton.disabled = select.options.length === 0;
@@ -108,7 +109,11 @@ async function start(): Promise<void> {
     const { requester } = ticket;
     const body: EscalateRequest = {
       meetingTypeId: select.value,
-      case: { host: 'zendesk', externalId: String(ticket.ticketId) },
+      case: {
+        host: 'zendesk',
+        externalId: String(ticket.ticketId),
+        client: ticket.organization ? { kind: 'zendesk_organization', externalId: String(ticket.organization.id), name: ticket.organization.name } : undefined,
+      },
       customer: {
         externalId: String(requester.id),
         displayName: requester.name,

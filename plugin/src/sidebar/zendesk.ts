@@ -12,6 +12,8 @@ export interface TicketContext {
   ticketId: number;
   requester: ZendeskPerson;
   agent: ZendeskPerson;
+  /** The ticket's organization: the client whose agents may see this ticket's calls and recordings. */
+  organization: { id: number; name?: string } | null;
 }
 
 /** How long to wait for the host before telling the agent something is wrong. */
@@ -64,7 +66,16 @@ export async function loadTicketContext(client: ZafClient): Promise<TicketContex
     ticketId,
     requester: asPerson(data['ticket.requester'], 'ticket requester'),
     agent: asPerson(data.currentUser, 'current user'),
+    organization: await loadOrganization(client),
   };
+}
+
+/** A ticket without an organization is normal; Zendesk then answers with nothing or an error for the path. */
+async function loadOrganization(client: ZafClient): Promise<TicketContext['organization']> {
+  const data = await withTimeout(client.get('ticket.organization'), 'ticket organization');
+  const value = data['ticket.organization'] as { id?: unknown; name?: unknown } | null | undefined;
+  if (!value || typeof value.id !== 'number') return null;
+  return { id: value.id, name: typeof value.name === 'string' ? value.name : undefined };
 }
 
 /**

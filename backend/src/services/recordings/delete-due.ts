@@ -49,12 +49,15 @@ export async function deleteDueRecordings(deps: RetentionDeps, now: Date = new D
   return { shredded, blobsRemoved: await removeShreddedBlobs(deps, now) };
 }
 
-/** Blobs of destroyed recordings that are still stored: removed, checked gone, audited. */
-async function removeShreddedBlobs(deps: RetentionDeps, now: Date): Promise<number> {
+/**
+ * Blobs of destroyed recordings that are still stored (all of them, or the one named): removed,
+ * checked gone, audited. A store that fails leaves the row for the next run.
+ */
+export async function removeShreddedBlobs(deps: RetentionDeps, now: Date, recordingId?: string): Promise<number> {
   const pending = await deps.db
     .select()
     .from(recordings)
-    .where(and(eq(recordings.stage, 'deleted'), isNull(recordings.blobDeletedAt)));
+    .where(and(eq(recordings.stage, 'deleted'), isNull(recordings.blobDeletedAt), recordingId ? eq(recordings.id, recordingId) : undefined));
   let removed = 0;
   for (const row of pending) {
     const store = deps.stores.get(row.storageLocation);
