@@ -24,6 +24,7 @@ export default defineConfig({
         call: resolve(pluginDir, 'call.html'),
         demo: resolve(pluginDir, 'demo.html'),
         recording: resolve(pluginDir, 'recording.html'),
+        console: resolve(pluginDir, 'console.html'),
       },
     },
   },

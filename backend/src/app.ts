@@ -6,6 +6,9 @@ import { errorBody, handleError } from './http/errors.js';
 import { pathForLog } from './logger.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminAccessRoutes } from './routes/admin-access.js';
+import { adminSamlRoutes } from './routes/admin-saml.js';
+import { adminIdentityRoutes } from './routes/admin-identity.js';
+import { scimRoutes } from './routes/scim.js';
 import { callRoutes } from './routes/calls.js';
 import { consentRoutes } from './routes/consent.js';
 import { suncoWebhookRoutes } from './routes/webhooks-sunco.js';
@@ -14,9 +17,11 @@ import type { TeamsBot } from './adapters/teams/bot.js';
 import { demoRoutes } from './routes/demo.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { joinRoutes } from './routes/join.js';
+import { meRoutes } from './routes/me.js';
 import { mediaRoutes } from './routes/media.js';
 import { pageRoutes } from './routes/pages.js';
 import { recordingRoutes } from './routes/recordings.js';
+import { samlRoutes } from './routes/saml.js';
 import type { ServiceDeps } from './services/deps.js';
 
 export interface AppDeps extends ServiceDeps {
@@ -57,6 +62,11 @@ export function createApp(deps: AppDeps) {
     .route('/', consentRoutes(deps))
     .route('/', adminRoutes(deps))
     .route('/', adminAccessRoutes(deps))
+    .route('/', adminSamlRoutes(deps))
+    .route('/', adminIdentityRoutes(deps))
+    .route('/', scimRoutes(deps))
+    .route('/', meRoutes(deps))
+    .route('/', samlRoutes(deps))
     .route('/', recordingRoutes(deps))
     .route('/', mediaRoutes(deps));
   if (deps.teamsBot) app.route('/', teamsRoutes(deps, deps.teamsBot));

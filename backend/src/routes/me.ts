@@ -1,0 +1,35 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { authenticate } from '../http/auth.js';
+import type { AppEnv } from '../http/context.js';
+import { validationHook } from '../http/errors.js';
+import { whoAmI } from '../services/agents/who-am-i.js';
+import type { ServiceDeps } from '../services/deps.js';
+import { bearer, errors, json } from './schemas.js';
+
+const meSchema = z
+  .object({
+    id: z.uuid(),
+    displayName: z.string(),
+    tenantId: z.uuid(),
+    /** Role names, for display; what the user may do is decided per request. */
+    roles: z.array(z.string()),
+  })
+  .openapi('Me');
+
+const meRoute = createRoute({
+  method: 'get',
+  path: '/api/me',
+  summary: 'Who the session belongs to: name, account and roles',
+  security: bearer,
+  responses: { 200: json(meSchema, 'The signed-in user'), 401: errors[401], 403: errors[403] },
+});
+
+export function meRoutes(deps: ServiceDeps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use('/api/me', authenticate(deps));
+  return app.openapi(meRoute, async (c) => {
+    const me = await whoAmI(deps.db, c.get('principal'));
+    c.header('Cache-Control', 'no-store');
+    return c.json({ id: me.agentId, displayName: me.displayName, tenantId: me.tenantId, roles: me.roles }, 200);
+  });
+}
