@@ -154,10 +154,18 @@ describe.each(databaseKinds)('SAML sign-in to the console on %s', (kind) => {
 
   const configure = (token: string, body: Record<string, unknown>) => t.call('PUT', '/api/admin/saml', { token, body });
 
+  /** The sign-in cookie of the test's one browser, as the login route set it. */
+  let browserCookie: string | undefined;
+
   /** Starts a sign-in as a browser would and returns the AuthnRequest the IdP receives. */
-  async function startLogin(tenant: string) {
-    const res = await t.app.request(`/auth/saml/${tenant}/login`);
+  async function startLogin(tenant: string, cookie = browserCookie) {
+    const res = await t.app.request(`/auth/saml/${tenant}/login`, { headers: cookie ? { cookie } : {} });
     expect(res.status).toBe(302);
+    const setCookie = res.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=None/);
+    expect(setCookie).toMatch(/Secure/);
+    if (!cookie) browserCookie = setCookie.split(';')[0];
     const location = new URL(res.headers.get('location')!);
     expect(`${location.origin}${location.pathname}`).toBe(IDP_SSO_URL);
     const request = inflateRawSync(Buffer.from(location.searchParams.get('SAMLRequest')!, 'base64')).toString('utf8');
@@ -166,10 +174,10 @@ describe.each(databaseKinds)('SAML sign-in to the console on %s', (kind) => {
     return { id: root.getAttribute('ID')!, acs: root.getAttribute('AssertionConsumerServiceURL'), issuer: root.getElementsByTagNameNS(SAML, 'Issuer')[0]!.textContent };
   }
 
-  async function post(tenant: string, xml: string) {
+  async function post(tenant: string, xml: string, cookie = browserCookie) {
     const res = await t.app.request(`/auth/saml/${tenant}/acs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
       body: new URLSearchParams({ SAMLResponse: Buffer.from(xml).toString('base64'), RelayState: 'console' }).toString(),
     });
     return { status: res.status, location: res.headers.get('location'), cacheControl: res.headers.get('cache-control'), text: await res.text() };
@@ -309,6 +317,19 @@ describe.each(databaseKinds)('SAML sign-in to the console on %s', (kind) => {
       const request = await startLogin(tenantId);
       const res = await post(tenantId, signAssertion(responseXml({ tenantId, requestId: request.id, nameId: 'Dana@ACME.example' })));
       expect(res.status).toBe(303);
+    });
+
+    it('refuses a valid response posted from a browser that did not start the sign-in (login CSRF)', async () => {
+      // The attacker starts a sign-in in their own browser and gets a valid response for themselves...
+      const attackerBrowser = 'parley_saml_browser=attacker-browser-value';
+      const request = await startLogin(tenantId, attackerBrowser);
+      const xml = signAssertion(responseXml({ tenantId, requestId: request.id, nameId: dana }));
+      const before = await signIns();
+      // ...and makes the victim's browser post it: other cookie, or none at all.
+      await expectRefused(await post(tenantId, xml), 401, /not started in this browser/, before);
+      await expectRefused(await post(tenantId, xml, ''), 401, /not started in this browser/, before);
+      // The browser that started it still can.
+      expect((await post(tenantId, xml, attackerBrowser)).status).toBe(303);
     });
 
     it('refuses an unsigned assertion', async () => {

@@ -1,9 +1,11 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { getCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
 import type { AppEnv } from '../http/context.js';
 import { DomainError } from '../errors.js';
+import { randomBytes } from 'node:crypto';
 import type { ServiceDeps } from '../services/deps.js';
 import { completeSamlLogin } from '../services/saml/complete-login.js';
 import { SamlRejectedError, SamlUserRefusedError } from '../services/saml/errors.js';
@@ -65,6 +67,14 @@ const acsRoute = createRoute({
   },
 });
 
+/**
+ * The sign-in cookie: a random value that binds a started sign-in to this browser (login CSRF).
+ * SameSite=None because the identity provider posts the response cross-site; HttpOnly and limited
+ * to the SAML paths, so no script and no other route ever sees it.
+ */
+const BROWSER_COOKIE = 'parley_saml_browser';
+const browserCookie = { path: '/auth/saml/', httpOnly: true, secure: true, sameSite: 'None', maxAge: 600 } as const;
+
 /** The browser is mid sign-in, so refusals are pages a person can read, not JSON. */
 function refusal(c: Context<AppEnv>, status: 400 | 401 | 403 | 404, message: string, code: string, retryUrl?: string) {
   c.header('Cache-Control', 'no-store');
@@ -120,7 +130,9 @@ export function samlRoutes(deps: ServiceDeps) {
     .openapi(loginRoute, async (c) => {
       const { tenant } = c.req.valid('param');
       return orRefusal(c, tenant, async () => {
-        const location = await startSamlLogin(deps.db, deps.publicBaseUrl, tenant);
+        const browser = getCookie(c, BROWSER_COOKIE) ?? randomBytes(32).toString('base64url');
+        const location = await startSamlLogin(deps.db, deps.publicBaseUrl, tenant, browser);
+        setCookie(c, BROWSER_COOKIE, browser, browserCookie);
         c.header('Cache-Control', 'no-store');
         return c.redirect(location, 302);
       });
@@ -129,7 +141,7 @@ export function samlRoutes(deps: ServiceDeps) {
       const { tenant } = c.req.valid('param');
       const { SAMLResponse } = c.req.valid('form');
       return orRefusal(c, tenant, async () => {
-        const session = await completeSamlLogin(deps, tenant, SAMLResponse);
+        const session = await completeSamlLogin(deps, tenant, SAMLResponse, getCookie(c, BROWSER_COOKIE));
         c.header('Cache-Control', 'no-store');
         c.header('Referrer-Policy', 'no-referrer');
         // In the fragment: the browser keeps it, no server (ours, a proxy's log) ever receives it.

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, jsonb, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { agents } from './agents.js';
 import { id, tenantScoped, timestamps } from './columns.js';
@@ -83,7 +84,7 @@ export const userGroups = pgTable(
     clientIds: uuid().array().notNull().default([]),
     ...timestamps,
   },
-  (t) => [uniqueIndex('user_groups_tenant_name_uq').on(t.tenantId, t.displayName)],
+  (t) => [uniqueIndex('user_groups_tenant_name_uq').on(t.tenantId, sql`lower(${t.displayName})`)],
 );
 
 export const userGroupMembers = pgTable(

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { id, tenantScoped, timestamps } from './columns.js';
 import { hostKind } from './installations.js';
@@ -26,6 +27,7 @@ export const agents = pgTable(
   },
   (t) => [
     uniqueIndex('agents_tenant_host_user_uq').on(t.tenantId, t.host, t.externalUserId),
-    uniqueIndex('agents_tenant_username_uq').on(t.tenantId, t.userName),
+    // Identity providers treat sign-in names case-insensitively; so does the index.
+    uniqueIndex('agents_tenant_username_uq').on(t.tenantId, sql`lower(${t.userName})`),
   ],
 );

@@ -9,7 +9,7 @@ import { openAgentSession } from '../sessions/open-agent-session.js';
 import type { SessionTokens } from '../sessions/session-tokens.js';
 import { SamlRejectedError, SamlUserRefusedError, type SamlRejection } from './errors.js';
 import { loadIdentityProvider, samlFor } from './identity-provider.js';
-import { consumeAssertion } from './request-cache.js';
+import { consumeAssertion, consumeBrowserBinding, hasBrowserBinding, SamlRequestStore } from './request-cache.js';
 import { CLOCK_SKEW_MS, EMAIL_NAME_ID_FORMAT } from './service-provider.js';
 
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
@@ -61,13 +61,31 @@ export interface CompletedSamlLogin {
  * its time window, its audience and that it answers an outstanding request of this tenant; the
  * checks below add the issuer, the destination and recipient, and single use of the assertion.
  */
+/** The request id the (not yet verified) response says it answers; only used to look up the browser binding. */
+async function claimedRequestId(samlResponse: string): Promise<string | undefined> {
+  try {
+    const envelope = await parseDomFromString(Buffer.from(samlResponse, 'base64').toString('utf8'));
+    return xpath.selectAttributes(envelope, "/*[local-name()='Response']/@InResponseTo")[0]?.value || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function completeSamlLogin(
   deps: { db: Db; tokens: SessionTokens; publicBaseUrl: string },
   tenantId: string,
   samlResponse: string,
+  /** The random value of the sign-in cookie of the browser posting the response. */
+  browser: string | undefined,
 ): Promise<CompletedSamlLogin> {
   const idp = await loadIdentityProvider(deps.db, tenantId);
   const { saml, urls } = samlFor(deps.db, deps.publicBaseUrl, tenantId, idp);
+
+  // A response posted by a browser that did not start its sign-in is refused before anything is
+  // used up, so a login-CSRF attempt cannot even spend the request it carries.
+  const claimed = await claimedRequestId(samlResponse);
+  if (!claimed || !(await new SamlRequestStore(deps.db, tenantId).getAsync(claimed))) throw new SamlRejectedError('request');
+  if (!(await hasBrowserBinding(deps.db, tenantId, claimed, browser))) throw new SamlRejectedError('browser');
 
   let profile: Profile | null;
   try {
@@ -110,6 +128,7 @@ export async function completeSamlLogin(
 
   return deps.db.transaction(async (tx) => {
     if (!(await consumeAssertion(tx, tenantId, assertion.$.ID, usableUntil))) throw new SamlRejectedError('replayed');
+    if (!(await consumeBrowserBinding(tx, tenantId, inResponseTo!, browser))) throw new SamlRejectedError('browser');
     const candidates = await tx
       .select({ id: agents.id, userName: agents.userName, active: agents.active })
       .from(agents)

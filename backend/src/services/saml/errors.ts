@@ -20,7 +20,8 @@ export type SamlRejection =
   | 'request'
   | 'replayed'
   | 'idp_refused'
-  | 'name_id';
+  | 'name_id'
+  | 'browser';
 
 const messages: Record<SamlRejection, string> = {
   malformed: 'The sign-in response from your identity provider could not be read.',
@@ -33,6 +34,7 @@ const messages: Record<SamlRejection, string> = {
   replayed: 'This sign-in response has already been used. Sign in again.',
   idp_refused: 'Your identity provider did not sign you in.',
   name_id: 'Your identity provider did not send an email address as your user name.',
+  browser: 'This sign-in was not started in this browser. Sign in again from your Parley sign-in link.',
 };
 
 /** A SAML response Parley does not trust: nothing is signed in. */

@@ -30,7 +30,13 @@ export async function loadIdentityProvider(db: DbOrTx, tenantId: string): Promis
  * recipient, InResponseTo, validity window, NameID) is read from the signed assertion, never from
  * the envelope alone. Every response must answer a request this tenant sent.
  */
-export function samlFor(db: DbOrTx, publicBaseUrl: string, tenantId: string, idp: IdentityProvider): { saml: SAML; urls: ServiceProviderUrls } {
+export function samlFor(
+  db: DbOrTx,
+  publicBaseUrl: string,
+  tenantId: string,
+  idp: IdentityProvider,
+  generateUniqueId?: () => string,
+): { saml: SAML; urls: ServiceProviderUrls } {
   const urls = serviceProviderUrls(publicBaseUrl, tenantId);
   const saml = new SAML({
     issuer: urls.metadataUrl,
@@ -48,6 +54,7 @@ export function samlFor(db: DbOrTx, publicBaseUrl: string, tenantId: string, idp
     cacheProvider: new SamlRequestStore(db, tenantId),
     // The identity provider decides how strongly to authenticate (MFA, passkeys): no context is demanded.
     disableRequestedAuthnContext: true,
+    ...(generateUniqueId ? { generateUniqueId } : {}),
   });
   return { saml, urls };
 }
