@@ -1,4 +1,4 @@
-import { pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, tenantScoped, timestamps } from './columns.js';
 import { hostKind } from './installations.js';
 
@@ -9,6 +9,8 @@ export const customers = pgTable('customers', {
   displayName: text(),
   email: text(),
   locale: text(),
+  /** Set when the data subject was erased (Art. 17): personal fields are blanked and their key destroyed. */
+  erasedAt: timestamp({ withTimezone: true }),
   ...timestamps,
 });
 

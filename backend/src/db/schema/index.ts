@@ -3,6 +3,7 @@ export * from './installations.js';
 export * from './agents.js';
 export * from './access.js';
 export * from './identity.js';
+export * from './rights.js';
 export * from './customers.js';
 export * from './cases.js';
 export * from './meeting-types.js';

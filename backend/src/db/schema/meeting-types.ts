@@ -16,7 +16,12 @@ export const meetingTypes = pgTable(
     recordingPolicy: recordingPolicy().notNull(),
     media: callMedia().notNull(),
     legalBasis: legalBasis().notNull(),
+    /** Days a recording is kept after it is stored. */
     retentionDays: integer().notNull(),
+    /** Days the call's metadata (times, participants, end reason) is kept after the call ends. */
+    metadataRetentionDays: integer().notNull().default(365),
+    /** Days consent records are kept after the call, as proof that consent was given (Art. 7(1)). */
+    consentRetentionDays: integer().notNull().default(3 * 365),
     e2ee: boolean().notNull().default(false),
     /** Named storage location for this type's recordings (STORAGE_LOCATIONS); its region must be one the tenant allows. */
     storageLocation: text().notNull().default('local'),

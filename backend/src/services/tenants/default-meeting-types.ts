@@ -14,6 +14,8 @@ export const defaultMeetingTypes: readonly MeetingTypeDefaults[] = [
     media: 'audio+video',
     legalBasis: 'legitimate_interest',
     retentionDays: 30,
+    metadataRetentionDays: 365,
+    consentRetentionDays: 3 * 365,
     e2ee: false,
   },
   {
@@ -23,6 +25,9 @@ export const defaultMeetingTypes: readonly MeetingTypeDefaults[] = [
     media: 'audio+video',
     legalBasis: 'legal_obligation',
     retentionDays: 5 * 365,
+    // The record-keeping duty covers what the call was, not just its recording.
+    metadataRetentionDays: 5 * 365,
+    consentRetentionDays: 5 * 365,
     e2ee: false,
   },
   {
@@ -32,6 +37,8 @@ export const defaultMeetingTypes: readonly MeetingTypeDefaults[] = [
     media: 'audio+video',
     legalBasis: 'consent',
     retentionDays: 90,
+    metadataRetentionDays: 365,
+    consentRetentionDays: 3 * 365,
     e2ee: false,
   },
 ];
