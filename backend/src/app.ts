@@ -5,7 +5,9 @@ import type { AppEnv } from './http/context.js';
 import { errorBody, handleError } from './http/errors.js';
 import { pathForLog } from './logger.js';
 import { adminRoutes } from './routes/admin.js';
+import { auditRoutes } from './routes/audit.js';
 import { adminAccessRoutes } from './routes/admin-access.js';
+import { retentionRoutes } from './routes/retention.js';
 import { adminSamlRoutes } from './routes/admin-saml.js';
 import { adminIdentityRoutes } from './routes/admin-identity.js';
 import { scimRoutes } from './routes/scim.js';
@@ -16,6 +18,8 @@ import { teamsRoutes } from './routes/teams.js';
 import type { TeamsBot } from './adapters/teams/bot.js';
 import { demoRoutes } from './routes/demo.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
+import { identityRoutes } from './routes/identity.js';
+import type { HostIdentity } from './services/identity/host-identity.js';
 import { joinRoutes } from './routes/join.js';
 import { meRoutes } from './routes/me.js';
 import { mediaRoutes } from './routes/media.js';
@@ -35,6 +39,8 @@ export interface AppDeps extends ServiceDeps {
   teamsBot?: TeamsBot;
   /** Demo only: what the in-process fake Zendesk holds for a ticket. */
   demoTicketComments?: (ticketId: string) => unknown[];
+  /** Verifies Zendesk signed URLs and Teams SSO tokens; a host absent here cannot sign anyone in. */
+  identity?: HostIdentity;
 }
 
 /** Builds the HTTP app from injected dependencies; tests pass real ones with fake vendors. */
@@ -61,7 +67,9 @@ export function createApp(deps: AppDeps) {
     .route('/', joinRoutes(deps))
     .route('/', consentRoutes(deps))
     .route('/', adminRoutes(deps))
+    .route('/', auditRoutes(deps))
     .route('/', adminAccessRoutes(deps))
+    .route('/', retentionRoutes(deps))
     .route('/', adminSamlRoutes(deps))
     .route('/', adminIdentityRoutes(deps))
     .route('/', scimRoutes(deps))
@@ -69,6 +77,7 @@ export function createApp(deps: AppDeps) {
     .route('/', samlRoutes(deps))
     .route('/', recordingRoutes(deps))
     .route('/', mediaRoutes(deps));
+  app.route('/', identityRoutes(deps));
   if (deps.teamsBot) app.route('/', teamsRoutes(deps, deps.teamsBot));
   if (deps.suncoWebhook) app.route('/', suncoWebhookRoutes(deps, deps.suncoWebhook));
   if (deps.demo) app.route('/', demoRoutes(deps, { ticketComments: deps.demoTicketComments }));

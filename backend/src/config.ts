@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { TurnSettings } from './services/calls/ice-servers.js';
+import { parseAuditSinkUrl, type AuditSinkSettings } from './adapters/audit-sink/sink.js';
 
 const booleanFlag = z
   .enum(['0', '1', 'true', 'false'])
@@ -91,6 +92,8 @@ const envSchema = z.object({
   ZENDESK_API_TOKEN: z.string().min(1).optional(),
   ZENDESK_OAUTH_TOKEN: z.string().min(1).optional(),
   ZENDESK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
+  /** Parley's Zendesk app id: its key (fetched per account) signs the sidebar's signed-URL tokens. Absent: POST /zendesk/sidebar refuses. */
+  ZENDESK_APP_ID: z.string().regex(/^[1-9][0-9]{0,19}$/, 'a Zendesk app id is a positive integer').optional(),
   /** Runs in-process fakes of Zendesk and Sunshine Conversations on loopback (the demo plays the vendor). */
   PARLEY_FAKE_VENDORS: booleanFlag.default(false),
 
@@ -109,6 +112,27 @@ const envSchema = z.object({
   MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
   MICROSOFT_APP_TENANT_ID: z.string().min(1).optional(),
   BOT_CONNECTOR_TIMEOUT_MS: z.coerce.number().int().min(1000).max(60_000).default(15_000),
+  /** Where Bot Framework's signing keys are announced (OpenID metadata); absent: Microsoft's public cloud. */
+  BOT_OPENID_METADATA_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** `iss` of Bot Framework tokens; absent: https://api.botframework.com. */
+  BOT_TOKEN_ISSUER: z.string().min(1).max(200).optional(),
+  /** OpenID metadata for Emulator/skill tokens; absent: Microsoft's public cloud. */
+  BOT_EMULATOR_OPENID_METADATA_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Entra ID signing keys for Teams tab SSO tokens. */
+  ENTRA_JWKS_URL: z.url({ protocol: /^https?$/ }).default('https://login.microsoftonline.com/common/discovery/v2.0/keys'),
+  /** Accepted `aud` of Teams tab SSO tokens, comma-separated: the app's Application ID URI (api://…) and/or client id. Absent: Teams sign-in refuses. */
+  TEAMS_SSO_AUDIENCE: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const audiences = (raw ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+      audiences.forEach((aud, n) => {
+        if (!/^(api:\/\/\S+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.test(aud)) {
+          ctx.addIssue({ code: 'custom', message: `entry ${n + 1} is neither an api:// URI nor a client id (GUID)` });
+        }
+      });
+      return audiences;
+    }),
 
   /** Region of the data dir's disk, as tenants' allowed regions name it. */
   LOCAL_STORAGE_REGION: z.string().min(2).default('eu'),
@@ -157,6 +181,19 @@ const envSchema = z.object({
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   OUTBOX_BASE_DELAY_MS: z.coerce.number().int().min(100).default(5_000),
   OUTBOX_MAX_DELAY_MS: z.coerce.number().int().min(1_000).default(900_000),
+
+  /** Off-host copy of every audit event: http(s)://… (POST JSON), syslog+udp://host:port or syslog+tcp://host:port (RFC 5424). Absent: off. */
+  AUDIT_SINK_URL: z.string().optional(),
+  /** Bearer token for an http(s) audit sink. */
+  AUDIT_SINK_TOKEN: z.string().min(16).optional(),
+  AUDIT_SINK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+
+  /** How long an access request's encrypted export bundle and its download link stay valid before the bundle is deleted. */
+  DSAR_EXPORT_TTL_HOURS: z.coerce.number().int().min(1).max(30 * 24).default(7 * 24),
+  /** How often each instance looks for data-subject requests to work. */
+  DSAR_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /** How long a data-subject request is exclusive to one worker without renewal; renewed every third of this. */
+  DSAR_LEASE_MS: z.coerce.number().int().min(5_000).max(3_600_000).default(300_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -179,16 +216,33 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   fakeVendors: boolean;
   zendesk: { apiBaseUrl: string | undefined; auth: { email: string; apiToken: string } | { oauthToken: string } | undefined; timeoutMs: number };
+  /** Sign-in from the hosts: Zendesk signed URLs (needs the app id and API credentials) and Teams tab SSO. */
+  identity: { zendeskAppId: string | undefined; teams: { jwksUrl: string; audiences: string[] } | undefined };
   sunco:
     | { appId: string; keyId: string; keySecret: string; webhookSecret: string; apiBaseUrl: string | undefined; timeoutMs: number }
     | undefined;
   teams:
-    | { appId: string | undefined; appPassword: string | undefined; appType: Env['MICROSOFT_APP_TYPE']; appTenantId: string | undefined; connectorTimeoutMs: number }
+    | {
+        appId: string | undefined;
+        appPassword: string | undefined;
+        appType: Env['MICROSOFT_APP_TYPE'];
+        appTenantId: string | undefined;
+        connectorTimeoutMs: number;
+        openIdMetadataUrl: string | undefined;
+        tokenIssuer: string | undefined;
+        emulatorOpenIdMetadataUrl: string | undefined;
+      }
     | undefined;
   outbox: { pollIntervalMs: number; batchSize: number; leaseMs: number; maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   storage: { localRegion: string; s3: S3LocationConfig[] };
   kms: { provider: 'local' } | { provider: 'vault'; address: string; token: string; namespace: string | undefined; mount: string; keyPrefix: string };
   recordings: { minFreeBytes: number; pollIntervalMs: number; leaseMs: number; retryBaseMs: number; retryMaxMs: number; playbackTtlSeconds: number };
+  /** Absent: audit events stay in the database only. */
+  auditSink: AuditSinkSettings | undefined;
+  /** Lifetime of a DSAR export bundle and its download link. */
+  dsarExportTtlSeconds: number;
+  /** The data-subject request worker. */
+  dsar: { pollIntervalMs: number; leaseMs: number };
 }
 
 export class ConfigError extends Error {
@@ -213,12 +267,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== 'UserAssignedMSI' && !e.MICROSOFT_APP_PASSWORD) refuse('MICROSOFT_APP_PASSWORD', 'required with MICROSOFT_APP_ID');
   if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== 'MultiTenant' && !e.MICROSOFT_APP_TENANT_ID) refuse('MICROSOFT_APP_TENANT_ID', `required for ${e.MICROSOFT_APP_TYPE}`);
   if (!e.MICROSOFT_APP_ID && (e.MICROSOFT_APP_PASSWORD || e.MICROSOFT_APP_TENANT_ID)) refuse('MICROSOFT_APP_ID', 'required with MICROSOFT_APP_PASSWORD or MICROSOFT_APP_TENANT_ID');
+  if (e.ZENDESK_APP_ID && !e.ZENDESK_API_TOKEN && !e.ZENDESK_OAUTH_TOKEN && !e.PARLEY_FAKE_VENDORS) refuse('ZENDESK_APP_ID', 'Zendesk sign-in reads users from the API: set ZENDESK_API_EMAIL and ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN');
   if (e.OUTBOX_LEASE_MS < 2 * e.BOT_CONNECTOR_TIMEOUT_MS) refuse('OUTBOX_LEASE_MS', 'must be at least 2 × BOT_CONNECTOR_TIMEOUT_MS');
   if (e.TURN_URLS.some((url) => url.startsWith('turn')) && !e.TURN_SECRET) refuse('TURN_SECRET', 'required when TURN_URLS lists a turn: or turns: server');
   if (e.KMS_PROVIDER === 'vault' && !e.VAULT_ADDR) refuse('VAULT_ADDR', 'required when KMS_PROVIDER=vault');
   if (e.KMS_PROVIDER === 'vault' && !e.VAULT_TOKEN) refuse('VAULT_TOKEN', 'required when KMS_PROVIDER=vault');
   const locationNames = (e.STORAGE_LOCATIONS ?? []).map((l) => l.name);
   if (locationNames.includes('local') || new Set(locationNames).size !== locationNames.length) refuse('STORAGE_LOCATIONS', 'names must be unique and not "local"');
+  // The URL is named, never quoted: it may carry credentials.
+  const auditSinkTarget = e.AUDIT_SINK_URL?.trim() ? parseAuditSinkUrl(e.AUDIT_SINK_URL.trim()) : undefined;
+  if (auditSinkTarget && 'invalid' in auditSinkTarget) refuse('AUDIT_SINK_URL', auditSinkTarget.invalid);
+  if (e.AUDIT_SINK_TOKEN && auditSinkTarget && !('invalid' in auditSinkTarget) && auditSinkTarget.kind !== 'http') refuse('AUDIT_SINK_TOKEN', 'only an http(s) AUDIT_SINK_URL takes a token');
   if (e.SUNCO_APP_ID) {
     for (const name of ['SUNCO_KEY_ID', 'SUNCO_KEY_SECRET', 'SUNCO_WEBHOOK_SECRET'] as const) if (!e[name]) refuse(name, 'required when SUNCO_APP_ID is set');
   }
@@ -256,6 +315,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           : undefined,
       timeoutMs: e.ZENDESK_TIMEOUT_MS,
     },
+    identity: {
+      zendeskAppId: e.ZENDESK_APP_ID,
+      teams: e.TEAMS_SSO_AUDIENCE.length > 0 ? { jwksUrl: e.ENTRA_JWKS_URL, audiences: e.TEAMS_SSO_AUDIENCE } : undefined,
+    },
     sunco: e.SUNCO_APP_ID
       ? {
           appId: e.SUNCO_APP_ID,
@@ -275,6 +338,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             appType: e.MICROSOFT_APP_TYPE,
             appTenantId: e.MICROSOFT_APP_TENANT_ID,
             connectorTimeoutMs: e.BOT_CONNECTOR_TIMEOUT_MS,
+            openIdMetadataUrl: e.BOT_OPENID_METADATA_URL,
+            tokenIssuer: e.BOT_TOKEN_ISSUER,
+            emulatorOpenIdMetadataUrl: e.BOT_EMULATOR_OPENID_METADATA_URL,
           }
         : undefined,
     outbox: {
@@ -298,5 +364,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryMaxMs: e.RECORDING_RETRY_MAX_MS,
       playbackTtlSeconds: e.PLAYBACK_TTL_SECONDS,
     },
+    auditSink:
+      auditSinkTarget && !('invalid' in auditSinkTarget)
+        ? { target: auditSinkTarget, token: e.AUDIT_SINK_TOKEN, timeoutMs: e.AUDIT_SINK_TIMEOUT_MS }
+        : undefined,
+    dsarExportTtlSeconds: e.DSAR_EXPORT_TTL_HOURS * 3600,
+    dsar: { pollIntervalMs: e.DSAR_POLL_INTERVAL_MS, leaseMs: e.DSAR_LEASE_MS },
   };
 }

@@ -41,7 +41,7 @@ export const redactedPaths = [
 
 /** Join links carry a bearer token in the path: log the route shape, not the token. */
 export function pathForLog(path: string): string {
-  return path.replace(/^\/(j|c|media)\/[^/]+/, '/$1/:token').replace(/^\/api\/(join|consent)\/[^/]+/, '/api/$1/:token');
+  return path.replace(/^\/(j|c|media|dsar\/bundles)\/[^/]+/, '/$1/:token').replace(/^\/api\/(join|consent)\/[^/]+/, '/api/$1/:token');
 }
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

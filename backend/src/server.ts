@@ -15,10 +15,12 @@ import { createMediaWatchdog } from './services/calls/fail-on-lost-media.js';
 import { createTicker } from './services/ticker.js';
 import { findLocationProblems } from './services/recordings/check-locations.js';
 import { deleteDueRecordings } from './services/recordings/delete-due.js';
+import { deleteDueCallData } from './services/retention/delete-due-call-data.js';
 import { newLeaseOwner } from './services/recordings/claim.js';
 import { createRecordingWorker } from './services/recordings/worker.js';
 import { createOutboxWorker } from './services/outbox/worker.js';
 import { SessionTokens } from './services/sessions/session-tokens.js';
+import { createHostIdentity, hostIdentitySettings } from './services/identity/host-identity.js';
 import { startVendors, type Vendors } from './vendors.js';
 
 export interface RunningParley {
@@ -101,6 +103,7 @@ export async function startParley(config: Config, options: { logger?: Logger } =
     staticDir,
     suncoWebhook: vendors.suncoWebhook,
     teamsBot: vendors.teamsBot,
+    identity: createHostIdentity(hostIdentitySettings(config)),
     demoTicketComments: vendors.fakes ? (ticketId: string) => vendors.fakes!.zendesk.comments(ticketId) : undefined,
     readiness: {
       database: () => database.ping(),
@@ -136,9 +139,11 @@ export async function startParley(config: Config, options: { logger?: Logger } =
     async () => {
       const { shredded, blobsRemoved } = await deleteDueRecordings({ db: database.db, stores, logger });
       if (shredded + blobsRemoved > 0) logger.info({ shredded, blobsRemoved }, 'recordings past their retention deleted');
+      // Recordings first: a call's metadata goes only once its recording is gone.
+      await deleteDueCallData({ db: database.db, logger });
     },
     10 * 60_000,
-    (error) => logger.warn({ err: error }, 'deleting recordings past their retention failed'),
+    (error) => logger.warn({ err: error }, 'deleting data past its retention failed'),
   );
   retention.start();
   outbox.start();

@@ -25,6 +25,7 @@ import {
   type RecordingPart,
 } from './recording-report.js';
 import { BENCH_COMMAND, BENCH_SCRIPT, goals, renderMarkdown, summaryRows, textTable, type BenchReport } from './report.js';
+import { AUDIT_PART, auditGoals, benchAudit, renderAuditSection, type AuditFigures } from './audit.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const outputFile = `${repoRoot}BENCHMARKS.md`;
@@ -187,6 +188,19 @@ function consentSections(): string {
   return lines.join('\n');
 }
 
+let audit: AuditFigures | undefined;
+let auditFailure: string | undefined;
+if (wanted(AUDIT_PART)) {
+  try {
+    log('audit trail: appends and verification on PostgreSQL');
+    audit = await benchAudit(log);
+  } catch (error) {
+    auditFailure = (error as Error).message;
+    failures.push(`audit trail: ${auditFailure}`);
+    console.error(error);
+  }
+}
+
 // The work tree may change while a run takes minutes; figures from mixed code must say so.
 const revisionAtEnd = revision();
 if (revisionAtEnd !== machine.revision) {
@@ -207,7 +221,7 @@ const report: BenchReport = {
 // A run of recording parts alone leaves sections 1-3 as they were; the recording section keeps
 // the parts this run did not measure.
 const previous = existsSync(outputFile) ? readFileSync(outputFile, 'utf8') : '';
-const mainRan = !only || only.some((part) => !(RECORDING_PARTS as readonly string[]).includes(part));
+const mainRan = !only || only.some((part) => !(RECORDING_PARTS as readonly string[]).includes(part) && part !== AUDIT_PART);
 const main = mainRan ? renderMarkdown(report) + consentSections() : withoutRecordingSection(previous);
 const recordingRan = RECORDING_PARTS.some((part) => wanted(part));
 const recordingRun = recordingRan
@@ -219,8 +233,14 @@ const recordingRun = recordingRan
       script: only ? `PARLEY_BENCH_ONLY=${only.join(',')} ${BENCH_SCRIPT}` : BENCH_SCRIPT,
     }
   : undefined;
-writeFileSync(outputFile, `${main.trimEnd()}\n\n${renderRecordingSection(recordingRun, recording, recordingFailed, previous)}\n`);
-const allGoals = [...goals(report), ...recordingGoals(recording)];
+const auditRun = wanted(AUDIT_PART)
+  ? { date: report.date, machine, loadAtStart, command: only ? `PARLEY_BENCH_ONLY=${only.join(',')} ${BENCH_COMMAND}` : BENCH_COMMAND }
+  : undefined;
+writeFileSync(
+  outputFile,
+  `${main.trimEnd()}\n\n${renderRecordingSection(recordingRun, recording, recordingFailed, previous)}\n\n${renderAuditSection(auditRun, audit, auditFailure, previous)}\n`,
+);
+const allGoals = [...goals(report), ...recordingGoals(recording), ...(wanted(AUDIT_PART) ? auditGoals(audit) : [])];
 
 if (mainRan) console.log(`\n${textTable(summaryRows(report))}\n`);
 for (const goal of allGoals.filter((g) => wanted(g.part))) console.log(`${goal.verdict.padEnd(9)} ${goal.name}: ${goal.measured}`);

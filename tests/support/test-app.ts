@@ -8,6 +8,7 @@ import { createApp } from '../../backend/src/app.js';
 import type { Database } from '../../backend/src/db/client.js';
 import type { S3LocationConfig } from '../../backend/src/config.js';
 import { SessionTokens } from '../../backend/src/services/sessions/session-tokens.js';
+import type { HostIdentity } from '../../backend/src/services/identity/host-identity.js';
 import { freshDatabase } from './databases.js';
 import { localStores } from './recording-fixtures.js';
 import { startLocalJanus, type LocalJanus } from '../../media/janus/local-node.js';
@@ -25,6 +26,8 @@ export interface TestAppOptions {
   demo?: boolean;
   recordingMinFreeBytes?: number;
   s3Locations?: S3LocationConfig[];
+  /** Host sign-in (Zendesk signed URLs, Teams SSO) against fake vendors; absent: those routes refuse. */
+  identity?: HostIdentity;
 }
 
 export async function buildTestApp(database: Database, janus: LocalJanus | LocalJanus[], options: TestAppOptions = {}) {
@@ -43,6 +46,7 @@ export async function buildTestApp(database: Database, janus: LocalJanus | Local
     ...recordingDeps,
     ...(options.recordingMinFreeBytes === undefined ? {} : { recordingMinFreeBytes: options.recordingMinFreeBytes }),
     demo: options.demo ?? true,
+    identity: options.identity,
     staticDir: mkdirSync(join(dataDir, 'bundle'), { recursive: true })!,
     readiness: {
       database: () => database.ping(),
@@ -81,7 +85,7 @@ export async function buildTestApp(database: Database, janus: LocalJanus | Local
       if (principal.kind !== 'agent') throw new Error('expected an agent session');
       return { token, tenantId: principal.tenantId, agentId: principal.agentId };
     },
-    async signIn(accountId = 'acme', userId = '1234', role: 'agent' | 'admin' = 'agent') {
+    async signIn(accountId = 'acme', userId = '1234', role: 'agent' | 'admin' | 'supervisor' | 'dpo' = 'agent') {
       const res = await call('POST', '/api/demo/session', { body: { accountId, userId, name: 'Dana Agent', role } });
       if (res.status !== 201) throw new Error(`demo sign-in failed: ${JSON.stringify(res.body)}`);
       return res.body.token as string;

@@ -10,6 +10,26 @@ export interface OutboxPayloads {
   };
   /** An activity (text or Adaptive Card) into a Teams conversation the bot was added to. */
   'teams.activity': { conversationId: string; activity: Record<string, unknown> };
+  /** A copy of one audit event for the off-host sink (AUDIT_SINK_URL); personal data only sealed. */
+  'audit.event': AuditForwardPayload;
+}
+
+/** An audit event as stored, chain fields included, so the sink can check the chain on its own. */
+export interface AuditForwardPayload {
+  id: number;
+  tenantId: string;
+  seq: number;
+  at: string;
+  actorType: string;
+  actorId: string | null;
+  action: string;
+  subjectType: string;
+  subjectId: string;
+  details: Record<string, string | number | boolean | null>;
+  dataSubjectId: string | null;
+  sealed: string | null;
+  prevHash: string;
+  hash: string;
 }
 export type OutboxKind = keyof OutboxPayloads;
 export type OutboxPayload<K extends OutboxKind> = OutboxPayloads[K];

@@ -4,6 +4,15 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/context.js';
 
+/** A page of the browser bundle (plugin/dist), or undefined when the bundle was not built. */
+export async function readBuiltPage(staticDir: string, name: string): Promise<string | undefined> {
+  try {
+    return await readFile(join(staticDir, name), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Browser pages built by Vite into plugin/dist. Join links carry a bearer token
  * in the path, so those pages are never cached and never leak it as a Referer.

@@ -90,7 +90,7 @@ async function start(): Promise<void> {
   try {
     signinStatus.textContent = 'Signing in…';
     const signedIn = await session.signIn();
-    signinStatus.textContent = `Signed in with demo sign-in as ${signedIn.agent.name}`;
+    signinStatus.textContent = session.signedInByHost ? `Signed in as ${signedIn.agent.name}` : `Signed in with demo sign-in as ${signedIn.agent.name}`;
     const { meetingTypes } = await session.request<MeetingTypesResponse>('/api/meeting-types');
     renderMeetingTypes(meetingTypes);
   } catch (error) {

@@ -1,22 +1,76 @@
 import { api, ApiError, type ApiOptions } from '../api';
 import type { DemoSessionRequest, DemoSessionResponse } from '../api-types';
 
+/** The element the backend writes the session into when Zendesk's signed POST opened the sidebar. */
+const HANDOVER_ID = 'parley-session';
+
+/**
+ * The session the backend handed over with the page (POST /zendesk/sidebar), taken out of the DOM
+ * at once so that from here on it lives in this module's memory only.
+ */
+function takeHandedOverSession(): DemoSessionResponse | null {
+  const element = document.getElementById(HANDOVER_ID);
+  if (!element) return null;
+  element.remove();
+  try {
+    const value = JSON.parse(element.textContent ?? '') as Partial<DemoSessionResponse>;
+    if (typeof value.token !== 'string' || typeof value.expiresAt !== 'string' || typeof value.agent?.name !== 'string') return null;
+    return value as DemoSessionResponse;
+  } catch {
+    return null;
+  }
+}
+
+/** The demo page frames the sidebar from the same origin; Zendesk frames it from another one, which the browser will not let us read. */
+function framedByDemoPage(): boolean {
+  try {
+    return window.parent !== window && window.parent.location.origin === window.location.origin && window.parent.location.pathname === '/demo';
+  } catch {
+    return false;
+  }
+}
+
+const handedOver = takeHandedOverSession();
+
+/** A handed-over session cannot renew itself: only a new signed load from Zendesk brings a new one. */
+export class SessionEndedError extends Error {
+  override readonly name = 'SessionEndedError';
+}
+
 /**
  * The agent's sign-in against the backend. The bearer token lives in this
  * object only: never in storage or cookies, so it dies with the sidebar.
+ * Opened from Zendesk, the session comes with the page; the demo page alone
+ * signs in with the ids it is given.
  */
 export class AgentSession {
   #token: string | null = null;
+  #usedHandover = false;
 
   constructor(private readonly identity: DemoSessionRequest) {}
 
+  /** True when Zendesk's signed load brought the session; false on the demo page. */
+  get signedInByHost(): boolean {
+    return handedOver !== null;
+  }
+
   async signIn(): Promise<DemoSessionResponse> {
+    if (handedOver) {
+      if (this.#usedHandover || Date.parse(handedOver.expiresAt) <= Date.now()) {
+        this.#token = null;
+        throw new SessionEndedError('Your Parley session has ended. Reload the ticket to sign in again.');
+      }
+      this.#usedHandover = true;
+      this.#token = handedOver.token;
+      return handedOver;
+    }
+    if (!framedByDemoPage()) throw new SessionEndedError('Parley could not sign you in. Open it from a ticket in Zendesk.');
     const session = await api<DemoSessionResponse>('/api/demo/session', { method: 'POST', body: this.identity });
     this.#token = session.token;
     return session;
   }
 
-  /** An authenticated call; an expired token is renewed once, then the call is retried. */
+  /** An authenticated call; an expired token is renewed once (demo) or reported (Zendesk), then the call is retried. */
   async request<T>(path: string, options: Omit<ApiOptions, 'token'> = {}): Promise<T> {
     if (this.#token === null) await this.signIn();
     try {

@@ -4,7 +4,8 @@ import { updateTicketRequestSchema, type ZendeskAuth, type ZendeskComment } from
 
 /**
  * A Zendesk Support API on loopback for tests and the demo: the ticket and comment
- * endpoints Parley uses, in Zendesk's wire format, with its auth schemes and the
+ * endpoints Parley uses, and what sign-in reads (the app's public key, users and their
+ * group and organization memberships), in Zendesk's wire format, with its auth schemes and the
  * failures a real account produces (429 with Retry-After, 5xx, slowness, and an
  * update that is applied but never answered).
  */
@@ -22,6 +23,21 @@ export interface FakeZendeskOptions {
   /** 'cursor' answers with meta.has_more and links.next instead of next_page. */
   pagination?: 'offset' | 'cursor';
   random?: () => number;
+  /** App id → the PEM public key Get App Public Key answers with (signed-URL verification). */
+  appPublicKeys?: Record<string, string>;
+  /** Users Show User and the membership lists answer for. */
+  users?: FakeZendeskUser[];
+}
+
+/** A Zendesk user as the fake holds it; served in Zendesk's own JSON. */
+export interface FakeZendeskUser {
+  id: number;
+  name: string;
+  email?: string;
+  role: 'admin' | 'agent' | 'end-user';
+  organizations?: { id: number; name: string }[];
+  groups?: number[];
+  suspended?: boolean;
 }
 
 export interface RecordedRequest {
@@ -39,6 +55,9 @@ export interface FakeZendesk extends FailureControls {
   comments(ticketId: number | string): ZendeskComment[];
   requests(): RecordedRequest[];
   addTicket(ticketId: number | string): void;
+  /** Installs (or rotates) an app's signing key in this account. */
+  setAppPublicKey(appId: string, pem: string): void;
+  addUser(user: FakeZendeskUser): void;
   /** Delay before every request is handled, authorization included. */
   setLatency(ms: number): void;
   /** While on, a comment update is applied and then never answered: a vendor that committed before the caller died. */
@@ -84,6 +103,9 @@ export async function startFakeZendesk(options: FakeZendeskOptions): Promise<Fak
     return tickets.get(id)!;
   };
   for (const id of options.tickets ?? []) addTicket(Number(id));
+  const appKeys = new Map(Object.entries(options.appPublicKeys ?? {}));
+  const users = new Map((options.users ?? []).map((user) => [user.id, user]));
+  const epoch = zendeskTime(new Date(Date.UTC(2024, 0, 2, 9)));
 
   const ticketJson = (t: Ticket) => ({ id: t.id, subject: `Ticket ${t.id}`, status: 'open', created_at: t.createdAt, updated_at: t.updatedAt });
 
@@ -149,6 +171,104 @@ export async function startFakeZendesk(options: FakeZendeskOptions): Promise<Fak
     send(res, record, 200, { ticket: ticketJson(ticket), audit });
   }
 
+  /**
+   * Redact Ticket Comment In Agent Workspace: the request's html_body must be the comment's own with
+   * only `<redact>` tags and `redact` attributes added; marked text becomes ▇ (one per character),
+   * marked links lose their tag. The comment keeps its id; body and plain_body follow the new HTML.
+   */
+  function redactComment(res: ServerResponse, record: RecordedRequest, commentId: number, raw: string) {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      return send(res, record, 400, { error: 'InvalidJSON', description: 'Request body is not JSON' });
+    }
+    record.body = json;
+    const input = json as { ticket_id?: unknown; html_body?: unknown };
+    if (typeof input.ticket_id !== 'number' || typeof input.html_body !== 'string') {
+      return send(res, record, 400, { error: 'InvalidParameter', description: 'ticket_id and html_body are required' });
+    }
+    const comment = tickets.get(input.ticket_id)?.comments.find((c) => c.id === commentId);
+    if (!comment) return send(res, record, 404, { error: 'RecordNotFound', description: 'Not found' });
+    const unmarked = input.html_body.replace(/<\/?redact>/g, '').replace(/\sredact(?=[\s>/])/g, '');
+    if (unmarked !== comment.html_body) return send(res, record, 422, { error: 'RecordInvalid', description: 'html_body does not match the comment' });
+    const decode = (text: string) => text.replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code))).replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"');
+    const html = input.html_body
+      .replace(/<redact>([\s\S]*?)<\/redact>/g, (_m, inner: string) => '\u2587'.repeat([...decode(inner)].length))
+      .replace(/<a\b[^>]*\sredact(?:\s[^>]*)?>([\s\S]*?)<\/a>/g, '$1')
+      .replace(/<img\b[^>]*\sredact(?:\s[^>]*)?\/?>/g, '');
+    const text = decode(html.replace(/<br\s*\/?>/g, '\n').replace(/<[^>]*>/g, ''));
+    Object.assign(comment, { html_body: html, body: text, plain_body: text });
+    send(res, record, 200, { comment });
+  }
+
+  const userJson = (u: FakeZendeskUser) => ({
+    id: u.id,
+    url: `${url}/api/v2/users/${u.id}.json`,
+    name: u.name,
+    email: u.email ?? null,
+    role: u.role,
+    role_type: null,
+    active: true,
+    verified: true,
+    suspended: u.suspended ?? false,
+    organization_id: u.organizations?.[0]?.id ?? null,
+    default_group_id: u.role === 'end-user' ? null : (u.groups?.[0] ?? null),
+    locale: 'en-US',
+    time_zone: 'Europe/Berlin',
+    created_at: epoch,
+    updated_at: epoch,
+  });
+
+  /** Offset pagination as Zendesk's list endpoints do it: `next_page` is a full URL, `count` the total. */
+  function listPage(res: ServerResponse, record: RecordedRequest, key: string, all: unknown[], path: string, query: URLSearchParams) {
+    const perPage = Math.min(maxPerPage, Math.max(1, Number(query.get('per_page') ?? 100) || 100));
+    const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
+    const next = new URLSearchParams(query);
+    next.set('page', String(page + 1));
+    next.set('per_page', String(perPage));
+    const hasMore = page * perPage < all.length;
+    send(res, record, 200, { [key]: all.slice((page - 1) * perPage, page * perPage), next_page: hasMore ? `${url}${path}?${next}` : null, previous_page: null, count: all.length });
+  }
+
+  function userRoutes(res: ServerResponse, record: RecordedRequest, target: URL): boolean {
+    const match = /^\/api\/v2\/users\/(\d+)(?:\.json|\/(group_memberships|organization_memberships)\.json)$/.exec(target.pathname);
+    if (!match) return false;
+    const user = users.get(Number(match[1]));
+    if (!user) {
+      send(res, record, 404, { error: 'RecordNotFound', description: 'Not found' });
+      return true;
+    }
+    if (match[2] === 'group_memberships') {
+      const memberships = (user.groups ?? []).map((groupId, n) => ({
+        id: user.id * 100 + n,
+        url: `${url}/api/v2/group_memberships/${user.id * 100 + n}.json`,
+        user_id: user.id,
+        group_id: groupId,
+        default: n === 0,
+        created_at: epoch,
+        updated_at: epoch,
+      }));
+      listPage(res, record, 'group_memberships', memberships, target.pathname, target.searchParams);
+    } else if (match[2] === 'organization_memberships') {
+      const memberships = (user.organizations ?? []).map((organization, n) => ({
+        id: user.id * 100 + n,
+        url: `${url}/api/v2/organization_memberships/${user.id * 100 + n}.json`,
+        user_id: user.id,
+        organization_id: organization.id,
+        organization_name: organization.name,
+        default: n === 0,
+        view_tickets: false,
+        created_at: epoch,
+        updated_at: epoch,
+      }));
+      listPage(res, record, 'organization_memberships', memberships, target.pathname, target.searchParams);
+    } else {
+      send(res, record, 200, { user: userJson(user) });
+    }
+    return true;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const target = new URL(req.url ?? '/', url);
     const record: RecordedRequest = { method: req.method ?? 'GET', path: target.pathname, query: target.search, authorized: false, status: 0 };
@@ -170,6 +290,18 @@ export async function startFakeZendesk(options: FakeZendeskOptions): Promise<Fak
       return send(res, record, failure.status, { error, description: 'Injected by the fake' }, retryAfterHeader(failure));
     }
 
+    const publicKeyRoute = /^\/api\/v2\/apps\/(\d+)\/public_key\.pem$/.exec(target.pathname);
+    if (publicKeyRoute && req.method === 'GET') {
+      const pem = appKeys.get(publicKeyRoute[1]!);
+      if (!pem) return send(res, record, 404, { error: 'RecordNotFound', description: 'Not found' });
+      record.status = 200;
+      res.writeHead(200, { 'content-type': 'application/x-pem-file' });
+      return void res.end(pem);
+    }
+    if (req.method === 'GET' && userRoutes(res, record, target)) return;
+
+    const redactionRoute = /^\/api\/v2\/comment_redactions\/(\d+)\.json$/.exec(target.pathname);
+    if (redactionRoute && req.method === 'PUT') return redactComment(res, record, Number(redactionRoute[1]), Buffer.concat(chunks).toString('utf8'));
     const ticketRoute = /^\/api\/v2\/tickets\/(\d+)\.json$/.exec(target.pathname);
     const commentsRoute = /^\/api\/v2\/tickets\/(\d+)\/comments\.json$/.exec(target.pathname);
     if (ticketRoute && req.method === 'PUT') return updateTicket(res, record, Number(ticketRoute[1]), Buffer.concat(chunks).toString('utf8'));
@@ -188,6 +320,8 @@ export async function startFakeZendesk(options: FakeZendeskOptions): Promise<Fak
     comments: (ticketId) => [...(tickets.get(Number(ticketId))?.comments ?? [])],
     requests: () => [...log],
     addTicket: (ticketId) => void addTicket(Number(ticketId)),
+    setAppPublicKey: (appId, pem) => void appKeys.set(appId, pem),
+    addUser: (user) => void users.set(user.id, user),
     ...failures.controls,
     setLatency(ms) {
       latencyMs = ms;

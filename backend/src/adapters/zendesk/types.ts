@@ -44,6 +44,8 @@ export const commentSchema = z.object({
   created_at: z.string(),
 });
 export type ZendeskComment = z.infer<typeof commentSchema>;
+/** The answer of Redact Ticket Comment In Agent Workspace. */
+export const commentResponseSchema = z.object({ comment: commentSchema });
 
 /** Offset pagination answers `next_page`; cursor pagination answers `meta.has_more` and `links.next`. */
 export const commentsPageSchema = z.object({
@@ -73,3 +75,36 @@ export const errorBodySchema = z.object({
   error: z.union([z.string(), z.object({ title: z.string().optional(), message: z.string().optional() })]).optional(),
   description: z.string().optional(),
 });
+
+/** Zendesk ids in paths: positive integers. */
+export const zendeskIdSchema = z.string().regex(/^[1-9][0-9]{0,18}$/, 'a Zendesk id is a positive integer');
+
+/** Show User: only what sign-in needs; Zendesk sends many more fields. */
+export const userSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  role: z.enum(['admin', 'agent', 'end-user']),
+  active: z.boolean().optional(),
+  suspended: z.boolean().nullish(),
+  organization_id: z.number().int().nullish(),
+  default_group_id: z.number().int().nullish(),
+});
+export type ZendeskUser = z.infer<typeof userSchema>;
+export const userResponseSchema = z.object({ user: userSchema });
+
+export const groupMembershipSchema = z.object({ id: z.number().int(), user_id: z.number().int(), group_id: z.number().int() });
+export const organizationMembershipSchema = z.object({
+  id: z.number().int(),
+  user_id: z.number().int(),
+  organization_id: z.number().int(),
+  organization_name: z.string().nullish(),
+});
+
+/** List endpoints page with `next_page` (offset) or `meta.has_more` + `links.next` (cursor). */
+const pageLinks = {
+  next_page: z.string().nullish(),
+  meta: z.object({ has_more: z.boolean() }).nullish(),
+  links: z.object({ next: z.string().nullish() }).nullish(),
+};
+export const groupMembershipsPageSchema = z.object({ group_memberships: z.array(groupMembershipSchema), ...pageLinks });
+export const organizationMembershipsPageSchema = z.object({ organization_memberships: z.array(organizationMembershipSchema), ...pageLinks });

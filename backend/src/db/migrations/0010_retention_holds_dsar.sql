@@ -55,7 +55,7 @@ CREATE TABLE "legal_holds" (
 --> statement-breakpoint
 ALTER TABLE "customers" ADD COLUMN "erased_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "meeting_types" ADD COLUMN "metadata_retention_days" integer DEFAULT 365 NOT NULL;--> statement-breakpoint
-ALTER TABLE "meeting_types" ADD COLUMN "consent_retention_days" integer DEFAULT 1095 NOT NULL;--> statement-breakpoint
+ALTER TABLE "meeting_types" ADD COLUMN "consent_retention_days" integer DEFAULT 365 NOT NULL;--> statement-breakpoint
 ALTER TABLE "dsar_exports" ADD CONSTRAINT "dsar_exports_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "dsar_exports" ADD CONSTRAINT "dsar_exports_request_id_dsar_requests_id_fk" FOREIGN KEY ("request_id") REFERENCES "public"."dsar_requests"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "dsar_requests" ADD CONSTRAINT "dsar_requests_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

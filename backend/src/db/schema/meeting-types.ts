@@ -20,8 +20,8 @@ export const meetingTypes = pgTable(
     retentionDays: integer().notNull(),
     /** Days the call's metadata (times, participants, end reason) is kept after the call ends. */
     metadataRetentionDays: integer().notNull().default(365),
-    /** Days consent records are kept after the call, as proof that consent was given (Art. 7(1)). */
-    consentRetentionDays: integer().notNull().default(3 * 365),
+    /** Days consent records are kept after the call, as proof that consent was given (Art. 7(1)); at most as long as the call's metadata. */
+    consentRetentionDays: integer().notNull().default(365),
     e2ee: boolean().notNull().default(false),
     /** Named storage location for this type's recordings (STORAGE_LOCATIONS); its region must be one the tenant allows. */
     storageLocation: text().notNull().default('local'),

@@ -20,6 +20,8 @@ export const actions = [
   'read_audit',
   /** Handle data-subject requests (GDPR Art. 15, 17). */
   'handle_dsar',
+  /** Place and release legal holds, which keep data past its retention. */
+  'place_legal_hold',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -49,9 +51,9 @@ export const builtInRoles: Record<BuiltInRoleName, RoleDefinition> = {
   supervisor: { allClients: false, actions: ['escalate', 'list_recordings', 'play_recording', 'export_recording'] },
   admin: {
     allClients: true,
-    actions: ['escalate', 'list_recordings', 'play_recording', 'export_recording', 'delete_recording', 'configure', 'read_audit'],
+    actions: ['escalate', 'list_recordings', 'play_recording', 'export_recording', 'delete_recording', 'configure', 'read_audit', 'place_legal_hold'],
   },
-  dpo: { allClients: true, actions: ['list_recordings', 'export_recording', 'delete_recording', 'read_audit', 'handle_dsar'] },
+  dpo: { allClients: true, actions: ['list_recordings', 'export_recording', 'delete_recording', 'read_audit', 'handle_dsar', 'place_legal_hold'] },
 };
 
 export function isBuiltInRole(name: string): name is BuiltInRoleName {

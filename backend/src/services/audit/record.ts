@@ -1,6 +1,12 @@
-import type { DbOrTx } from '../../db/client.js';
-import { auditEvents } from '../../db/schema/index.js';
+import { sql } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
+import type { DbOrTx, Tx } from '../../db/client.js';
+import { auditChainHeads, outboxMessages } from '../../db/schema/index.js';
+import type { AuditForwardPayload } from '../../ports/outbox-delivery.js';
 import type { AgentPrincipal, CallParticipantPrincipal } from '../principal.js';
+import { canonicalEvent, chainTimestamp, GENESIS_HASH, linkHash, type AuditDetails, type ChainedEvent } from './chain.js';
+import { auditForwardingEnabled } from './forwarding.js';
+import type { SealedPersonalData } from './seal.js';
 
 /** Who did it: an agent, a call participant, or Parley itself. */
 export type AuditActor =
@@ -14,8 +20,10 @@ export interface AuditEntry {
   action: string;
   subjectType: string;
   subjectId: string;
-  /** Ids, states and flags only: the audit trail never holds personal data. */
-  details?: Record<string, string | number | boolean | null>;
+  /** Ids, states and flags only: personal data goes in `personal`, sealed. */
+  details?: AuditDetails;
+  /** Personal data about one customer, sealed under their key by `sealForSubject`. */
+  personal?: SealedPersonalData;
 }
 
 function actorOf(actor: AuditEntry['actor']): { actorType: string; actorId: string | null } {
@@ -29,14 +37,103 @@ function actorOf(actor: AuditEntry['actor']): { actorType: string; actorId: stri
   }
 }
 
+/** Rows per INSERT: 13 parameters each, well under PostgreSQL's 65,535. */
+const CHUNK = 1_000;
+
+/** Driver-neutral rows of `execute`: postgres.js returns an array, PGlite `{ rows }`. */
+export function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/**
+ * Appends events of one tenant to its chain. The head row is created if missing and locked in one
+ * statement (INSERT … ON CONFLICT DO UPDATE locks the existing row; two first events of a tenant
+ * meet on its primary key, the second waits and then sees the first). The lock is held until the
+ * caller's transaction ends, so appends of one tenant are serialized and the chain cannot fork.
+ */
+async function appendForTenant(tx: Tx, tenantId: string, entries: AuditEntry[]): Promise<void> {
+  const [head] = await tx
+    .insert(auditChainHeads)
+    .values({ tenantId, seq: 0, hash: GENESIS_HASH })
+    .onConflictDoUpdate({ target: auditChainHeads.tenantId, set: { seq: sql`${auditChainHeads.seq}` } })
+    .returning({ seq: auditChainHeads.seq, hash: auditChainHeads.hash });
+  let seq = Number(head!.seq);
+  let prevHash = head!.hash;
+  // Whole milliseconds, written as given: the hash covers exactly what the database stores.
+  const at = chainTimestamp(new Date());
+  const events: (ChainedEvent & { hash: string })[] = entries.map((entry) => {
+    const event: ChainedEvent = {
+      tenantId,
+      seq: ++seq,
+      at,
+      ...actorOf(entry.actor),
+      action: entry.action,
+      subjectType: entry.subjectType,
+      subjectId: entry.subjectId,
+      details: entry.details ?? {},
+      dataSubjectId: entry.personal?.dataSubjectId ?? null,
+      sealed: entry.personal?.sealed ?? null,
+      prevHash,
+    };
+    prevHash = linkHash(prevHash, canonicalEvent(event));
+    return { ...event, hash: prevHash };
+  });
+
+  const forward = auditForwardingEnabled();
+  for (let start = 0; start < events.length; start += CHUNK) {
+    const chunk = events.slice(start, start + CHUNK);
+    const last = chunk.at(-1)!;
+    const values = sql.join(
+      chunk.map(
+        (e) =>
+          sql`(${e.tenantId}::uuid, ${e.seq}::bigint, ${e.actorType}, ${e.actorId}, ${e.action}, ${e.subjectType}, ${e.subjectId}, ${JSON.stringify(e.details)}::jsonb, ${e.dataSubjectId}::uuid, ${e.sealed}, ${e.at}::timestamptz, ${e.prevHash}, ${e.hash})`,
+      ),
+      sql`, `,
+    );
+    // Event rows and the new head in one statement: one round trip while the head is locked.
+    const result = await tx.execute(sql`
+      WITH inserted AS (
+        INSERT INTO audit_events (tenant_id, seq, actor_type, actor_id, action, subject_type, subject_id, details, data_subject_id, sealed, at, prev_hash, hash)
+        VALUES ${values}
+        RETURNING id, seq
+      )
+      UPDATE audit_chain_heads SET seq = ${last.seq}, hash = ${last.hash}
+      WHERE tenant_id = ${tenantId}::uuid
+      RETURNING (SELECT coalesce(json_agg(json_build_array(id, seq)), '[]'::json) FROM inserted)::text AS ids`);
+    if (!forward) continue;
+    const ids = new Map((JSON.parse(rowsOf<{ ids: string }>(result)[0]!.ids) as [number, number][]).map(([id, s]) => [Number(s), Number(id)]));
+    await tx.insert(outboxMessages).values(
+      chunk.map((e) => {
+        const id = ids.get(e.seq)!;
+        const payload: AuditForwardPayload = { id, ...e };
+        return { tenantId, kind: 'audit.event', idempotencyKey: `audit:${id}`, payload };
+      }),
+    );
+  }
+}
+
+async function appendAll(tx: Tx, entries: AuditEntry[]): Promise<void> {
+  const byTenant = new Map<string, AuditEntry[]>();
+  for (const entry of entries) {
+    const list = byTenant.get(entry.tenantId);
+    if (list) list.push(entry);
+    else byTenant.set(entry.tenantId, [entry]);
+  }
+  // One lock order for every transaction that touches several tenants: no deadlock between them.
+  for (const tenantId of [...byTenant.keys()].sort()) await appendForTenant(tx, tenantId, byTenant.get(tenantId)!);
+}
+
+/**
+ * Appends events in the caller's transaction (one is opened when given the database), so the
+ * trail never disagrees with the data: the events exist if and only if the change committed.
+ */
+export async function recordAuditBatch(tx: DbOrTx, entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  if (tx instanceof PgTransaction) return appendAll(tx as Tx, entries);
+  return tx.transaction((inner) => appendAll(inner, entries));
+}
+
 /** Call inside the transaction that makes the change, so the trail never disagrees with the data. */
 export async function recordAudit(tx: DbOrTx, entry: AuditEntry): Promise<void> {
-  await tx.insert(auditEvents).values({
-    tenantId: entry.tenantId,
-    ...actorOf(entry.actor),
-    action: entry.action,
-    subjectType: entry.subjectType,
-    subjectId: entry.subjectId,
-    details: entry.details ?? {},
-  });
+  return recordAuditBatch(tx, [entry]);
 }

@@ -1,9 +1,11 @@
-import { and, eq, isNull, lte, sql } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { calls, meetingTypes, recordings } from '../../db/schema/index.js';
 import type { Logger } from '../../logger.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import { recordAudit } from '../audit/record.js';
+import { recordingNotHeld } from '../legal-holds/active.js';
+import { periodEnded } from '../retention/due.js';
 
 export interface RetentionDeps {
   db: Db;
@@ -16,7 +18,8 @@ export interface RetentionDeps {
  * destroyed first, in the same transaction as the audit row, so the recording is unreadable
  * from that moment, copies and backups of the blob included; the blob is removed after and
  * checked gone, and a removal that failed is retried on the next run. Several instances may run
- * this at once: each recording is claimed by a conditional update.
+ * this at once: each recording is claimed by a conditional update. Recordings under a legal hold
+ * (on themselves, their case or their customer) are not even picked.
  */
 export async function deleteDueRecordings(deps: RetentionDeps, now: Date = new Date()): Promise<{ shredded: number; blobsRemoved: number }> {
   const due = await deps.db
@@ -24,7 +27,9 @@ export async function deleteDueRecordings(deps: RetentionDeps, now: Date = new D
     .from(recordings)
     .innerJoin(calls, eq(calls.id, recordings.callId))
     .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
-    .where(and(eq(recordings.stage, 'done'), lte(sql`${recordings.storedAt} + make_interval(days => ${meetingTypes.retentionDays})`, now)));
+    .where(
+      and(eq(recordings.stage, 'done'), periodEnded(recordings.storedAt, meetingTypes.retentionDays, now), recordingNotHeld()),
+    );
   let shredded = 0;
   for (const { id } of due) {
     const done = await deps.db.transaction(async (tx) => {

@@ -15,7 +15,7 @@ export const defaultMeetingTypes: readonly MeetingTypeDefaults[] = [
     legalBasis: 'legitimate_interest',
     retentionDays: 30,
     metadataRetentionDays: 365,
-    consentRetentionDays: 3 * 365,
+    consentRetentionDays: 365,
     e2ee: false,
   },
   {
@@ -37,7 +37,8 @@ export const defaultMeetingTypes: readonly MeetingTypeDefaults[] = [
     media: 'audio+video',
     legalBasis: 'consent',
     retentionDays: 90,
-    metadataRetentionDays: 365,
+    // Proof of the recording consent outlives the recording, to answer a complaint about it.
+    metadataRetentionDays: 3 * 365,
     consentRetentionDays: 3 * 365,
     e2ee: false,
   },

@@ -1,0 +1,131 @@
+import { and, count, eq, isNotNull, notExists, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { calls, consentRecords, meetingTypes, recordings } from '../../db/schema/index.js';
+import type { Logger } from '../../logger.js';
+import { recordAudit } from '../audit/record.js';
+import { callNotHeld } from './call-data-held.js';
+import { periodEnded } from './due.js';
+import { allowEvidenceDeletion } from './evidence.js';
+
+/** How many calls a run handles at most; the next run picks up the rest. */
+const BATCH = 200;
+
+/** Consent records whose meeting type's consent retention has run out since the call ended. */
+export const consentDue = (now: Date) =>
+  and(isNotNull(calls.endedAt), periodEnded(calls.endedAt, meetingTypes.consentRetentionDays, now), callNotHeld());
+
+/**
+ * Calls whose metadata retention has run out: ended long enough ago, nothing held, no recording
+ * still kept (a recording's row goes with its call) and no consent record left (they go first,
+ * by their own period).
+ */
+export const callDue = (now: Date) =>
+  and(
+    isNotNull(calls.endedAt),
+    periodEnded(calls.endedAt, meetingTypes.metadataRetentionDays, now),
+    callNotHeld(),
+    notExists(
+      sql`(select 1 from ${recordings} where ${recordings.callId} = ${calls.id} and (${recordings.stage} <> 'deleted' or ${recordings.blobDeletedAt} is null))`,
+    ),
+  );
+
+/**
+ * Deletes call data whose retention has ended, per the meeting type's periods: first consent
+ * records (evidence, kept as long as `consentRetentionDays`), then the call itself with its
+ * participants and links (`metadataRetentionDays`). Each call is one transaction with its audit
+ * row; several instances may run this at once, since a row already gone is simply skipped.
+ */
+export async function deleteDueCallData(deps: { db: Db; logger: Logger }, now: Date = new Date()): Promise<{ consentRecords: number; calls: number }> {
+  const withConsent = await deps.db
+    .selectDistinct({ id: calls.id, tenantId: calls.tenantId })
+    .from(consentRecords)
+    .innerJoin(calls, eq(calls.id, consentRecords.callId))
+    .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
+    .where(consentDue(now))
+    .limit(BATCH);
+  let consentDeleted = 0;
+  for (const call of withConsent) {
+    consentDeleted += await deps.db.transaction(async (tx) => {
+      await allowEvidenceDeletion(tx);
+      const removed = await tx.delete(consentRecords).where(eq(consentRecords.callId, call.id)).returning({ id: consentRecords.id });
+      if (removed.length === 0) return 0;
+      await recordAudit(tx, {
+        tenantId: call.tenantId,
+        actor: { kind: 'system' },
+        action: 'consent.records_deleted',
+        subjectType: 'call',
+        subjectId: call.id,
+        details: { reason: 'retention', records: removed.length },
+      });
+      return removed.length;
+    });
+  }
+
+  const dueCalls = await deps.db
+    .select({ id: calls.id, tenantId: calls.tenantId, endedAt: calls.endedAt })
+    .from(calls)
+    .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
+    .where(and(callDue(now), notExists(deps.db.select({ one: sql`1` }).from(consentRecords).where(eq(consentRecords.callId, calls.id)))))
+    .limit(BATCH);
+  let callsDeleted = 0;
+  for (const call of dueCalls) {
+    callsDeleted += await deps.db.transaction(async (tx) => {
+      const removed = await tx.delete(calls).where(eq(calls.id, call.id)).returning({ id: calls.id });
+      if (removed.length === 0) return 0;
+      await recordAudit(tx, {
+        tenantId: call.tenantId,
+        actor: { kind: 'system' },
+        action: 'call.metadata_deleted',
+        subjectType: 'call',
+        subjectId: call.id,
+        details: { reason: 'retention', endedAt: call.endedAt?.toISOString() ?? null },
+      });
+      return 1;
+    });
+  }
+  if (consentDeleted + callsDeleted > 0) deps.logger.info({ consentRecords: consentDeleted, calls: callsDeleted }, 'call data past its retention deleted');
+  return { consentRecords: consentDeleted, calls: callsDeleted };
+}
+
+/** Counts, for a preview: how much of a meeting type's data the given periods make due now. */
+export async function countDueUnder(
+  db: Db,
+  meetingTypeId: string,
+  periods: { retentionDays: number; metadataRetentionDays: number; consentRetentionDays: number },
+  now: Date = new Date(),
+) {
+  const ended = (days: number) => periodEnded(calls.endedAt, days, now);
+  const [recordingsDue] = await db
+    .select({ n: count() })
+    .from(recordings)
+    .innerJoin(calls, eq(calls.id, recordings.callId))
+    .where(and(eq(calls.meetingTypeId, meetingTypeId), eq(recordings.stage, 'done'), periodEnded(recordings.storedAt, periods.retentionDays, now)));
+  const [recordingsHeld] = await db
+    .select({ n: count() })
+    .from(recordings)
+    .innerJoin(calls, eq(calls.id, recordings.callId))
+    .where(
+      and(
+        eq(calls.meetingTypeId, meetingTypeId),
+        eq(recordings.stage, 'done'),
+        periodEnded(recordings.storedAt, periods.retentionDays, now),
+        sql`not (${callNotHeld()})`,
+      ),
+    );
+  const [consentDueCount] = await db
+    .select({ n: count() })
+    .from(consentRecords)
+    .innerJoin(calls, eq(calls.id, consentRecords.callId))
+    .where(and(eq(calls.meetingTypeId, meetingTypeId), isNotNull(calls.endedAt), ended(periods.consentRetentionDays), callNotHeld()));
+  const [callsDue] = await db
+    .select({ n: count() })
+    .from(calls)
+    .where(and(eq(calls.meetingTypeId, meetingTypeId), isNotNull(calls.endedAt), ended(periods.metadataRetentionDays), callNotHeld()));
+  return {
+    recordings: recordingsDue!.n - recordingsHeld!.n,
+    consentRecords: consentDueCount!.n,
+    calls: callsDue!.n,
+    heldRecordings: recordingsHeld!.n,
+  };
+}
+
