@@ -17,6 +17,8 @@ import { suncoWebhookRoutes } from './routes/webhooks-sunco.js';
 import { teamsRoutes } from './routes/teams.js';
 import type { TeamsBot } from './adapters/teams/bot.js';
 import { demoRoutes } from './routes/demo.js';
+import { dsarRoutes } from './routes/dsar.js';
+import { dsarExportRoutes } from './routes/dsar-export.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { identityRoutes } from './routes/identity.js';
 import type { HostIdentity } from './services/identity/host-identity.js';
@@ -41,6 +43,10 @@ export interface AppDeps extends ServiceDeps {
   demoTicketComments?: (ticketId: string) => unknown[];
   /** Verifies Zendesk signed URLs and Teams SSO tokens; a host absent here cannot sign anyone in. */
   identity?: HostIdentity;
+  /** Lifetime of a DSAR export bundle's download link (DSAR_EXPORT_TTL_HOURS); default 7 days. */
+  dsarExportTtlSeconds?: number;
+  /** A data-subject request was received: a hint for the worker (it polls anyway). */
+  onDsarReceived?: () => void;
 }
 
 /** Builds the HTTP app from injected dependencies; tests pass real ones with fake vendors. */
@@ -76,8 +82,10 @@ export function createApp(deps: AppDeps) {
     .route('/', meRoutes(deps))
     .route('/', samlRoutes(deps))
     .route('/', recordingRoutes(deps))
-    .route('/', mediaRoutes(deps));
+    .route('/', mediaRoutes(deps))
+    .route('/', dsarRoutes(deps));
   app.route('/', identityRoutes(deps));
+  app.route('/', dsarExportRoutes(deps));
   if (deps.teamsBot) app.route('/', teamsRoutes(deps, deps.teamsBot));
   if (deps.suncoWebhook) app.route('/', suncoWebhookRoutes(deps, deps.suncoWebhook));
   if (deps.demo) app.route('/', demoRoutes(deps, { ticketComments: deps.demoTicketComments }));

@@ -16,9 +16,11 @@ import { createTicker } from './services/ticker.js';
 import { findLocationProblems } from './services/recordings/check-locations.js';
 import { deleteDueRecordings } from './services/recordings/delete-due.js';
 import { deleteDueCallData } from './services/retention/delete-due-call-data.js';
+import { sweepExpiredExports } from './services/dsar/export/sweep-expired.js';
 import { newLeaseOwner } from './services/recordings/claim.js';
 import { createRecordingWorker } from './services/recordings/worker.js';
 import { createOutboxWorker } from './services/outbox/worker.js';
+import { createDsarWorker } from './services/dsar/worker.js';
 import { SessionTokens } from './services/sessions/session-tokens.js';
 import { createHostIdentity, hostIdentitySettings } from './services/identity/host-identity.js';
 import { startVendors, type Vendors } from './vendors.js';
@@ -85,6 +87,23 @@ export async function startParley(config: Config, options: { logger?: Logger } =
     },
     { pollIntervalMs: config.recordings.pollIntervalMs },
   );
+  const dsarWorker = createDsarWorker(
+    {
+      db: database.db,
+      logger: logger.child({ component: 'dsar' }),
+      masterKeys,
+      stores,
+      get publicBaseUrl() {
+        return publicBaseUrl;
+      },
+      dataDir: config.dataDir,
+      ticketNotes: vendors.ticketNotes,
+      lease: { owner: newLeaseOwner(), ms: config.dsar.leaseMs },
+      retry: { baseDelayMs: 60_000, maxDelayMs: 3_600_000 },
+      exportTtlSeconds: config.dsarExportTtlSeconds,
+    },
+    { pollIntervalMs: config.dsar.pollIntervalMs },
+  );
   const deps = {
     db: database.db,
     media: gateway,
@@ -98,6 +117,8 @@ export async function startParley(config: Config, options: { logger?: Logger } =
     dataDir: config.dataDir,
     recordingMinFreeBytes: config.recordings.minFreeBytes,
     onRecordingReady: (recordingId: string) => recordingWorker.nudge(recordingId),
+    onDsarReceived: () => dsarWorker.nudge(),
+    dsarExportTtlSeconds: config.dsarExportTtlSeconds,
     recordings: { masterKeys, stores, playbackTtlSeconds: config.recordings.playbackTtlSeconds },
     demo: config.demo,
     staticDir,
@@ -141,12 +162,15 @@ export async function startParley(config: Config, options: { logger?: Logger } =
       if (shredded + blobsRemoved > 0) logger.info({ shredded, blobsRemoved }, 'recordings past their retention deleted');
       // Recordings first: a call's metadata goes only once its recording is gone.
       await deleteDueCallData({ db: database.db, logger });
+      // Export bundles past their link's lifetime go too.
+      await sweepExpiredExports({ db: database.db, stores, logger });
     },
     10 * 60_000,
     (error) => logger.warn({ err: error }, 'deleting data past its retention failed'),
   );
   retention.start();
   outbox.start();
+  await dsarWorker.start();
 
   return {
     url,
@@ -161,6 +185,7 @@ export async function startParley(config: Config, options: { logger?: Logger } =
       await expiry.stop();
       await retention.stop();
       await outbox.stop();
+      await dsarWorker.stop();
       await recordingWorker.stop();
       await gateway.close();
       await managed?.stop();

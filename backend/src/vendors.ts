@@ -5,6 +5,8 @@ import { createTeamsBot, type TeamsBot } from './adapters/teams/bot.js';
 import { TeamsActivityDeliverer } from './adapters/teams/deliverer.js';
 import { startFakeZendesk, type FakeZendesk } from './adapters/zendesk/fake-server.js';
 import { ZendeskTicketCommentDeliverer } from './adapters/zendesk/ticket-comments.js';
+import { ZendeskNoteRedaction } from './adapters/zendesk/note-redaction.js';
+import type { TicketNoteRedaction } from './ports/ticket-note-redaction.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { Logger } from './logger.js';
@@ -18,6 +20,8 @@ export interface Vendors {
   teamsBot: TeamsBot | undefined;
   /** Present when SunCo webhooks are accepted. */
   suncoWebhook: { webhookSecret: string } | undefined;
+  /** Redacts Parley's notes on Zendesk tickets (erasure); absent without Zendesk API access. */
+  ticketNotes: TicketNoteRedaction | undefined;
   /** The in-process fakes, when PARLEY_FAKE_VENDORS=1 (the demo shows what they received). */
   fakes: { zendesk: FakeZendesk; sunco: FakeSunco } | undefined;
   close(): Promise<void>;
@@ -53,9 +57,11 @@ export async function startVendors(config: Config, db: Db, logger: Logger): Prom
   }
 
   const deliverers: OutboxDeliverers = {};
+  let ticketNotes: TicketNoteRedaction | undefined;
   const accountUrl = zendeskAccountUrl(db, { override: zendesk.apiBaseUrl });
   if (zendesk.auth) {
     deliverers['zendesk.ticket_comment'] = new ZendeskTicketCommentDeliverer({ auth: zendesk.auth, timeoutMs: zendesk.timeoutMs, baseUrlFor: accountUrl });
+    ticketNotes = new ZendeskNoteRedaction({ auth: zendesk.auth, timeoutMs: zendesk.timeoutMs, baseUrlFor: accountUrl });
   }
   if (sunco) {
     const { apiBaseUrl } = sunco;
@@ -77,6 +83,7 @@ export async function startVendors(config: Config, db: Db, logger: Logger): Prom
   return {
     deliverers,
     teamsBot,
+    ticketNotes,
     suncoWebhook: sunco ? { webhookSecret: sunco.webhookSecret } : undefined,
     fakes,
     close: async () => {

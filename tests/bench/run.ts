@@ -27,6 +27,17 @@ import {
 import { BENCH_COMMAND, BENCH_SCRIPT, goals, renderMarkdown, summaryRows, textTable, type BenchReport } from './report.js';
 import { AUDIT_PART, auditGoals, benchAudit, renderAuditSection, type AuditFigures } from './audit.js';
 
+/**
+ * The data-subject request figures come from standalone scripts (`tests/bench/dsar-erasure.ts`,
+ * `tests/bench/dsar-export.ts`), each run with its own command written in the section: a run of
+ * this runner keeps that section as it was.
+ */
+const DSAR_HEADING = '## 6. Data-subject requests';
+function dsarSection(previous: string): string {
+  const start = previous.indexOf(`\n${DSAR_HEADING}\n`);
+  return start === -1 ? '' : `\n${previous.slice(start + 1).trimEnd()}\n`;
+}
+
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const outputFile = `${repoRoot}BENCHMARKS.md`;
 
@@ -238,7 +249,7 @@ const auditRun = wanted(AUDIT_PART)
   : undefined;
 writeFileSync(
   outputFile,
-  `${main.trimEnd()}\n\n${renderRecordingSection(recordingRun, recording, recordingFailed, previous)}\n\n${renderAuditSection(auditRun, audit, auditFailure, previous)}\n`,
+  `${main.trimEnd()}\n\n${renderRecordingSection(recordingRun, recording, recordingFailed, previous)}\n\n${renderAuditSection(auditRun, audit, auditFailure, previous)}\n${dsarSection(previous)}`,
 );
 const allGoals = [...goals(report), ...recordingGoals(recording), ...(wanted(AUDIT_PART) ? auditGoals(audit) : [])];
 

@@ -9,6 +9,9 @@ import { rawRecordingDir } from '../../backend/src/services/recordings/raw-dir.j
 import { plaintextMediaUnder } from '../support/recording-fixtures.js';
 import { api, escalateFromDemo, openAsCustomer, remoteVideoAdvances, remoteVideoSize, startHarness, waitForRemoteVideo, type Harness } from './harness.js';
 
+/** The demo ticket's organization (plugin/src/demo/ticket.ts): its calls belong to that client, so only agents working for it see them. */
+const DEMO_ORGANIZATION = '360001';
+
 describe('escalate to video, end to end (Janus + Chromium)', () => {
   let harness: Harness;
 
@@ -80,7 +83,7 @@ describe('escalate to video, end to end (Janus + Chromium)', () => {
     expect(stored.subarray(0, 7).toString('latin1')).toBe('PRLYENC');
 
     // The demo page signs its agent in to account "demo"; the same agent plays the recording back.
-    const session = await api<{ token: string }>(harness, 'POST', '/api/demo/session', { body: { accountId: 'demo', userId: '1234', name: 'Dana Agent' } });
+    const session = await api<{ token: string }>(harness, 'POST', '/api/demo/session', { body: { accountId: 'demo', userId: '1234', name: 'Dana Agent', organizations: [DEMO_ORGANIZATION] } });
     const playback = await api<{ streamUrl: string; viewerUrl: string; expiresAt: string }>(harness, 'POST', `/api/recordings/${recording.id}/playback`, { token: session.body.token });
     expect(playback.status).toBe(201);
     expect(new Date(playback.body.expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(300_000);
@@ -186,7 +189,7 @@ describe('escalate to video, end to end (Janus + Chromium)', () => {
     expect(recording.durationSeconds).toBeGreaterThanOrEqual(2);
     expect((await plaintextMediaUnder(harness.dataDir)).filter((file) => file.includes(call.row.id))).toEqual([]);
 
-    const session = await api<{ token: string }>(harness, 'POST', '/api/demo/session', { body: { accountId: 'demo', userId: '1234', name: 'Dana Agent' } });
+    const session = await api<{ token: string }>(harness, 'POST', '/api/demo/session', { body: { accountId: 'demo', userId: '1234', name: 'Dana Agent', organizations: [DEMO_ORGANIZATION] } });
     const playback = await api<{ streamUrl: string }>(harness, 'POST', `/api/recordings/${recording.id}/playback`, { token: session.body.token });
     const played = join(harness.dataDir, '..', `salvaged-${recording.id}.webm`);
     await writeFile(played, Buffer.from(await (await fetch(playback.body.streamUrl)).arrayBuffer()));

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../../backend/src/db/client.js';
@@ -11,21 +9,11 @@ import { recordAuditBatch, rowsOf } from '../../backend/src/services/audit/recor
 import { tenants } from '../../backend/src/db/schema/index.js';
 import { databaseKinds, type DatabaseKind } from '../support/databases.js';
 import { createDatabase } from '../support/postgres-server.js';
+import { parley } from '../support/cli.js';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 // Each run starts Node and tsx afresh; on a busy two-core machine that takes seconds.
 vi.setConfig({ testTimeout: 120_000 });
 
-/** `parley …` as an operator runs it: the launcher in its own process, configured by the environment. */
-function parley(args: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const childEnv: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, ...env })) if (value !== undefined && key !== 'NODE_OPTIONS') childEnv[key] = value;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(repoRoot, 'backend/bin/parley.mjs'), ...args], { cwd: repoRoot, env: childEnv, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe.each(databaseKinds)('parley audit CLI on %s', (kind: DatabaseKind) => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-cli-'));

@@ -28,6 +28,8 @@ export interface TestAppOptions {
   s3Locations?: S3LocationConfig[];
   /** Host sign-in (Zendesk signed URLs, Teams SSO) against fake vendors; absent: those routes refuse. */
   identity?: HostIdentity;
+  /** Where the app logs; absent: nowhere. Tests that check what is logged pass their own. */
+  logger?: pino.Logger;
 }
 
 export async function buildTestApp(database: Database, janus: LocalJanus | LocalJanus[], options: TestAppOptions = {}) {
@@ -39,7 +41,7 @@ export async function buildTestApp(database: Database, janus: LocalJanus | Local
     db: database.db,
     media: gateway,
     tokens,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     publicBaseUrl: PUBLIC_BASE_URL,
     joinTokenTtlSeconds: 900,
     dataDir,

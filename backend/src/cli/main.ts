@@ -1,12 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import { auditExportCommand } from './commands/audit-export.js';
 import { auditVerifyCommand } from './commands/audit-verify.js';
+import { dsarEraseCommand } from './commands/dsar-erase.js';
+import { dsarExportCommand } from './commands/dsar-export.js';
 import { CliUsageError, EXIT } from './context.js';
 
 /** `parley <group> <command>`: operator commands over the same configuration as the server. One file per command under commands/. */
 export function buildCli(): Command {
   const program = new Command('parley').description('Parley operator commands').exitOverride();
   program.addCommand(new Command('audit').description('the tamper-evident audit trail').addCommand(auditVerifyCommand()).addCommand(auditExportCommand()));
+  program.addCommand(new Command('dsar').description('data-subject requests (access, erasure)').addCommand(dsarExportCommand()).addCommand(dsarEraseCommand()));
   for (const group of program.commands) {
     group.exitOverride();
     for (const command of group.commands) command.exitOverride();

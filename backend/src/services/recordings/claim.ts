@@ -6,7 +6,8 @@ import { calls, recordings } from '../../db/schema/index.js';
 
 export type RecordingJob = typeof recordings.$inferSelect;
 
-const FINISHED_STAGES = ['done', 'failed'] as const;
+// A deleted recording (retention, erasure) is finished too: its key is gone and nothing may restart it.
+const FINISHED_STAGES = ['done', 'failed', 'deleted'] as const;
 const FINISHED_CALLS = ['ended', 'failed'] as const;
 
 /** Tells this process apart from an earlier one that had the same pid (a restarted container). */

@@ -1,10 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import { openEncryptedFile, type EncryptedFile } from '../../../../media/encryption/format.js';
 import { agents, calls, meetingTypes, recordings, subjectKeys } from '../../db/schema/index.js';
-import { GoneError, NotFoundError } from '../../errors.js';
+import { NotFoundError } from '../../errors.js';
 import type { BlobReader } from '../../ports/blob-store.js';
 import type { ServiceDeps } from '../deps.js';
 import { unwrapRecordingKey } from './keys.js';
+import { deletedRecordingError } from './view.js';
 
 export interface OpenPlayback {
   media: EncryptedFile;
@@ -29,7 +30,7 @@ async function ticketedRecording(deps: Deps, token: string) {
     .leftJoin(subjectKeys, eq(subjectKeys.id, recordings.subjectKeyId))
     .where(and(eq(recordings.id, ticket.recordingId), eq(recordings.tenantId, ticket.tenantId)));
   if (!row || !row.recording.objectKey || !row.subject) throw new NotFoundError('RECORDING_NOT_FOUND', 'No such recording.');
-  if (row.recording.stage === 'deleted') throw new GoneError('RECORDING_DELETED', 'This recording was deleted when its retention period ended.');
+  if (row.recording.stage === 'deleted') throw deletedRecordingError(row.recording.deletionReason);
   return { ticket, ...row, subject: row.subject, objectKey: row.recording.objectKey };
 }
 

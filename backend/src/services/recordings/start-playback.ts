@@ -1,8 +1,9 @@
-import { ConflictError, GoneError } from '../../errors.js';
+import { ConflictError } from '../../errors.js';
 import { recordAudit } from '../audit/record.js';
 import type { ServiceDeps } from '../deps.js';
 import type { AgentPrincipal } from '../principal.js';
 import { loadRecordingFor } from './access.js';
+import { deletedRecordingError } from './view.js';
 
 /**
  * A stream link for one viewer and one recording, valid for minutes. Issuing it is the playback
@@ -11,7 +12,7 @@ import { loadRecordingFor } from './access.js';
 export async function startPlayback(deps: Pick<ServiceDeps, 'db' | 'tokens' | 'publicBaseUrl' | 'recordings'>, principal: AgentPrincipal, recordingId: string) {
   const { recording } = await loadRecordingFor(deps.db, principal, recordingId, 'play_recording');
   if (recording.stage === 'deleted') {
-    throw new GoneError('RECORDING_DELETED', 'This recording was deleted when its retention period ended.');
+    throw deletedRecordingError(recording.deletionReason);
   }
   if (recording.stage !== 'stored' && recording.stage !== 'done') {
     throw new ConflictError('RECORDING_NOT_READY', 'This recording is still being processed; try again in a moment.');

@@ -1,3 +1,4 @@
+import { GoneError } from '../../errors.js';
 import type { RecordingRow } from './access.js';
 
 /**
@@ -33,3 +34,13 @@ export function recordingView(row: RecordingRow, call: { media: 'audio' | 'audio
 }
 
 export type RecordingView = ReturnType<typeof recordingView>;
+
+/** Why a deleted recording is gone, in the words the person asking for it should read. */
+export function deletedRecordingError(reason: string | null): GoneError {
+  const why: Record<string, string> = {
+    retention: 'This recording was deleted when its retention period ended.',
+    erasure: 'This recording was erased at the request of the person recorded.',
+    deleted_by_user: 'This recording was deleted before its retention period ended.',
+  };
+  return new GoneError('RECORDING_DELETED', why[reason ?? ''] ?? 'This recording was deleted.');
+}

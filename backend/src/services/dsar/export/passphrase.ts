@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import type { BlobStore } from '../../../ports/blob-store.js';
+import type { MasterKeys } from '../../../ports/master-keys.js';
+
+/**
+ * The bundle passphrase: 128 random bits written as 26 lowercase base32 letters in groups of four,
+ * easy to read out or type. It is derived from a 32-byte secret so the secret can be wrapped by the
+ * tenant master key like any data key, and kept (wrapped) only until it is handed over once.
+ */
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+
+export function newPassphraseSecret(): Buffer {
+  return randomBytes(32);
+}
+
+export function passphraseFrom(secret: Buffer): string {
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of secret.subarray(0, 16)) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
+  return out.match(/.{1,4}/g)!.join('-');
+}
+
+/** Binds the wrapped secret to this one export: it opens for no other purpose and no other bundle. */
+const contextFor = (exportId: string) => `dsar-export:${exportId}`;
+
+const storedShape = z.object({ keyId: z.string().min(1), ciphertext: z.string().min(1) });
+
+/** Wraps the secret under the tenant master key and stores it next to the bundle. */
+export async function storeWrappedSecret(masterKeys: MasterKeys, store: BlobStore, tenantId: string, exportId: string, key: string, secret: Buffer): Promise<void> {
+  const kms = await masterKeys.forTenant(tenantId);
+  const wrapped = await kms.wrap(secret, contextFor(exportId));
+  const body = Buffer.from(JSON.stringify({ keyId: wrapped.keyId, ciphertext: wrapped.ciphertext.toString('base64') }));
+  await store.put(key, Readable.from([body]), body.length);
+}
+
+/** The stored secret, or null once it was handed over (the object is gone). */
+export async function readWrappedSecret(masterKeys: MasterKeys, store: BlobStore, tenantId: string, exportId: string, key: string): Promise<Buffer | null> {
+  if (!(await store.head(key))) return null;
+  const reader = await store.open(key);
+  let raw: Buffer;
+  try {
+    const { size } = await reader.stat();
+    raw = Buffer.alloc(size);
+    let at = 0;
+    while (at < size) {
+      const { bytesRead } = await reader.read(raw, at, size - at, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+  } finally {
+    await reader.close();
+  }
+  const stored = storedShape.parse(JSON.parse(raw.toString('utf8')));
+  const kms = await masterKeys.forTenant(tenantId);
+  return kms.unwrap({ keyId: stored.keyId, ciphertext: Buffer.from(stored.ciphertext, 'base64') }, contextFor(exportId));
+}

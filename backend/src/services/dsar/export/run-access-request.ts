@@ -1,0 +1,135 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { and, eq } from 'drizzle-orm';
+import { dsarExports } from '../../../db/schema/index.js';
+import { recordAudit } from '../../audit/record.js';
+import type { DsarJobDeps, DsarProgress, DsarRequestRow, DsarRunResult } from '../job.js';
+import { subjectAccessLog } from './access-log.js';
+import { writeEncryptedBundle } from './bundle.js';
+import { collectSubjectData } from './collect.js';
+import { newPassphraseSecret, passphraseFrom, storeWrappedSecret } from './passphrase.js';
+import { subjectRecordings } from './subject-recordings.js';
+import { renderSummary } from './summary-html.js';
+import { DEFAULT_EXPORT_TTL_SECONDS, exportObjectKeys } from './settings.js';
+
+/** Job deps, plus how long a bundle waits to be fetched (DSAR_EXPORT_TTL_HOURS). */
+export type AccessRequestDeps = DsarJobDeps & { exportTtlSeconds?: number };
+
+/** Bundles go to the local store: it is the controller's own disk, and the bundle lives only days. */
+export const EXPORT_STORE = 'local';
+
+/**
+ * Answers an access request (Art. 15, with the portable copy of Art. 20): one zip of
+ * summary.html, data.json and the subject's recordings, encrypted with age under a random
+ * passphrase as it is written, stored under exports/. The passphrase is kept only wrapped by the
+ * tenant master key, until `issueExportLink` hands it over once. A run that ends any other way
+ * leaves nothing behind; a later successful run replaces an earlier bundle.
+ */
+export async function runAccessRequest(deps: AccessRequestDeps, request: DsarRequestRow, progress: DsarProgress): Promise<DsarRunResult> {
+  if (request.kind !== 'access') throw new Error(`request ${request.id} is not an access request`);
+  const { tenantId } = request;
+  const data = request.customerId ? await collectSubjectData(deps.db, tenantId, request.customerId) : null;
+  if (!data) {
+    await progress(0, 0);
+    // Nothing is held: the answer to an access request is then exactly that (Art. 15(1)).
+    return { state: 'completed', outcome: { kind: 'access', dataHeld: false } };
+  }
+  const customerId = data.customer.id;
+  const store = deps.stores.get(EXPORT_STORE);
+  if (!store) throw new Error(`storage location "${EXPORT_STORE}" is not configured`);
+
+  const accessLog = await subjectAccessLog(deps.db, deps.masterKeys, {
+    tenantId,
+    customerId,
+    caseIds: data.cases.map((c) => c.id),
+    callIds: data.calls.map((c) => c.id),
+    recordingIds: data.recordings.map((r) => r.id),
+  });
+  const media = await subjectRecordings(deps.db, deps.masterKeys, deps.stores, tenantId, customerId);
+  const generatedAt = new Date();
+  const exportId = randomUUID();
+  const keys = exportObjectKeys(tenantId, exportId);
+  const workDir = path.join(deps.dataDir, 'tmp', 'dsar-exports');
+  await mkdir(workDir, { recursive: true, mode: 0o700 });
+  const partial = path.join(workDir, `${exportId}.age.partial`);
+  const secret = newPassphraseSecret();
+  let stored = false;
+  try {
+    const { sizeBytes } = await writeEncryptedBundle(
+      {
+        files: [
+          { name: 'summary.html', body: renderSummary(data, accessLog, generatedAt) },
+          { name: 'data.json', body: `${JSON.stringify({ ...data, accessLog, generatedAt: generatedAt.toISOString(), requestId: request.id }, null, 2)}\n` },
+        ],
+        recordings: media,
+      },
+      passphraseFrom(secret),
+      partial,
+      progress,
+    );
+    stored = true;
+    await store.put(keys.bundle, createReadStream(partial), sizeBytes);
+    await storeWrappedSecret(deps.masterKeys, store, tenantId, exportId, keys.passphrase, secret);
+
+    const expiresAt = new Date(Date.now() + (deps.exportTtlSeconds ?? DEFAULT_EXPORT_TTL_SECONDS) * 1000);
+    const replaced = await deps.db.transaction(async (tx) => {
+      const earlier = await tx
+        .delete(dsarExports)
+        .where(and(eq(dsarExports.tenantId, tenantId), eq(dsarExports.requestId, request.id)))
+        .returning({ id: dsarExports.id });
+      await tx.insert(dsarExports).values({
+        id: exportId,
+        tenantId,
+        requestId: request.id,
+        storageLocation: store.location,
+        objectKey: keys.bundle,
+        sizeBytes,
+        // No link yet: this hash is of a token nobody holds. `issueExportLink` replaces it.
+        downloadTokenHash: createHash('sha256').update(randomBytes(32)).digest('hex'),
+        expiresAt,
+      });
+      await recordAudit(tx, {
+        tenantId,
+        actor: { kind: 'system' },
+        action: 'dsar.export_prepared',
+        subjectType: 'dsar_request',
+        subjectId: request.id,
+        details: { exportId, customerId, recordings: media.length, sizeBytes, replacedExports: earlier.length, expiresAt: expiresAt.toISOString() },
+      });
+      return earlier;
+    });
+    for (const { id } of replaced) {
+      const old = exportObjectKeys(tenantId, id);
+      await Promise.all([store.delete(old.bundle), store.delete(old.passphrase)]).catch((error: unknown) =>
+        deps.logger.warn({ exportId: id, err: error }, 'replaced export bundle not removed from the store'),
+      );
+    }
+    return {
+      state: 'completed',
+      outcome: {
+        kind: 'access',
+        dataHeld: true,
+        exportId,
+        sizeBytes,
+        expiresAt: expiresAt.toISOString(),
+        contents: {
+          cases: data.cases.length,
+          calls: data.calls.length,
+          consentRecords: data.consentRecords.length,
+          recordings: media.length,
+          recordingsNotIncluded: data.recordings.filter((r) => !r.file).map((r) => ({ id: r.id, status: r.status })),
+          accessLogEvents: accessLog.length,
+        },
+        delivery: 'age-encrypted zip; POST /api/dsar/{id}/export/link issues the download link and, once, the passphrase',
+      },
+    };
+  } catch (error) {
+    if (stored) await Promise.all([store.delete(keys.bundle), store.delete(keys.passphrase)]).catch(() => undefined);
+    throw error;
+  } finally {
+    secret.fill(0);
+    await rm(partial, { force: true });
+  }
+}

@@ -1,0 +1,49 @@
+import { and, eq, lte } from 'drizzle-orm';
+import type { Db } from '../../../db/client.js';
+import { dsarExports } from '../../../db/schema/index.js';
+import type { Logger } from '../../../logger.js';
+import type { BlobStore } from '../../../ports/blob-store.js';
+import { recordAudit } from '../../audit/record.js';
+import { exportObjectKeys } from './settings.js';
+
+/**
+ * Deletes export bundles whose link has expired: the blob and the wrapped passphrase, checked
+ * gone, then the row, audited. A store that fails leaves the row for the next sweep. The worker
+ * calls this on its schedule; several instances may, each row is deleted once.
+ */
+export async function sweepExpiredExports(deps: { db: Db; stores: ReadonlyMap<string, BlobStore>; logger: Logger }, now: Date = new Date()): Promise<number> {
+  const expired = await deps.db.select().from(dsarExports).where(lte(dsarExports.expiresAt, now));
+  let deleted = 0;
+  for (const row of expired) {
+    const keys = exportObjectKeys(row.tenantId, row.id);
+    try {
+      const store = deps.stores.get(row.storageLocation);
+      if (!store) throw new Error(`storage location "${row.storageLocation}" is not configured`);
+      for (const key of [row.objectKey, keys.passphrase]) {
+        await store.delete(key);
+        if (await store.head(key)) throw new Error('the object is still there after deleting it');
+      }
+    } catch (error) {
+      deps.logger.warn({ exportId: row.id, err: error }, 'expired export bundle not removed yet; will retry');
+      continue;
+    }
+    const gone = await deps.db.transaction(async (tx) => {
+      const [removed] = await tx
+        .delete(dsarExports)
+        .where(and(eq(dsarExports.id, row.id), lte(dsarExports.expiresAt, now)))
+        .returning({ id: dsarExports.id });
+      if (!removed) return false;
+      await recordAudit(tx, {
+        tenantId: row.tenantId,
+        actor: { kind: 'system' },
+        action: 'dsar.export_deleted',
+        subjectType: 'dsar_request',
+        subjectId: row.requestId,
+        details: { exportId: row.id, reason: 'expired', downloaded: row.downloadedAt !== null, verifiedGone: true },
+      });
+      return true;
+    });
+    if (gone) deleted += 1;
+  }
+  return deleted;
+}

@@ -1,0 +1,376 @@
+import { cp, readFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { and, eq } from 'drizzle-orm';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEncryptedFile } from '../../media/encryption/format.js';
+import type { LocalJanus } from '../../media/janus/local-node.js';
+import { ZendeskApi } from '../../backend/src/adapters/zendesk/api.js';
+import { startFakeZendesk, type FakeZendesk } from '../../backend/src/adapters/zendesk/fake-server.js';
+import { ZendeskNoteRedaction } from '../../backend/src/adapters/zendesk/note-redaction.js';
+import { ZendeskTicketCommentDeliverer } from '../../backend/src/adapters/zendesk/ticket-comments.js';
+import type { Database } from '../../backend/src/db/client.js';
+import {
+  auditEvents, calls, cases, customerRefs, customers, dsarRequests, legalHolds, meetingTypes, recordings, subjectKeys,
+} from '../../backend/src/db/schema/index.js';
+import { BlobStoreUnavailableError, type BlobStore } from '../../backend/src/ports/blob-store.js';
+import { openSealed } from '../../backend/src/services/audit/seal.js';
+import { verifyAuditChain } from '../../backend/src/services/audit/verify.js';
+import { notes } from '../../backend/src/services/consent/notes.js';
+import { createDsarWorker } from '../../backend/src/services/dsar/worker.js';
+import { noteOnTicket } from '../../backend/src/services/outbox/ticket-note.js';
+import { createOutboxWorker } from '../../backend/src/services/outbox/worker.js';
+import { beginRecording } from '../../backend/src/services/recordings/begin.js';
+import { newLeaseOwner } from '../../backend/src/services/recordings/claim.js';
+import { unwrapRecordingKey } from '../../backend/src/services/recordings/keys.js';
+import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
+import { createRecordingWorker } from '../../backend/src/services/recordings/worker.js';
+import { databaseKinds, freshDatabase } from '../support/databases.js';
+import { captureRawCall, pipelineDeps } from '../support/recording-fixtures.js';
+import { buildTestApp, PUBLIC_BASE_URL, startTestJanus, type TestApp } from '../support/test-app.js';
+
+const DAY = 86_400_000;
+const zendeskAuth = { oauthToken: 'fake-zendesk-token-for-erasure-tests' };
+const silent = pino({ level: 'silent' });
+
+describe.each(databaseKinds)('erasure of a data subject on %s', (kind) => {
+  let database: Database;
+  let janus: LocalJanus;
+  let baseDir: string;
+  let rawTemplate: string;
+  let t: TestApp;
+  let zendesk: FakeZendesk;
+  let tenantId: string;
+  let agentId: string;
+  let dpo: string;
+  let admin: string;
+  let nextTicket = 7000;
+
+  const zendeskAccess = () => ({ auth: zendeskAuth, timeoutMs: 5_000, baseUrlFor: () => zendesk.url });
+  const worker = (overrides: { now?: () => Date; stores?: ReadonlyMap<string, BlobStore> } = {}) =>
+    createDsarWorker(
+      {
+        db: database.db,
+        logger: silent,
+        masterKeys: t.recordings.masterKeys,
+        stores: overrides.stores ?? t.recordings.stores,
+        publicBaseUrl: PUBLIC_BASE_URL,
+        dataDir: t.dataDir,
+        ticketNotes: new ZendeskNoteRedaction(zendeskAccess()),
+        lease: { owner: newLeaseOwner(), ms: 30_000 },
+        retry: { baseDelayMs: 100, maxDelayMs: 400 },
+        now: overrides.now,
+      },
+      { pollIntervalMs: 60_000 },
+    );
+  const deliverNotes = () =>
+    createOutboxWorker({ db: database.db, logger: silent, deliverers: { 'zendesk.ticket_comment': new ZendeskTicketCommentDeliverer(zendeskAccess()) }, batchSize: 100 }).runOnce();
+
+  /** A customer as an escalation leaves them: name, email, their Zendesk requester id. */
+  async function seedCustomer(name: string) {
+    const email = `${name.toLowerCase()}@example.org`;
+    const [customer] = await database.db.insert(customers).values({ tenantId, displayName: `${name} Customer`, email, locale: 'de-DE' }).returning();
+    await database.db.insert(customerRefs).values({ tenantId, customerId: customer!.id, host: 'zendesk', externalId: String(nextTicket++) });
+    return { id: customer!.id, email };
+  }
+
+  /**
+   * A finished call on its own ticket, with Parley's notes delivered to the fake Zendesk and its
+   * recording through the real pipeline (composed, encrypted, stored), plus one comment that the
+   * customer wrote themselves.
+   */
+  async function seedRecordedCall(customerId: string, type: 'advice' | 'consultation') {
+    const ticketId = String(nextTicket++);
+    zendesk.addTicket(ticketId);
+    const [meetingType] = await database.db.select().from(meetingTypes).where(and(eq(meetingTypes.tenantId, tenantId), eq(meetingTypes.key, type)));
+    const [kase] = await database.db.insert(cases).values({ tenantId, host: 'zendesk', externalId: ticketId, customerId }).returning();
+    const [call] = await database.db
+      .insert(calls)
+      .values({
+        tenantId, caseId: kase!.id, customerId, agentId, meetingTypeId: meetingType!.id, state: 'ended',
+        mediaNodeId: 'janus-1', mediaRoomId: 4242, mediaRoomPin: '0000', mediaRoomSecret: 'secret', endedAt: new Date(),
+      })
+      .returning();
+    await database.db.transaction((tx) => beginRecording({ dataDir: t.dataDir, recordingMinFreeBytes: 0 }, tx, call!, meetingType!));
+    const [recording] = await database.db.select().from(recordings).where(eq(recordings.callId, call!.id));
+    await cp(rawTemplate, recording!.rawDir, { recursive: true });
+    await noteOnTicket(database.db, call!, notes.decided({ join: true, recording: 'granted', version: 3, language: 'de' }), `call:${call!.id}:decided`);
+    expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, t.recordings), recording!.id)).toBe('done');
+    await new ZendeskApi({ auth: zendeskAuth, timeoutMs: 5_000 }).addComment(zendesk.url, ticketId, { body: 'Hi, this is me again, please call me back on +49 170 000000.', public: true });
+    await deliverNotes();
+    const [stored] = await database.db.select().from(recordings).where(eq(recordings.id, recording!.id));
+    return { recording: stored!, caseId: kase!.id, callId: call!.id, ticketId, blob: join(t.dataDir, 'store', stored!.objectKey!) };
+  }
+
+  /** Whether the blob, as it was stored (or a copy of it), still decrypts with any key Parley can produce now. */
+  async function decrypts(copy: Buffer, recording: typeof recordings.$inferSelect): Promise<boolean> {
+    const [subject] = await database.db.select().from(subjectKeys).where(eq(subjectKeys.customerId, recording.customerId));
+    if (!subject) return false;
+    const reader = { read: async (b: Buffer, o: number, l: number, p: number) => ({ bytesRead: copy.copy(b, o, p, p + l) }), stat: async () => ({ size: copy.length }) };
+    try {
+      await openEncryptedFile(reader, () => unwrapRecordingKey(t.recordings.masterKeys, recording, subject));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  const requestErasure = async (email: string) => {
+    const res = await t.call('POST', '/api/dsar', { token: dpo, body: { kind: 'erasure', subject: { email }, verification: 'replied from the email address on file' } });
+    expect(res.status).toBe(201);
+    return res.body.request.id as string;
+  };
+  const view = async (id: string) => (await t.call('GET', `/api/dsar/${id}`, { token: dpo })).body.request;
+  const rowOf = async (id: string) => (await database.db.select().from(recordings).where(eq(recordings.id, id)))[0]!;
+  const customerOf = async (id: string) => (await database.db.select().from(customers).where(eq(customers.id, id)))[0]!;
+  const actionsFor = async (subjectId: string) =>
+    (await database.db.select().from(auditEvents).where(eq(auditEvents.subjectId, subjectId)).orderBy(auditEvents.seq)).map((e) => e.action);
+  const fileExists = (path: string) => readFile(path).then(() => true, () => false);
+  const parleyNotes = (ticketId: string) => zendesk.comments(ticketId).filter((c) => /Ref: P-[0-9a-f]{10}/.test(c.body ?? ''));
+
+  beforeAll(async () => {
+    baseDir = mkdtempSync(join(tmpdir(), 'parley-dsar-erasure-'));
+    [database, janus, rawTemplate, zendesk] = await Promise.all([
+      freshDatabase(kind),
+      startTestJanus(baseDir),
+      captureRawCall(2),
+      startFakeZendesk({ credentials: zendeskAuth }),
+    ]);
+    t = await buildTestApp(database, janus);
+    ({ tenantId, agentId } = await t.signInAgent('acme'));
+    dpo = await t.signIn('acme', 'dpo-1', 'dpo');
+    admin = await t.signIn('acme', 'admin-1', 'admin');
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.close();
+    await janus?.stop();
+    await zendesk?.close();
+    await database?.close();
+    rmSync(baseDir, { recursive: true, force: true });
+    if (rawTemplate) rmSync(rawTemplate, { recursive: true, force: true });
+  });
+
+  it('erases everything: keys, blobs, identity, host ids and Parley’s notes, and leaves another customer untouched', async () => {
+    const chris = await seedCustomer('Chris');
+    const first = await seedRecordedCall(chris.id, 'consultation');
+    const second = await seedRecordedCall(chris.id, 'consultation');
+    const olga = await seedCustomer('Olga');
+    const hers = await seedRecordedCall(olga.id, 'consultation');
+    const copies = await Promise.all([first, second, hers].map((s) => readFile(s.blob)));
+    // Before: everything decrypts and plays, so what follows can fail.
+    expect(await decrypts(copies[0]!, first.recording)).toBe(true);
+    expect((await t.call('POST', `/api/recordings/${first.recording.id}/playback`, { token: admin })).status).toBe(201);
+    expect(parleyNotes(first.ticketId).length).toBeGreaterThanOrEqual(2);
+
+    const id = await requestErasure(chris.email);
+    expect((await worker().drain()).get(id)).toBe('completed');
+
+    const answer = await view(id);
+    expect(answer).toMatchObject({ state: 'completed', progress: { done: answer.progress.total } });
+    expect(answer.outcome.erased).toMatchObject({ keys: 'subject_key', recordings: 2, blobsRemoved: 2, casesUnlinked: 2, identity: true, sealedAuditData: true });
+    expect(answer.outcome.erased.ticketNotesRedacted).toBe(parleyNotes(first.ticketId).length + parleyNotes(second.ticketId).length);
+    expect(answer.outcome.refused).toEqual([]);
+    expect(answer.outcome.notDone).toEqual([expect.objectContaining({ what: 'zendesk_comments_by_others', count: 2 })]);
+
+    // Nothing of theirs decrypts, from the store or from a copy taken before; playback is gone.
+    expect(await database.db.select().from(subjectKeys).where(eq(subjectKeys.customerId, chris.id))).toEqual([]);
+    for (const [n, s] of [first, second].entries()) {
+      expect(await rowOf(s.recording.id)).toMatchObject({ stage: 'deleted', wrappedKey: null, deletionReason: 'erasure' });
+      expect((await rowOf(s.recording.id)).blobDeletedAt).not.toBeNull();
+      expect(await fileExists(s.blob)).toBe(false);
+      expect(await decrypts(copies[n]!, s.recording)).toBe(false);
+    }
+    const playback = await t.call('POST', `/api/recordings/${first.recording.id}/playback`, { token: admin });
+    expect(playback.status).toBe(410);
+    expect(playback.body.error.code).toBe('RECORDING_DELETED');
+
+    // The person is no longer named anywhere Parley keeps.
+    expect(await customerOf(chris.id)).toMatchObject({ displayName: null, email: null, locale: null });
+    expect((await customerOf(chris.id)).erasedAt).not.toBeNull();
+    expect(await database.db.select().from(customerRefs).where(eq(customerRefs.customerId, chris.id))).toEqual([]);
+    const theirCases = await database.db.select().from(cases).where(eq(cases.customerId, chris.id));
+    expect(theirCases.map((c) => c.externalId)).toEqual(theirCases.map((c) => `erased:${c.id}`));
+    const [received] = await database.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'dsar.received'), eq(auditEvents.subjectId, id)));
+    expect(await openSealed(database.db, t.recordings.masterKeys, tenantId, { dataSubjectId: received!.dataSubjectId!, sealed: received!.sealed! })).toEqual({ state: 'erased' });
+
+    // Zendesk: Parley's notes are redacted (their reference line stays), the customer's own words are not Parley's to change.
+    for (const s of [first, second]) {
+      const comments = zendesk.comments(s.ticketId);
+      const ours = parleyNotes(s.ticketId);
+      expect(ours.length).toBeGreaterThanOrEqual(2);
+      for (const note of ours) {
+        expect(note.body).not.toMatch(/Parley|customer|recording|http/);
+        expect(note.body).toMatch(/▇{5,}/u);
+        expect(note.html_body).not.toMatch(/Parley/);
+      }
+      expect(comments.filter((c) => c.body?.includes('please call me back'))).toHaveLength(1);
+    }
+    const redactions = zendesk.requests().filter((r) => r.path.startsWith('/api/v2/comment_redactions/'));
+    expect(redactions.every((r) => r.status === 200)).toBe(true);
+
+    // The trail still verifies, and records every step once.
+    expect(await verifyAuditChain(database.db, { tenantId })).toMatchObject({ ok: true });
+    expect(await actionsFor(id)).toEqual(['dsar.received', 'dsar.started', 'dsar.completed']);
+    expect(await actionsFor(chris.id)).toEqual(['subject_key.destroyed', 'customer.erased']);
+    expect(await actionsFor(first.recording.id)).toEqual(expect.arrayContaining(['recording.key_destroyed', 'recording.blob_deleted']));
+    const everything = JSON.stringify(await database.db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)));
+    expect(everything).not.toContain(chris.email);
+
+    // Olga: untouched.
+    expect(await rowOf(hers.recording.id)).toMatchObject({ stage: 'done' });
+    expect(await decrypts(copies[2]!, await rowOf(hers.recording.id))).toBe(true);
+    expect(await customerOf(olga.id)).toMatchObject({ displayName: 'Olga Customer', email: olga.email, erasedAt: null });
+    expect(parleyNotes(hers.ticketId).every((c) => c.body?.includes('Parley:'))).toBe(true);
+    expect((await t.call('POST', `/api/recordings/${hers.recording.id}/playback`, { token: admin })).status).toBe(201);
+
+    // The recording worker leaves erased recordings alone.
+    await createRecordingWorker(pipelineDeps(database.db, t.dataDir, t.recordings), { pollIntervalMs: 60_000 }).drain();
+    expect((await rowOf(first.recording.id)).stage).toBe('deleted');
+
+    // Asked again, the subject is no longer found: the answer is "no data held".
+    const again = await requestErasure(chris.email);
+    expect((await view(again)).subjectKnown).toBe(false);
+  }, 120_000);
+
+  it('refuses to erase recordings kept by a legal duty, says until when, and erases them on that date', async () => {
+    const lena = await seedCustomer('Lena');
+    const advice = await seedRecordedCall(lena.id, 'advice');
+    const consultation = await seedRecordedCall(lena.id, 'consultation');
+    const adviceCopy = await readFile(advice.blob);
+    const keptUntil = new Date(advice.recording.storedAt!.getTime() + 5 * 365 * DAY);
+
+    const id = await requestErasure(lena.email);
+    expect((await worker().drain()).get(id)).toBe('partially_refused');
+    const answer = await view(id);
+    expect(answer.state).toBe('partially_refused');
+    expect(answer.nextRunAt).toBe(keptUntil.toISOString());
+    expect(answer.outcome.refused).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ what: 'recordings', ids: [advice.recording.id], reason: 'legal_obligation', law: 'Art. 17(3)(b)', until: keptUntil.toISOString() }),
+        expect.objectContaining({ what: 'identity', reason: 'legal_obligation', until: keptUntil.toISOString() }),
+      ]),
+    );
+    expect(answer.outcome.erased).toMatchObject({ keys: 'recording_keys', recordings: 1, casesUnlinked: 1, identity: false });
+    // The consultation went; the advice call, its case and notes and the subject key stay.
+    expect(await rowOf(consultation.recording.id)).toMatchObject({ stage: 'deleted', wrappedKey: null });
+    expect(await fileExists(consultation.blob)).toBe(false);
+    expect(await rowOf(advice.recording.id)).toMatchObject({ stage: 'done' });
+    expect(await decrypts(adviceCopy, advice.recording)).toBe(true);
+    expect(parleyNotes(advice.ticketId).every((c) => c.body?.includes('Parley:'))).toBe(true);
+    expect(parleyNotes(consultation.ticketId).some((c) => c.body?.includes('Parley:'))).toBe(false);
+    expect(await customerOf(lena.id)).toMatchObject({ email: lena.email, erasedAt: null });
+
+    // A day early: not due, nothing runs.
+    expect((await worker({ now: () => new Date(keptUntil.getTime() - DAY) }).drain()).size).toBe(0);
+    // The day the duty ends, the request is worked again and finishes the erasure.
+    const then = () => new Date(keptUntil.getTime() + 60_000);
+    expect((await worker({ now: then }).drain()).get(id)).toBe('completed');
+    const finished = await view(id);
+    expect(finished.state).toBe('completed');
+    expect(finished.outcome.erased).toMatchObject({ keys: 'subject_key', recordings: 2, identity: true });
+    expect(finished.outcome.refused).toEqual([]);
+    expect(await rowOf(advice.recording.id)).toMatchObject({ stage: 'deleted', deletionReason: 'erasure' });
+    expect(await decrypts(adviceCopy, advice.recording)).toBe(false);
+    expect(await fileExists(advice.blob)).toBe(false);
+    expect(await customerOf(lena.id)).toMatchObject({ email: null, displayName: null });
+    expect(parleyNotes(advice.ticketId).some((c) => c.body?.includes('Parley:'))).toBe(false);
+    expect(await actionsFor(id)).toEqual(['dsar.received', 'dsar.started', 'dsar.partially_refused', 'dsar.resumed', 'dsar.completed']);
+    expect(await verifyAuditChain(database.db, { tenantId })).toMatchObject({ ok: true });
+  }, 120_000);
+
+  it('deletes nothing while a legal hold is in place, and finishes once it is released', async () => {
+    const hal = await seedCustomer('Hal');
+    const held = await seedRecordedCall(hal.id, 'consultation');
+    const [hold] = await database.db.insert(legalHolds).values({ tenantId, targetType: 'customer', targetId: hal.id, reference: 'MATTER-2291' }).returning();
+    const recordingAuditBefore = await actionsFor(held.recording.id);
+
+    const id = await requestErasure(hal.email);
+    expect((await worker().drain()).get(id)).toBe('refused');
+    const answer = await view(id);
+    expect(answer.outcome.refused).toEqual([
+      expect.objectContaining({ what: 'everything', reason: 'legal_hold', holds: [{ id: hold!.id, target: 'customer', reference: 'MATTER-2291' }] }),
+    ]);
+    expect(answer.outcome.erased).toMatchObject({ recordings: 0, blobsRemoved: 0, casesUnlinked: 0, ticketNotesRedacted: 0, identity: false, keys: 'none' });
+    // Zero items deleted: key, recording, blob, customer, host ids, case and notes as they were.
+    expect(await rowOf(held.recording.id)).toMatchObject({ stage: 'done', deletedAt: null });
+    expect(await fileExists(held.blob)).toBe(true);
+    expect(await database.db.select().from(subjectKeys).where(eq(subjectKeys.customerId, hal.id))).toHaveLength(1);
+    expect(await customerOf(hal.id)).toMatchObject({ email: hal.email, erasedAt: null });
+    expect(await database.db.select().from(customerRefs).where(eq(customerRefs.customerId, hal.id))).toHaveLength(1);
+    expect((await database.db.select().from(cases).where(eq(cases.id, held.caseId)))[0]!.externalId).toBe(held.ticketId);
+    expect(parleyNotes(held.ticketId).every((c) => c.body?.includes('Parley:'))).toBe(true);
+    expect(await actionsFor(held.recording.id)).toEqual(recordingAuditBefore);
+    expect(zendesk.requests().filter((r) => r.path.startsWith('/api/v2/comment_redactions/') && r.body && (r.body as { ticket_id: number }).ticket_id === Number(held.ticketId))).toEqual([]);
+
+    // Looked at again while the hold lasts: still nothing deleted.
+    const nextLook = new Date(answer.nextRunAt as string);
+    expect((await worker({ now: () => new Date(nextLook.getTime() + 1000) }).drain()).get(id)).toBe('refused');
+    expect(await rowOf(held.recording.id)).toMatchObject({ stage: 'done' });
+
+    await database.db.update(legalHolds).set({ releasedAt: new Date() }).where(eq(legalHolds.id, hold!.id));
+    const afterRelease = new Date(new Date((await view(id)).nextRunAt as string).getTime() + 1000);
+    expect((await worker({ now: () => afterRelease }).drain()).get(id)).toBe('completed');
+    expect(await rowOf(held.recording.id)).toMatchObject({ stage: 'deleted', deletionReason: 'erasure' });
+    expect(await fileExists(held.blob)).toBe(false);
+  }, 120_000);
+
+  it('keeps a held recording while erasing the rest of the subject', async () => {
+    const ria = await seedCustomer('Ria');
+    const held = await seedRecordedCall(ria.id, 'consultation');
+    const free = await seedRecordedCall(ria.id, 'consultation');
+    await database.db.insert(legalHolds).values({ tenantId, targetType: 'recording', targetId: held.recording.id, reference: 'CASE-7' });
+    const id = await requestErasure(ria.email);
+    expect((await worker().drain()).get(id)).toBe('partially_refused');
+    expect(await rowOf(held.recording.id)).toMatchObject({ stage: 'done' });
+    expect(await fileExists(held.blob)).toBe(true);
+    expect(await rowOf(free.recording.id)).toMatchObject({ stage: 'deleted' });
+    expect((await view(id)).outcome.refused).toEqual(expect.arrayContaining([expect.objectContaining({ what: 'recordings', ids: [held.recording.id], reason: 'legal_hold' })]));
+  }, 120_000);
+
+  it('resumes after a store that fails once the key is destroyed, and finishes exactly once', async () => {
+    const cara = await seedCustomer('Cara');
+    const s = await seedRecordedCall(cara.id, 'consultation');
+    const copy = await readFile(s.blob);
+    const local = t.recordings.stores.get('local')!;
+    const failing: BlobStore = {
+      location: local.location,
+      region: local.region,
+      put: (...a) => local.put(...a),
+      head: (k) => local.head(k),
+      open: (k) => local.open(k),
+      delete: () => Promise.reject(new BlobStoreUnavailableError('storage is down')),
+    };
+    const id = await requestErasure(cara.email);
+    expect((await worker({ stores: new Map([['local', failing]]) }).drain()).get(id)).toBe('waiting');
+    const stuck = await view(id);
+    expect(stuck.state).toBe('in_progress');
+    expect(stuck.lastError).toMatch(/could not be removed yet/);
+    // The key went first: nothing decrypts, though the blob is still there.
+    expect(await decrypts(copy, s.recording)).toBe(false);
+    expect(await fileExists(s.blob)).toBe(true);
+
+    // Two instances pick it up at once after the backoff: one finishes it, the other finds it taken or done.
+    const later = () => new Date(Date.now() + 60_000);
+    const [a, b] = await Promise.all([worker({ now: later }).drain(), worker({ now: later }).drain()]);
+    expect([a.get(id), b.get(id)].filter((o) => o === 'completed')).toHaveLength(1);
+    const done = await view(id);
+    expect(done.state).toBe('completed');
+    expect(done.lastError).toBeNull();
+    expect(done.outcome.erased).toMatchObject({ recordings: 1, identity: true });
+    expect(done.outcome.erased.ticketNotesRedacted).toBeGreaterThanOrEqual(2);
+    expect(await fileExists(s.blob)).toBe(false);
+    expect(await actionsFor(id)).toEqual(['dsar.received', 'dsar.started', 'dsar.completed']);
+    expect(await actionsFor(cara.id)).toEqual(['subject_key.destroyed', 'customer.erased']);
+    expect((await actionsFor(s.recording.id)).filter((a) => a === 'recording.key_destroyed' || a === 'recording.blob_deleted')).toEqual([
+      'recording.key_destroyed',
+      'recording.blob_deleted',
+    ]);
+    expect(await actionsFor(s.caseId)).toEqual(['case.notes_redacted']);
+    expect(await verifyAuditChain(database.db, { tenantId })).toMatchObject({ ok: true });
+    const [row] = await database.db.select().from(dsarRequests).where(eq(dsarRequests.id, id));
+    expect(row!.leaseOwner).toBeNull();
+  }, 120_000);
+});

@@ -1,0 +1,220 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { and, eq } from 'drizzle-orm';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../backend/src/db/client.js';
+import { auditEvents, customerRefs, customers, dsarRequests } from '../../backend/src/db/schema/index.js';
+import { openSealed } from '../../backend/src/services/audit/seal.js';
+import { newLeaseOwner } from '../../backend/src/services/recordings/claim.js';
+import { createDsarWorker } from '../../backend/src/services/dsar/worker.js';
+import type { LocalJanus } from '../../media/janus/local-node.js';
+import { databaseKinds, freshDatabase } from '../support/databases.js';
+import { buildTestApp, PUBLIC_BASE_URL, startTestJanus, type TestApp } from '../support/test-app.js';
+
+const DAY = 86_400_000;
+
+describe.each(databaseKinds)('data-subject requests on %s', (kind) => {
+  let database: Database;
+  let janus: LocalJanus;
+  let baseDir: string;
+  let t: TestApp;
+  let dpo: string;
+  let agent: string;
+  let strangerDpo: string;
+  let tenantId: string;
+  let customerId: string;
+
+  const worker = () =>
+    createDsarWorker(
+      {
+        db: database.db,
+        logger: pino({ level: 'silent' }),
+        masterKeys: t.recordings.masterKeys,
+        stores: t.recordings.stores,
+        publicBaseUrl: PUBLIC_BASE_URL,
+        dataDir: t.dataDir,
+        lease: { owner: newLeaseOwner(), ms: 30_000 },
+        retry: { baseDelayMs: 100, maxDelayMs: 400 },
+      },
+      { pollIntervalMs: 60_000 },
+    );
+
+  const receive = (body: unknown, token = dpo) => t.call('POST', '/api/dsar', { body, token });
+  const verification = 'replied from the email address on file';
+
+  beforeAll(async () => {
+    baseDir = mkdtempSync(join(tmpdir(), 'parley-dsar-requests-'));
+    [database, janus] = await Promise.all([freshDatabase(kind), startTestJanus(baseDir)]);
+    t = await buildTestApp(database, janus);
+    dpo = await t.signIn('acme', 'dpo-1', 'dpo');
+    agent = await t.signIn('acme', 'agent-1', 'agent');
+    strangerDpo = await t.signIn('globex', 'dpo-9', 'dpo');
+    tenantId = (await t.tokens.verify(dpo)).tenantId;
+    const [customer] = await database.db.insert(customers).values({ tenantId, displayName: 'Chris Customer', email: 'Chris@Example.org' }).returning();
+    customerId = customer!.id;
+    await database.db.insert(customerRefs).values({ tenantId, customerId, host: 'zendesk', externalId: '90210' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.close();
+    await janus?.stop();
+    await database?.close();
+    rmSync(baseDir, { recursive: true, force: true });
+  });
+
+  it('receives a request for a known subject, due 30 days later, with the identifier only sealed in the audit trail', async () => {
+    const res = await receive({ kind: 'access', subject: { email: 'chris@example.org' }, verification });
+    expect(res.status).toBe(201);
+    const request = res.body.request;
+    expect(request).toMatchObject({ kind: 'access', state: 'received', customerId, subjectKnown: true, overdue: false, daysLeft: 30, extended: false });
+    expect(new Date(request.dueAt).getTime() - new Date(request.receivedAt).getTime()).toBe(30 * DAY);
+    expect(request.verification.method).toBe(verification);
+
+    const got = await t.call('GET', `/api/dsar/${request.id}`, { token: dpo });
+    expect(got.status).toBe(200);
+    expect(got.body.request.id).toBe(request.id);
+
+    const [event] = await database.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'dsar.received'), eq(auditEvents.subjectId, request.id)));
+    expect(event).toBeDefined();
+    expect(JSON.stringify(event).toLowerCase()).not.toContain('chris@example.org');
+    expect(event!.details).toMatchObject({ kind: 'access', customerId, subjectKnown: true });
+    const opened = await openSealed(database.db, t.recordings.masterKeys, tenantId, { dataSubjectId: event!.dataSubjectId!, sealed: event!.sealed! });
+    expect(opened).toEqual({ state: 'open', data: { email: 'chris@example.org' } });
+    const [row] = await database.db.select().from(dsarRequests).where(eq(dsarRequests.id, request.id));
+    expect(row!.subjectDigest).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(row).toLowerCase()).not.toContain('chris@example.org');
+  });
+
+  it('finds the subject by the id their host gives them, and refuses a second open request of the same kind', async () => {
+    const first = await receive({ kind: 'erasure', subject: { host: 'zendesk', externalId: '90210' }, verification });
+    expect(first.status).toBe(201);
+    expect(first.body.request.customerId).toBe(customerId);
+    const again = await receive({ kind: 'erasure', subject: { email: 'CHRIS@example.org' }, verification });
+    expect(again.status).toBe(201); // named another way: a different identifier, a separate request
+    const repeat = await receive({ kind: 'erasure', subject: { host: 'zendesk', externalId: '90210' }, verification });
+    expect(repeat.status).toBe(409);
+    expect(repeat.body.error.code).toBe('DSAR_ALREADY_OPEN');
+  });
+
+  it('answers a subject Parley does not know with "no data held"', async () => {
+    const res = await receive({ kind: 'erasure', subject: { email: 'nobody@example.org' }, verification });
+    expect(res.status).toBe(201);
+    expect(res.body.request).toMatchObject({ subjectKnown: false, customerId: null, state: 'received' });
+    const outcomes = await worker().drain();
+    expect(outcomes.get(res.body.request.id)).toBe('completed');
+    const done = await t.call('GET', `/api/dsar/${res.body.request.id}`, { token: dpo });
+    expect(done.body.request).toMatchObject({ state: 'completed', overdue: false, daysLeft: null });
+    expect(done.body.request.outcome.noDataHeld).toBe(true);
+    const actions = (await database.db.select().from(auditEvents).where(eq(auditEvents.subjectId, res.body.request.id)).orderBy(auditEvents.seq)).map((e) => e.action);
+    expect(actions).toEqual(['dsar.received', 'dsar.started', 'dsar.completed']);
+  });
+
+  it('extends once, by up to two months, with a reason recorded for the requester', async () => {
+    const res = await receive({ kind: 'access', subject: { email: 'ext@example.org' }, verification });
+    const id = res.body.request.id as string;
+    const before = new Date(res.body.request.dueAt);
+    const tooLong = await t.call('POST', `/api/dsar/${id}/extend`, { token: dpo, body: { months: 3, reason: 'many recordings to review', requesterInformed: true } });
+    expect(tooLong.status).toBe(400);
+    const noReason = await t.call('POST', `/api/dsar/${id}/extend`, { token: dpo, body: { months: 2, requesterInformed: true } });
+    expect(noReason.status).toBe(400);
+
+    const extended = await t.call('POST', `/api/dsar/${id}/extend`, { token: dpo, body: { months: 2, reason: 'many recordings to review', requesterInformed: true } });
+    expect(extended.status).toBe(200);
+    const after = new Date(extended.body.request.dueAt);
+    const expected = new Date(before);
+    expected.setUTCMonth(expected.getUTCMonth() + 2);
+    expect(after.getTime() - expected.getTime()).toBeLessThanOrEqual(3 * DAY); // month-end clamping
+    expect(after.getTime()).toBeGreaterThan(before.getTime() + 58 * DAY);
+    expect(extended.body.request).toMatchObject({ extended: true, extensionReason: 'many recordings to review' });
+    expect(extended.body.request.outcome.extension).toMatchObject({
+      months: 2,
+      previousDueAt: before.toISOString(),
+      requesterMustBeToldBy: before.toISOString(),
+      requesterInformed: true,
+    });
+
+    const twice = await t.call('POST', `/api/dsar/${id}/extend`, { token: dpo, body: { months: 1, reason: 'still more to review', requesterInformed: true } });
+    expect(twice.status).toBe(409);
+    expect(twice.body.error.code).toBe('DSAR_ALREADY_EXTENDED');
+    const events = await database.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'dsar.extended'), eq(auditEvents.subjectId, id)));
+    expect(events).toHaveLength(1);
+    expect(JSON.stringify(events[0]!.details)).not.toContain('many recordings');
+  });
+
+  it('refuses an extension after the deadline and on an answered request', async () => {
+    const late = await receive({ kind: 'access', subject: { email: 'late@example.org' }, verification });
+    await database.db.update(dsarRequests).set({ dueAt: new Date(Date.now() - DAY) }).where(eq(dsarRequests.id, late.body.request.id));
+    const res = await t.call('POST', `/api/dsar/${late.body.request.id}/extend`, { token: dpo, body: { months: 1, reason: 'many recordings to review', requesterInformed: false } });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('DSAR_EXTENSION_TOO_LATE');
+
+    const answered = await receive({ kind: 'erasure', subject: { email: 'answered@example.org' }, verification });
+    await worker().drain();
+    const closed = await t.call('POST', `/api/dsar/${answered.body.request.id}/extend`, { token: dpo, body: { months: 1, reason: 'many recordings to review', requesterInformed: true } });
+    expect(closed.status).toBe(409);
+    expect(closed.body.error.code).toBe('DSAR_CLOSED');
+  });
+
+  it('lists open requests by urgency (overdue first) and answered ones after, newest first', async () => {
+    const make = async (email: string, dueInDays: number) => {
+      const res = await receive({ kind: 'access', subject: { email }, verification });
+      await database.db.update(dsarRequests).set({ dueAt: new Date(Date.now() + dueInDays * DAY) }).where(eq(dsarRequests.id, res.body.request.id));
+      return res.body.request.id as string;
+    };
+    const relaxed = await make('relaxed@example.org', 25);
+    const urgent = await make('urgent@example.org', 2);
+    const overdue = await make('overdue@example.org', -3);
+    const list = await t.call('GET', '/api/dsar', { token: dpo });
+    expect(list.status).toBe(200);
+    const requests = list.body.requests as { id: string; state: string; overdue: boolean; daysLeft: number | null; receivedAt: string }[];
+    const ids = requests.map((r) => r.id);
+    expect(ids.indexOf(overdue)).toBeLessThan(ids.indexOf(urgent));
+    expect(ids.indexOf(urgent)).toBeLessThan(ids.indexOf(relaxed));
+    expect(requests.find((r) => r.id === overdue)).toMatchObject({ overdue: true, daysLeft: -3 });
+    expect(requests.find((r) => r.id === urgent)).toMatchObject({ overdue: false, daysLeft: 2 });
+    const firstClosed = requests.findIndex((r) => !['received', 'in_progress'].includes(r.state));
+    expect(firstClosed).toBeGreaterThan(0);
+    expect(requests.slice(0, firstClosed).every((r) => ['received', 'in_progress'].includes(r.state))).toBe(true);
+    const closed = requests.slice(firstClosed);
+    expect(closed.every((r) => !['received', 'in_progress'].includes(r.state))).toBe(true);
+    expect(closed.map((r) => r.receivedAt)).toEqual([...closed.map((r) => r.receivedAt)].sort().reverse());
+  });
+
+  it('lets only the DPO handle requests, and never shows another account’s', async () => {
+    const res = await receive({ kind: 'access', subject: { email: 'perm@example.org' }, verification });
+    const id = res.body.request.id as string;
+    expect((await receive({ kind: 'access', subject: { email: 'x@example.org' }, verification }, agent)).status).toBe(403);
+    expect((await t.call('GET', `/api/dsar/${id}`, { token: agent })).status).toBe(403);
+    expect((await t.call('GET', '/api/dsar', { token: agent })).status).toBe(403);
+    expect((await t.call('POST', `/api/dsar/${id}/extend`, { token: agent, body: { months: 1, reason: 'many recordings to review', requesterInformed: true } })).status).toBe(403);
+    expect((await t.call('GET', `/api/dsar/${id}`)).status).toBe(401);
+    const stranger = await t.call('GET', `/api/dsar/${id}`, { token: strangerDpo });
+    expect(stranger.status).toBe(404);
+    expect((await t.call('POST', `/api/dsar/${id}/extend`, { token: strangerDpo, body: { months: 1, reason: 'many recordings to review', requesterInformed: true } })).status).toBe(404);
+    expect((await t.call('GET', '/api/dsar', { token: strangerDpo })).body.requests).toEqual([]);
+    expect((await t.call('GET', `/api/dsar/${id}`, { token: dpo })).status).toBe(200);
+  });
+
+  it('answers bad input with 400 and says what is wrong', async () => {
+    const bad = [
+      { kind: 'access', subject: { email: 'not-an-email' }, verification },
+      { kind: 'rectification', subject: { email: 'a@example.org' }, verification },
+      { kind: 'access', subject: { email: 'a@example.org', host: 'zendesk', externalId: '1' }, verification },
+      { kind: 'access', subject: { host: 'slack', externalId: '1' }, verification },
+      { kind: 'access', subject: { email: 'a@example.org' } },
+      { kind: 'access', subject: { email: 'a@example.org' }, verification: '' },
+      { kind: 'access', verification },
+    ];
+    for (const body of bad) {
+      const res = await receive(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.code).toBeDefined();
+      expect(res.body.error.message).toBeTruthy();
+    }
+    expect((await t.call('POST', '/api/dsar', { token: dpo, rawBody: '{"kind":' })).status).toBe(400);
+    expect((await t.call('GET', '/api/dsar/not-a-uuid', { token: dpo })).status).toBe(400);
+    expect((await t.call('GET', '/api/dsar/00000000-0000-4000-8000-000000000000', { token: dpo })).status).toBe(404);
+  });
+});
