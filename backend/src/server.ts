@@ -17,6 +17,7 @@ import { findLocationProblems } from './services/recordings/check-locations.js';
 import { deleteDueRecordings } from './services/recordings/delete-due.js';
 import { deleteDueCallData } from './services/retention/delete-due-call-data.js';
 import { sweepExpiredExports } from './services/dsar/export/sweep-expired.js';
+import { sweepExpiredNonces } from './services/identity/one-time-values.js';
 import { newLeaseOwner } from './services/recordings/claim.js';
 import { createRecordingWorker } from './services/recordings/worker.js';
 import { createOutboxWorker } from './services/outbox/worker.js';
@@ -164,6 +165,7 @@ export async function startParley(config: Config, options: { logger?: Logger } =
       await deleteDueCallData({ db: database.db, logger });
       // Export bundles past their link's lifetime go too.
       await sweepExpiredExports({ db: database.db, stores, logger });
+      await sweepExpiredNonces(database.db);
     },
     10 * 60_000,
     (error) => logger.warn({ err: error }, 'deleting data past its retention failed'),

@@ -4,9 +4,10 @@ import { and, eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
-import { auditEvents, calls, cases, consentRecords, customers, meetingTypes, noticeVersions, participants, recordings } from '../../backend/src/db/schema/index.js';
+import { auditEvents, calls, cases, consentRecords, customers, meetingTypes, nonces, noticeVersions, participants, recordings } from '../../backend/src/db/schema/index.js';
 import { deleteDueRecordings } from '../../backend/src/services/recordings/delete-due.js';
 import { deleteDueCallData } from '../../backend/src/services/retention/delete-due-call-data.js';
+import { sweepExpiredNonces, useOnce } from '../../backend/src/services/identity/one-time-values.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
 import { seedAgent } from '../support/principals.js';
@@ -185,6 +186,17 @@ describe.each(databaseKinds)('retention and legal holds on %s', (kind) => {
     expect(await stageOf(old.recordingId!)).toBe('deleted');
     expect(await stageOf(recent.recordingId!)).toBe('done');
     expect(await stageOf(held.recordingId!)).toBe('done');
+  });
+
+  it('sweeps one-time values past their expiry, and keeps the ones still guarding a token', async () => {
+    const kind = `sweep-${randomUUID()}`;
+    expect(await useOnce(database.db, kind, 'spent-token', daysAgo(1))).toBe(true);
+    expect(await useOnce(database.db, kind, 'live-token', new Date(Date.now() + DAY))).toBe(true);
+    expect(await sweepExpiredNonces(database.db)).toBeGreaterThanOrEqual(1);
+    const left = await database.db.select({ kind: nonces.kind }).from(nonces).where(eq(nonces.kind, kind));
+    expect(left).toHaveLength(1);
+    // The live one still refuses a replay.
+    expect(await useOnce(database.db, kind, 'live-token', new Date(Date.now() + DAY))).toBe(false);
   });
 
   it('refuses periods that would delete a call before its recording or consent records, and bad holds', async () => {
