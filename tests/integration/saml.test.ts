@@ -313,6 +313,25 @@ describe.each(databaseKinds)('SAML sign-in to the console on %s', (kind) => {
       expect(audit!.details).toEqual({ method: 'saml' });
     });
 
+    it('signs out everywhere: every session of the user ends at once', async () => {
+      const sessionOf = async () => {
+        const request = await startLogin(tenantId);
+        const res = await post(tenantId, signAssertion(responseXml({ tenantId, requestId: request.id, nameId: dana })));
+        expect(res.status).toBe(303);
+        return new URLSearchParams(new URL(res.location!, PUBLIC_BASE_URL).hash.slice(1)).get('session')!;
+      };
+      const here = await sessionOf();
+      const elsewhere = await sessionOf();
+      expect((await t.call('GET', '/api/me', { token: elsewhere })).status).toBe(200);
+      expect((await t.call('POST', '/api/me/sign-out', { token: here })).status).toBe(204);
+      expect((await t.call('GET', '/api/me', { token: here })).status).toBe(401);
+      expect((await t.call('GET', '/api/me', { token: elsewhere })).status).toBe(401);
+      // A new sign-in works again.
+      expect((await t.call('GET', '/api/me', { token: await sessionOf() })).status).toBe(200);
+      const [audit] = await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'agent.signed_out'));
+      expect(audit).toMatchObject({ tenantId, actorType: 'agent', details: { everywhere: true } });
+    });
+
     it('matches the user name without regard to case', async () => {
       const request = await startLogin(tenantId);
       const res = await post(tenantId, signAssertion(responseXml({ tenantId, requestId: request.id, nameId: 'Dana@ACME.example' })));

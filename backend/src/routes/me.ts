@@ -2,6 +2,7 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { authenticate } from '../http/auth.js';
 import type { AppEnv } from '../http/context.js';
 import { validationHook } from '../http/errors.js';
+import { signOutEverywhere } from '../services/agents/sign-out.js';
 import { whoAmI } from '../services/agents/who-am-i.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { bearer, errors, json } from './schemas.js';
@@ -24,12 +25,26 @@ const meRoute = createRoute({
   responses: { 200: json(meSchema, 'The signed-in user'), 401: errors[401], 403: errors[403] },
 });
 
+const signOutRoute = createRoute({
+  method: 'post',
+  path: '/api/me/sign-out',
+  summary: 'Sign out everywhere: every session of this user ends on its next request (audited)',
+  security: bearer,
+  responses: { 204: { description: 'Signed out' }, 401: errors[401], 403: errors[403] },
+});
+
 export function meRoutes(deps: ServiceDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('/api/me', authenticate(deps));
-  return app.openapi(meRoute, async (c) => {
-    const me = await whoAmI(deps.db, c.get('principal'));
-    c.header('Cache-Control', 'no-store');
-    return c.json({ id: me.agentId, displayName: me.displayName, tenantId: me.tenantId, roles: me.roles }, 200);
-  });
+  app.use('/api/me/*', authenticate(deps));
+  return app
+    .openapi(meRoute, async (c) => {
+      const me = await whoAmI(deps.db, c.get('principal'));
+      c.header('Cache-Control', 'no-store');
+      return c.json({ id: me.agentId, displayName: me.displayName, tenantId: me.tenantId, roles: me.roles }, 200);
+    })
+    .openapi(signOutRoute, async (c) => {
+      await signOutEverywhere(deps.db, c.get('principal'));
+      return c.body(null, 204);
+    });
 }

@@ -64,10 +64,27 @@ async function load(token: string): Promise<void> {
 }
 
 signOutButton.addEventListener('click', () => {
-  showSignedOut('You are signed out. This page no longer holds your session.');
+  void signOut();
+});
+
+/** Ends every session of this user on the server too, then forgets the token here. */
+async function signOut(): Promise<void> {
+  const token = session.current();
+  let everywhere = false;
+  if (token) {
+    everywhere = await api('/api/me/sign-out', { method: 'POST', token }).then(
+      () => true,
+      () => false,
+    );
+  }
+  showSignedOut(
+    everywhere
+      ? 'You are signed out, here and in every other place you were signed in to Parley.'
+      : 'You are signed out on this page. Parley could not be reached to end your other sessions.',
+  );
   if (signInLink.hidden) signedOutText.focus();
   else signInLink.focus();
-});
+}
 
 switch (link.kind) {
   case 'session':
