@@ -3,7 +3,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/client.js';
 import type { MasterKeys } from '../../ports/master-keys.js';
-import { CHAIN_TIMESTAMP_SQL, type AuditDetails } from './chain.js';
+import { CHAIN_TIMESTAMP_SQL, type AuditDetails, type ChainedEvent } from './chain.js';
 import { rowsOf } from './record.js';
 import { sealOpener, type OpenedPersonalData } from './seal.js';
 
@@ -30,18 +30,10 @@ export interface AuditExportOptions {
 }
 
 /** One exported event. `personal` is present only when opening was asked for and the event has a seal. */
-export interface ExportedEvent {
+export interface ExportedEvent extends Omit<ChainedEvent, 'tenantId' | 'seq' | 'prevHash'> {
   id: number;
+  /** Null for events written before the chain existed. */
   seq: number | null;
-  at: string;
-  actorType: string;
-  actorId: string | null;
-  action: string;
-  subjectType: string;
-  subjectId: string;
-  details: AuditDetails;
-  dataSubjectId: string | null;
-  sealed: string | null;
   personal?: Record<string, string> | 'erased' | 'unreadable';
   prevHash: string | null;
   hash: string | null;

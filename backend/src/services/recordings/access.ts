@@ -19,9 +19,29 @@ export const recordingResourceColumns = {
   clientId: cases.clientId,
 };
 
-/** True when the principal may do `action` on the recording; for lists, which leave out what they may not show. */
-export function mayAccessRecording(principal: Principal, action: Action, resource: Resource): boolean {
-  return decide(principal, action, resource).allowed;
+/**
+ * A list of recordings as the principal may see it: each passes the policy on its own, and what
+ * they may not see is simply left out. Looking at someone's recordings is a sensitive read, so a
+ * non-empty list is audited against its subject, with how many were withheld.
+ */
+export async function listPermitted<T extends { resource: Resource }>(
+  db: DbOrTx,
+  principal: Principal,
+  rows: readonly T[],
+  subject: { type: 'customer' | 'case'; id: string },
+): Promise<T[]> {
+  const shown = rows.filter(({ resource }) => decide(principal, 'list_recordings', resource).allowed);
+  if (rows.length > 0) {
+    await recordAudit(db, {
+      tenantId: principal.tenantId,
+      actor: principal,
+      action: 'recordings.listed',
+      subjectType: subject.type,
+      subjectId: subject.id,
+      details: { shown: shown.length, withheld: rows.length - shown.length },
+    });
+  }
+  return shown;
 }
 
 /** Loads a recording with the object in hand for the policy check; another tenant's looks missing. */

@@ -1,9 +1,8 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { calls, cases, meetingTypes, recordings } from '../../db/schema/index.js';
-import { recordAudit } from '../audit/record.js';
 import type { ServiceDeps } from '../deps.js';
 import type { Principal } from '../principal.js';
-import { mayAccessRecording, recordingResourceColumns } from './access.js';
+import { listPermitted, recordingResourceColumns } from './access.js';
 import { recordingView } from './view.js';
 
 /**
@@ -19,18 +18,6 @@ export async function listCaseRecordings(deps: Pick<ServiceDeps, 'db'>, principa
     .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
     .where(and(eq(recordings.tenantId, principal.tenantId), eq(cases.tenantId, principal.tenantId), eq(cases.host, host), eq(cases.externalId, externalId)))
     .orderBy(desc(recordings.createdAt));
-  // Each recording passes the policy on its own; what the user may not see is simply not listed.
-  const shown = rows.filter(({ resource }) => mayAccessRecording(principal, 'list_recordings', resource));
-  if (rows.length > 0) {
-    // Looking at someone's recordings is a sensitive read: audited, with how many were withheld.
-    await recordAudit(deps.db, {
-      tenantId: principal.tenantId,
-      actor: principal,
-      action: 'recordings.listed',
-      subjectType: 'case',
-      subjectId: rows[0]!.recording.caseId,
-      details: { shown: shown.length, withheld: rows.length - shown.length },
-    });
-  }
+  const shown = await listPermitted(deps.db, principal, rows, { type: 'case', id: rows[0]?.recording.caseId ?? externalId });
   return shown.map(({ recording, media }) => recordingView(recording, { media }));
 }

@@ -1,10 +1,9 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { calls, cases, customers, meetingTypes, recordings } from '../../db/schema/index.js';
 import { NotFoundError } from '../../errors.js';
-import { recordAudit } from '../audit/record.js';
 import type { ServiceDeps } from '../deps.js';
 import type { Principal } from '../principal.js';
-import { mayAccessRecording, recordingResourceColumns } from './access.js';
+import { listPermitted, recordingResourceColumns } from './access.js';
 import { recordingView } from './view.js';
 
 /** A customer's recordings, newest first; each passes the access policy on its own. */
@@ -22,18 +21,6 @@ export async function listCustomerRecordings(deps: Pick<ServiceDeps, 'db'>, prin
     .innerJoin(cases, eq(cases.id, recordings.caseId))
     .where(and(eq(recordings.tenantId, principal.tenantId), eq(recordings.customerId, customerId)))
     .orderBy(desc(recordings.createdAt));
-  // Each recording passes the policy on its own; what the user may not see is simply not listed.
-  const shown = rows.filter(({ resource }) => mayAccessRecording(principal, 'list_recordings', resource));
-  if (rows.length > 0) {
-    // Looking at someone's recordings is a sensitive read: audited, with how many were withheld.
-    await recordAudit(deps.db, {
-      tenantId: principal.tenantId,
-      actor: principal,
-      action: 'recordings.listed',
-      subjectType: 'customer',
-      subjectId: customerId,
-      details: { shown: shown.length, withheld: rows.length - shown.length },
-    });
-  }
+  const shown = await listPermitted(deps.db, principal, rows, { type: 'customer', id: customerId });
   return shown.map(({ recording, media }) => recordingView(recording, { media }));
 }
