@@ -99,6 +99,7 @@ export async function startParley(config: Config, options: { logger?: Logger } =
       },
       dataDir: config.dataDir,
       ticketNotes: vendors.ticketNotes,
+      chatMessages: vendors.chatMessages,
       lease: { owner: newLeaseOwner(), ms: config.dsar.leaseMs },
       retry: { baseDelayMs: 60_000, maxDelayMs: 3_600_000 },
       exportTtlSeconds: config.dsarExportTtlSeconds,

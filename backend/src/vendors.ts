@@ -3,6 +3,8 @@ import { startFakeSunco, type FakeSunco } from './adapters/sunco/fake-server.js'
 import { SuncoMessageDeliverer } from './adapters/sunco/deliverer.js';
 import { createTeamsBot, type TeamsBot } from './adapters/teams/bot.js';
 import { TeamsActivityDeliverer } from './adapters/teams/deliverer.js';
+import { TeamsMessageReplacement } from './adapters/teams/message-replacement.js';
+import type { ChatMessageReplacement } from './ports/chat-message-replacement.js';
 import { startFakeZendesk, type FakeZendesk } from './adapters/zendesk/fake-server.js';
 import { ZendeskTicketCommentDeliverer } from './adapters/zendesk/ticket-comments.js';
 import { ZendeskNoteRedaction } from './adapters/zendesk/note-redaction.js';
@@ -18,6 +20,8 @@ export interface Vendors {
   deliverers: OutboxDeliverers;
   /** Present when the Teams bot endpoint is served. */
   teamsBot: TeamsBot | undefined;
+  /** Replaces the bot's messages in Teams chats (erasure); absent without a Teams bot. */
+  chatMessages: ChatMessageReplacement | undefined;
   /** Present when SunCo webhooks are accepted. */
   suncoWebhook: { webhookSecret: string } | undefined;
   /** Redacts Parley's notes on Zendesk tickets (erasure); absent without Zendesk API access. */
@@ -73,16 +77,17 @@ export async function startVendors(config: Config, db: Db, logger: Logger): Prom
     });
   }
   const teamsBot = config.teams ? createTeamsBot({ ...config.teams }) : undefined;
+  let chatMessages: ChatMessageReplacement | undefined;
   if (teamsBot) {
     if (!teamsBot.authEnabled) logger.warn('teams: no MICROSOFT_APP_ID, /api/messages is unauthenticated (demo only)');
-    deliverers['teams.activity'] = new TeamsActivityDeliverer({
-      bot: teamsBot,
-      referenceFor: (tenantId, conversationId) => findConversationReference(db, tenantId, conversationId),
-    });
+    const teamsChats = { bot: teamsBot, referenceFor: (tenantId: string, conversationId: string) => findConversationReference(db, tenantId, conversationId) };
+    deliverers['teams.activity'] = new TeamsActivityDeliverer(teamsChats);
+    chatMessages = new TeamsMessageReplacement(teamsChats);
   }
   return {
     deliverers,
     teamsBot,
+    chatMessages,
     ticketNotes,
     suncoWebhook: sunco ? { webhookSecret: sunco.webhookSecret } : undefined,
     fakes,

@@ -17,6 +17,11 @@ import { databaseKinds, freshDatabase } from '../support/databases.js';
 import { startFakeBotConnector, type ConnectorCall, type FakeBotConnector } from '../support/fakes/bot-connector.js';
 import { PUBLIC_BASE_URL, buildTestApp, localRecordingDeps, startTestJanus } from '../support/test-app.js';
 import { setHostRoles } from '../../backend/src/services/access/assignments.js';
+import { TeamsMessageReplacement } from '../../backend/src/adapters/teams/message-replacement.js';
+import { createDsarWorker } from '../../backend/src/services/dsar/worker.js';
+import { REPLACEMENT_TEXT } from '../../backend/src/services/dsar/erase/replace-chat-messages.js';
+import { createOutboxWorker } from '../../backend/src/services/outbox/worker.js';
+import { newLeaseOwner } from '../../backend/src/services/recordings/claim.js';
 
 const TEAMS_TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const BOT = { id: '28:9e1b5ae6-7c43-4a4b-9ad6-0c5a4f3d2e10', name: 'Parley' };
@@ -133,9 +138,11 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
     expect((await botAdded(chat)).status).toBe(200);
     const { call, links } = await escalate(chat, type, locale);
     const before = connector.calls.length;
-    expect(await deliverer.deliver(await queued(`call:${call.id}:invitation`))).toEqual({ outcome: 'delivered' });
+    const delivered = await deliverer.deliver(await queued(`call:${call.id}:invitation`));
     const sent = connector.calls.slice(before);
     expect(sent).toHaveLength(1);
+    // The id Teams gave the card is kept, so an erasure can replace it later.
+    expect(delivered).toEqual({ outcome: 'delivered', vendorMessageId: sent[0]!.answeredId });
     const attachment = (sent[0]!.activity.attachments as { contentType: string; content: Card }[])[0]!;
     expect(attachment.contentType).toBe(ADAPTIVE);
     return { chat, call, links, sent: sent[0]!, card: attachment.content };
@@ -247,7 +254,7 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
     );
     expect(notes).toHaveLength(1);
     expect(notes[0]!.kind).toBe('teams.activity');
-    expect(await deliverer.deliver(await queued(notes[0]!.idempotencyKey))).toEqual({ outcome: 'delivered' });
+    expect(await deliverer.deliver(await queued(notes[0]!.idempotencyKey))).toMatchObject({ outcome: 'delivered', vendorMessageId: expect.any(String) });
     const sent = connector.calls.at(-1)!;
     expect(sent).toMatchObject({ kind: 'send', conversationId: chat, activity: { type: 'message', textFormat: 'plain' } });
     expect(sent.activity.text).toMatch(/accepted the video call/);
@@ -367,6 +374,52 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
     expect(doc.paths['/api/messages']).toHaveProperty('post');
     expect((await post({ text: 'no type' })).status).toBe(400);
     expect((await post(activity(newChat(), { type: 'message', text: 'x'.repeat(300 * 1024) }))).status).toBe(413);
+  });
+
+  it('replaces the bot’s messages in the chat when the customer is erased', async () => {
+    const chat = newChat();
+    expect((await botAdded(chat)).status).toBe(200);
+    const { call } = await escalate(chat, 'support');
+    // Delivered through the outbox worker, which keeps the id Teams gives the card.
+    await createOutboxWorker({ db: database.db, logger: pino({ level: 'silent' }), deliverers: { 'teams.activity': deliverer }, batchSize: 100 }).runOnce();
+    const [card] = await database.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, `call:${call.id}:invitation`));
+    expect(card).toMatchObject({ state: 'delivered', vendorMessageId: expect.any(String) });
+
+    const [dpoRow] = await database.db.insert(agents).values({ tenantId, host: 'teams', externalUserId: '29:dpo-kim', displayName: 'Kim DPO' }).returning({ id: agents.id });
+    await setHostRoles(database.db, tenantId, dpoRow!.id, ['dpo']);
+    const dpo = (await t.tokens.issueAgent({ tenantId, agentId: dpoRow!.id, epoch: 0 })).token;
+    const received = await t.call('POST', '/api/dsar', { token: dpo, body: { kind: 'erasure', subject: { host: 'teams', externalId: CUSTOMER.id }, verification: 'confirmed in the Teams chat' } });
+    expect(received.status).toBe(201);
+
+    const before = connector.calls.length;
+    const chatMessages = new TeamsMessageReplacement({ bot, referenceFor: (tenant, conversation) => findConversationReference(database.db, tenant, conversation) });
+    await createDsarWorker(
+      {
+        db: database.db,
+        logger: pino({ level: 'silent' }),
+        masterKeys: t.recordings.masterKeys,
+        stores: t.recordings.stores,
+        publicBaseUrl: PUBLIC_BASE_URL,
+        dataDir: t.dataDir,
+        chatMessages,
+        lease: { owner: newLeaseOwner(), ms: 30_000 },
+        retry: { baseDelayMs: 100, maxDelayMs: 400 },
+      },
+      { pollIntervalMs: 60_000 },
+    ).drain();
+
+    const updates = connector.calls.slice(before).filter((c) => c.kind === 'update');
+    expect(updates.map((u) => u.activityId)).toContain(card!.vendorMessageId);
+    const update = updates.find((u) => u.activityId === card!.vendorMessageId)!;
+    expect(update.conversationId).toBe(chat);
+    expect(update.activity.text).toBe(REPLACEMENT_TEXT);
+    expect(JSON.stringify(update.activity)).not.toContain(CUSTOMER.name);
+
+    const request = await t.call('GET', `/api/dsar/${received.body.request.id}`, { token: dpo });
+    const outcome = JSON.stringify(request.body);
+    expect(outcome).toContain('"replaced"');
+    const [audit] = await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'case.messages_replaced'));
+    expect(audit).toBeDefined();
   });
 
   it('refuses activities without a Bot Framework token once an app id is configured', async () => {

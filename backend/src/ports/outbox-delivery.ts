@@ -45,7 +45,8 @@ export interface OutboxEnvelope<K extends OutboxKind = OutboxKind> {
 }
 
 export type DeliveryResult =
-  | { outcome: 'delivered' }
+  /** `vendorMessageId`: the vendor's id of what was posted, where the vendor lets it be changed later. */
+  | { outcome: 'delivered'; vendorMessageId?: string }
   /** Try again later; `retryAfterMs` when the vendor said when (429 Retry-After). */
   | { outcome: 'retry'; error: string; retryAfterMs?: number }
   /** Will never succeed (e.g. 404 ticket, 401): dead-letter at once. */

@@ -13,6 +13,8 @@ export interface ConnectorCall {
   authorization: string | undefined;
   /** What the fake answered. */
   status: number;
+  /** The activity id the fake answered with (a new one for a send). */
+  answeredId?: string;
 }
 
 export interface ConnectorFailure {
@@ -87,7 +89,8 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
       return answer(res, 400, { error: { code: 'MissingProperty', message: 'activity type is required' } });
     }
     call.status = method === 'PUT' ? 200 : 201;
-    return answer(res, call.status, { id: method === 'PUT' ? activityId : `1:${randomUUID()}` });
+    call.answeredId = method === 'PUT' ? activityId : `1:${randomUUID()}`;
+    return answer(res, call.status, { id: call.answeredId });
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

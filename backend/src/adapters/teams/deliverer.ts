@@ -64,6 +64,7 @@ export class TeamsActivityDeliverer implements OutboxDeliverer<'teams.activity'>
     }
 
     let failure: unknown;
+    let activityId: string | undefined;
     try {
       // botbuilder's ConversationReference type demands names and flags the send never reads.
       const continuation = reference as Partial<ConversationReference>;
@@ -75,7 +76,7 @@ export class TeamsActivityDeliverer implements OutboxDeliverer<'teams.activity'>
           return next();
         });
         try {
-          await context.sendActivity(payload.data.activity as Partial<Activity>);
+          activityId = (await context.sendActivity(payload.data.activity as Partial<Activity>))?.id;
         } catch (error) {
           failure = error;
         }
@@ -83,6 +84,6 @@ export class TeamsActivityDeliverer implements OutboxDeliverer<'teams.activity'>
     } catch (error) {
       failure = error;
     }
-    return failure === undefined ? { outcome: 'delivered' } : deliveryResultFor(failure);
+    return failure === undefined ? { outcome: 'delivered', ...(activityId ? { vendorMessageId: activityId } : {}) } : deliveryResultFor(failure);
   }
 }

@@ -24,6 +24,8 @@ export const outboxMessages = pgTable(
     leasedUntil: timestamp({ withTimezone: true }),
     lastError: text(),
     deliveredAt: timestamp({ withTimezone: true }),
+    /** The id the vendor gave the delivered message (a Teams activity id), so an erasure can replace it. */
+    vendorMessageId: text(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('outbox_due_idx').on(t.state, t.nextAttemptAt)],

@@ -5,7 +5,7 @@ import type { ClaimedMessage } from './claim.js';
 import { plusMs } from './clock.js';
 
 export type Settlement =
-  | { state: 'delivered' }
+  | { state: 'delivered'; vendorMessageId?: string }
   /** `throttled`: the vendor refused unprocessed (429), so the attempt is handed back to the budget. */
   | { state: 'retry'; error: string; delayMs: number; throttled: boolean }
   | { state: 'dead'; error: string };
@@ -18,7 +18,7 @@ function changesFor(message: ClaimedMessage, settlement: Settlement, at: SQL) {
     case 'delivered':
       // The note now lives in the vendor's system; a second copy of its text here
       // would be personal data kept for no purpose. The key row stays for dedupe.
-      return { state: 'delivered' as const, deliveredAt: at, leasedUntil: null, payload: {} };
+      return { state: 'delivered' as const, deliveredAt: at, leasedUntil: null, payload: {}, vendorMessageId: settlement.vendorMessageId ?? null };
     case 'dead':
       return { state: 'dead' as const, leasedUntil: null, lastError: settlement.error.slice(0, MAX_ERROR_LENGTH) };
     case 'retry':

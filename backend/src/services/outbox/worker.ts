@@ -89,7 +89,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   function settlementFor(message: ClaimedMessage, result: DeliveryResult): Settlement {
     switch (result.outcome) {
       case 'delivered':
-        return { state: 'delivered' };
+        return { state: 'delivered', vendorMessageId: result.vendorMessageId };
       case 'rejected':
         return { state: 'dead', error: result.error };
       case 'retry': {

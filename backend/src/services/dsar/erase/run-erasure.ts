@@ -6,10 +6,14 @@ import type { CaseRedaction } from './redact-notes.js';
 import { redactTicketNotes } from './redact-notes.js';
 import { destroyRecordingKeys, destroySubjectKey, mustKeepAnything, removeBlobs, removeSubjectKeyRow } from './shred.js';
 import { unlinkSubject } from './unlink.js';
+import type { ChatMessageReplacement } from '../../../ports/chat-message-replacement.js';
+import { replaceChatMessages } from './replace-chat-messages.js';
 
 export interface ErasureDeps extends DsarJobDeps {
   /** Redacts Parley's notes on the host's tickets; absent when no Zendesk API access is configured. */
   ticketNotes?: TicketNoteRedaction;
+  /** Replaces the bot's messages in Teams chats; absent without a Teams bot. */
+  chatMessages?: ChatMessageReplacement;
   /** The clock; tests move it to the day a retention period ends. */
   now?: () => Date;
 }
@@ -90,6 +94,8 @@ export async function runErasureRequest(deps: ErasureDeps, request: DsarRequestR
   done = base + inventory.erasable.length;
 
   const redactions = await redactTicketNotes(deps, request, erasableCases);
+  // Before unlinking: the chat's id is what finds the messages.
+  await replaceChatMessages(deps, request, erasableCases);
   await step(erasableCases.length);
   const unlinked = await unlinkSubject(deps, request, inventory, erasableCases, !keepIdentity, now);
   await step();
