@@ -8,6 +8,9 @@ import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { adminAccessRoutes } from './routes/admin-access.js';
 import { retentionRoutes } from './routes/retention.js';
+import { recordsRoutes } from './routes/records.js';
+import { onboardingRoutes } from './routes/onboarding.js';
+import { adminConsoleRoutes } from './routes/admin-console.js';
 import { adminSamlRoutes } from './routes/admin-saml.js';
 import { adminIdentityRoutes } from './routes/admin-identity.js';
 import { scimRoutes } from './routes/scim.js';
@@ -83,7 +86,10 @@ export function createApp(deps: AppDeps) {
     .route('/', samlRoutes(deps))
     .route('/', recordingRoutes(deps))
     .route('/', mediaRoutes(deps))
-    .route('/', dsarRoutes(deps));
+    .route('/', dsarRoutes(deps))
+    .route('/', recordsRoutes(deps))
+    .route('/', onboardingRoutes(deps))
+    .route('/', adminConsoleRoutes(deps));
   app.route('/', identityRoutes(deps));
   app.route('/', dsarExportRoutes(deps));
   if (deps.teamsBot) app.route('/', teamsRoutes(deps, deps.teamsBot));
