@@ -17,14 +17,16 @@ export default defineConfig({
     target: 'es2022',
     rolldownOptions: {
       // janus.js is a UMD build that tests `typeof module`; in a browser that is
-      // undefined and it takes its window branch, so the warning is noise.
-      checks: { commonJsVariableInEsm: false },
+      // undefined and it takes its window branch, so the warning is noise. Fluent UI marks
+      // its modules "use client" for React Server Components, which a browser bundle has none of.
+      checks: { commonJsVariableInEsm: false, moduleLevelDirective: false },
       input: {
         sidebar: resolve(pluginDir, 'sidebar.html'),
         call: resolve(pluginDir, 'call.html'),
         demo: resolve(pluginDir, 'demo.html'),
         recording: resolve(pluginDir, 'recording.html'),
         console: resolve(pluginDir, 'console.html'),
+        'teams-tab': resolve(pluginDir, 'teams-tab.html'),
       },
     },
   },
