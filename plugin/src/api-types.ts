@@ -150,3 +150,281 @@ export interface PlaybackAbout {
   expiresAt: string;
   recording: { id: string; media: MediaKind; durationSeconds: number | null };
 }
+
+// Console: sign-in, settings, onboarding, people, retention and data-subject requests
+
+/** `GET /api/me`. */
+export interface Me {
+  id: string;
+  displayName: string;
+  tenantId: string;
+  /** Role names, for display; what the user may do is decided per request. */
+  roles: string[];
+}
+
+export type LegalBasis = 'consent' | 'legal_obligation' | 'legitimate_interest';
+
+/** `GET/PUT /api/admin/settings`: what the privacy notices say about the controller. */
+export interface TenantSettings {
+  controllerName: string;
+  controllerContact: string | null;
+  dpoContact: string | null;
+  privacyPolicyUrl: string | null;
+  alternativeContact: string | null;
+  defaultLanguage: string;
+  storageLocation: string;
+  messagingPostbacks: boolean;
+  allowedRegions: string[];
+}
+
+export interface SettingsResponse {
+  settings: TenantSettings;
+}
+
+export type OnboardingStepKey = 'controller' | 'dpo' | 'privacy_policy' | 'storage' | 'meeting_types' | 'retention' | 'roles';
+
+export interface Onboarding {
+  completedAt: string | null;
+  recordingEnabledAt: string | null;
+  steps: { key: OnboardingStepKey; done: boolean; title: string }[];
+}
+
+/** `GET /api/admin/onboarding` and every onboarding change. */
+export interface OnboardingResponse {
+  onboarding: Onboarding;
+}
+
+export interface StorageLocationsResponse {
+  locations: { name: string; region: string; allowed: boolean }[];
+}
+
+export interface RetentionPeriods {
+  recordingDays: number;
+  metadataDays: number;
+  consentDays: number;
+}
+
+/** `PUT /api/admin/meeting-types/{id}/retention`: what the periods would delete, and whether they were saved. */
+export interface RetentionChangeResponse {
+  saved: boolean;
+  current: RetentionPeriods;
+  affected: { recordings: number; consentRecords: number; calls: number; heldRecordings: number };
+}
+
+export interface Role {
+  id: string;
+  name: string;
+  builtIn: boolean;
+  allClients: boolean;
+  grants: Partial<Record<string, 'all' | string[]>>;
+}
+
+export interface RolesResponse {
+  roles: Role[];
+}
+
+export type ClientKind = 'zendesk_organization' | 'zendesk_brand' | 'zendesk_group' | 'teams_team';
+
+export interface ConsoleUser {
+  id: string;
+  name: string;
+  host: 'zendesk' | 'teams';
+  active: boolean;
+  roles: { name: string; source: 'host' | 'admin' }[];
+  clients: { kind: string; externalId: string; name: string | null; source: 'host' | 'admin' }[];
+}
+
+export interface UsersResponse {
+  users: ConsoleUser[];
+}
+
+/** `PUT /api/admin/users/{id}/access`: what an admin assigns in Parley, on top of the host's. */
+export interface AccessAssignment {
+  roles: string[];
+  clients: { kind: ClientKind; externalId: string }[];
+}
+
+export type DsarKind = 'access' | 'erasure';
+export type DsarState = 'received' | 'in_progress' | 'completed' | 'refused' | 'partially_refused';
+
+export interface DataSubjectRequest {
+  id: string;
+  kind: DsarKind;
+  state: DsarState;
+  customerId: string | null;
+  subjectKnown: boolean;
+  verification: { method: string; verifiedBy: string | null };
+  receivedAt: string;
+  dueAt: string;
+  /** Whole days until the due date while the request is open; null once answered. */
+  daysLeft: number | null;
+  overdue: boolean;
+  extended: boolean;
+  extensionReason: string | null;
+  progress: { done: number; total: number };
+  outcome: Record<string, unknown> | null;
+  nextRunAt: string | null;
+  lastError: string | null;
+  completedAt: string | null;
+}
+
+export interface DsarListResponse {
+  requests: DataSubjectRequest[];
+}
+
+export interface DsarResponse {
+  request: DataSubjectRequest;
+}
+
+export interface DsarReceive {
+  kind: DsarKind;
+  subject: { email: string } | { host: 'zendesk' | 'teams'; externalId: string };
+  verification: string;
+}
+
+export interface DsarExtend {
+  months: 1 | 2;
+  reason: string;
+  requesterInformed: boolean;
+}
+
+/** `GET /api/admin/audit/verify`. */
+export interface AuditVerification {
+  ok: boolean;
+  tenants: number;
+  events: number;
+  legacyEvents: number;
+  firstBroken?: { tenantId: string; seq: number; id: number | null; reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'missing_event' | 'head_mismatch' };
+}
+
+// Admin console
+
+/** `GET /api/meeting-types` items as the console edits them, and `PUT /api/admin/meeting-types/{id}`'s answer. */
+export interface AdminMeetingType extends MeetingType {
+  legalBasis: LegalBasis;
+  /** End-to-end encrypted calls; only where recording is forbidden. */
+  e2ee: boolean;
+}
+
+/** `PUT /api/admin/meeting-types/{id}` body: only the fields given change; unknown fields are refused (400). */
+export interface MeetingTypeChange {
+  name?: string;
+  recordingPolicy?: RecordingPolicy;
+  media?: MediaKind;
+  legalBasis?: LegalBasis;
+  e2ee?: boolean;
+}
+
+export interface MeetingTypeChangeResponse {
+  meetingType: AdminMeetingType;
+  /** New notice versions the change published, over all languages; 0 when the words stayed the same. */
+  noticeVersionsPublished: number;
+}
+
+export type NoticeLanguage = 'en' | 'de' | 'fr' | 'nl' | 'es';
+
+/** Why a draft could not be saved; saving it answers 400 with the same codes. */
+export interface ConfigurationProblem {
+  code: 'E2EE_REQUIRES_NO_RECORDING' | 'OPTIONAL_RECORDING_NEEDS_CONSENT' | 'REQUIRED_RECORDING_NEEDS_LEGAL_GROUND';
+  message: string;
+  fields: ('recordingPolicy' | 'legalBasis' | 'e2ee')[];
+}
+
+/** `POST /api/admin/meeting-types/{id}/preview` body. */
+export interface NoticePreviewRequest {
+  language: NoticeLanguage;
+  draft?: MeetingTypeChange;
+}
+
+export interface NoticePreview {
+  language: NoticeLanguage;
+  /** A complete HTML document (the consent page's notice, its styles included) for `<iframe sandbox="" srcdoc>`. */
+  noticeHtml: string;
+  /** The Adaptive Card the Teams bot would send; its consent link and token are placeholders. */
+  card: Record<string, unknown>;
+  /** The one-line summary Zendesk messaging messages and Teams cards carry. */
+  summary: string;
+  /** The public Zendesk ticket reply: summary and (placeholder) consent link. */
+  invitation: string;
+  /** The version customers get now, and whether saving the draft would publish a new one in this language. */
+  noticeVersion: { current: number | null; changes: boolean };
+  /** Empty when the draft can be saved. */
+  problems: ConfigurationProblem[];
+}
+
+export interface NoticePreviewResponse {
+  preview: NoticePreview;
+}
+
+export interface MeetingTypeRef {
+  id: string;
+  name: string;
+}
+
+/** One row of `GET /api/admin/recordings`; play it with `POST /api/recordings/{id}/playback`. */
+export interface AdminRecording {
+  id: string;
+  meetingType: MeetingTypeRef;
+  /** displayName is null once the customer was erased. */
+  customer: { id: string; displayName: string | null };
+  /** Null once the customer was erased: the case no longer names its ticket or chat. */
+  case: { host: string; externalId: string } | null;
+  recordedAt: string;
+  durationSeconds: number | null;
+  sizeBytes: number | null;
+  /** When retention deletes it (not while legally held); null until stored and after deletion. */
+  deleteAfter: string | null;
+  legalHold: boolean;
+  status: RecordingStatus;
+  media: MediaKind;
+  storageLocation: string;
+}
+
+export interface AdminRecordingsResponse {
+  recordings: AdminRecording[];
+  /** Pass as `cursor` for the next page; null on the last. A page may be shorter than `limit` before the last. */
+  nextCursor: string | null;
+}
+
+/** One row of `GET /api/admin/audit`, newest first. */
+export interface AuditEventView {
+  id: number;
+  /** Null for events written before the chain existed. */
+  seq: number | null;
+  at: string;
+  action: string;
+  /** kind: 'agent', 'system', 'participant:agent' or 'participant:customer'; only staff have a displayName. */
+  actor: { kind: string; id: string | null; displayName: string | null };
+  subjectType: string;
+  subjectId: string;
+  details: Record<string, string | number | boolean | null>;
+  /** The event carries sealed personal data, not shown here. */
+  hasPersonalData: boolean;
+}
+
+export interface AuditEventsResponse {
+  events: AuditEventView[];
+  nextCursor: string | null;
+}
+
+/** `GET /api/admin/retention/forecast`. */
+export interface RetentionForecast {
+  /** 'YYYY-MM' from this month (UTC) on, twelve of them, then 'later'. */
+  months: string[];
+  /** counts[i] is how many recordings retention deletes in months[i]; held ones are only in `held`. */
+  series: { meetingType: MeetingTypeRef; counts: number[]; held: number }[];
+}
+
+export interface RetentionForecastResponse {
+  forecast: RetentionForecast;
+}
+
+/** `GET /api/admin/storage/usage`; a type with nothing stored appears once, at its configured location. */
+export interface StorageUsage {
+  totalBytes: number;
+  byMeetingType: { meetingType: MeetingTypeRef; location: string; recordings: number; bytes: number }[];
+}
+
+export interface StorageUsageResponse {
+  usage: StorageUsage;
+}

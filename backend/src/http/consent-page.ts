@@ -1,5 +1,6 @@
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import type { NoticeContent } from '../services/notices/content.js';
 import type { NoticeLocale } from '../services/notices/locales/index.js';
 import type { ConsentView } from '../services/consent/view.js';
 
@@ -47,14 +48,31 @@ function layout(lang: string, title: string, body: Html): Html {
 </html>`;
 }
 
-export function consentPage(view: ConsentView, token: string, error?: string): Html {
-  const t = view.texts;
-  const action = `/api/consent/${token}`;
-  const sections = view.notice.sections.map(
+/** The notice itself, section by section: the consent page and the console's preview render it alike. */
+function noticeSections(notice: Pick<NoticeContent, 'sections'>): Html[] {
+  return notice.sections.map(
     (s) => html`<section aria-labelledby="s-${s.key}"><h2 id="s-${s.key}">${s.heading}</h2>${s.paragraphs.map((p) => html`<p>${p}</p>`)}${
       s.link ? html`<p><a href="${s.link.href}" rel="noopener noreferrer">${s.link.text}</a></p>` : ''
     }</section>`,
   );
+}
+
+/** The consent page's notice with its heading and summary, without the choices: a preview for admins. */
+export function noticePreviewPage(notice: NoticeContent): Html {
+  return layout(
+    notice.language,
+    notice.title,
+    html`<h1>${notice.title}</h1>
+<p>${notice.intro}</p>
+<p class="meta">${notice.summary}</p>
+<div class="card">${noticeSections(notice)}</div>`,
+  );
+}
+
+export function consentPage(view: ConsentView, token: string, error?: string): Html {
+  const t = view.texts;
+  const action = `/api/consent/${token}`;
+  const sections = noticeSections(view.notice);
   return layout(
     view.language,
     t.title,

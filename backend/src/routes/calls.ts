@@ -20,6 +20,8 @@ const meetingTypeSchema = z
     recordingPolicy: z.enum(['required', 'optional', 'forbidden']),
     media: z.enum(['audio', 'audio+video']),
     legalBasis: z.enum(['consent', 'legal_obligation', 'legitimate_interest']),
+    /** End-to-end encrypted calls: never recorded by the server. */
+    e2ee: z.boolean(),
   })
   .openapi('MeetingType');
 

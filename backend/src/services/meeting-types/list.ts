@@ -12,6 +12,7 @@ export async function listMeetingTypes(db: Db, principal: AgentPrincipal) {
       recordingPolicy: meetingTypes.recordingPolicy,
       media: meetingTypes.media,
       legalBasis: meetingTypes.legalBasis,
+      e2ee: meetingTypes.e2ee,
     })
     .from(meetingTypes)
     .where(eq(meetingTypes.tenantId, principal.tenantId))

@@ -1,7 +1,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { meetingTypes, noticeVersions, tenants } from '../../db/schema/index.js';
-import { buildNotice, hashNotice, type NoticeContent } from './content.js';
+import { buildNotice, hashNotice, type NoticeContent, type NoticeFacts } from './content.js';
 import { shippedLanguages, type ShippedLanguage } from './locales/index.js';
 
 /**
@@ -16,18 +16,7 @@ export async function publishNotices(tx: DbOrTx, tenantId: string, createdBy?: s
   let published = 0;
   for (const type of types) {
     for (const language of shippedLanguages) {
-      const content = buildNotice(language, {
-        controllerName: tenant.controllerName ?? tenant.name,
-        controllerContact: tenant.controllerContact,
-        dpoContact: tenant.dpoContact,
-        privacyPolicyUrl: tenant.privacyPolicyUrl,
-        storageLocation: tenant.storageLocation,
-        meetingTypeName: type.name,
-        recordingPolicy: type.recordingPolicy,
-        legalBasis: type.legalBasis,
-        media: type.media,
-        retentionDays: type.retentionDays,
-      });
+      const content = buildNotice(language, noticeFacts(tenant, type));
       const contentHash = hashNotice(content);
       const latest = await latestNotice(tx, tenantId, type.id, language);
       if (latest?.contentHash === contentHash) continue;
@@ -44,6 +33,24 @@ export async function publishNotices(tx: DbOrTx, tenantId: string, createdBy?: s
     }
   }
   return published;
+}
+
+type MeetingTypeFacts = Pick<typeof meetingTypes.$inferSelect, 'name' | 'recordingPolicy' | 'legalBasis' | 'media' | 'retentionDays'>;
+
+/** What a notice states, from the tenant's facts and one meeting type: published and previewed alike. */
+export function noticeFacts(tenant: typeof tenants.$inferSelect, type: MeetingTypeFacts): NoticeFacts {
+  return {
+    controllerName: tenant.controllerName ?? tenant.name,
+    controllerContact: tenant.controllerContact,
+    dpoContact: tenant.dpoContact,
+    privacyPolicyUrl: tenant.privacyPolicyUrl,
+    storageLocation: tenant.storageLocation,
+    meetingTypeName: type.name,
+    recordingPolicy: type.recordingPolicy,
+    legalBasis: type.legalBasis,
+    media: type.media,
+    retentionDays: type.retentionDays,
+  };
 }
 
 export async function latestNotice(tx: DbOrTx, tenantId: string, meetingTypeId: string, language: ShippedLanguage) {
