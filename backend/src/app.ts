@@ -26,6 +26,7 @@ import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { identityRoutes } from './routes/identity.js';
 import type { HostIdentity } from './services/identity/host-identity.js';
 import { joinRoutes } from './routes/join.js';
+import { e2eeRoutes } from './routes/e2ee.js';
 import { meRoutes } from './routes/me.js';
 import { mediaRoutes } from './routes/media.js';
 import { pageRoutes } from './routes/pages.js';
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps) {
     .route('/', healthRoutes(deps.readiness))
     .route('/', callRoutes(deps))
     .route('/', joinRoutes(deps))
+    .route('/', e2eeRoutes(deps))
     .route('/', consentRoutes(deps))
     .route('/', adminRoutes(deps))
     .route('/', auditRoutes(deps))

@@ -32,6 +32,8 @@ export interface NewRoom {
 export interface CreateRoomRequest {
   recordingDir: string;
   publishers: number;
+  /** Janus then refuses a publisher whose offer does not declare end-to-end encrypted media (433). */
+  e2ee?: boolean;
 }
 
 export interface Participant {
@@ -77,6 +79,7 @@ export class JanusNodeClient {
           rec_dir: request.recordingDir,
           audiocodec: 'opus',
           videocodec: 'vp8',
+          require_e2ee: request.e2ee === true,
         });
         return room;
       } catch (error) {

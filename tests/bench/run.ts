@@ -11,6 +11,7 @@ import { createDatabase, startPostgres, type PostgresServer } from '../support/p
 import { benchBaseline, benchEscalate, type DatabaseTarget, type ThroughputFigures } from './escalate-throughput.js';
 import { benchConsentDecision, DECISIONS } from './consent-decision.js';
 import { benchFirstFrame, type FirstFrameFigures } from './first-frame.js';
+import { benchE2ee, E2EE_PART, e2eeSummary } from './e2ee.js';
 import type { LoadResult } from './load.js';
 import { describeMachine, revision } from './machine.js';
 import { benchMediaRange } from './media-range.js';
@@ -109,6 +110,18 @@ if (wanted('first-frame')) {
     firstFrame = await benchFirstFrame();
   } catch (error) {
     failures.push(`join → first frame: ${(error as Error).message}`);
+    console.error(error);
+  }
+}
+
+// Printed only (no section in the report yet): encrypted against unencrypted calls in this run.
+const e2eeLines: string[] = [];
+if (wanted(E2EE_PART)) {
+  try {
+    log('end-to-end encryption: first frame and frame rate against the same call unencrypted');
+    e2eeLines.push(...e2eeSummary(await benchE2ee(log)));
+  } catch (error) {
+    failures.push(`end-to-end encryption: ${(error as Error).message}`);
     console.error(error);
   }
 }
@@ -232,7 +245,7 @@ const report: BenchReport = {
 // A run of recording parts alone leaves sections 1-3 as they were; the recording section keeps
 // the parts this run did not measure.
 const previous = existsSync(outputFile) ? readFileSync(outputFile, 'utf8') : '';
-const mainRan = !only || only.some((part) => !(RECORDING_PARTS as readonly string[]).includes(part) && part !== AUDIT_PART);
+const mainRan = !only || only.some((part) => !(RECORDING_PARTS as readonly string[]).includes(part) && part !== AUDIT_PART && part !== E2EE_PART);
 const main = mainRan ? renderMarkdown(report) + consentSections() : withoutRecordingSection(previous);
 const recordingRan = RECORDING_PARTS.some((part) => wanted(part));
 const recordingRun = recordingRan
@@ -257,6 +270,7 @@ if (mainRan) console.log(`\n${textTable(summaryRows(report))}\n`);
 for (const goal of allGoals.filter((g) => wanted(g.part))) console.log(`${goal.verdict.padEnd(9)} ${goal.name}: ${goal.measured}`);
 if (consentDecision) console.log(`${consentDecision.p99 < 30 ? 'PASS' : 'MISS'}      consent decision p99 < 30 ms on PostgreSQL: ${consentDecision.p99.toFixed(1)} ms`);
 if (outbox) console.log(`outbox: ${outbox.notesPerSecond} notes/s with 10% 429, duplicates ${outbox.duplicates}, missing ${outbox.missing}`);
+for (const line of e2eeLines) console.log(line);
 for (const failure of failures) console.log(`FAILED    ${failure.split('\n')[0]}`);
 console.log(`\nWrote ${outputFile} in ${Math.round(report.totalSeconds)} s.`);
 

@@ -19,6 +19,8 @@ export interface CreateRoomOptions {
   recordingDir: string;
   /** Maximum concurrent publishers (2 for agent + customer). */
   publishers: number;
+  /** Admit only end-to-end encrypted media (the meeting type's `e2ee`); such a room cannot be recorded usefully. */
+  e2ee?: boolean;
 }
 
 export interface RoomParticipant {

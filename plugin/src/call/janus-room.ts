@@ -1,6 +1,7 @@
 import Janus, { type JanusJS } from 'janus-gateway';
 import adapter from 'webrtc-adapter';
 import type { JoinResponse } from '../api-types';
+import type { MediaEncryption } from './e2ee/media-encryption';
 
 const VIDEOROOM = 'janus.plugin.videoroom';
 
@@ -75,11 +76,17 @@ export class JanusRoom {
   private hasPublished = false;
   private closed = false;
 
+  /**
+   * With `encryption`, every sender and receiver runs through it before media can flow, keys
+   * travel over the publisher's data channel, and Janus is told the media is end-to-end
+   * encrypted (`e2ee` in the SDP exchange), which rooms created with `require_e2ee` insist on.
+   */
   constructor(
     private readonly media: JoinResponse['media'],
     private readonly display: JoinResponse['role'],
     private readonly withVideo: boolean,
     private readonly events: RoomEvents,
+    private readonly encryption: MediaEncryption | null = null,
   ) {}
 
   /** Resolves once the session exists; the room join continues through events. */
@@ -135,6 +142,7 @@ export class JanusRoom {
   leave(): void {
     if (this.closed) return;
     this.closed = true;
+    this.encryption?.close();
     this.janus?.destroy({ cleanupHandles: true });
     this.janus = null;
     this.publisher = null;
@@ -166,7 +174,10 @@ export class JanusRoom {
       iceState: (state) => {
         if (state === 'failed') this.emit('failed', 'Your connection to the call failed. Check your network and reconnect.');
       },
-      onlocaltrack: (track, on) => this.emit('localTrack', track, on),
+      onlocaltrack: (track, on) => {
+        if (on && !this.protectLocal(track)) return;
+        this.emit('localTrack', track, on);
+      },
       onmessage: (message, jsep) => this.onPublisherMessage(message, jsep),
     });
   }
@@ -200,8 +211,11 @@ export class JanusRoom {
     if (!handle) return;
     const tracks: JanusJS.TrackOption[] = [{ type: 'audio', capture: true, recv: false }];
     if (withVideo) tracks.push({ type: 'video', capture: true, recv: false });
+    // The data channel carries the key exchange; Janus relays it to the other participant.
+    if (this.encryption) tracks.push({ type: 'data', capture: false });
     handle.createOffer({
       tracks,
+      externalEncryption: this.encryption !== null,
       success: (jsep) => handle.send({ message: { request: 'configure', audio: true, video: withVideo }, jsep }),
       error: (error) => {
         if (withVideo) {
@@ -213,6 +227,48 @@ export class JanusRoom {
         }
       },
     });
+  }
+
+  /**
+   * janus.js reports a local track right after adding it to the peer connection, before the
+   * offer: the sender gets its transform before a single frame can leave. If that fails the
+   * call stops here instead of going on unencrypted.
+   */
+  private protectLocal(track: MediaStreamTrack): boolean {
+    if (!this.encryption) return true;
+    const sender = this.publisher?.webrtcStuff.pc?.getSenders().find((s) => s.track === track);
+    try {
+      if (!sender) throw new Error('no sender for the local track');
+      this.encryption.protectSender(sender);
+      return true;
+    } catch (error) {
+      // An ended track produces no frames, so nothing can leave unencrypted while the call stops.
+      track.stop();
+      this.emit('failed', `End-to-end encryption could not be set up: ${errorText(error)}`);
+      return false;
+    }
+  }
+
+  /** The same for a track from the other participant, inside the peer connection's `track` event. */
+  private protectRemote(handle: JanusJS.PluginHandle | null, track: MediaStreamTrack, on: boolean): boolean {
+    if (!this.encryption) return true;
+    const receiver = handle?.webrtcStuff.pc?.getReceivers().find((r) => r.track === track);
+    if (!on) {
+      if (receiver) this.encryption.releaseReceiver(receiver);
+      return true;
+    }
+    try {
+      if (!receiver) throw new Error('no receiver for the remote track');
+      this.encryption.protectReceiver(receiver);
+      return true;
+    } catch (error) {
+      this.emit('failed', `End-to-end encryption could not be set up: ${errorText(error)}`);
+      return false;
+    }
+  }
+
+  private sendToPeer(text: string): void {
+    this.publisher?.data({ text, error: () => {} });
   }
 
   /**
@@ -235,6 +291,8 @@ export class JanusRoom {
     if (!this.janus) return;
     const feed: RemoteFeed = { handle: null, dropped: false, tracks: new Set() };
     this.feeds.set(feedId, feed);
+    // A new person (or the same person back): new keys, never the previous participant's.
+    this.encryption?.peerJoined((text) => this.sendToPeer(text));
     this.janus.attach({
       plugin: VIDEOROOM,
       success: (handle) => {
@@ -260,6 +318,7 @@ export class JanusRoom {
       },
       onremotetrack: (track, _mid, on) => {
         if (feed.dropped) return;
+        if (!this.protectRemote(feed.handle, track, on)) return;
         if (on) feed.tracks.add(track);
         else feed.tracks.delete(track);
         this.emit('remoteTrack', track, on);
@@ -271,9 +330,13 @@ export class JanusRoom {
         // Janus offers; we answer receive-only. Renegotiations ('updated') take the same path.
         handle.createAnswer({
           jsep,
+          ...(this.encryption ? { tracks: [{ type: 'data', capture: false }], externalEncryption: true } : {}),
           success: (answer) => handle.send({ message: { request: 'start', room: this.media.roomId }, jsep: answer }),
           error: (error) => this.emit('warning', `Could not receive the other participant: ${errorText(error)}`),
         });
+      },
+      ondata: (data: unknown) => {
+        if (!feed.dropped && typeof data === 'string') this.encryption?.peerMessage(data);
       },
     });
   }
@@ -283,6 +346,7 @@ export class JanusRoom {
     if (!feed) return;
     this.feeds.delete(feedId);
     feed.dropped = true;
+    this.encryption?.peerLeft();
     // Closing a peer connection does not fire `ended` on its tracks: remove them ourselves.
     for (const track of feed.tracks) this.emit('remoteTrack', track, false);
     feed.tracks.clear();

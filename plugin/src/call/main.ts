@@ -2,6 +2,7 @@ import { api, ApiError } from '../api';
 import type { CallResponse, JoinResponse, PresenceRequest } from '../api-types';
 import { byId, clearError, showError } from '../dom';
 import { poll } from '../poll';
+import { detectE2eeSupport, MediaEncryption, type E2eeMethod, type EncryptionState } from './e2ee/media-encryption';
 import { JanusRoom } from './janus-room';
 import { joinTokenFromPath } from './join-token';
 import { VideoTracks } from './video-tracks';
@@ -17,6 +18,8 @@ const meetingType = byId('call-meeting-type', HTMLElement);
 const recordingIndicator = byId('recording-indicator', HTMLElement);
 const recordingWhat = byId('recording-what', HTMLElement);
 const transportSecurity = byId('transport-security', HTMLElement);
+const e2eePanel = byId('e2ee', HTMLElement);
+const safetyCode = byId('safety-code', HTMLElement);
 const lobby = byId('lobby', HTMLElement);
 const lobbyText = byId('lobby-text', HTMLElement);
 const joinButton = byId('join-call', HTMLButtonElement);
@@ -38,6 +41,8 @@ const RECORDING_TEXT = {
 const FINAL_JOIN_ERRORS = new Set(['TOKEN_EXPIRED', 'TOKEN_USED', 'TOKEN_NOT_FOUND', 'CALL_ENDED']);
 
 let joined: JoinResponse | null = null;
+/** Set before the link is redeemed when the call is end-to-end encrypted: how this browser encrypts. */
+let e2eeMethod: E2eeMethod | null = null;
 let room: JanusRoom | null = null;
 let stopPolling: (() => void) | null = null;
 let presenceSent = false;
@@ -99,6 +104,7 @@ function leave(status: string, next: CallPhase = 'ended'): void {
   hangUpButton.hidden = true;
   recordingIndicator.hidden = true;
   transportSecurity.hidden = true;
+  showEncryption({ active: false, safetyCode: null });
   recordingToggle.hidden = true;
   warning.hidden = true;
   setPhase(next, status);
@@ -161,13 +167,31 @@ async function toggleRecording(): Promise<void> {
   }
 }
 
+/** Claims end-to-end encryption only when the encryption layer says every sender and receiver is under agreed keys. */
+function showEncryption(state: EncryptionState): void {
+  const active = state.active && state.safetyCode !== null;
+  safetyCode.textContent = active ? state.safetyCode!.join(' ') : '';
+  e2eePanel.hidden = !active;
+}
+
 function startMedia(join: JoinResponse): void {
   const withVideo = join.call.media === 'audio+video';
   stage.classList.toggle('is-audio-only', !withVideo);
-  const current = new JanusRoom(join.media, join.role, withVideo, {
+  let current: JanusRoom | null = null;
+  const encryption = e2eeMethod
+    ? new MediaEncryption(e2eeMethod, {
+        state: (state) => {
+          if (room === current) showEncryption(state);
+        },
+        failed: (message) => {
+          if (room === current) void mediaFailed(new Error(message));
+        },
+      })
+    : null;
+  current = new JanusRoom(join.media, join.role, withVideo, {
     joined: () => setPhase('joined', 'Waiting for the other person…'),
     published: () => {
-      void showTransportSecurity(current);
+      void showTransportSecurity(started);
       if (presenceSent) return;
       presenceSent = true;
       sendPresence('joined').catch((error: unknown) => showError(alert, error));
@@ -184,11 +208,12 @@ function startMedia(join: JoinResponse): void {
     warning: showWarning,
     failed: (message) => void mediaFailed(new Error(message)),
     roomClosed: () => leave('Call ended'),
-  });
-  room = current;
-  current.connect().catch((error: unknown) => {
+  }, encryption);
+  const started = current;
+  room = started;
+  started.connect().catch((error: unknown) => {
     // A connect that fails after the user left, or after a reconnect replaced it, is old news.
-    if (room === current) disconnected(error);
+    if (room === started) disconnected(error);
   });
 }
 
@@ -277,11 +302,25 @@ function enterCall(join: JoinResponse): void {
   startMedia(join);
 }
 
+/** An end-to-end encrypted call in a browser that cannot encrypt: say so, and keep the link unspent for another browser. */
+const E2EE_UNSUPPORTED =
+  'This call is end-to-end encrypted, and this browser cannot encrypt calls. Open the same link in a current Chrome, Edge, Firefox or Safari.';
+
 async function join(token: string): Promise<void> {
   clearError(alert);
   joinButton.disabled = true;
   statusLine.textContent = 'Connecting…';
   try {
+    const { e2ee } = await api<{ e2ee: boolean }>('/api/join-encryption', { method: 'POST', body: { token } });
+    if (e2ee) {
+      e2eeMethod = detectE2eeSupport();
+      if (!e2eeMethod) {
+        showError(alert, new Error(E2EE_UNSUPPORTED));
+        statusLine.textContent = 'This browser cannot join this call';
+        lobby.hidden = true;
+        return;
+      }
+    }
     joined = await api<JoinResponse>(`/api/join/${encodeURIComponent(token)}`, { method: 'POST' });
   } catch (error) {
     showError(alert, error);

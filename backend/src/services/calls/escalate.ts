@@ -70,6 +70,7 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
   const room = await deps.media.createRoom({
     recordingDir: rawRecordingDir(deps.dataDir, callId),
     publishers: 2,
+    e2ee: meetingType.e2ee,
   });
 
   const agentLink = newJoinToken();
