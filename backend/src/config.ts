@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import type { TurnSettings } from './services/calls/ice-servers.js';
 import { parseAuditSinkUrl, type AuditSinkSettings } from './adapters/audit-sink/sink.js';
@@ -194,6 +194,8 @@ const envSchema = z.object({
   DSAR_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   /** How long a data-subject request is exclusive to one worker without renewal; renewed every third of this. */
   DSAR_LEASE_MS: z.coerce.number().int().min(5_000).max(3_600_000).default(300_000),
+  /** Chromium that prints the records of processing and the DPIA summary to PDF. Not checked at start: only PDFs need it. */
+  CHROMIUM_PATH: z.string().refine((path) => isAbsolute(path), 'must be an absolute path').default('/usr/bin/chromium'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -243,6 +245,8 @@ export interface Config {
   dsarExportTtlSeconds: number;
   /** The data-subject request worker. */
   dsar: { pollIntervalMs: number; leaseMs: number };
+  /** Chromium binary for PDF printing. */
+  chromiumPath: string;
 }
 
 export class ConfigError extends Error {
@@ -370,5 +374,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : undefined,
     dsarExportTtlSeconds: e.DSAR_EXPORT_TTL_HOURS * 3600,
     dsar: { pollIntervalMs: e.DSAR_POLL_INTERVAL_MS, leaseMs: e.DSAR_LEASE_MS },
+    chromiumPath: e.CHROMIUM_PATH,
   };
 }

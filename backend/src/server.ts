@@ -24,6 +24,7 @@ import { createOutboxWorker } from './services/outbox/worker.js';
 import { createDsarWorker } from './services/dsar/worker.js';
 import { SessionTokens } from './services/sessions/session-tokens.js';
 import { createHostIdentity, hostIdentitySettings } from './services/identity/host-identity.js';
+import { describeDeployment } from './services/records/describe-deployment.js';
 import { startVendors, type Vendors } from './vendors.js';
 
 export interface RunningParley {
@@ -122,6 +123,7 @@ export async function startParley(config: Config, options: { logger?: Logger } =
     onDsarReceived: () => dsarWorker.nudge(),
     dsarExportTtlSeconds: config.dsarExportTtlSeconds,
     recordings: { masterKeys, stores, playbackTtlSeconds: config.recordings.playbackTtlSeconds },
+    records: { chromiumPath: config.chromiumPath, deployment: describeDeployment(config) },
     demo: config.demo,
     staticDir,
     suncoWebhook: vendors.suncoWebhook,

@@ -64,6 +64,25 @@ export class LocalKeyFileKms implements KeyEncryptionService {
     return next.current;
   }
 
+  /**
+   * Crypto-shreds the whole key file: every version, and any temp copy a killed writer left. Each
+   * file is overwritten with random bytes and synced before it is unlinked, so the key does not
+   * survive in the freed blocks of a plain file system (copy-on-write file systems and SSD
+   * remapping may still keep old blocks: back up and encrypt the disk accordingly). Destroying a
+   * file that does not exist is not an error. Returns whether there was a key to destroy.
+   */
+  static async destroy(file: string): Promise<boolean> {
+    const dir = path.dirname(file);
+    const pattern = tempPattern(file);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const copies = names.filter((n) => pattern.test(n)).map((n) => path.join(dir, n));
+    const existed = await shred(file);
+    for (const copy of copies) await shred(copy);
+    await unlink(`${file}.lock`).catch(() => undefined);
+    if (existed || copies.length > 0) await syncPath(dir);
+    return existed;
+  }
+
   /** Deletes a master key version once nothing is wrapped under it: everything still under it is shredded. */
   async retire(keyId: string): Promise<void> {
     await this.update((ring) => {
@@ -105,6 +124,11 @@ export class LocalKeyFileKms implements KeyEncryptionService {
   }
 }
 
+/** `<file>.<hex>.tmp`: what `writeNew` writes before publishing it under `file`. */
+function tempPattern(file: string): RegExp {
+  return new RegExp(`^${path.basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[0-9a-f]{12}\\.tmp$`);
+}
+
 /** A temp file this old was left by a process killed between writing and publishing it. */
 const STALE_TEMP_MS = 60_000;
 
@@ -114,13 +138,31 @@ const STALE_TEMP_MS = 60_000;
  */
 async function removeStaleTemps(file: string): Promise<void> {
   const dir = path.dirname(file);
-  const pattern = new RegExp(`^${path.basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[0-9a-f]{12}\\.tmp$`);
+  const pattern = tempPattern(file);
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names.filter((n) => pattern.test(n))) {
     const temp = path.join(dir, name);
     const age = Date.now() - (await stat(temp).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
     if (age > STALE_TEMP_MS) await unlink(temp).catch(() => undefined);
   }
+}
+
+/** Overwrites a file in place with random bytes, syncs, unlinks. False when it was not there. */
+async function shred(file: string): Promise<boolean> {
+  const handle = await open(file, 'r+').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  if (!handle) return false;
+  try {
+    const { size } = await handle.stat();
+    await handle.write(randomBytes(Math.max(size, 1)), 0, Math.max(size, 1), 0);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await unlink(file);
+  return true;
 }
 
 function freshMasterKey(): MasterKey {

@@ -22,6 +22,7 @@ import { createDsarWorker } from '../../backend/src/services/dsar/worker.js';
 import { REPLACEMENT_TEXT } from '../../backend/src/services/dsar/erase/replace-chat-messages.js';
 import { createOutboxWorker } from '../../backend/src/services/outbox/worker.js';
 import { newLeaseOwner } from '../../backend/src/services/recordings/claim.js';
+import { finishOnboarding } from '../support/onboarding.js';
 
 const TEAMS_TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const BOT = { id: '28:9e1b5ae6-7c43-4a4b-9ad6-0c5a4f3d2e10', name: 'Parley' };
@@ -109,6 +110,10 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
       .returning({ id: agents.id });
     await setHostRoles(database.db, tenantId, row!.id, ['agent']);
     agentToken = (await t.tokens.issueAgent({ tenantId, agentId: row!.id, epoch: 0 })).token;
+    // A tenant the bot provisioned records nothing until an admin has set it up; "advice" calls must be recorded.
+    const [admin] = await database.db.insert(agents).values({ tenantId, host: 'teams', externalUserId: '29:admin-ada', displayName: 'Ada Admin' }).returning({ id: agents.id });
+    await setHostRoles(database.db, tenantId, admin!.id, ['admin']);
+    await finishOnboarding(t, (await t.tokens.issueAgent({ tenantId, agentId: admin!.id, epoch: 0 })).token);
     return agentToken;
   };
 

@@ -7,6 +7,8 @@ import type { ServiceDeps } from '../services/deps.js';
 import type { HostIdentity } from '../services/identity/host-identity.js';
 import { signInFromTeams } from '../services/identity/teams-sign-in.js';
 import { signInFromZendesk, type HostSession } from '../services/identity/zendesk-sign-in.js';
+import { onboardingHint } from '../services/onboarding/hint.js';
+import { resolvePrincipal } from '../services/sessions/open-agent-session.js';
 import { readBuiltPage } from './pages.js';
 import { errors, json } from './schemas.js';
 
@@ -14,7 +16,14 @@ import { errors, json } from './schemas.js';
 const compactJwt = z.string().max(16_384).regex(/^[\w-]+\.[\w-]+\.[\w-]*$/);
 
 const sessionSchema = z
-  .object({ token: z.string(), expiresAt: z.string(), agent: z.object({ id: z.uuid(), name: z.string() }) })
+  .object({
+    token: z.string(),
+    expiresAt: z.string(),
+    agent: z.object({ id: z.uuid(), name: z.string() }),
+    onboarding: z
+      .object({ required: z.boolean(), url: z.string() })
+      .openapi({ description: 'required: the account is not set up yet and this user is an admin, who should be sent to `url` (the console’s set-up wizard)' }),
+  })
   .openapi('HostSession');
 
 const sidebarRoute = createRoute({
@@ -61,7 +70,11 @@ function scriptSafeJson(value: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
-const handover = (session: HostSession) => ({ token: session.token, expiresAt: session.expiresAt.toISOString(), agent: session.agent });
+/** What the sidebar or tab receives: the session, and whether this user should finish the account's set-up first. */
+async function handover(deps: Pick<ServiceDeps, 'db' | 'tokens'>, session: HostSession) {
+  const principal = await resolvePrincipal(deps.db, await deps.tokens.verify(session.token));
+  return { token: session.token, expiresAt: session.expiresAt.toISOString(), agent: session.agent, onboarding: await onboardingHint(deps.db, principal) };
+}
 
 /**
  * Sign-in from the hosts. The session goes to the sidebar in the page itself and the sidebar keeps
@@ -84,7 +97,7 @@ export function identityRoutes(deps: ServiceDeps & { staticDir: string; identity
 
     const page = await readBuiltPage(deps.staticDir, 'sidebar.html');
     if (!page) return c.text('The browser bundle is missing: run `npm run build`.', 500);
-    const data = `<script type="application/json" id="parley-session">${scriptSafeJson(handover(session))}</script>`;
+    const data = `<script type="application/json" id="parley-session">${scriptSafeJson(await handover(deps, session))}</script>`;
     const html = page.includes('</head>') ? page.replace('</head>', `${data}\n</head>`) : `${data}\n${page}`;
     c.header('Cache-Control', 'no-store');
     c.header('Referrer-Policy', 'no-referrer');
@@ -99,6 +112,6 @@ export function identityRoutes(deps: ServiceDeps & { staticDir: string; identity
     if (!match) throw new UnauthorizedError('Send the Teams SSO token as "Authorization: Bearer …".');
     const session = await signInFromTeams({ db: deps.db, tokens: deps.tokens, teams: deps.identity?.teams }, match[1]!);
     c.header('Cache-Control', 'no-store');
-    return c.json(handover(session), 200);
+    return c.json(await handover(deps, session), 200);
   });
 }

@@ -4,6 +4,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { MasterKeys } from '../ports/master-keys.js';
 import type { MediaGateway } from '../ports/media-gateway.js';
 import type { TurnSettings } from './calls/ice-servers.js';
+import type { RecordsSettings } from './records/generate-document.js';
 import type { SessionTokens } from './sessions/session-tokens.js';
 
 /** What services need from the outside world; built once in main and in tests. */
@@ -25,4 +26,6 @@ export interface ServiceDeps {
   recordings: { masterKeys: MasterKeys; stores: ReadonlyMap<string, BlobStore>; playbackTtlSeconds: number };
   /** Hands a finished call's recording to the pipeline (fire and forget). */
   onRecordingReady?: (recordingId: string) => void;
+  /** The deployment as the records of processing describe it, and the Chromium that prints them. */
+  records?: RecordsSettings;
 }

@@ -3,12 +3,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { failureInjector, listenOnLoopback, replyJson, retryAfterHeader, type FailureControls } from '../http/fake-server-kit.js';
 
 /**
- * HashiCorp Vault's Transit engine on loopback for tests and the demo: the key, encrypt, decrypt,
- * rewrap and rotate endpoints in Vault's wire format (`vault:v<N>:` ciphertexts, `{"errors": [...]}`
- * bodies, X-Vault-Token), with real AES-256-GCM under random per-version keys held in memory.
+ * HashiCorp Vault's Transit engine on loopback for tests and the demo: the key, key config, key
+ * deletion, encrypt, decrypt, rewrap and rotate endpoints in Vault's wire format (`vault:v<N>:`
+ * ciphertexts, `{"errors": [...]}` bodies, X-Vault-Token), with real AES-256-GCM under random
+ * per-version keys held in memory.
  * It reproduces Vault's traps too: a key that is not derived ignores `context`, and rewrap ignores
  * `associated_data` (hashicorp/vault#31791), so a client that relies on either fails here as it would
- * against Vault.
+ * against Vault. Deleting a key is refused until its config sets `deletion_allowed`, as Vault does.
  */
 export interface FakeVaultOptions {
   /** The only token accepted; a random `hvs.` token when absent. */
@@ -33,6 +34,7 @@ export interface FakeVault {
 
 interface TransitKey {
   derived: boolean;
+  deletionAllowed: boolean;
   /** Index 0 is version 1. */
   versions: { key: Buffer; createdAt: number }[];
 }
@@ -114,7 +116,7 @@ export async function startFakeVault(options: FakeVaultOptions = {}): Promise<Fa
       derived: transit.derived,
       kdf: transit.derived ? 'hkdf_sha256' : undefined,
       convergent_encryption: false,
-      deletion_allowed: false,
+      deletion_allowed: transit.deletionAllowed,
       exportable: false,
       allow_plaintext_backup: false,
       keys: Object.fromEntries(transit.versions.map((v, i) => [String(i + 1), v.createdAt])),
@@ -132,13 +134,29 @@ export async function startFakeVault(options: FakeVaultOptions = {}): Promise<Fa
   const newVersion = () => ({ key: randomBytes(32), createdAt: Math.floor(Date.now() / 1000) });
 
   function route(method: string, path: string, body: Record<string, unknown>): { status: number; data?: unknown } {
-    const match = /^([^/]+)(?:\/([^/]+))?(?:\/(rotate))?$/.exec(path.slice(mount.length + 1));
+    const match = /^([^/]+)(?:\/([^/]+))?(?:\/(rotate|config))?$/.exec(path.slice(mount.length + 1));
     if (!path.startsWith(`${mount}/`) || !match) throw new VaultError(404, `no handler for route "${path}". route entry not found.`);
-    const [, endpoint, rawName, rotate] = match;
+    const [, endpoint, rawName, action] = match;
+    const rotate = action === 'rotate' ? action : undefined;
     const name = decodeURIComponent(rawName ?? '');
     const transit = keys.get(name);
     const write = method === 'POST' || method === 'PUT';
 
+    if (endpoint === 'keys' && name && action === 'config') {
+      if (!write) throw new VaultError(405, 'unsupported operation');
+      if (!transit) throw bad(`no existing key named ${name} could be found`);
+      if (body.deletion_allowed !== undefined) {
+        if (typeof body.deletion_allowed !== 'boolean') throw bad("'deletion_allowed' must be a boolean");
+        transit.deletionAllowed = body.deletion_allowed;
+      }
+      return { status: 200, data: describe(name, transit) };
+    }
+    if (endpoint === 'keys' && name && method === 'DELETE' && !action) {
+      if (!transit) throw bad(`error deleting policy ${name}: could not delete key; not found`);
+      if (!transit.deletionAllowed) throw bad(`error deleting policy ${name}: deletion is not allowed for this key`);
+      keys.delete(name);
+      return { status: 204 };
+    }
     if (endpoint === 'keys' && name && method === 'GET' && !rotate) {
       if (!transit) return { status: 404 };
       return { status: 200, data: describe(name, transit) };
@@ -150,7 +168,7 @@ export async function startFakeVault(options: FakeVaultOptions = {}): Promise<Fa
     }
     if (endpoint === 'keys' && name && write) {
       if (body.type !== undefined && body.type !== 'aes256-gcm96') throw bad(`the fake supports only aes256-gcm96, not "${String(body.type)}"`);
-      const created = transit ?? { derived: body.derived === true, versions: [newVersion()] };
+      const created = transit ?? { derived: body.derived === true, deletionAllowed: false, versions: [newVersion()] };
       keys.set(name, created);
       return { status: 200, data: describe(name, created) };
     }
@@ -201,6 +219,7 @@ export async function startFakeVault(options: FakeVaultOptions = {}): Promise<Fa
       if (!pathname.startsWith('/v1/')) throw new VaultError(404, 'not found');
       const answer = route(req.method ?? 'GET', pathname.slice('/v1/'.length), body);
       if (answer.status === 404) return replyJson(res, 404, { errors: [] });
+      if (answer.status === 204) return void res.writeHead(204).end();
       replyJson(res, answer.status, { request_id: randomUUID(), lease_id: '', renewable: false, lease_duration: 0, data: answer.data, wrap_info: null, warnings: null, auth: null });
     } catch (error) {
       if (!(error instanceof VaultError)) throw error;

@@ -41,7 +41,7 @@ const ciphertextAnswer = z.object({ data: z.object({ ciphertext: z.string() }) }
 const plaintextAnswer = z.object({ data: z.object({ plaintext: z.string() }) });
 const errorsBody = z.object({ errors: z.array(z.string()) });
 
-type Operation = 'read key' | 'create key' | 'rotate' | 'encrypt' | 'decrypt' | 'rewrap';
+type Operation = 'read key' | 'create key' | 'rotate' | 'encrypt' | 'decrypt' | 'rewrap' | 'allow deletion' | 'delete key';
 
 /**
  * Tenant master key in HashiCorp Vault's Transit engine: the master key never leaves Vault.
@@ -93,6 +93,22 @@ export class VaultTransitKms implements KeyEncryptionService {
     if (!KEY_TYPES.has(info.type)) throw new KeyStoreError(`Vault transit key "${kms.#keyName}" is ${info.type}; use aes256-gcm96`);
     kms.#latest = info.latest_version;
     return kms;
+  }
+
+  /**
+   * Deletes the transit key with every version, which crypto-shreds everything wrapped under it.
+   * Vault refuses to delete a key until its config allows it, so this first sets
+   * `deletion_allowed` (POST keys/<name>/config), then deletes (DELETE keys/<name>). A key that is
+   * already gone is not an error: a retried offboarding passes here again. Returns whether there
+   * was a key to delete.
+   */
+  static async destroy(options: Omit<VaultTransitOptions, 'createIfMissing'>): Promise<boolean> {
+    const kms = new VaultTransitKms(options);
+    if (!(await kms.#readKey())) return false;
+    await kms.#call('allow deletion', `keys/${kms.#keyPath}/config`, { deletion_allowed: true });
+    await kms.#call('delete key', `keys/${kms.#keyPath}`, undefined, undefined, 'DELETE');
+    if (await kms.#readKey()) throw new KeyStoreError(`Vault transit key "${kms.#keyName}" is still there after deleting it`);
+    return true;
   }
 
   get keyId(): string {
@@ -172,7 +188,7 @@ export class VaultTransitKms implements KeyEncryptionService {
    * marks decrypt and rewrap, where Vault's authentication failure means the wrapped key does not
    * open for that context.
    */
-  async #call(operation: Operation, path: string, body?: object, unwrapContext?: string): Promise<unknown> {
+  async #call(operation: Operation, path: string, body?: object, unwrapContext?: string, method?: 'DELETE'): Promise<unknown> {
     const deadline = AbortSignal.timeout(this.#timeoutMs);
     const headers: Record<string, string> = { accept: 'application/json', 'x-vault-token': this.#token };
     if (this.#namespace) headers['x-vault-namespace'] = this.#namespace;
@@ -182,7 +198,7 @@ export class VaultTransitKms implements KeyEncryptionService {
     try {
       // A redirect (a standby node) would carry the token to wherever it points.
       const response = await fetch(`${this.#base}/${path}`, {
-        method: body ? 'POST' : 'GET',
+        method: method ?? (body ? 'POST' : 'GET'),
         headers,
         body: body ? JSON.stringify(body) : undefined,
         redirect: 'manual',

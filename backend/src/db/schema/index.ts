@@ -17,3 +17,4 @@ export * from './notices.js';
 export * from './consent.js';
 export * from './outbox.js';
 export * from './channels.js';
+export * from './offboarding.js';

@@ -16,6 +16,12 @@ export const tenants = pgTable('tenants', {
   allowedRegions: text().array().notNull().default(['eu']),
   /** Zendesk messaging postback buttons need Suite Professional or higher: off until the admin says so. */
   messagingPostbacks: boolean().notNull().default(false),
+  /** When an admin finished the set-up wizard; null: the account is still being set up. */
+  onboardedAt: timestamp({ withTimezone: true }),
+  /** Nothing is recorded until an admin switches recording on; null: off. */
+  recordingEnabledAt: timestamp({ withTimezone: true }),
+  /** Wizard steps with nothing to fill in that an admin has looked at and accepted (e.g. "retention"). */
+  onboardingReviewed: text().array().notNull().default([]),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });

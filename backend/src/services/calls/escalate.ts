@@ -14,6 +14,7 @@ import type { ServiceDeps } from '../deps.js';
 import type { AgentPrincipal } from '../principal.js';
 import { newJoinToken } from './join-token.js';
 import { callView, loadCallFor, loadParticipants } from './load-call.js';
+import { assertRecordingAllowed } from './recording-allowed.js';
 
 export const escalateInput = z.object({
   meetingTypeId: z.uuid(),
@@ -64,7 +65,10 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
   if (!meetingType) throw new NotFoundError('MEETING_TYPE_NOT_FOUND', 'No such meeting type for this account.');
   authorize(principal, 'escalate', { tenantId: principal.tenantId, meetingTypeId: meetingType.id, clientId: await clientOfCase(deps.db, principal.tenantId, input.case) });
   // A call that must be recorded cannot go ahead unrecorded: refuse before the customer is asked.
-  if (meetingType.recordingPolicy === 'required') await assertRecordingSpace(deps);
+  if (meetingType.recordingPolicy === 'required') {
+    await assertRecordingAllowed(deps.db, principal.tenantId);
+    await assertRecordingSpace(deps);
+  }
 
   const callId = crypto.randomUUID();
   const room = await deps.media.createRoom({

@@ -8,6 +8,7 @@ import { beginRecording } from '../recordings/begin.js';
 import type { ServiceDeps } from '../deps.js';
 import type { CallParticipantPrincipal } from '../principal.js';
 import { callView, loadCallFor, loadParticipants, roomOf } from './load-call.js';
+import { assertRecordingAllowed } from './recording-allowed.js';
 import { isFinished } from './state-machine.js';
 
 export const presenceInput = z.object({ event: z.enum(['joined', 'left']) });
@@ -50,6 +51,8 @@ export async function recordPresence(
       if (inRoom.filter((p) => p.publisher).length >= 2) {
         const record = loaded.meetingType.recordingPolicy === 'required';
         if (record) {
+          // Escalation checked this too; an admin may have switched recording off since. Unrecorded is not an option here.
+          await assertRecordingAllowed(tx, principal.tenantId);
           await beginRecording(deps, tx, loaded.call, loaded.meetingType);
           await deps.media.setRecording(roomOf(loaded.call), true);
           await noteOnTicket(tx, loaded.call, notes.recordingStarted(), `call:${loaded.call.id}:recording-on:start`);

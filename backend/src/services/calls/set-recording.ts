@@ -11,6 +11,7 @@ import { noteOnTicket } from '../outbox/ticket-note.js';
 import { beginRecording } from '../recordings/begin.js';
 import type { Principal } from '../principal.js';
 import { callView, loadCallFor, loadParticipants, roomOf, type LoadedCall } from './load-call.js';
+import { assertRecordingAllowed } from './recording-allowed.js';
 
 export const recordingToggleInput = z.object({ on: z.boolean() });
 
@@ -33,6 +34,7 @@ export async function setRecording(deps: ServiceDeps, principal: Principal, call
     }
     if (isCustomer) await recordWithdrawal(tx, loaded);
     if (input.on) {
+      await assertRecordingAllowed(tx, call.tenantId);
       const consent = await consentState(tx, call.tenantId, call.id);
       if (meetingType.legalBasis === 'consent' && consent.recording !== 'granted') {
         throw new PolicyViolation('RECORDING_CONSENT_MISSING', 'The customer has not consented to recording.');

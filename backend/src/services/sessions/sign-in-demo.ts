@@ -24,7 +24,8 @@ export const demoSignInInput = z.object({
  */
 export async function signInDemoAgent(db: Db, tokens: SessionTokens, input: z.input<typeof demoSignInInput>) {
   const { role = 'agent', organizations = [] } = input;
-  const { tenantId } = await provisionTenant(db, { host: 'zendesk', externalAccountId: input.accountId });
+  // The demo account plays an installation an admin has already set up, recording included.
+  const { tenantId } = await provisionTenant(db, { host: 'zendesk', externalAccountId: input.accountId }, { preconfigured: true });
   const agent = await db.transaction(async (tx) => {
     const [row] = await tx
       .insert(agents)

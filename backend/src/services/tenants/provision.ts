@@ -11,18 +11,27 @@ export interface HostAccount {
   externalAccountId: string;
 }
 
+export interface ProvisionOptions {
+  /**
+   * A seeded configuration (the demo) that counts as set up by an admin, with recording on. Host
+   * installs never pass it: they start unconfigured and record nothing until an admin says so.
+   */
+  preconfigured?: boolean;
+}
+
 /**
  * Finds the tenant behind a host account, creating it with safe defaults on the
  * first verified load. Two concurrent first loads end with one tenant.
  */
-export async function provisionTenant(db: Db, account: HostAccount): Promise<{ tenantId: string; created: boolean }> {
+export async function provisionTenant(db: Db, account: HostAccount, options: ProvisionOptions = {}): Promise<{ tenantId: string; created: boolean }> {
   const existing = await findTenant(db, account);
   if (existing) return { tenantId: existing, created: false };
 
+  const setUpAt = options.preconfigured ? new Date() : null;
   return db.transaction(async (tx) => {
     const [tenant] = await tx
       .insert(tenants)
-      .values({ name: account.externalAccountId })
+      .values({ name: account.externalAccountId, onboardedAt: setUpAt, recordingEnabledAt: setUpAt })
       .returning({ id: tenants.id });
     const inserted = await tx
       .insert(installations)
@@ -42,7 +51,7 @@ export async function provisionTenant(db: Db, account: HostAccount): Promise<{ t
       action: 'tenant.provisioned',
       subjectType: 'tenant',
       subjectId: tenant!.id,
-      details: { host: account.host },
+      details: { host: account.host, preconfigured: setUpAt !== null, recordingEnabled: setUpAt !== null },
     });
     return { tenantId: tenant!.id, created: true };
   }).catch(async (error: unknown) => {
