@@ -24,6 +24,8 @@ export interface DemoSessionResponse {
   token: string;
   agent: { id: string; name: string };
   expiresAt: string;
+  /** Present on host sign-ins: whether this admin should finish the account's set-up, and where. */
+  onboarding?: { required: boolean; url: string };
 }
 
 export interface MeetingType {

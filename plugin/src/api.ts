@@ -14,7 +14,7 @@ export class ApiError extends Error {
 }
 
 export interface ApiOptions {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   body?: unknown;
   /** Bearer credential; held by the caller in memory only. */
   token?: string;
@@ -72,16 +72,38 @@ export async function api<T>(path: string, options: ApiOptions = {}): Promise<T>
 
   const payload = await readJson(response);
   if (response.ok) return payload as T;
+  throw failure(response, payload);
+}
+
+function failure(response: Response, payload: unknown): ApiError {
   if (isEnvelope(payload)) {
     const { code, message, requestId } = payload.error;
-    throw new ApiError(response.status, code, message, requestId ?? null);
+    return new ApiError(response.status, code, message, requestId ?? null);
   }
-  throw new ApiError(
+  return new ApiError(
     response.status,
     `HTTP_${response.status}`,
     `The server answered ${response.status} ${response.statusText}`.trim(),
     response.headers.get('x-request-id'),
   );
+}
+
+/** Fetches a document a bearer token guards (an HTML or PDF report) for the page to show or save. */
+export async function apiBlob(path: string, options: Pick<ApiOptions, 'token' | 'signal'> = {}): Promise<Blob> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      headers: options.token ? { Authorization: `Bearer ${options.token}` } : {},
+      credentials: 'omit',
+      cache: 'no-store',
+      signal: options.signal,
+    });
+  } catch (cause) {
+    if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
+    throw new ApiError(0, 'NETWORK_ERROR', 'The server could not be reached. Check your connection and try again.', null);
+  }
+  if (response.ok) return response.blob();
+  throw failure(response, await readJson(response));
 }
 
 /** Turns anything thrown into the fields an alert shows. */

@@ -32,7 +32,7 @@ export interface Harness {
  * The whole product as `npm start` runs it — embedded database, managed Janus
  * nodes, demo page — inside the test's network namespace, plus one Chromium.
  */
-export async function startHarness(options: { janusNodes?: number } = {}): Promise<Harness> {
+export async function startHarness(options: { janusNodes?: number; env?: Record<string, string> } = {}): Promise<Harness> {
   const iceInterface = process.env.PARLEY_E2E_ICE_INTERFACE;
   if (!iceInterface) throw new Error('Run the end-to-end suite through tests/e2e/in-network-namespace.mjs (npm run test:e2e).');
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
@@ -50,6 +50,8 @@ export async function startHarness(options: { janusNodes?: number } = {}): Promi
     JANUS_PUBLIC_HOST: '127.0.0.1',
     JANUS_ICE_INTERFACE: iceInterface,
     LOG_LEVEL: 'warn',
+    // A suite may add settings, e.g. Zendesk sign-in pointed at its own fake Zendesk.
+    ...options.env,
   });
   const parley = await startParley(config, { logger: pino({ level: process.env.PARLEY_E2E_LOG ?? 'warn' }) });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: chromiumArgs });

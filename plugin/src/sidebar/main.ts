@@ -13,6 +13,8 @@ const form = byId('escalate-form', HTMLFormElement);
 const select = byId('meeting-type', HTMLSelectElement);
 const hint = byId('meeting-type-hint', HTMLElement);
 const escalateButton = byId('escalate', HTMLButtonElement);
+const setupNeeded = byId('setup-needed', HTMLElement);
+const setupLink = byId('setup-link', HTMLAnchorElement);
 
 const RECORDING_TEXT: Record<MeetingType['recordingPolicy'], string> = {
   required: 'Recorded',
@@ -91,6 +93,7 @@ async function start(): Promise<void> {
     signinStatus.textContent = 'Signing in…';
     const signedIn = await session.signIn();
     signinStatus.textContent = session.signedInByHost ? `Signed in as ${signedIn.agent.name}` : `Signed in with demo sign-in as ${signedIn.agent.name}`;
+    if (signedIn.onboarding?.required) showSetupLink(signedIn.onboarding.url, signedIn.token);
     const { meetingTypes } = await session.request<MeetingTypesResponse>('/api/meeting-types');
     renderMeetingTypes(meetingTypes);
   } catch (error) {
@@ -146,3 +149,15 @@ async function start(): Promise<void> {
 }
 
 void start();
+
+/**
+ * An admin of an account that is not set up yet goes to the console's set-up wizard with this
+ * session. It travels in the fragment, which is never sent to a server, and the console removes
+ * it from the address bar as soon as it loads.
+ */
+function showSetupLink(url: string, token: string): void {
+  const target = new URL(url, window.location.origin);
+  target.hash = `session=${encodeURIComponent(token)}&route=${encodeURIComponent(target.hash.replace(/^#/, '') || '/onboarding')}`;
+  setupLink.href = target.toString();
+  setupNeeded.hidden = false;
+}

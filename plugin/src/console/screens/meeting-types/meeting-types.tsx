@@ -1,0 +1,55 @@
+import { useState } from 'react';
+import { legalBasisLabels, mediaLabels, recordingPolicyLabels } from '../../format';
+import { ErrorAlert } from '../../ui/error-alert';
+import { useKit } from '../../ui/kit-context';
+import { Screen, Section } from '../../ui/screen';
+import { useMeetingTypes } from './data';
+import { MeetingTypeEditor } from './editor';
+
+export function MeetingTypesScreen() {
+  const { Table, Button, Spinner } = useKit();
+  const types = useMeetingTypes();
+  const [selected, setSelected] = useState<string | null>(null);
+  const current = types.data?.find((t) => t.id === selected) ?? types.data?.[0];
+
+  const choose = (id: string) => {
+    setSelected(id);
+    // The editor replaces what was there: take the keyboard to it.
+    window.setTimeout(() => document.querySelector<HTMLElement>('[data-testid=mt-name]')?.focus(), 0);
+  };
+
+  return (
+    <Screen title="Meeting types" intro="Each kind of video call says whether it is recorded, what is recorded and why. Customers read it in the privacy notice before they join.">
+      <Section title="All meeting types">
+        <ErrorAlert error={types.error} />
+        {types.data ? (
+          <Table
+            label="Meeting types"
+            testId="meeting-types-table"
+            rows={types.data}
+            rowKey={(type) => type.id}
+            columns={[
+              { key: 'name', header: 'Name', render: (type) => type.name },
+              { key: 'recording', header: 'Recording', render: (type) => recordingPolicyLabels[type.recordingPolicy] },
+              { key: 'media', header: 'Media', render: (type) => mediaLabels[type.media] },
+              { key: 'basis', header: 'Legal basis', render: (type) => legalBasisLabels[type.legalBasis as keyof typeof legalBasisLabels] ?? type.legalBasis },
+              { key: 'e2ee', header: 'End-to-end encrypted', render: (type) => (type.e2ee ? 'Yes' : 'No') },
+              {
+                key: 'edit',
+                header: 'Edit',
+                render: (type) => (
+                  <Button onClick={() => choose(type.id)} ariaLabel={`Edit ${type.name}`} variant={type.id === current?.id ? 'primary' : 'secondary'} testId={`edit-${type.key}`}>
+                    Edit
+                  </Button>
+                ),
+              },
+            ]}
+          />
+        ) : (
+          <Spinner label="Loading meeting types…" />
+        )}
+      </Section>
+      {current ? <MeetingTypeEditor key={current.id} type={current} onSaved={types.reload} /> : null}
+    </Screen>
+  );
+}

@@ -1,0 +1,285 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dsarRequests, recordings } from '../../backend/src/db/schema/index.js';
+import { ADMIN, newZendeskAccount, seriousA11yViolations, settled, tick } from './admin-console-support.js';
+import { api, startHarness, waitForRemoteVideo, type Harness } from './harness.js';
+
+const SCREENSHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
+const CONTROLLER = 'Northwind Bank AG';
+const TICKET = '9001';
+/** A recorded call and its pipeline, or sixteen screens each scanned by axe, take longer than the suite's default. */
+const LONG = 180_000;
+
+const screens = [
+  ['onboarding', 'Set-up'],
+  ['meeting-types', 'Meeting types'],
+  ['people', 'People and roles'],
+  ['recordings', 'Recordings'],
+  ['requests', 'Data-subject requests'],
+  ['audit', 'Audit trail'],
+  ['retention', 'Retention and storage'],
+  ['records', 'Records of processing'],
+] as const;
+
+describe('the admin console in Chromium: a new account set up in the browser, every screen in both hosts’ looks', () => {
+  let harness: Harness;
+  let zendesk: Awaited<ReturnType<typeof newZendeskAccount>>;
+  let token: string;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    zendesk = await newZendeskAccount();
+    harness = await startHarness({ janusNodes: 1, env: zendesk.env });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await Promise.all(contexts.map((c) => c.close().catch(() => {})));
+    await harness?.close();
+    await zendesk?.api.close();
+  });
+
+  async function newPage(): Promise<Page> {
+    const context = await harness.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    contexts.push(context);
+    return context.newPage();
+  }
+
+  /** The console with the session in its fragment, as a SAML sign-in hands it over. */
+  async function openConsole(host: 'zendesk' | 'teams', route = '') {
+    const page = await newPage();
+    await page.goto(`${harness.parley.url}/app/console.html${host === 'teams' ? '?host=teams' : ''}#session=${token}${route ? `&route=/${route}` : ''}`);
+    await page.getByTestId('signed-in-as').waitFor();
+    expect(page.url(), 'the session leaves the address bar at once').not.toContain(token);
+    return page;
+  }
+
+  it('a Zendesk sign-in provisions an empty account that records nothing until an admin finishes set-up', async () => {
+    const session = await zendesk.sidebarSignIn(harness.parley.url);
+    token = session.token;
+    expect(session.onboarding).toEqual({ required: true, url: '/app/console.html#/onboarding' });
+    const { body } = await api<{ meetingTypes: { id: string; key: string }[] }>(harness, 'GET', '/api/meeting-types', { token });
+    const advice = body.meetingTypes.find((t) => t.key === 'advice')!;
+    const refused = await api<{ error: { code: string } }>(harness, 'POST', '/api/calls', {
+      token,
+      body: { meetingTypeId: advice.id, case: { host: 'zendesk', externalId: '8999' }, customer: { externalId: 'c-8999', displayName: 'Early Customer' } },
+    });
+    expect(refused.body.error.code).toBe('RECORDING_NOT_ENABLED');
+  });
+
+  it('walks the set-up wizard: controller, DPO, privacy policy, storage, meeting types, retention, roles, then recording on', async () => {
+    const page = await openConsole('zendesk');
+    await expect.poll(() => page.evaluate(() => window.location.hash)).toBe('#/onboarding');
+    const step = page.getByTestId('wizard-step');
+    const stepDone = (key: string) => expect.poll(() => page.getByTestId(`step-${key}`).getAttribute('data-done')).toBe('true');
+    const next = () => step.getByTestId('save-step').click();
+
+    // Finishing early is refused, in the server's words.
+    await page.getByRole('button', { name: 'Finish set-up' }).click();
+    await step.getByTestId('finish-onboarding').click();
+    await expect.poll(() => step.getByTestId('console-error').textContent()).toMatch(/Missing steps: controller, dpo, privacy_policy.*ONBOARDING_INCOMPLETE/);
+    await page.getByRole('button', { name: 'Controller name and contact' }).click();
+
+    await step.getByTestId('setting-controllerName').fill(CONTROLLER);
+    await step.getByTestId('setting-controllerContact').fill('Privacy Office, Hauptstraße 1, 10115 Berlin');
+    await next();
+    await stepDone('controller');
+    await expect.poll(() => step.getByRole('heading', { level: 2 }).textContent()).toBe('Data protection officer contact');
+    await step.getByTestId('setting-dpoContact').fill('dpo@northwind.example');
+    await next();
+    await stepDone('dpo');
+    await step.getByTestId('setting-privacyPolicyUrl').fill('https://northwind.example/privacy');
+    await step.getByTestId('setting-alternativeContact').fill('+49 30 1234567');
+    await next();
+    await stepDone('privacy_policy');
+
+    await expect.poll(() => step.getByTestId('storage-advice').inputValue()).toBe('local');
+    await next();
+    await stepDone('storage');
+    await expect.poll(() => step.getByTestId('review-meeting-types').textContent()).toMatch(/Advice call.*Always recorded.*Legal obligation/);
+    await next();
+    await stepDone('meeting_types');
+
+    // Advice recordings kept 90 days instead of five years: the first one's deletion shows up in the forecast.
+    await step.getByTestId('advice-recordingDays').fill('90');
+    await step.getByTestId('save-retention-advice').click();
+    await expect.poll(() => step.getByTestId('retention-saved-advice').textContent()).toContain('Saved the periods of Advice call');
+    await next();
+    await stepDone('retention');
+
+    // The admin also takes the DPO role, which brings data-subject requests into the console.
+    await step.getByRole('button', { name: `Edit access of ${ADMIN.name}` }).click();
+    const editor = page.getByTestId('access-editor');
+    await tick(editor.getByLabel('dpo', { exact: true }));
+    await editor.getByTestId('save-access').click();
+    await expect.poll(() => step.getByTestId('people-table').textContent()).toMatch(/admin \(from Zendesk\).*dpo/);
+    await expect.poll(() => page.getByRole('navigation', { name: 'Console' }).textContent()).toContain('Data-subject requests');
+    await next();
+    await stepDone('roles');
+
+    await expect.poll(() => step.getByRole('heading', { level: 2 }).textContent()).toBe('Finish set-up');
+    const recordingChoice = step.getByLabel('Turn on recording for meeting types that record');
+    expect(await recordingChoice.isChecked(), 'recording stays off unless the admin asks').toBe(false);
+    await expect.poll(() => step.textContent()).toMatch(/Advice call is recorded every time.*Consultation is recorded only when the customer agrees/);
+    await tick(recordingChoice);
+    await step.getByTestId('finish-onboarding').click();
+    await expect.poll(() => page.getByTestId('onboarding-complete').textContent()).toContain('Recording is on');
+
+    const { body } = await api<{ onboarding: { completedAt: string | null; recordingEnabledAt: string | null } }>(harness, 'GET', '/api/admin/onboarding', { token });
+    expect(body.onboarding.completedAt).not.toBeNull();
+    expect(body.onboarding.recordingEnabledAt).not.toBeNull();
+  });
+
+  it('escalates the first call: the customer is offered it with the details from set-up, and its recording can be played from the console', async () => {
+    const { body } = await api<{ meetingTypes: { id: string; key: string }[] }>(harness, 'GET', '/api/meeting-types', { token });
+    const escalated = await api<{ call: { id: string }; links: { customer: string; agent: string } }>(harness, 'POST', '/api/calls', {
+      token,
+      body: {
+        meetingTypeId: body.meetingTypes.find((t) => t.key === 'advice')!.id,
+        case: { host: 'zendesk', externalId: TICKET },
+        customer: { externalId: `c-${TICKET}`, displayName: 'Alex Customer', locale: 'en' },
+      },
+    });
+    expect(escalated.status, JSON.stringify(escalated.body)).toBe(201);
+    const { customer: customerLink, agent: agentLink } = escalated.body.links;
+    // The offer reaches the ticket as a public reply carrying the consent link.
+    const offered = () => harness.parley.vendors.fakes!.zendesk.comments(TICKET).some((c) => c.public && (c.body ?? '').includes(customerLink));
+    await expect.poll(offered, { timeout: 10_000 }).toBe(true);
+
+    const customer = await newPage();
+    await customer.goto(customerLink);
+    const notice = (await customer.locator('main').textContent()) ?? '';
+    expect(notice).toContain(CONTROLLER);
+    expect(notice).toContain('dpo@northwind.example');
+    expect(await customer.locator('a[href="https://northwind.example/privacy"]').count()).toBeGreaterThan(0);
+    await customer.locator('button[name=join][value=true]').click();
+    await customer.waitForURL(/\/j\/[\w-]+$/);
+    const agent = await newPage();
+    await agent.goto(agentLink);
+    await agent.locator('#join-call').click();
+    await customer.locator('#join-call').click();
+    await Promise.all([waitForRemoteVideo(agent), waitForRemoteVideo(customer)]);
+    await expect.poll(() => customer.getByTestId('recording-indicator').isVisible(), { timeout: 10_000 }).toBe(true);
+    await agent.waitForTimeout(3000);
+    await agent.locator('#hang-up').click();
+    const stage = async () => (await harness.parley.database.db.select().from(recordings).where(eq(recordings.callId, escalated.body.call.id)))[0]?.stage;
+    await expect.poll(stage, { timeout: 60_000, interval: 500 }).toMatch(/done|failed/);
+    expect(await stage()).toBe('done');
+    await Promise.all([agent.context().close(), customer.context().close()]);
+
+    const page = await openConsole('zendesk', 'recordings');
+    const row = page.getByTestId('recordings-table').getByRole('row').filter({ hasText: 'Alex Customer' });
+    await expect.poll(() => row.textContent(), { timeout: 10_000 }).toMatch(/Advice call.*Alex Customer.*Ticket 9001/);
+    const [viewer] = await Promise.all([page.context().waitForEvent('page'), row.getByTestId('play-recording').click()]);
+    await expect.poll(() => viewer.getByTestId('watermark').textContent(), { timeout: 10_000 }).toContain(ADMIN.name);
+  }, LONG);
+
+  it('previews a draft meeting type in every language before anything is saved', async () => {
+    const page = await openConsole('zendesk', 'meeting-types');
+    await page.getByRole('button', { name: 'Edit Support call' }).click();
+    await page.getByTestId('mt-name').fill('Help call');
+    await expect.poll(() => page.getByTestId('summary-preview').textContent(), { timeout: 10_000 }).toContain('Help call');
+    await page.getByRole('tab', { name: 'Deutsch' }).click();
+    const frame = page.frameLocator('[data-testid=notice-frame]');
+    await expect.poll(() => frame.locator('html').getAttribute('lang'), { timeout: 10_000 }).toBe('de');
+    expect(await frame.locator('body').textContent()).toContain(CONTROLLER);
+    expect(await page.getByTestId('card-preview').getAttribute('lang')).toBe('de');
+    expect(await page.getByTestId('notice-frame').getAttribute('sandbox')).toBe('');
+    // Nothing was saved by previewing.
+    const { body } = await api<{ meetingTypes: { key: string; name: string }[] }>(harness, 'GET', '/api/meeting-types', { token });
+    expect(body.meetingTypes.find((t) => t.key === 'support')!.name).toBe('Support call');
+  });
+
+  it('lists data-subject requests by deadline, records a new one, extends one, verifies the audit trail and shows what retention will delete', async () => {
+    // Two requests whose work is waiting (the worker is told to come back tomorrow): one overdue, one due within a week.
+    const me = await api<{ id: string; tenantId: string }>(harness, 'GET', '/api/me', { token });
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+    const waiting = (receivedDaysAgo: number) => ({
+      tenantId: me.body.tenantId,
+      kind: 'access' as const,
+      subjectDigest: createHash('sha256').update(randomUUID()).digest('hex'),
+      verifiedBy: me.body.id,
+      verification: 'replied from the email address on file',
+      receivedAt: daysAgo(receivedDaysAgo),
+      dueAt: daysAgo(receivedDaysAgo - 30),
+      nextAttemptAt: daysAgo(-1),
+    });
+    await harness.parley.database.db.insert(dsarRequests).values([waiting(32), waiting(24)]);
+
+    const page = await openConsole('zendesk', 'requests');
+    const rows = page.getByTestId('requests-table').getByRole('row');
+    const overdue = rows.filter({ hasText: /Overdue by [123] days?/ });
+    const dueSoon = rows.filter({ hasText: /Due in [567] days/ });
+    await expect.poll(() => overdue.getByTestId('deadline-badge').getAttribute('data-tone')).toBe('danger');
+    expect(await dueSoon.getByTestId('deadline-badge').getAttribute('data-tone')).toBe('warning');
+    // Open requests come first, the nearest deadline on top.
+    expect(await rows.nth(1).textContent()).toMatch(/Overdue/);
+
+    await page.getByTestId('dsar-subject').fill('alex@example.com');
+    await page.getByTestId('dsar-verification').fill('replied from the email address on file');
+    await page.getByTestId('dsar-submit').click();
+    await expect.poll(() => rows.count()).toBe(4);
+
+    await dueSoon.getByTestId('extend-request').click();
+    await page.getByTestId('extend-reason').fill('Many recordings over several years to review.');
+    await tick(page.getByTestId('extend-informed'));
+    await page.getByTestId('confirm-extend').click();
+    const extended = rows.filter({ hasText: '(extended)' });
+    await expect.poll(() => extended.count()).toBe(1);
+    expect(await extended.textContent()).toMatch(/Due in \d{2} days \(extended\)/);
+    expect(await extended.getByTestId('deadline-badge').getAttribute('data-tone')).toBe('neutral');
+
+    await page.getByRole('link', { name: 'Audit trail' }).click();
+    await page.getByTestId('verify-audit').click();
+    await expect.poll(() => page.getByTestId('audit-verification').textContent()).toMatch(/^IntactThe audit trail is intact: \d+ events checked/);
+    await expect.poll(() => page.getByTestId('audit-table').textContent()).toContain('tenant.onboarded');
+
+    await page.getByRole('link', { name: 'Retention and storage' }).click();
+    await expect.poll(() => page.getByTestId('retention-chart').getAttribute('aria-label')).toMatch(/^Recordings due for deletion: 1 in \w+ \d{4}\.$/);
+    await expect.poll(() => page.getByTestId('storage-total').textContent()).toMatch(/^[\d.]+ (KB|MB) stored in total\.$/);
+  });
+
+  it('shows the records of processing generated from the live configuration, and downloads them as PDF', async () => {
+    const page = await openConsole('zendesk', 'records');
+    await page.getByTestId('show-records').click();
+    await expect.poll(() => page.frameLocator('[data-testid=records-frame]').locator('body').textContent(), { timeout: 20_000 }).toContain(CONTROLLER);
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByTestId('download-dpia').click()]);
+    const pdf = readFileSync((await download.path())!);
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  });
+
+  it.each(['zendesk', 'teams'] as const)('every screen in the %s look: reachable from the navigation, titled, focused, and free of serious accessibility problems', async (host) => {
+    const page = await openConsole(host);
+    // One design system per host, chosen at the root.
+    expect(await page.locator('.fui-FluentProvider').count()).toBe(host === 'teams' ? 1 : 0);
+    expect((await page.locator('[data-garden-id]').count()) > 0).toBe(host === 'zendesk');
+    for (const [id, title] of screens) {
+      await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: title, exact: true }).click();
+      await expect.poll(() => page.evaluate(() => window.location.hash)).toBe(`#/${id}`);
+      await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(title);
+      // Focus follows the reader to the new screen's title.
+      await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('screen-title');
+      await settled(page);
+      await page.screenshot({ path: join(SCREENSHOTS, `${host}-${id}.png`), fullPage: true });
+      expect(await seriousA11yViolations(page), `${host} ${id}`).toEqual([]);
+    }
+  }, LONG);
+
+  it('with host=teams and no session, signs in through Teams, and outside Teams says where to open it', async () => {
+    const page = await newPage();
+    await page.goto(`${harness.parley.url}/app/console.html?host=teams`);
+    await expect.poll(() => page.getByTestId('console-error').textContent(), { timeout: 20_000 }).toContain('only works inside Microsoft Teams');
+    expect(await page.locator('.fui-FluentProvider').count()).toBe(1);
+    expect(await page.getByTestId('sign-in').textContent()).toBe('Try again');
+  });
+
+  it('signs out everywhere, as before', async () => {
+    const page = await openConsole('zendesk');
+    await page.getByTestId('sign-out').click();
+    await expect.poll(() => page.getByTestId('signed-out-text').textContent()).toBe('You are signed out, here and in every other place you were signed in to Parley.');
+    expect((await api(harness, 'GET', '/api/me', { token })).status).toBe(401);
+  });
+});
