@@ -249,6 +249,15 @@ describe.each(databaseKinds)('who may do what on %s', (kind) => {
     expect(rows[0]).toMatchObject({ actorType: 'agent', actorId: users.agent.principal.agentId, details: { attempted: 'play_recording', reason: 'client' } });
   });
 
+  it('tells each user which actions they hold, so the console offers nothing that will be refused', async () => {
+    const held = async (role: RoleName) => (await t.call('GET', '/api/me', { token: users[role].token })).body.actions as string[];
+    expect(await held(CUSTOM)).toEqual(['escalate', 'list_recordings', 'play_recording']);
+    expect(await held('admin')).toEqual(expect.arrayContaining(['configure', 'read_audit', 'delete_recording']));
+    expect(await held('agent')).not.toContain('configure');
+    expect(await held('agent')).not.toContain('read_audit');
+    expect(await held('dpo')).toEqual(expect.arrayContaining(['read_audit', 'handle_dsar']));
+  });
+
   it('takes a removed role away on the very next request', async () => {
     const list = await t.call('GET', '/api/admin/roles', { token: users.admin.token });
     const custom = (list.body.roles as { id: string; name: string }[]).find((r) => r.name === CUSTOM)!;

@@ -4,6 +4,7 @@ import type { AppEnv } from '../http/context.js';
 import { validationHook } from '../http/errors.js';
 import { signOutEverywhere } from '../services/agents/sign-out.js';
 import { whoAmI } from '../services/agents/who-am-i.js';
+import { actions } from '../services/access/permissions.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { bearer, errors, json } from './schemas.js';
 
@@ -14,6 +15,8 @@ const meSchema = z
     tenantId: z.uuid(),
     /** Role names, for display; what the user may do is decided per request. */
     roles: z.array(z.string()),
+    /** Actions granted for at least one meeting type; the console shows only what these allow. */
+    actions: z.array(z.enum(actions)),
   })
   .openapi('Me');
 
@@ -41,7 +44,7 @@ export function meRoutes(deps: ServiceDeps) {
     .openapi(meRoute, async (c) => {
       const me = await whoAmI(deps.db, c.get('principal'));
       c.header('Cache-Control', 'no-store');
-      return c.json({ id: me.agentId, displayName: me.displayName, tenantId: me.tenantId, roles: me.roles }, 200);
+      return c.json({ id: me.agentId, displayName: me.displayName, tenantId: me.tenantId, roles: me.roles, actions: me.actions }, 200);
     })
     .openapi(signOutRoute, async (c) => {
       await signOutEverywhere(deps.db, c.get('principal'));

@@ -1,28 +1,12 @@
-import { Readable } from 'node:stream';
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { tenantExports } from '../../db/schema/index.js';
 import { GoneError, NotFoundError } from '../../errors.js';
-import { BlobNotFoundError, type BlobReader, type BlobStore } from '../../ports/blob-store.js';
+import type { BlobStore } from '../../ports/blob-store.js';
 import { recordAudit } from '../audit/record.js';
 import { DOWNLOAD_TOKEN_PATTERN, hashDownloadToken } from '../dsar/export/download-token.js';
+import { streamStoredBundle } from '../dsar/export/stored-bundle.js';
 import { exportState } from './export-keys.js';
-
-const READ_SIZE = 1024 * 1024;
-
-async function* blobBytes(reader: BlobReader, size: number): AsyncGenerator<Buffer> {
-  try {
-    for (let position = 0; position < size; ) {
-      const buffer = Buffer.allocUnsafe(Math.min(READ_SIZE, size - position));
-      const { bytesRead } = await reader.read(buffer, 0, buffer.length, position);
-      if (bytesRead === 0) throw new Error('the stored bundle ended early');
-      position += bytesRead;
-      yield buffer.subarray(0, bytesRead);
-    }
-  } finally {
-    await reader.close();
-  }
-}
 
 const unknownLink = () => new NotFoundError('EXPORT_LINK_UNKNOWN', 'This download link is not valid.');
 const expiredLink = () => new GoneError('EXPORT_LINK_EXPIRED', 'This download link has expired. Issue a new one in the Parley console.');
@@ -37,17 +21,9 @@ export async function openTenantExportDownload(deps: { db: Db; stores: ReadonlyM
   const [row] = await deps.db.select().from(tenantExports).where(eq(tenantExports.downloadTokenHash, hashDownloadToken(token)));
   if (!row || row.state !== 'ready') throw unknownLink();
   if (exportState(row) !== 'ready') throw expiredLink();
-  const store = deps.stores.get(row.storageLocation!);
-  if (!store) throw expiredLink();
-  let reader: BlobReader;
-  try {
-    reader = await store.open(row.objectKey!);
-  } catch (error) {
-    if (error instanceof BlobNotFoundError) throw expiredLink();
-    throw error;
-  }
-  try {
-    await deps.db.transaction(async (tx) => {
+  const bundle = { stores: deps.stores, storageLocation: row.storageLocation!, objectKey: row.objectKey!, sizeBytes: row.sizeBytes! };
+  const body = await streamStoredBundle(bundle, expiredLink, () =>
+    deps.db.transaction(async (tx) => {
       await tx
         .update(tenantExports)
         .set({ downloadedAt: sql`coalesce(${tenantExports.downloadedAt}, now())`, updatedAt: new Date() })
@@ -60,15 +36,12 @@ export async function openTenantExportDownload(deps: { db: Db; stores: ReadonlyM
         subjectId: row.id,
         details: { sizeBytes: row.sizeBytes, first: row.downloadedAt === null },
       });
-    });
-  } catch (error) {
-    await reader.close();
-    throw error;
-  }
+    }),
+  );
   return {
     exportId: row.id,
     sizeBytes: row.sizeBytes!,
     filename: `parley-account-export-${row.id.slice(0, 8)}.zip.age`,
-    body: Readable.from(blobBytes(reader, row.sizeBytes!)),
+    body,
   };
 }

@@ -1,33 +1,18 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client.js';
 import { dsarExports } from '../../../db/schema/index.js';
 import { GoneError, NotFoundError } from '../../../errors.js';
-import { BlobNotFoundError, type BlobReader, type BlobStore } from '../../../ports/blob-store.js';
+import type { BlobStore } from '../../../ports/blob-store.js';
 import { recordAudit } from '../../audit/record.js';
 import { DOWNLOAD_TOKEN_PATTERN, hashDownloadToken } from './download-token.js';
+import { streamStoredBundle } from './stored-bundle.js';
 
 export interface ExportDownload {
   exportId: string;
   sizeBytes: number;
   filename: string;
   body: Readable;
-}
-
-const READ_SIZE = 1024 * 1024;
-
-async function* blobBytes(reader: BlobReader, size: number): AsyncGenerator<Buffer> {
-  try {
-    for (let position = 0; position < size; ) {
-      const buffer = Buffer.allocUnsafe(Math.min(READ_SIZE, size - position));
-      const { bytesRead } = await reader.read(buffer, 0, buffer.length, position);
-      if (bytesRead === 0) throw new Error('the stored bundle ended early');
-      position += bytesRead;
-      yield buffer.subarray(0, bytesRead);
-    }
-  } finally {
-    await reader.close();
-  }
 }
 
 const unknownLink = () => new NotFoundError('EXPORT_LINK_UNKNOWN', 'This download link is not valid.');
@@ -53,17 +38,8 @@ export async function openExportForOperator(deps: { db: Db; stores: ReadonlyMap<
 
 async function openStored(deps: { db: Db; stores: ReadonlyMap<string, BlobStore> }, row: typeof dsarExports.$inferSelect, via: 'download_link' | 'cli'): Promise<ExportDownload> {
   if (row.expiresAt <= new Date()) throw expiredLink();
-  const store = deps.stores.get(row.storageLocation);
-  if (!store) throw expiredLink();
-  let reader: BlobReader;
-  try {
-    reader = await store.open(row.objectKey);
-  } catch (error) {
-    if (error instanceof BlobNotFoundError) throw expiredLink();
-    throw error;
-  }
-  try {
-    await deps.db.transaction(async (tx) => {
+  const body = await streamStoredBundle({ stores: deps.stores, ...row }, expiredLink, () =>
+    deps.db.transaction(async (tx) => {
       await tx
         .update(dsarExports)
         .set({ downloadedAt: sql`coalesce(${dsarExports.downloadedAt}, now())`, updatedAt: new Date() })
@@ -76,15 +52,12 @@ async function openStored(deps: { db: Db; stores: ReadonlyMap<string, BlobStore>
         subjectId: row.requestId,
         details: { exportId: row.id, sizeBytes: row.sizeBytes, first: row.downloadedAt === null, via },
       });
-    });
-  } catch (error) {
-    await reader.close();
-    throw error;
-  }
+    }),
+  );
   return {
     exportId: row.id,
     sizeBytes: row.sizeBytes,
     filename: `parley-data-export-${row.requestId.slice(0, 8)}.zip.age`,
-    body: Readable.from(blobBytes(reader, row.sizeBytes)),
+    body,
   };
 }
