@@ -35,6 +35,11 @@ export interface MeetingType {
   recordingPolicy: RecordingPolicy;
   media: MediaKind;
   legalBasis: string;
+  e2ee: boolean;
+  storageLocation: string;
+  retentionDays: number;
+  metadataRetentionDays: number;
+  consentRetentionDays: number;
 }
 
 export interface MeetingTypesResponse {

@@ -182,6 +182,8 @@ describe.each(databaseKinds)('retention and legal holds on %s', (kind) => {
 
     const saved = await t.call('PUT', `/api/admin/meeting-types/${types.consultation}/retention`, { token: admin, body: { ...body, confirm: true } });
     expect(saved.body).toMatchObject({ saved: true, current: { recordingDays: 30 } });
+    const listed = (await t.call('GET', '/api/meeting-types', { token: admin })).body.meetingTypes as { id: string; retentionDays: number }[];
+    expect(listed.find((type) => type.id === types.consultation)?.retentionDays, 'the meeting-type list shows the saved period').toBe(30);
     await runRetention();
     expect(await stageOf(old.recordingId!)).toBe('deleted');
     expect(await stageOf(recent.recordingId!)).toBe('done');

@@ -23,6 +23,10 @@ const meetingTypeSchema = z
     media: z.enum(mediaKinds),
     legalBasis: z.enum(legalBases),
     e2ee: z.boolean(),
+    storageLocation: z.string(),
+    retentionDays: z.number().int(),
+    metadataRetentionDays: z.number().int(),
+    consentRetentionDays: z.number().int(),
   })
   .openapi('AdminMeetingType');
 

@@ -22,6 +22,12 @@ const meetingTypeSchema = z
     legalBasis: z.enum(['consent', 'legal_obligation', 'legitimate_interest']),
     /** End-to-end encrypted calls: never recorded by the server. */
     e2ee: z.boolean(),
+    /** Where its recordings are stored (a configured storage location). */
+    storageLocation: z.string(),
+    /** Retention in days: recordings from when stored; call details and consent records from the end of the call. */
+    retentionDays: z.number().int(),
+    metadataRetentionDays: z.number().int(),
+    consentRetentionDays: z.number().int(),
   })
   .openapi('MeetingType');
 

@@ -8,17 +8,7 @@ import { recordAudit } from '../audit/record.js';
 import { publishNotices } from '../notices/publish.js';
 import type { Principal } from '../principal.js';
 import { configurationProblems, type MeetingTypeChange } from './change-input.js';
-
-/** A meeting type as `GET /api/meeting-types` lists it, plus whether its calls are end-to-end encrypted. */
-export const meetingTypeColumns = {
-  id: meetingTypes.id,
-  key: meetingTypes.key,
-  name: meetingTypes.name,
-  recordingPolicy: meetingTypes.recordingPolicy,
-  media: meetingTypes.media,
-  legalBasis: meetingTypes.legalBasis,
-  e2ee: meetingTypes.e2ee,
-};
+import { meetingTypeColumns } from './list.js';
 
 const changeableFields = ['name', 'recordingPolicy', 'media', 'legalBasis', 'e2ee'] as const;
 
@@ -93,6 +83,6 @@ export async function updateMeetingType(db: Db, principal: Principal, meetingTyp
 }
 
 function pick(row: typeof meetingTypes.$inferSelect) {
-  const { id, key, name, recordingPolicy, media, legalBasis, e2ee } = row;
-  return { id, key, name, recordingPolicy, media, legalBasis, e2ee };
+  const { id, key, name, recordingPolicy, media, legalBasis, e2ee, storageLocation, retentionDays, metadataRetentionDays, consentRetentionDays } = row;
+  return { id, key, name, recordingPolicy, media, legalBasis, e2ee, storageLocation, retentionDays, metadataRetentionDays, consentRetentionDays };
 }

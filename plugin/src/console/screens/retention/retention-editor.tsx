@@ -4,7 +4,7 @@ import { useSession } from '../../session-context';
 import { ErrorAlert } from '../../ui/error-alert';
 import { useKit } from '../../ui/kit-context';
 import { useLoad } from '../../use-load';
-import { currentRetention, type ConsoleMeetingType } from '../meeting-types/data';
+import { retentionOf, type ConsoleMeetingType } from '../meeting-types/data';
 
 type Form = Record<keyof RetentionPeriods, string>;
 
@@ -34,7 +34,7 @@ export function describeDeletion(affected: RetentionChangeResponse['affected']):
 export function RetentionEditor({ type, onSaved }: { type: ConsoleMeetingType; onSaved?: () => void }) {
   const { TextField, Button, Dialog, Text, Alert, Spinner } = useKit();
   const { call } = useSession();
-  const current = useLoad(() => currentRetention(call, type), [call, type]);
+  const current = useLoad(() => Promise.resolve(retentionOf(type)), [type]);
   const [form, setForm] = useState<Form | null>(null);
   const [pending, setPending] = useState<RetentionChangeResponse | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
