@@ -7,10 +7,9 @@ import { authenticate } from '../http/auth.js';
 import type { AppEnv } from '../http/context.js';
 import { validationHook } from '../http/errors.js';
 import type { ServiceDeps } from '../services/deps.js';
-import { DOWNLOAD_TOKEN_PATTERN } from '../services/dsar/export/download-token.js';
 import { issueExportLink } from '../services/dsar/export/issue-link.js';
 import { openExportDownload } from '../services/dsar/export/open-download.js';
-import { bearer, errors, idParam, json } from './schemas.js';
+import { bearer, errors, idParam, json, BUNDLE_DOWNLOAD_HEADERS, downloadTokenParam } from './schemas.js';
 
 const exportLinkSchema = z
   .object({
@@ -39,15 +38,11 @@ const linkRoute = createRoute({
   },
 });
 
-const tokenParam = z.object({
-  token: z.string().regex(DOWNLOAD_TOKEN_PATTERN, 'not a download token').openapi({ param: { name: 'token', in: 'path' } }),
-});
-
 const downloadRoute = createRoute({
   method: 'get',
   path: '/dsar/bundles/{token}',
   summary: 'Download an export bundle (age-encrypted zip) until its link expires; every download is audited',
-  request: { params: tokenParam },
+  request: { params: downloadTokenParam },
   responses: {
     200: { description: 'The encrypted bundle', content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
     400: errors[400],
@@ -55,14 +50,6 @@ const downloadRoute = createRoute({
     410: errors[410],
   },
 });
-
-/** The bundle is ciphertext, but the link is a secret: never cached, never leaked as a referrer. */
-const DOWNLOAD_HEADERS = {
-  'content-type': 'application/octet-stream',
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-} as const;
 
 export function dsarExportRoutes(deps: ServiceDeps & { dsarExportTtlSeconds?: number }) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -80,7 +67,7 @@ export function dsarExportRoutes(deps: ServiceDeps & { dsarExportTtlSeconds?: nu
     .openapi(downloadRoute, async (c) => {
       const download = await openExportDownload({ db: deps.db, stores: deps.recordings.stores }, c.req.valid('param').token);
       const headers = {
-        ...DOWNLOAD_HEADERS,
+        ...BUNDLE_DOWNLOAD_HEADERS,
         'content-length': String(download.sizeBytes),
         'content-disposition': `attachment; filename="${download.filename}"`,
       };

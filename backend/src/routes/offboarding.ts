@@ -7,14 +7,13 @@ import { authenticate } from '../http/auth.js';
 import type { AppEnv } from '../http/context.js';
 import { validationHook } from '../http/errors.js';
 import type { ServiceDeps } from '../services/deps.js';
-import { DOWNLOAD_TOKEN_PATTERN } from '../services/dsar/export/download-token.js';
 import { offboardInput, offboardTenant } from '../services/offboarding/delete-tenant.js';
 import type { OffboardingDeps } from '../services/offboarding/deps.js';
 import { issueTenantExportLink } from '../services/offboarding/issue-link.js';
 import { openTenantExportDownload } from '../services/offboarding/open-download.js';
 import { readOffboarding } from '../services/offboarding/read-status.js';
 import { startTenantExport } from '../services/offboarding/start-export.js';
-import { bearer, errors, idParam, json } from './schemas.js';
+import { bearer, errors, idParam, json, BUNDLE_DOWNLOAD_HEADERS, downloadTokenParam } from './schemas.js';
 
 const exportSchema = z
   .object({
@@ -120,7 +119,7 @@ const downloadRoute = createRoute({
   path: '/offboarding/bundles/{token}',
   summary: 'Download an account export (age-encrypted zip) until its link expires; every download is audited',
   request: {
-    params: z.object({ token: z.string().regex(DOWNLOAD_TOKEN_PATTERN, 'not a download token').openapi({ param: { name: 'token', in: 'path' } }) }),
+    params: downloadTokenParam,
   },
   responses: {
     200: { description: 'The encrypted bundle', content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
@@ -129,14 +128,6 @@ const downloadRoute = createRoute({
     410: errors[410],
   },
 });
-
-/** The bundle is ciphertext, but the link is a secret: never cached, never leaked as a referrer. */
-const DOWNLOAD_HEADERS = {
-  'content-type': 'application/octet-stream',
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-} as const;
 
 /** Exporting and then deleting the whole account (admins); the download link is its own credential. */
 export function offboardingRoutes(deps: ServiceDeps & { dsarExportTtlSeconds?: number }) {
@@ -167,7 +158,7 @@ export function offboardingRoutes(deps: ServiceDeps & { dsarExportTtlSeconds?: n
     .openapi(deleteRoute, async (c) => c.json({ offboarded: await offboardTenant(offboarding, c.get('principal'), c.req.valid('json')) }, 200))
     .openapi(downloadRoute, async (c) => {
       const download = await openTenantExportDownload(offboarding, c.req.valid('param').token);
-      const headers = { ...DOWNLOAD_HEADERS, 'content-length': String(download.sizeBytes), 'content-disposition': `attachment; filename="${download.filename}"` };
+      const headers = { ...BUNDLE_DOWNLOAD_HEADERS, 'content-length': String(download.sizeBytes), 'content-disposition': `attachment; filename="${download.filename}"` };
       const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
       if (outgoing) {
         outgoing.writeHead(200, { ...headers, 'x-request-id': c.get('requestId') });

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { errorEnvelope } from '../http/errors.js';
+import { DOWNLOAD_TOKEN_PATTERN } from '../services/dsar/export/download-token.js';
 
 export const callViewSchema = z
   .object({
@@ -66,3 +67,16 @@ export function json<T extends z.ZodType>(schema: T, description: string) {
 }
 
 export const bearer = [{ session: [] as string[] }];
+
+/** The path parameter of an encrypted bundle's download link (data-subject and account exports). */
+export const downloadTokenParam = z.object({
+  token: z.string().regex(DOWNLOAD_TOKEN_PATTERN, 'not a download token').openapi({ param: { name: 'token', in: 'path' } }),
+});
+
+/** A bundle is ciphertext, but its link is a secret: never cached, never leaked as a referrer. */
+export const BUNDLE_DOWNLOAD_HEADERS = {
+  'content-type': 'application/octet-stream',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+} as const;
