@@ -36,6 +36,9 @@ export class JanusStartError extends Error {
 export const JANUS_ERROR = {
   unauthorized: 403,
   unauthorizedPlugin: 405,
+  /** What Janus 1.1.2 answers remove_token for a token it does not hold (JANUS_ERROR_UNKNOWN, "Error removing token"). */
+  tokenNotRemoved: 490,
   videoroomNoSuchRoom: 426,
   videoroomRoomExists: 427,
+  videoroomNoSuchFeed: 428,
 } as const;

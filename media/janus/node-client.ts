@@ -102,6 +102,26 @@ export class JanusNodeClient {
     await this.videoroom('enable_recording', { room: roomId, secret, record: on });
   }
 
+  /**
+   * Locks a room to the given participant tokens (the VideoRoom's token ACL): from then on a
+   * join, as publisher or subscriber, must present one of them, whatever other token the node accepts.
+   */
+  async restrictRoom(roomId: number, secret: string, tokens: string[]): Promise<void> {
+    await this.videoroom('allowed', { room: roomId, secret, action: 'add', allowed: tokens });
+    await this.videoroom('allowed', { room: roomId, secret, action: 'enable' });
+  }
+
+  /** Drops a participant from the room: Janus closes its publisher and subscriptions. */
+  async kick(roomId: number, secret: string, participantId: number): Promise<void> {
+    try {
+      await this.videoroom('kick', { room: roomId, secret, id: participantId });
+    } catch (error) {
+      // Already gone: what the caller wanted.
+      if (error instanceof JanusRequestError && error.code === JANUS_ERROR.videoroomNoSuchFeed) return;
+      throw error;
+    }
+  }
+
   async listParticipants(roomId: number): Promise<Participant[]> {
     const data = await this.videoroom('listparticipants', { room: roomId });
     return parseParticipants(data.participants);
@@ -118,8 +138,14 @@ export class JanusNodeClient {
     await this.admin('add_token', { token, plugins: ['janus.plugin.videoroom'] });
   }
 
+  /** Removing a token the node does not hold (already removed, or the node restarted) is not an error. */
   async removeToken(token: string): Promise<void> {
-    await this.admin('remove_token', { token });
+    try {
+      await this.admin('remove_token', { token });
+    } catch (error) {
+      if (error instanceof JanusRequestError && error.code === JANUS_ERROR.tokenNotRemoved) return;
+      throw error;
+    }
   }
 
   async close(): Promise<void> {

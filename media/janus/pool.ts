@@ -116,6 +116,14 @@ export class JanusPool implements MediaGateway {
     return this.onNode(room.nodeId, (c) => c.listParticipants(room.roomId));
   }
 
+  restrictRoom(room: RoomRef, tokens: string[]): Promise<void> {
+    return this.onNode(room.nodeId, (c) => c.restrictRoom(room.roomId, room.secret, tokens));
+  }
+
+  kick(room: RoomRef, participantId: number): Promise<void> {
+    return this.onNode(room.nodeId, (c) => c.kick(room.roomId, room.secret, participantId));
+  }
+
   addParticipantToken(nodeId: string, token: string): Promise<void> {
     return this.onNode(nodeId, (c) => c.addToken(token));
   }

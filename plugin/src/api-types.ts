@@ -36,6 +36,8 @@ export interface MeetingType {
   media: MediaKind;
   legalBasis: string;
   e2ee: boolean;
+  /** The customer waits in a lobby until the agent lets them in. */
+  lobby: boolean;
   storageLocation: string;
   retentionDays: number;
   metadataRetentionDays: number;
@@ -72,7 +74,10 @@ export interface EscalateResponse {
 }
 
 export interface Participant {
+  id: string;
   role: ParticipantRole;
+  /** invited: link not opened yet; waiting: in the lobby; admitted: in, or free to join; removed: taken out by the agent. */
+  admission: 'invited' | 'waiting' | 'admitted' | 'removed';
   joinedAt: string | null;
   leftAt: string | null;
 }
@@ -82,6 +87,8 @@ export interface CallView {
   state: CallState;
   participants: Participant[];
   recording: { active: boolean };
+  /** Both are in and the media room admits nobody else. */
+  locked: boolean;
   /** Why it ended, e.g. ended_by_agent or media_server_lost; null while it runs. */
   endReason: string | null;
 }
@@ -100,15 +107,24 @@ export interface JoinResponse {
     recordingPolicy: RecordingPolicy;
     media: MediaKind;
   };
-  media: {
-    janusUrl: string;
-    roomId: number;
-    pin: string;
-    janusToken: string;
-    /** Empty unless the deployment runs STUN/TURN: then no third party learns the browser's address. */
-    iceServers: RTCIceServer[];
-    display: string;
-  };
+  /** `waiting`: the meeting type has a lobby, and the agent has not let this customer in yet. */
+  admission: 'admitted' | 'waiting';
+  media: MediaGrant | null;
+}
+
+export interface MediaGrant {
+  janusUrl: string;
+  roomId: number;
+  pin: string;
+  janusToken: string;
+  /** Empty unless the deployment runs STUN/TURN: then no third party learns the browser's address. */
+  iceServers: RTCIceServer[];
+  display: string;
+}
+
+export interface AdmissionResponse {
+  admission: 'admitted' | 'waiting';
+  media: MediaGrant | null;
 }
 
 export interface PresenceRequest {
@@ -320,6 +336,7 @@ export interface MeetingTypeChange {
   media?: MediaKind;
   legalBasis?: LegalBasis;
   e2ee?: boolean;
+  lobby?: boolean;
 }
 
 export interface MeetingTypeChangeResponse {

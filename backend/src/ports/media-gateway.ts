@@ -42,6 +42,10 @@ export interface MediaGateway {
   destroyRoom(room: RoomRef): Promise<void>;
   setRecording(room: RoomRef, on: boolean): Promise<void>;
   listParticipants(room: RoomRef): Promise<RoomParticipant[]>;
+  /** From now on only these participant tokens may join the room, as publisher or subscriber. */
+  restrictRoom(room: RoomRef, tokens: string[]): Promise<void>;
+  /** Takes one participant (by the media server's id, from listParticipants) out of the room. */
+  kick(room: RoomRef, participantId: number): Promise<void>;
   /** Authorises one participant token on the room's node (Janus token_auth). */
   addParticipantToken(nodeId: string, token: string): Promise<void>;
   removeParticipantToken(nodeId: string, token: string): Promise<void>;

@@ -23,6 +23,7 @@ const meetingTypeSchema = z
     media: z.enum(mediaKinds),
     legalBasis: z.enum(legalBases),
     e2ee: z.boolean(),
+    lobby: z.boolean(),
     storageLocation: z.string(),
     retentionDays: z.number().int(),
     metadataRetentionDays: z.number().int(),

@@ -6,11 +6,12 @@ import type { ServiceDeps } from '../services/deps.js';
 import { endCall } from '../services/calls/end.js';
 import { escalateCall, escalateInput } from '../services/calls/escalate.js';
 import { getCall } from '../services/calls/get.js';
+import { admission, admitParticipant, removeParticipant } from '../services/calls/lobby.js';
 import { presenceInput, recordPresence } from '../services/calls/record-presence.js';
 import { recordingToggleInput, setRecording } from '../services/calls/set-recording.js';
 import { listMeetingTypes } from '../services/meeting-types/list.js';
 import { getCallRecording } from '../services/recordings/get.js';
-import { bearer, callViewSchema, errors, idParam, json, recordingSchema } from './schemas.js';
+import { bearer, callViewSchema, errors, idParam, json, mediaGrantSchema, recordingSchema } from './schemas.js';
 
 const meetingTypeSchema = z
   .object({
@@ -22,6 +23,8 @@ const meetingTypeSchema = z
     legalBasis: z.enum(['consent', 'legal_obligation', 'legitimate_interest']),
     /** End-to-end encrypted calls: never recorded by the server. */
     e2ee: z.boolean(),
+    /** The customer waits in a lobby until the agent lets them in. */
+    lobby: z.boolean(),
     /** Where its recordings are stored (a configured storage location). */
     storageLocation: z.string(),
     /** Retention in days: recordings from when stored; call details and consent records from the end of the call. */
@@ -111,6 +114,44 @@ const callRecordingRoute = createRoute({
   responses: { 200: json(z.object({ recording: recordingSchema }), 'The recording'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
 });
 
+const admissionRoute = createRoute({
+  method: 'get',
+  path: '/api/calls/{id}/admission',
+  summary: "The waiting customer's place in the lobby; media credentials once the agent lets them in",
+  security: bearer,
+  request: { params: idParam },
+  responses: {
+    200: json(z.object({ admission: z.enum(['waiting', 'admitted']), media: mediaGrantSchema.nullable() }).openapi('Admission'), 'Where the participant stands'),
+    401: errors[401],
+    403: errors[403],
+    404: errors[404],
+    409: errors[409],
+    410: errors[410],
+  },
+});
+
+const participantParams = idParam.extend({
+  participantId: z.uuid().openapi({ param: { name: 'participantId', in: 'path' } }),
+});
+
+const admitRoute = createRoute({
+  method: 'post',
+  path: '/api/calls/{id}/participants/{participantId}/admit',
+  summary: 'The agent lets the waiting customer in from the lobby',
+  security: bearer,
+  request: { params: participantParams },
+  responses: { 200: json(z.object({ call: callViewSchema }), 'The call'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 409: errors[409], 503: errors[503] },
+});
+
+const removeRoute = createRoute({
+  method: 'post',
+  path: '/api/calls/{id}/participants/{participantId}/remove',
+  summary: 'The agent turns the customer away from the lobby or removes them from the call',
+  security: bearer,
+  request: { params: participantParams },
+  responses: { 200: json(z.object({ call: callViewSchema }), 'The call'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 503: errors[503] },
+});
+
 export function callRoutes(deps: ServiceDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('/api/meeting-types', authenticate(deps));
@@ -136,6 +177,17 @@ export function callRoutes(deps: ServiceDeps) {
     })
     .openapi(callRecordingRoute, async (c) => {
       return c.json({ recording: await getCallRecording(deps, c.get('principal'), c.req.valid('param').id) }, 200);
+    })
+    .openapi(admissionRoute, async (c) => {
+      return c.json(await admission(deps, requireParticipant(c.get('principal')), c.req.valid('param').id), 200);
+    })
+    .openapi(admitRoute, async (c) => {
+      const { id, participantId } = c.req.valid('param');
+      return c.json({ call: await admitParticipant(deps, requireParticipant(c.get('principal')), id, participantId) }, 200);
+    })
+    .openapi(removeRoute, async (c) => {
+      const { id, participantId } = c.req.valid('param');
+      return c.json({ call: await removeParticipant(deps, requireParticipant(c.get('principal')), id, participantId) }, 200);
     })
     .openapi(presenceRoute, async (c) => {
       const principal = requireParticipant(c.get('principal'));

@@ -3,7 +3,7 @@ import type { AppEnv } from '../http/context.js';
 import { validationHook } from '../http/errors.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { redeemJoinToken } from '../services/calls/redeem-join-token.js';
-import { errors, json } from './schemas.js';
+import { errors, json, mediaGrantSchema } from './schemas.js';
 
 const tokenParam = z.object({
   token: z
@@ -29,15 +29,9 @@ const redeemRoute = createRoute({
             recordingPolicy: z.enum(['required', 'optional', 'forbidden']),
             media: z.enum(['audio', 'audio+video']),
           }),
-          media: z.object({
-            janusUrl: z.url(),
-            roomId: z.number().int(),
-            pin: z.string(),
-            janusToken: z.string(),
-            /** Empty unless STUN/TURN is configured; TURN credentials expire. */
-            iceServers: z.array(z.object({ urls: z.array(z.string()), username: z.string().optional(), credential: z.string().optional() })),
-            display: z.enum(['agent', 'customer']),
-          }),
+          /** `waiting`: the meeting type has a lobby; poll GET /api/calls/{id}/admission until the agent lets you in. */
+          admission: z.enum(['admitted', 'waiting']),
+          media: mediaGrantSchema.nullable(),
         })
         .openapi('JoinGrant'),
       'Joined',

@@ -19,11 +19,33 @@ export const callViewSchema = z
       media: z.enum(['audio', 'audio+video']),
     }),
     recording: z.object({ active: z.boolean() }),
+    /** Both participants are in and the media room admits nobody else. */
+    locked: z.boolean(),
     participants: z.array(
-      z.object({ role: z.enum(['agent', 'customer']), joinedAt: z.string().nullable(), leftAt: z.string().nullable() }),
+      z.object({
+        id: z.uuid(),
+        role: z.enum(['agent', 'customer']),
+        /** invited: link not opened yet; waiting: in the lobby; admitted: holds media credentials; removed: taken out by the agent. */
+        admission: z.enum(['invited', 'waiting', 'admitted', 'removed']),
+        joinedAt: z.string().nullable(),
+        leftAt: z.string().nullable(),
+      }),
     ),
   })
   .openapi('Call');
+
+/** What a browser needs to enter a call's media room; only ever sent to that participant. */
+export const mediaGrantSchema = z
+  .object({
+    janusUrl: z.url(),
+    roomId: z.number().int(),
+    pin: z.string(),
+    janusToken: z.string(),
+    /** Empty unless STUN/TURN is configured; TURN credentials expire. */
+    iceServers: z.array(z.object({ urls: z.array(z.string()), username: z.string().optional(), credential: z.string().optional() })),
+    display: z.enum(['agent', 'customer']),
+  })
+  .openapi('MediaGrant');
 
 export const recordingSchema = z
   .object({

@@ -1,6 +1,6 @@
 import Janus, { type JanusJS } from 'janus-gateway';
 import adapter from 'webrtc-adapter';
-import type { JoinResponse } from '../api-types';
+import type { JoinResponse, MediaGrant } from '../api-types';
 import type { MediaEncryption } from './e2ee/media-encryption';
 
 const VIDEOROOM = 'janus.plugin.videoroom';
@@ -20,6 +20,8 @@ export interface RoomEvents {
   failed(message: string): void;
   /** The room was destroyed by the server, which happens when the call ends. */
   roomClosed(): void;
+  /** The agent took us out of the call. */
+  removed(): void;
 }
 
 interface RemoteFeed {
@@ -82,7 +84,7 @@ export class JanusRoom {
    * encrypted (`e2ee` in the SDP exchange), which rooms created with `require_e2ee` insist on.
    */
   constructor(
-    private readonly media: JoinResponse['media'],
+    private readonly media: MediaGrant,
     private readonly display: JoinResponse['role'],
     private readonly withVideo: boolean,
     private readonly events: RoomEvents,
@@ -161,7 +163,15 @@ export class JanusRoom {
       success: (handle) => {
         this.publisher = handle;
         handle.send({
-          message: { request: 'join', ptype: 'publisher', room: this.media.roomId, pin: this.media.pin, display: this.display },
+          // The token is checked again by the room itself once it is locked to its participants.
+          message: {
+            request: 'join',
+            ptype: 'publisher',
+            room: this.media.roomId,
+            pin: this.media.pin,
+            token: this.media.janusToken,
+            display: this.display,
+          },
         });
       },
       error: (error) => this.emit('failed', `Could not open the call: ${errorText(error)}`),
@@ -197,8 +207,12 @@ export class JanusRoom {
         this.emit('failed', PUBLISH_ERRORS[code] ?? `Could not join the call: ${message.error}`);
         return;
       }
+      if (message.leaving === 'ok' && message.reason === 'kicked') {
+        this.emit('removed');
+        return;
+      }
       this.subscribeAll(message.publishers);
-      const gone = message.unpublished ?? message.leaving;
+      const gone = message.unpublished ?? message.leaving ?? message.kicked;
       if (typeof gone === 'number') this.drop(gone);
     } else if (kind === 'destroyed') {
       this.emit('roomClosed');
@@ -307,6 +321,7 @@ export class JanusRoom {
             ptype: 'subscriber',
             room: this.media.roomId,
             pin: this.media.pin,
+            token: this.media.janusToken,
             private_id: this.privateId,
             streams: [{ feed: feedId }],
           },

@@ -1,5 +1,5 @@
 import { api, ApiError } from '../api';
-import type { CallResponse, JoinResponse, PresenceRequest } from '../api-types';
+import type { AdmissionResponse, CallResponse, JoinResponse, MediaGrant, PresenceRequest } from '../api-types';
 import { byId, clearError, showError } from '../dom';
 import { poll } from '../poll';
 import { detectE2eeSupport, MediaEncryption, type E2eeMethod, type EncryptionState } from './e2ee/media-encryption';
@@ -8,8 +8,10 @@ import { joinTokenFromPath } from './join-token';
 import { VideoTracks } from './video-tracks';
 
 const POLL_MS = 2000;
+/** A waiting customer asks more often: being let in should feel immediate. */
+const LOBBY_POLL_MS = 1000;
 
-type CallPhase = 'joined' | 'connected' | 'ended' | 'failed';
+type CallPhase = 'waiting' | 'joined' | 'connected' | 'ended' | 'failed' | 'removed';
 
 const statusLine = byId('call-status', HTMLElement);
 const alert = byId('call-error', HTMLElement);
@@ -23,6 +25,11 @@ const safetyCode = byId('safety-code', HTMLElement);
 const lobby = byId('lobby', HTMLElement);
 const lobbyText = byId('lobby-text', HTMLElement);
 const joinButton = byId('join-call', HTMLButtonElement);
+const waitingRoom = byId('waiting-room', HTMLElement);
+const admitButton = byId('admit', HTMLButtonElement);
+const turnAwayButton = byId('turn-away', HTMLButtonElement);
+const removeButton = byId('remove-customer', HTMLButtonElement);
+const roomLocked = byId('room-locked', HTMLElement);
 const stage = byId('stage', HTMLElement);
 const hangUpButton = byId('hang-up', HTMLButtonElement);
 const recordingToggle = byId('recording-toggle', HTMLButtonElement);
@@ -38,7 +45,14 @@ const RECORDING_TEXT = {
 } as const;
 
 /** Errors that retrying the same link cannot fix. */
-const FINAL_JOIN_ERRORS = new Set(['TOKEN_EXPIRED', 'TOKEN_USED', 'TOKEN_NOT_FOUND', 'CALL_ENDED']);
+const FINAL_JOIN_ERRORS = new Set(['TOKEN_EXPIRED', 'TOKEN_USED', 'TOKEN_NOT_FOUND', 'CALL_ENDED', 'PARTICIPANT_REMOVED']);
+
+const REMOVED_TEXT = {
+  lobby: 'The agent did not let you into this call. If you think this is a mistake, contact them the way you reached them before.',
+  call: 'The agent removed you from this call.',
+} as const;
+
+const isRemoval = (error: unknown) => error instanceof ApiError && error.code === 'PARTICIPANT_REMOVED';
 
 let joined: JoinResponse | null = null;
 /** Set before the link is redeemed when the call is end-to-end encrypted: how this browser encrypts. */
@@ -47,6 +61,8 @@ let room: JanusRoom | null = null;
 let stopPolling: (() => void) | null = null;
 let presenceSent = false;
 let phase: CallPhase | null = null;
+/** The agent's page: the customer's participant id, from the last view of the call. */
+let customerId: string | null = null;
 /** The subscription to the other participant is up; frames may still be on their way. */
 let remoteLinkUp = false;
 
@@ -106,8 +122,19 @@ function leave(status: string, next: CallPhase = 'ended'): void {
   transportSecurity.hidden = true;
   showEncryption({ active: false, safetyCode: null });
   recordingToggle.hidden = true;
+  waitingRoom.hidden = true;
+  removeButton.hidden = true;
+  roomLocked.hidden = true;
   warning.hidden = true;
   setPhase(next, status);
+}
+
+/** The agent took this customer out (or never let them in): nothing on this page can bring them back. */
+function removed(from: keyof typeof REMOVED_TEXT): void {
+  if (phase === 'removed') return;
+  leave(REMOVED_TEXT[from], 'removed');
+  clearError(alert);
+  lobby.hidden = true;
 }
 
 function watchCall(): void {
@@ -121,10 +148,12 @@ function watchCall(): void {
       if (pollFailed) clearError(alert);
       pollFailed = false;
       showRecording(call);
+      showAdmission(call);
       if (isOver(call)) leave(endStatus(call), call.state === 'failed' ? 'failed' : 'ended');
     },
     POLL_MS,
     (error) => {
+      if (isRemoval(error)) return removed('call');
       pollFailed = true;
       showError(alert, error);
     },
@@ -167,6 +196,34 @@ async function toggleRecording(): Promise<void> {
   }
 }
 
+/** The agent sees who waits in the lobby and may remove the customer; both see that the room is locked. */
+function showAdmission(call: CallResponse['call']): void {
+  roomLocked.hidden = !call.locked;
+  if (joined?.role !== 'agent') return;
+  const customer = call.participants.find((p) => p.role === 'customer');
+  customerId = customer?.id ?? null;
+  waitingRoom.hidden = customer?.admission !== 'waiting';
+  removeButton.hidden = customer?.admission !== 'admitted';
+}
+
+/** Let in, turn away or remove: each answers with the call, which the view shows at once. */
+async function controlCustomer(action: 'admit' | 'remove', button: HTMLButtonElement): Promise<void> {
+  if (!joined || !customerId) return;
+  button.disabled = true;
+  try {
+    const after = await api<CallResponse>(callPath(`/participants/${encodeURIComponent(customerId)}/${action}`), {
+      method: 'POST',
+      token: joined.session,
+    });
+    clearError(alert);
+    showAdmission(after.call);
+  } catch (error) {
+    showError(alert, error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 /** Claims end-to-end encryption only when the encryption layer says every sender and receiver is under agreed keys. */
 function showEncryption(state: EncryptionState): void {
   const active = state.active && state.safetyCode !== null;
@@ -174,7 +231,7 @@ function showEncryption(state: EncryptionState): void {
   e2eePanel.hidden = !active;
 }
 
-function startMedia(join: JoinResponse): void {
+function startMedia(join: JoinResponse, media: MediaGrant): void {
   const withVideo = join.call.media === 'audio+video';
   stage.classList.toggle('is-audio-only', !withVideo);
   let current: JanusRoom | null = null;
@@ -188,7 +245,7 @@ function startMedia(join: JoinResponse): void {
         },
       })
     : null;
-  current = new JanusRoom(join.media, join.role, withVideo, {
+  current = new JanusRoom(media, join.role, withVideo, {
     joined: () => setPhase('joined', 'Waiting for the other person…'),
     published: () => {
       void showTransportSecurity(started);
@@ -208,6 +265,7 @@ function startMedia(join: JoinResponse): void {
     warning: showWarning,
     failed: (message) => void mediaFailed(new Error(message)),
     roomClosed: () => leave('Call ended'),
+    removed: () => removed('call'),
   }, encryption);
   const started = current;
   room = started;
@@ -228,8 +286,9 @@ async function mediaFailed(error: Error): Promise<void> {
       leave('Call ended');
       return;
     }
-  } catch {
-    // The server is unreachable too: treat it as a lost connection.
+  } catch (failure) {
+    if (isRemoval(failure)) return removed('call');
+    // Otherwise the server is unreachable too: treat it as a lost connection.
   }
   if (phase === 'ended') return;
   disconnected(error);
@@ -292,6 +351,7 @@ function disconnected(error: unknown): void {
 }
 
 function enterCall(join: JoinResponse): void {
+  if (!join.media) return waitToBeLetIn(join);
   clearError(alert);
   lobby.hidden = true;
   stage.hidden = false;
@@ -299,7 +359,30 @@ function enterCall(join: JoinResponse): void {
   hangUpButton.disabled = false;
   statusLine.textContent = 'Connecting…';
   watchCall();
-  startMedia(join);
+  startMedia(join, join.media);
+}
+
+/** The meeting type has a lobby: nothing is shared, and no camera is on, until the agent lets this customer in. */
+function waitToBeLetIn(join: JoinResponse): void {
+  lobby.hidden = true;
+  setPhase('waiting', 'Waiting for the agent to let you in…');
+  stopPolling?.();
+  stopPolling = poll(
+    async () => {
+      const answer = await api<AdmissionResponse>(callPath('/admission'), { token: join.session });
+      if (stopPolling === null || answer.admission !== 'admitted' || !answer.media) return;
+      stopPolling();
+      stopPolling = null;
+      join.media = answer.media;
+      enterCall(join);
+    },
+    LOBBY_POLL_MS,
+    (error) => {
+      if (isRemoval(error)) return removed('lobby');
+      if (error instanceof ApiError && error.code === 'CALL_ENDED') return leave('Call ended');
+      showError(alert, error);
+    },
+  );
 }
 
 /** An end-to-end encrypted call in a browser that cannot encrypt: say so, and keep the link unspent for another browser. */
@@ -357,6 +440,9 @@ if (token === null) {
 }
 hangUpButton.addEventListener('click', () => void hangUp());
 recordingToggle.addEventListener('click', () => void toggleRecording());
+admitButton.addEventListener('click', () => void controlCustomer('admit', admitButton));
+turnAwayButton.addEventListener('click', () => void controlCustomer('remove', turnAwayButton));
+removeButton.addEventListener('click', () => void controlCustomer('remove', removeButton));
 
 window.addEventListener('pagehide', () => {
   // Closing the tab is leaving: tell the server while the page can still send.

@@ -15,6 +15,8 @@ const STATE_TEXT: Record<CallView['state'], string> = {
 
 function presenceText(participants: Participant[], role: Participant['role']): string {
   const mine = participants.filter((p) => p.role === role);
+  if (mine.some((p) => p.admission === 'removed')) return 'Removed from the call';
+  if (mine.some((p) => p.admission === 'waiting')) return 'Waiting in the lobby: open the call to let them in';
   if (mine.some((p) => p.joinedAt && !p.leftAt)) return 'In the call';
   if (mine.some((p) => p.leftAt)) return 'Left the call';
   return 'Not joined yet';
@@ -54,7 +56,7 @@ export class CallPanel {
     this.openLink.hidden = false;
     this.endButton.hidden = false;
     this.endButton.disabled = false;
-    this.render({ id: escalation.call.id, state: escalation.call.state, participants: [], recording: escalation.call.recording, endReason: null });
+    this.render({ id: escalation.call.id, state: escalation.call.state, participants: [], recording: escalation.call.recording, locked: false, endReason: null });
     this.panel.hidden = false;
     const callId = escalation.call.id;
     this.stopPolling = poll(

@@ -32,6 +32,8 @@ export const calls = pgTable(
     mediaRoomSecret: text().notNull(),
     recordingActive: boolean().notNull().default(false),
     startedAt: timestamp({ withTimezone: true }),
+    /** Set once both participants are in: from then on the media room admits only their tokens. */
+    lockedAt: timestamp({ withTimezone: true }),
     endedAt: timestamp({ withTimezone: true }),
     endReason: text(),
     ...timestamps,

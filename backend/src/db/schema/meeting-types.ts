@@ -23,6 +23,8 @@ export const meetingTypes = pgTable(
     /** Days consent records are kept after the call, as proof that consent was given (Art. 7(1)); at most as long as the call's metadata. */
     consentRetentionDays: integer().notNull().default(365),
     e2ee: boolean().notNull().default(false),
+    /** The customer waits in a lobby until the agent lets them in. */
+    lobby: boolean().notNull().default(false),
     /** Named storage location for this type's recordings (STORAGE_LOCATIONS); its region must be one the tenant allows. */
     storageLocation: text().notNull().default('local'),
     ...timestamps,

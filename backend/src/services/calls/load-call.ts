@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { calls, cases, meetingTypes, participants } from '../../db/schema/index.js';
-import { ForbiddenError, NotFoundError } from '../../errors.js';
+import { ForbiddenError, GoneError, NotFoundError } from '../../errors.js';
 import { authorize } from '../access/policy.js';
 import type { Principal } from '../principal.js';
 
@@ -24,6 +24,14 @@ export async function loadCallFor(db: DbOrTx, principal: Principal, callId: stri
     .where(and(eq(calls.id, callId), eq(calls.tenantId, principal.tenantId)));
   const [row] = options.forUpdate ? await query.for('update', { of: calls }) : await query;
   if (!row) throw callNotFound();
+  if (principal.kind === 'call-participant') {
+    // A session outlives nothing its holder lost: removed from the call means locked out of it.
+    const [self] = await db
+      .select({ removedAt: participants.removedAt })
+      .from(participants)
+      .where(and(eq(participants.id, principal.participantId), eq(participants.tenantId, principal.tenantId)));
+    if (!self || self.removedAt) throw new GoneError('PARTICIPANT_REMOVED', 'You were removed from this call.');
+  }
   if (principal.kind === 'agent' && row.call.agentId !== principal.agentId) {
     authorize(principal, 'escalate', { tenantId: row.call.tenantId, meetingTypeId: row.call.meetingTypeId, clientId: row.clientId }, callNotFound());
   }
@@ -57,12 +65,30 @@ export function callView({ call, meetingType }: LoadedCall, people: LoadedPartic
       media: meetingType.media,
     },
     recording: { active: call.recordingActive },
+    /** Once both are in, nobody else can enter the media room. */
+    locked: call.lockedAt !== null,
     participants: people
-      .map((p) => ({ role: p.role, joinedAt: p.joinedAt?.toISOString() ?? null, leftAt: p.leftAt?.toISOString() ?? null }))
+      .map((p) => ({
+        id: p.id,
+        role: p.role,
+        admission: admissionOf(p),
+        joinedAt: p.joinedAt?.toISOString() ?? null,
+        leftAt: p.leftAt?.toISOString() ?? null,
+      }))
       .sort((a, b) => a.role.localeCompare(b.role)),
   };
 }
 export type CallView = ReturnType<typeof callView>;
+
+/**
+ * Where a participant stands: `invited` until they redeem their link, `waiting` in the lobby,
+ * `admitted` once they hold a media token, `removed` after the agent took them out.
+ */
+export function admissionOf(p: Pick<LoadedParticipant, 'admittedAt' | 'removedAt' | 'lobbyEnteredAt'>) {
+  if (p.removedAt) return 'removed' as const;
+  if (p.admittedAt) return 'admitted' as const;
+  return p.lobbyEnteredAt ? ('waiting' as const) : ('invited' as const);
+}
 
 /** The media room a call lives in. */
 export function roomOf(call: { mediaNodeId: string; mediaRoomId: number; mediaRoomSecret: string }) {

@@ -16,7 +16,8 @@ export const presenceInput = z.object({ event: z.enum(['joined', 'left']) });
 /**
  * A participant reports joining or leaving. The call turns active when both
  * have joined AND the media server sees two publishers (the browser's word
- * alone is not trusted); a recording-required call starts recording then.
+ * alone is not trusted); the room is locked to the two of them then, and a
+ * recording-required call starts recording.
  */
 export async function recordPresence(
   deps: ServiceDeps,
@@ -57,9 +58,12 @@ export async function recordPresence(
           await deps.media.setRecording(roomOf(loaded.call), true);
           await noteOnTicket(tx, loaded.call, notes.recordingStarted(), `call:${loaded.call.id}:recording-on:start`);
         }
+        // Both are in: lock the room to their two tokens, so no other token the gateway knows can enter it.
+        const tokens = people.filter((p) => p.mediaToken && !p.removedAt).map((p) => p.mediaToken!);
+        await deps.media.restrictRoom(roomOf(loaded.call), tokens);
         await tx
           .update(calls)
-          .set({ state: 'active', startedAt: now, recordingActive: record, updatedAt: now })
+          .set({ state: 'active', startedAt: now, lockedAt: now, recordingActive: record, updatedAt: now })
           .where(eq(calls.id, loaded.call.id));
         await recordAudit(tx, {
           tenantId: principal.tenantId,
@@ -67,7 +71,7 @@ export async function recordPresence(
           action: 'call.started',
           subjectType: 'call',
           subjectId: loaded.call.id,
-          details: { recording: record },
+          details: { recording: record, locked: true },
         });
       }
     }

@@ -4,10 +4,10 @@ import { ConflictError, ForbiddenError, GoneError, NotFoundError } from '../../e
 import { recordAudit } from '../audit/record.js';
 import { consentState } from '../consent/state.js';
 import type { ServiceDeps } from '../deps.js';
-import { iceServersFor } from './ice-servers.js';
 import { isFinished } from './state-machine.js';
 import { hashJoinToken, newMediaToken } from './join-token.js';
 import { loadCallFor } from './load-call.js';
+import { mediaGrant } from './media-grant.js';
 
 /**
  * Exchanges a single-use join link for a short-lived call session and the
@@ -41,10 +41,14 @@ export async function redeemJoinToken(deps: ServiceDeps, token: string) {
     throw new ForbiddenError('The customer has not agreed to join this call.');
   }
 
+  // A customer of a meeting type with a lobby waits there: no media token until the agent lets them in.
+  const waits = principal.role === 'customer' && loaded.meetingType.lobby;
+  if (link.participant.removedAt) throw new GoneError('PARTICIPANT_REMOVED', 'You were removed from this call.');
+
   // Authorise the media token before spending the link: if the media server is
   // down the person can simply try the same link again.
-  const mediaToken = newMediaToken();
-  await deps.media.addParticipantToken(loaded.call.mediaNodeId, mediaToken);
+  const mediaToken = waits ? null : newMediaToken();
+  if (mediaToken) await deps.media.addParticipantToken(loaded.call.mediaNodeId, mediaToken);
 
   const spent = await deps.db.transaction(async (tx) => {
     const claimed = await tx
@@ -53,11 +57,15 @@ export async function redeemJoinToken(deps: ServiceDeps, token: string) {
       .where(and(eq(joinTokens.id, link.joinToken.id), isNull(joinTokens.usedAt)))
       .returning({ id: joinTokens.id });
     if (claimed.length === 0) return false;
-    await tx.update(participants).set({ mediaToken, updatedAt: new Date() }).where(eq(participants.id, link.participant.id));
+    const now = new Date();
+    await tx
+      .update(participants)
+      .set(mediaToken ? { mediaToken, admittedAt: now, updatedAt: now } : { lobbyEnteredAt: now, updatedAt: now })
+      .where(eq(participants.id, link.participant.id));
     await recordAudit(tx, {
       tenantId,
       actor: principal,
-      action: 'call.join_link_redeemed',
+      action: waits ? 'call.lobby_entered' : 'call.join_link_redeemed',
       subjectType: 'call',
       subjectId: callId,
       details: { role: principal.role },
@@ -65,7 +73,7 @@ export async function redeemJoinToken(deps: ServiceDeps, token: string) {
     return true;
   });
   if (!spent) {
-    await deps.media.removeParticipantToken(loaded.call.mediaNodeId, mediaToken).catch(() => {});
+    if (mediaToken) await deps.media.removeParticipantToken(loaded.call.mediaNodeId, mediaToken).catch(() => {});
     throw new ConflictError('TOKEN_USED', 'This join link has already been used. Ask for a new one.');
   }
 
@@ -79,14 +87,7 @@ export async function redeemJoinToken(deps: ServiceDeps, token: string) {
       recordingPolicy: loaded.meetingType.recordingPolicy,
       media: loaded.meetingType.media,
     },
-    media: {
-      janusUrl: deps.media.browserUrl(loaded.call.mediaNodeId),
-      roomId: loaded.call.mediaRoomId,
-      pin: loaded.call.mediaRoomPin,
-      janusToken: mediaToken,
-      iceServers: iceServersFor(deps.turn, link.participant.id),
-      // The media server logs display names: give it the role, never a person's name.
-      display: principal.role,
-    },
+    admission: waits ? ('waiting' as const) : ('admitted' as const),
+    media: mediaToken ? mediaGrant(deps, loaded.call, { id: link.participant.id, role: principal.role, mediaToken }) : null,
   };
 }

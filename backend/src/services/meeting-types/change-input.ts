@@ -17,6 +17,8 @@ export const meetingTypeChange = z
     legalBasis: z.enum(legalBases),
     /** End-to-end encrypted media (insertable streams): the server cannot record it. */
     e2ee: z.boolean(),
+    /** The customer waits in a lobby until the agent lets them in. */
+    lobby: z.boolean(),
   })
   .partial()
   .strict();

@@ -12,6 +12,7 @@ export const meetingTypeColumns = {
   media: meetingTypes.media,
   legalBasis: meetingTypes.legalBasis,
   e2ee: meetingTypes.e2ee,
+  lobby: meetingTypes.lobby,
   storageLocation: meetingTypes.storageLocation,
   retentionDays: meetingTypes.retentionDays,
   metadataRetentionDays: meetingTypes.metadataRetentionDays,

@@ -139,7 +139,14 @@ export async function collectSubjectData(db: DbOrTx, tenantId: string, customerI
       endReason: call.endReason,
       participants: participantRows
         .filter((p) => p.callId === call.id)
-        .map((p) => ({ role: p.role, joinedAt: iso(p.joinedAt), leftAt: iso(p.leftAt) })),
+        .map((p) => ({
+          role: p.role,
+          lobbyEnteredAt: iso(p.lobbyEnteredAt),
+          admittedAt: iso(p.admittedAt),
+          removedAt: iso(p.removedAt),
+          joinedAt: iso(p.joinedAt),
+          leftAt: iso(p.leftAt),
+        })),
     })),
     consentOffers: offerRows.map((o) => ({
       id: o.id,

@@ -14,6 +14,7 @@ export interface MeetingTypeDraft {
   media: MediaKind;
   legalBasis: LegalBasis;
   e2ee: boolean;
+  lobby: boolean;
 }
 
 const options = <K extends string>(labels: Record<K, string>) => Object.entries<string>(labels).map(([value, label]) => ({ value, label }));
@@ -28,7 +29,7 @@ export function MeetingTypeEditor({ type, onSaved }: { type: ConsoleMeetingType;
   const { TextField, Select, Checkbox, Button, Alert } = useKit();
   const { call } = useSession();
   const saved = useMemo<MeetingTypeDraft>(
-    () => ({ name: type.name, recordingPolicy: type.recordingPolicy, media: type.media, legalBasis: type.legalBasis as LegalBasis, e2ee: type.e2ee ?? false }),
+    () => ({ name: type.name, recordingPolicy: type.recordingPolicy, media: type.media, legalBasis: type.legalBasis as LegalBasis, e2ee: type.e2ee ?? false, lobby: type.lobby ?? false }),
     [type],
   );
   const [draft, setDraft] = useState<MeetingTypeDraft>(saved);
@@ -91,6 +92,13 @@ export function MeetingTypeEditor({ type, onSaved }: { type: ConsoleMeetingType;
             testId="mt-e2ee"
           />
           {problemFor('e2ee') ? <Alert tone="warning">{problemFor('e2ee')}</Alert> : null}
+          <Checkbox
+            label="Customers wait in a lobby"
+            hint="The customer sees and hears nothing, and shares nothing, until the agent lets them in. The agent can turn away someone who is not the person invited."
+            checked={draft.lobby}
+            onChange={(lobby) => change({ lobby })}
+            testId="mt-lobby"
+          />
           <ErrorAlert error={error} />
           {result ? (
             <Alert tone="success" testId="mt-saved">

@@ -34,6 +34,7 @@ export function MeetingTypesScreen() {
               { key: 'media', header: 'Media', render: (type) => mediaLabels[type.media] },
               { key: 'basis', header: 'Legal basis', render: (type) => legalBasisLabels[type.legalBasis as keyof typeof legalBasisLabels] ?? type.legalBasis },
               { key: 'e2ee', header: 'End-to-end encrypted', render: (type) => (type.e2ee ? 'Yes' : 'No') },
+              { key: 'lobby', header: 'Lobby', render: (type) => (type.lobby ? 'Yes' : 'No') },
               {
                 key: 'edit',
                 header: 'Edit',
