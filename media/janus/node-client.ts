@@ -111,6 +111,11 @@ export class JanusNodeClient {
     await this.videoroom('allowed', { room: roomId, secret, action: 'enable' });
   }
 
+  /** Lets one more token into a room, whether or not it is locked yet (see restrictRoom). */
+  async allowInRoom(roomId: number, secret: string, token: string): Promise<void> {
+    await this.videoroom('allowed', { room: roomId, secret, action: 'add', allowed: [token] });
+  }
+
   /** Drops a participant from the room: Janus closes its publisher and subscriptions. */
   async kick(roomId: number, secret: string, participantId: number): Promise<void> {
     try {

@@ -120,6 +120,10 @@ export class JanusPool implements MediaGateway {
     return this.onNode(room.nodeId, (c) => c.restrictRoom(room.roomId, room.secret, tokens));
   }
 
+  allowInRoom(room: RoomRef, token: string): Promise<void> {
+    return this.onNode(room.nodeId, (c) => c.allowInRoom(room.roomId, room.secret, token));
+  }
+
   kick(room: RoomRef, participantId: number): Promise<void> {
     return this.onNode(room.nodeId, (c) => c.kick(room.roomId, room.secret, participantId));
   }

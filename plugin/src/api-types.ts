@@ -6,7 +6,7 @@
 export type RecordingPolicy = 'required' | 'optional' | 'forbidden';
 export type MediaKind = 'audio' | 'audio+video';
 export type CallState = 'created' | 'active' | 'ended' | 'failed';
-export type ParticipantRole = 'agent' | 'customer';
+export type ParticipantRole = 'agent' | 'customer' | 'supervisor';
 
 export interface ErrorEnvelope {
   error: { code: string; message: string; requestId: string };
@@ -38,6 +38,8 @@ export interface MeetingType {
   e2ee: boolean;
   /** The customer waits in a lobby until the agent lets them in. */
   lobby: boolean;
+  /** A supervisor may listen without taking part; the notice says so. */
+  silentSupervision: boolean;
   storageLocation: string;
   retentionDays: number;
   metadataRetentionDays: number;
@@ -337,6 +339,7 @@ export interface MeetingTypeChange {
   legalBasis?: LegalBasis;
   e2ee?: boolean;
   lobby?: boolean;
+  silentSupervision?: boolean;
 }
 
 export interface MeetingTypeChangeResponse {
@@ -351,7 +354,7 @@ export type NoticeLanguage = 'en' | 'de' | 'fr' | 'nl' | 'es';
 export interface ConfigurationProblem {
   code: 'E2EE_REQUIRES_NO_RECORDING' | 'OPTIONAL_RECORDING_NEEDS_CONSENT' | 'REQUIRED_RECORDING_NEEDS_LEGAL_GROUND';
   message: string;
-  fields: ('recordingPolicy' | 'legalBasis' | 'e2ee')[];
+  fields: ('recordingPolicy' | 'legalBasis' | 'e2ee' | 'silentSupervision')[];
 }
 
 /** `POST /api/admin/meeting-types/{id}/preview` body. */

@@ -44,6 +44,8 @@ export interface MediaGateway {
   listParticipants(room: RoomRef): Promise<RoomParticipant[]>;
   /** From now on only these participant tokens may join the room, as publisher or subscriber. */
   restrictRoom(room: RoomRef, tokens: string[]): Promise<void>;
+  /** Adds one token to a room's list, for a participant who comes after the room was locked (a supervisor). */
+  allowInRoom(room: RoomRef, token: string): Promise<void>;
   /** Takes one participant (by the media server's id, from listParticipants) out of the room. */
   kick(room: RoomRef, participantId: number): Promise<void>;
   /** Authorises one participant token on the room's node (Janus token_auth). */

@@ -24,6 +24,7 @@ const meetingTypeSchema = z
     legalBasis: z.enum(legalBases),
     e2ee: z.boolean(),
     lobby: z.boolean(),
+    silentSupervision: z.boolean(),
     storageLocation: z.string(),
     retentionDays: z.number().int(),
     metadataRetentionDays: z.number().int(),

@@ -7,6 +7,7 @@ import { endCall } from '../services/calls/end.js';
 import { escalateCall, escalateInput } from '../services/calls/escalate.js';
 import { getCall } from '../services/calls/get.js';
 import { admission, admitParticipant, removeParticipant } from '../services/calls/lobby.js';
+import { superviseCall } from '../services/calls/supervise.js';
 import { presenceInput, recordPresence } from '../services/calls/record-presence.js';
 import { recordingToggleInput, setRecording } from '../services/calls/set-recording.js';
 import { listMeetingTypes } from '../services/meeting-types/list.js';
@@ -25,6 +26,8 @@ const meetingTypeSchema = z
     e2ee: z.boolean(),
     /** The customer waits in a lobby until the agent lets them in. */
     lobby: z.boolean(),
+    /** A supervisor may listen without taking part; its notice says so. */
+    silentSupervision: z.boolean(),
     /** Where its recordings are stored (a configured storage location). */
     storageLocation: z.string(),
     /** Retention in days: recordings from when stored; call details and consent records from the end of the call. */
@@ -152,6 +155,21 @@ const removeRoute = createRoute({
   responses: { 200: json(z.object({ call: callViewSchema }), 'The call'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 503: errors[503] },
 });
 
+const superviseRoute = createRoute({
+  method: 'post',
+  path: '/api/calls/{id}/supervise',
+  summary: 'A supervisor asks to listen to a running call, where its meeting type and the notice the customer agreed to allow it',
+  security: bearer,
+  request: { params: idParam },
+  responses: {
+    201: json(z.object({ link: z.url(), expiresAt: z.string() }).openapi('SupervisionLink'), 'A single-use link to the listen-only call view'),
+    401: errors[401],
+    403: errors[403],
+    404: errors[404],
+    409: errors[409],
+  },
+});
+
 export function callRoutes(deps: ServiceDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('/api/meeting-types', authenticate(deps));
@@ -188,6 +206,9 @@ export function callRoutes(deps: ServiceDeps) {
     .openapi(removeRoute, async (c) => {
       const { id, participantId } = c.req.valid('param');
       return c.json({ call: await removeParticipant(deps, requireParticipant(c.get('principal')), id, participantId) }, 200);
+    })
+    .openapi(superviseRoute, async (c) => {
+      return c.json(await superviseCall(deps, requireAgent(c.get('principal')), c.req.valid('param').id), 201);
     })
     .openapi(presenceRoute, async (c) => {
       const principal = requireParticipant(c.get('principal'));

@@ -22,7 +22,8 @@ const redeemRoute = createRoute({
       z
         .object({
           session: z.string().openapi({ description: 'Bearer token for this call only' }),
-          role: z.enum(['agent', 'customer']),
+          /** A supervisor listens only: their page never publishes. */
+          role: z.enum(['agent', 'customer', 'supervisor']),
           call: z.object({
             id: z.uuid(),
             meetingTypeName: z.string(),

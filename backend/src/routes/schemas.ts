@@ -24,7 +24,7 @@ export const callViewSchema = z
     participants: z.array(
       z.object({
         id: z.uuid(),
-        role: z.enum(['agent', 'customer']),
+        role: z.enum(['agent', 'customer', 'supervisor']),
         /** invited: link not opened yet; waiting: in the lobby; admitted: holds media credentials; removed: taken out by the agent. */
         admission: z.enum(['invited', 'waiting', 'admitted', 'removed']),
         joinedAt: z.string().nullable(),
@@ -43,7 +43,7 @@ export const mediaGrantSchema = z
     janusToken: z.string(),
     /** Empty unless STUN/TURN is configured; TURN credentials expire. */
     iceServers: z.array(z.object({ urls: z.array(z.string()), username: z.string().optional(), credential: z.string().optional() })),
-    display: z.enum(['agent', 'customer']),
+    display: z.enum(['agent', 'customer', 'supervisor']),
   })
   .openapi('MediaGrant');
 

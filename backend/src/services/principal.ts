@@ -26,5 +26,6 @@ export interface CallParticipantPrincipal {
   tenantId: string;
   callId: string;
   participantId: string;
-  role: 'agent' | 'customer';
+  /** A supervisor listens without taking part (meeting types that allow silent supervision). */
+  role: 'agent' | 'customer' | 'supervisor';
 }

@@ -198,7 +198,8 @@ export class JanusRoom {
     if (kind === 'joined') {
       this.privateId = message.private_id as number;
       this.emit('joined');
-      this.publish(this.withVideo);
+      // A supervisor listens: never a camera or microphone, only the others' feeds.
+      if (this.display !== 'supervisor') this.publish(this.withVideo);
       this.subscribeAll(message.publishers);
     } else if (kind === 'event') {
       if (message.error) {

@@ -83,10 +83,11 @@ function remoteMediaArrived(): boolean {
 /** "Connected" means media arrived, not merely that the link is up: that is what the user notices. */
 function updateConnected(): void {
   if (phase !== 'joined' && phase !== 'connected') return;
+  const listening = joined?.role === 'supervisor';
   if (remoteLinkUp && remoteMediaArrived()) {
-    if (phase !== 'connected') setPhase('connected', 'Connected');
+    if (phase !== 'connected') setPhase('connected', listening ? 'Listening silently: the agent and the customer do not see or hear you' : 'Connected');
   } else if (!remoteLinkUp && phase === 'connected') {
-    setPhase('joined', 'Waiting for the other person…');
+    setPhase('joined', listening ? 'Listening silently: waiting for the call to start' : 'Waiting for the other person…');
   }
 }
 
@@ -174,9 +175,11 @@ function showRecording(call: CallResponse['call']): void {
   if (joined?.role === 'agent') {
     recordingToggle.hidden = !(optional && running);
     recordingToggle.textContent = call.recording.active ? 'Stop recording' : 'Start recording';
-  } else {
+  } else if (joined?.role === 'customer') {
     recordingToggle.hidden = !(optional && running && call.recording.active);
     recordingToggle.textContent = 'Stop recording';
+  } else {
+    recordingToggle.hidden = true;
   }
   recordingToggle.dataset.recording = String(call.recording.active);
 }
@@ -246,7 +249,13 @@ function startMedia(join: JoinResponse, media: MediaGrant): void {
       })
     : null;
   current = new JanusRoom(media, join.role, withVideo, {
-    joined: () => setPhase('joined', 'Waiting for the other person…'),
+    joined: () => {
+      if (join.role !== 'supervisor') return setPhase('joined', 'Waiting for the other person…');
+      setPhase('joined', 'Listening silently: the agent and the customer do not see or hear you');
+      if (presenceSent) return;
+      presenceSent = true;
+      sendPresence('joined').catch((error: unknown) => showError(alert, error));
+    },
     published: () => {
       void showTransportSecurity(started);
       if (presenceSent) return;

@@ -8,7 +8,8 @@ export type Action =
   | 'configure'
   | 'read_audit'
   | 'handle_dsar'
-  | 'place_legal_hold';
+  | 'place_legal_hold'
+  | 'supervise';
 
 const allActions: readonly Action[] = [
   'escalate',
@@ -20,6 +21,7 @@ const allActions: readonly Action[] = [
   'read_audit',
   'handle_dsar',
   'place_legal_hold',
+  'supervise',
 ];
 
 /**
@@ -29,8 +31,8 @@ const allActions: readonly Action[] = [
  */
 const builtInRoles: Record<string, readonly Action[]> = {
   agent: ['escalate', 'list_recordings', 'play_recording'],
-  supervisor: ['escalate', 'list_recordings', 'play_recording', 'export_recording'],
-  admin: ['escalate', 'list_recordings', 'play_recording', 'export_recording', 'delete_recording', 'configure', 'read_audit', 'place_legal_hold'],
+  supervisor: ['escalate', 'list_recordings', 'play_recording', 'export_recording', 'supervise'],
+  admin: ['escalate', 'list_recordings', 'play_recording', 'export_recording', 'delete_recording', 'configure', 'read_audit', 'place_legal_hold', 'supervise'],
   dpo: ['list_recordings', 'export_recording', 'delete_recording', 'read_audit', 'handle_dsar', 'place_legal_hold'],
 };
 

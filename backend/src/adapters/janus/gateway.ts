@@ -18,6 +18,7 @@ export class JanusGateway implements MediaGateway {
   setRecording: MediaGateway['setRecording'] = (room, on) => this.guard(() => this.pool.setRecording(room, on));
   listParticipants: MediaGateway['listParticipants'] = (room) => this.guard(() => this.pool.listParticipants(room));
   restrictRoom: MediaGateway['restrictRoom'] = (room, tokens) => this.guard(() => this.pool.restrictRoom(room, tokens));
+  allowInRoom: MediaGateway['allowInRoom'] = (room, token) => this.guard(() => this.pool.allowInRoom(room, token));
   kick: MediaGateway['kick'] = (room, participantId) => this.guard(() => this.pool.kick(room, participantId));
   addParticipantToken: MediaGateway['addParticipantToken'] = (nodeId, token) => this.guard(() => this.pool.addParticipantToken(nodeId, token));
   removeParticipantToken: MediaGateway['removeParticipantToken'] = (nodeId, token) =>

@@ -25,6 +25,8 @@ export const meetingTypes = pgTable(
     e2ee: boolean().notNull().default(false),
     /** The customer waits in a lobby until the agent lets them in. */
     lobby: boolean().notNull().default(false),
+    /** A supervisor may listen to calls of this type without taking part; the notice says so. */
+    silentSupervision: boolean().notNull().default(false),
     /** Named storage location for this type's recordings (STORAGE_LOCATIONS); its region must be one the tenant allows. */
     storageLocation: text().notNull().default('local'),
     ...timestamps,
@@ -33,5 +35,7 @@ export const meetingTypes = pgTable(
     uniqueIndex('meeting_types_tenant_key_uq').on(t.tenantId, t.key),
     // End-to-end encrypted media cannot be recorded by the server: the database refuses the combination.
     check('meeting_types_e2ee_unrecorded', sql`NOT (${t.e2ee} AND ${t.recordingPolicy} <> 'forbidden')`),
+    // A supervisor's browser holds no end-to-end key: it could not hear the call.
+    check('meeting_types_e2ee_unsupervised', sql`NOT (${t.e2ee} AND ${t.silentSupervision})`),
   ],
 );

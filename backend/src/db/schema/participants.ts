@@ -3,7 +3,7 @@ import { agents } from './agents.js';
 import { calls } from './calls.js';
 import { id, tenantScoped, timestamps } from './columns.js';
 
-export const participantRole = pgEnum('participant_role', ['agent', 'customer']);
+export const participantRole = pgEnum('participant_role', ['agent', 'customer', 'supervisor']);
 
 export const participants = pgTable(
   'participants',

@@ -22,6 +22,8 @@ export const actions = [
   'handle_dsar',
   /** Place and release legal holds, which keep data past its retention. */
   'place_legal_hold',
+  /** Listen to a running call without taking part, where the meeting type allows it and the notice said so. */
+  'supervise',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -32,6 +34,7 @@ export const meetingTypeScopedActions: ReadonlySet<Action> = new Set([
   'play_recording',
   'export_recording',
   'delete_recording',
+  'supervise',
 ]);
 
 /** Reads that are audited whether they are allowed or refused. */
@@ -48,10 +51,10 @@ export interface RoleDefinition {
 
 export const builtInRoles: Record<BuiltInRoleName, RoleDefinition> = {
   agent: { allClients: false, actions: ['escalate', 'list_recordings', 'play_recording'] },
-  supervisor: { allClients: false, actions: ['escalate', 'list_recordings', 'play_recording', 'export_recording'] },
+  supervisor: { allClients: false, actions: ['escalate', 'list_recordings', 'play_recording', 'export_recording', 'supervise'] },
   admin: {
     allClients: true,
-    actions: ['escalate', 'list_recordings', 'play_recording', 'export_recording', 'delete_recording', 'configure', 'read_audit', 'place_legal_hold'],
+    actions: ['escalate', 'list_recordings', 'play_recording', 'export_recording', 'delete_recording', 'configure', 'read_audit', 'place_legal_hold', 'supervise'],
   },
   dpo: { allClients: true, actions: ['list_recordings', 'export_recording', 'delete_recording', 'read_audit', 'handle_dsar', 'place_legal_hold'] },
 };

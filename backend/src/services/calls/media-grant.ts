@@ -8,7 +8,7 @@ import { iceServersFor } from './ice-servers.js';
 export function mediaGrant(
   deps: ServiceDeps,
   call: { mediaNodeId: string; mediaRoomId: number; mediaRoomPin: string },
-  participant: { id: string; role: 'agent' | 'customer'; mediaToken: string },
+  participant: { id: string; role: 'agent' | 'customer' | 'supervisor'; mediaToken: string },
 ) {
   return {
     janusUrl: deps.media.browserUrl(call.mediaNodeId),

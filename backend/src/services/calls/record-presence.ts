@@ -46,7 +46,9 @@ export async function recordPresence(
     });
 
     const people = await loadParticipants(tx, principal.tenantId, principal.callId);
-    const bothIn = people.length === 2 && people.every((p) => p.joinedAt && !p.leftAt);
+    // A supervisor listens; the call is between the agent and the customer.
+    const callers = people.filter((p) => p.role !== 'supervisor');
+    const bothIn = callers.length === 2 && callers.every((p) => p.joinedAt && !p.leftAt);
     if (input.event === 'joined' && bothIn && loaded.call.state === 'created') {
       const inRoom = await deps.media.listParticipants(roomOf(loaded.call));
       if (inRoom.filter((p) => p.publisher).length >= 2) {

@@ -6,7 +6,7 @@ import { consentState } from '../consent/state.js';
 import type { ServiceDeps } from '../deps.js';
 import { isFinished } from './state-machine.js';
 import { hashJoinToken, newMediaToken } from './join-token.js';
-import { loadCallFor } from './load-call.js';
+import { loadCallFor, roomOf } from './load-call.js';
 import { mediaGrant } from './media-grant.js';
 
 /**
@@ -49,6 +49,8 @@ export async function redeemJoinToken(deps: ServiceDeps, token: string) {
   // down the person can simply try the same link again.
   const mediaToken = waits ? null : newMediaToken();
   if (mediaToken) await deps.media.addParticipantToken(loaded.call.mediaNodeId, mediaToken);
+  // A supervisor may come after the room was locked to the two participants: their token joins the list.
+  if (mediaToken && principal.role === 'supervisor' && loaded.call.lockedAt) await deps.media.allowInRoom(roomOf(loaded.call), mediaToken);
 
   const spent = await deps.db.transaction(async (tx) => {
     const claimed = await tx
@@ -75,6 +77,13 @@ export async function redeemJoinToken(deps: ServiceDeps, token: string) {
   if (!spent) {
     if (mediaToken) await deps.media.removeParticipantToken(loaded.call.mediaNodeId, mediaToken).catch(() => {});
     throw new ConflictError('TOKEN_USED', 'This join link has already been used. Ask for a new one.');
+  }
+  // A supervisor's new link replaces their earlier one: the earlier media token goes.
+  const replaced = link.participant.mediaToken;
+  if (mediaToken && replaced && replaced !== mediaToken) {
+    await deps.media.removeParticipantToken(loaded.call.mediaNodeId, replaced).catch((error: unknown) => {
+      deps.logger.warn({ err: error, callId }, 'could not revoke a replaced media token');
+    });
   }
 
   const session = await deps.tokens.issueCall(principal);

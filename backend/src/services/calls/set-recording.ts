@@ -24,6 +24,7 @@ export const recordingToggleInput = z.object({ on: z.boolean() });
 export async function setRecording(deps: ServiceDeps, principal: Principal, callId: string, input: z.infer<typeof recordingToggleInput>) {
   const isCustomer = principal.kind === 'call-participant' && principal.role === 'customer';
   if (isCustomer && input.on) throw new ForbiddenError('Only the agent can start a recording.');
+  if (principal.kind === 'call-participant' && principal.role === 'supervisor') throw new ForbiddenError('A supervisor only listens.');
 
   const view = await deps.db.transaction(async (tx) => {
     const loaded = await loadCallFor(tx, principal, callId, { forUpdate: true });

@@ -19,6 +19,8 @@ export const meetingTypeChange = z
     e2ee: z.boolean(),
     /** The customer waits in a lobby until the agent lets them in. */
     lobby: z.boolean(),
+    /** A supervisor may listen without taking part; the notice then says so. */
+    silentSupervision: z.boolean(),
   })
   .partial()
   .strict();
@@ -29,10 +31,11 @@ export interface MeetingTypeConfiguration {
   recordingPolicy: (typeof recordingPolicies)[number];
   legalBasis: (typeof legalBases)[number];
   e2ee: boolean;
+  silentSupervision: boolean;
 }
 
 export interface ConfigurationProblem {
-  code: 'E2EE_REQUIRES_NO_RECORDING' | 'OPTIONAL_RECORDING_NEEDS_CONSENT' | 'REQUIRED_RECORDING_NEEDS_LEGAL_GROUND';
+  code: 'E2EE_REQUIRES_NO_RECORDING' | 'E2EE_EXCLUDES_SUPERVISION' | 'OPTIONAL_RECORDING_NEEDS_CONSENT' | 'REQUIRED_RECORDING_NEEDS_LEGAL_GROUND';
   message: string;
   /** The fields that disagree, so a form can mark them. */
   fields: (keyof MeetingTypeConfiguration)[];
@@ -53,6 +56,13 @@ export function configurationProblems(config: MeetingTypeConfiguration): Configu
       code: 'E2EE_REQUIRES_NO_RECORDING',
       message: 'End-to-end encrypted calls cannot be recorded by the server: set recording to "forbidden" or turn end-to-end encryption off.',
       fields: ['e2ee', 'recordingPolicy'],
+    });
+  }
+  if (config.e2ee && config.silentSupervision) {
+    problems.push({
+      code: 'E2EE_EXCLUDES_SUPERVISION',
+      message: 'A supervisor cannot listen to an end-to-end encrypted call: only the two participants hold its keys. Turn one of them off.',
+      fields: ['e2ee', 'silentSupervision'],
     });
   }
   if (config.recordingPolicy === 'optional' && config.legalBasis !== 'consent') {

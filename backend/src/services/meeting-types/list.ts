@@ -13,6 +13,7 @@ export const meetingTypeColumns = {
   legalBasis: meetingTypes.legalBasis,
   e2ee: meetingTypes.e2ee,
   lobby: meetingTypes.lobby,
+  silentSupervision: meetingTypes.silentSupervision,
   storageLocation: meetingTypes.storageLocation,
   retentionDays: meetingTypes.retentionDays,
   metadataRetentionDays: meetingTypes.metadataRetentionDays,

@@ -10,7 +10,7 @@ import type { Principal } from '../principal.js';
 import { configurationProblems, type MeetingTypeChange } from './change-input.js';
 import { meetingTypeColumns } from './list.js';
 
-const changeableFields = ['name', 'recordingPolicy', 'media', 'legalBasis', 'e2ee', 'lobby'] as const;
+const changeableFields = ['name', 'recordingPolicy', 'media', 'legalBasis', 'e2ee', 'lobby', 'silentSupervision'] as const;
 
 /**
  * Fields a running call reads from its meeting type while it runs (recording starts when both
@@ -83,6 +83,7 @@ export async function updateMeetingType(db: Db, principal: Principal, meetingTyp
 }
 
 function pick(row: typeof meetingTypes.$inferSelect) {
-  const { id, key, name, recordingPolicy, media, legalBasis, e2ee, lobby, storageLocation, retentionDays, metadataRetentionDays, consentRetentionDays } = row;
-  return { id, key, name, recordingPolicy, media, legalBasis, e2ee, lobby, storageLocation, retentionDays, metadataRetentionDays, consentRetentionDays };
+  const { id, key, name, recordingPolicy, media, legalBasis, e2ee, lobby, silentSupervision, storageLocation, retentionDays, metadataRetentionDays, consentRetentionDays } =
+    row;
+  return { id, key, name, recordingPolicy, media, legalBasis, e2ee, lobby, silentSupervision, storageLocation, retentionDays, metadataRetentionDays, consentRetentionDays };
 }

@@ -18,6 +18,8 @@ export interface NoticeContent {
   recordingPolicy: 'required' | 'optional' | 'forbidden';
   legalBasis: 'consent' | 'legal_obligation' | 'legitimate_interest';
   media: 'audio' | 'audio+video';
+  /** Present (and true) only where the notice tells the customer a supervisor may listen: supervision is allowed only then. */
+  supervision?: true;
   sections: NoticeSection[];
 }
 
@@ -32,6 +34,7 @@ export interface NoticeFacts {
   legalBasis: NoticeContent['legalBasis'];
   media: NoticeContent['media'];
   retentionDays: number;
+  silentSupervision: boolean;
 }
 
 const unknownContact: Record<ShippedLanguage, string> = {
@@ -62,6 +65,7 @@ export function buildNotice(language: ShippedLanguage, facts: NoticeFacts): Noti
       heading: l.headings.retention,
       paragraphs: [recorded ? l.retention(facts.retentionDays) : l.notRecordedRetention],
     },
+    ...(facts.silentSupervision ? [{ key: 'supervision', heading: l.headings.supervision, paragraphs: [l.supervision] }] : []),
     { key: 'storage', heading: l.headings.storage, paragraphs: [facts.storageLocation] },
     { key: 'processors', heading: l.headings.processors, paragraphs: [l.processors] },
     { key: 'rights', heading: l.headings.rights, paragraphs: [...l.rights, l.withdrawal, l.complaint] },
@@ -82,6 +86,7 @@ export function buildNotice(language: ShippedLanguage, facts: NoticeFacts): Noti
     recordingPolicy: facts.recordingPolicy,
     legalBasis: facts.legalBasis,
     media: facts.media,
+    ...(facts.silentSupervision ? { supervision: true as const } : {}),
     sections,
   };
 }

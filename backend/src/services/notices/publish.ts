@@ -35,7 +35,7 @@ export async function publishNotices(tx: DbOrTx, tenantId: string, createdBy?: s
   return published;
 }
 
-type MeetingTypeFacts = Pick<typeof meetingTypes.$inferSelect, 'name' | 'recordingPolicy' | 'legalBasis' | 'media' | 'retentionDays'>;
+type MeetingTypeFacts = Pick<typeof meetingTypes.$inferSelect, 'name' | 'recordingPolicy' | 'legalBasis' | 'media' | 'retentionDays' | 'silentSupervision'>;
 
 /** What a notice states, from the tenant's facts and one meeting type: published and previewed alike. */
 export function noticeFacts(tenant: typeof tenants.$inferSelect, type: MeetingTypeFacts): NoticeFacts {
@@ -50,6 +50,7 @@ export function noticeFacts(tenant: typeof tenants.$inferSelect, type: MeetingTy
     legalBasis: type.legalBasis,
     media: type.media,
     retentionDays: type.retentionDays,
+    silentSupervision: type.silentSupervision,
   };
 }
 

@@ -90,6 +90,7 @@ export const actionText: Record<Action, string> = {
   read_audit: 'read the audit trail',
   handle_dsar: 'handle data-subject requests',
   place_legal_hold: 'place and release legal holds',
+  supervise: 'listen to calls silently where the meeting type and its notice allow it',
 };
 
 export function actionLabel(action: string): string {

@@ -112,7 +112,7 @@ export class SessionTokens {
         return { kind: 'agent', tenantId: payload.tid, agentId: payload.sub, epoch: payload.ep };
       }
       const role = payload.role;
-      if (typeof payload.cid !== 'string' || (role !== 'agent' && role !== 'customer')) {
+      if (typeof payload.cid !== 'string' || (role !== 'agent' && role !== 'customer' && role !== 'supervisor')) {
         throw new UnauthorizedError('Session token is incomplete.');
       }
       return { kind: 'call-participant', tenantId: payload.tid, callId: payload.cid, participantId: payload.sub, role };

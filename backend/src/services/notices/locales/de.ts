@@ -13,6 +13,7 @@ export const de: NoticeLocale = {
     recording: 'Aufzeichnung',
     retention: 'Speicherdauer',
     storage: 'Speicherort',
+    supervision: 'Mithören durch Vorgesetzte',
     processors: 'Auftragsverarbeiter',
     rights: 'Ihre Rechte',
     privacyPolicy: 'Datenschutzerklärung',
@@ -32,6 +33,8 @@ export const de: NoticeLocale = {
   media: { audio: 'Nur der Ton wird aufgezeichnet.', 'audio+video': 'Ton und Bild werden aufgezeichnet.' },
   retention: (days) => `Aufzeichnungen werden ${days} Tage aufbewahrt und danach automatisch gelöscht.`,
   notRecordedRetention: 'Vom Anruf selbst wird nichts gespeichert; Ihre Entscheidung bewahren wir als Nachweis auf.',
+  supervision:
+    'Eine Teamleitung kann bei diesem Gespräch zuhören, ohne zu sprechen oder angezeigt zu werden, um die Qualität unserer Beratung zu prüfen und zu verbessern. Sie ist an dieselbe Vertraulichkeit gebunden wie Ihr Ansprechpartner. Dadurch wird nichts zusätzlich aufgezeichnet.',
   processors: 'Parley (Videodienst, betrieben auf unseren eigenen Servern).',
   rights: [
     'Auskunft über Ihre Daten und eine Kopie erhalten (Art. 15, 20).',

@@ -13,6 +13,7 @@ export const en: NoticeLocale = {
     recording: 'Recording',
     retention: 'How long we keep it',
     storage: 'Where it is stored',
+    supervision: 'Supervision',
     processors: 'Who processes it for us',
     rights: 'Your rights',
     privacyPolicy: 'Privacy policy',
@@ -32,6 +33,8 @@ export const en: NoticeLocale = {
   media: { audio: 'Only the sound is recorded.', 'audio+video': 'Sound and picture are recorded.' },
   retention: (days) => `Recordings are kept for ${days} days and then deleted automatically.`,
   notRecordedRetention: 'Nothing of the call itself is kept; we keep a record of your decision as proof.',
+  supervision:
+    'A supervisor of our team may listen to this call, without speaking or being shown, to check and improve the quality of our advice. They are bound by the same confidentiality as your agent. Nothing extra is recorded because of it.',
   processors: 'Parley (video service, operated on our own servers).',
   rights: [
     'See the data we hold about you and get a copy (Art. 15, 20).',

@@ -13,6 +13,7 @@ export const es: NoticeLocale = {
     recording: 'Grabación',
     retention: 'Plazo de conservación',
     storage: 'Lugar de almacenamiento',
+    supervision: 'Escucha por un supervisor',
     processors: 'Encargados del tratamiento',
     rights: 'Sus derechos',
     privacyPolicy: 'Política de privacidad',
@@ -32,6 +33,8 @@ export const es: NoticeLocale = {
   media: { audio: 'Solo se graba el sonido.', 'audio+video': 'Se graban el sonido y la imagen.' },
   retention: (days) => `Las grabaciones se conservan ${days} días y después se eliminan automáticamente.`,
   notRecordedRetention: 'No se conserva nada de la llamada; guardamos su decisión como prueba.',
+  supervision:
+    'Un supervisor de nuestro equipo puede escuchar esta llamada, sin hablar ni aparecer, para comprobar y mejorar la calidad de nuestro asesoramiento. Está sujeto a la misma confidencialidad que su agente. No se graba nada más por ello.',
   processors: 'Parley (servicio de vídeo, en nuestros propios servidores).',
   rights: [
     'Acceder a sus datos y obtener una copia (art. 15, 20).',

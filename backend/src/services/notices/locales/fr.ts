@@ -13,6 +13,7 @@ export const fr: NoticeLocale = {
     recording: 'Enregistrement',
     retention: 'Durée de conservation',
     storage: 'Lieu de stockage',
+    supervision: 'Écoute par un responsable',
     processors: 'Sous-traitants',
     rights: 'Vos droits',
     privacyPolicy: 'Politique de confidentialité',
@@ -32,6 +33,8 @@ export const fr: NoticeLocale = {
   media: { audio: 'Seul le son est enregistré.', 'audio+video': 'Le son et l’image sont enregistrés.' },
   retention: (days) => `Les enregistrements sont conservés ${days} jours puis supprimés automatiquement.`,
   notRecordedRetention: 'Rien de l’appel lui-même n’est conservé ; nous gardons votre décision comme preuve.',
+  supervision:
+    'Un responsable de notre équipe peut écouter cet appel, sans parler ni apparaître, pour vérifier et améliorer la qualité de nos conseils. Il est tenu à la même confidentialité que votre conseiller. Rien de plus n\'est enregistré pour autant.',
   processors: 'Parley (service vidéo, exploité sur nos propres serveurs).',
   rights: [
     'Accéder à vos données et en obtenir une copie (art. 15, 20).',

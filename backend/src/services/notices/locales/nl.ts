@@ -13,6 +13,7 @@ export const nl: NoticeLocale = {
     recording: 'Opname',
     retention: 'Bewaartermijn',
     storage: 'Opslaglocatie',
+    supervision: 'Meeluisteren door een leidinggevende',
     processors: 'Verwerkers',
     rights: 'Uw rechten',
     privacyPolicy: 'Privacyverklaring',
@@ -32,6 +33,8 @@ export const nl: NoticeLocale = {
   media: { audio: 'Alleen het geluid wordt opgenomen.', 'audio+video': 'Geluid en beeld worden opgenomen.' },
   retention: (days) => `Opnames worden ${days} dagen bewaard en daarna automatisch verwijderd.`,
   notRecordedRetention: 'Van het gesprek zelf wordt niets bewaard; uw keuze bewaren wij als bewijs.',
+  supervision:
+    'Een leidinggevende van ons team kan dit gesprek beluisteren, zonder te spreken of in beeld te komen, om de kwaliteit van ons advies te controleren en te verbeteren. Hij of zij is aan dezelfde geheimhouding gebonden als uw medewerker. Hierdoor wordt niets extra opgenomen.',
   processors: 'Parley (videodienst, op onze eigen servers).',
   rights: [
     'Inzage in uw gegevens en een kopie krijgen (art. 15, 20).',

@@ -12,6 +12,7 @@ export interface NoticeLocale {
     recording: string;
     retention: string;
     storage: string;
+    supervision: string;
     processors: string;
     rights: string;
     privacyPolicy: string;
@@ -22,6 +23,8 @@ export interface NoticeLocale {
   media: Record<'audio' | 'audio+video', string>;
   retention: (days: number) => string;
   notRecordedRetention: string;
+  /** Shown only for meeting types that allow silent supervision. */
+  supervision: string;
   processors: string;
   rights: string[];
   withdrawal: string;

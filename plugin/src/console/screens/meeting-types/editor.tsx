@@ -15,6 +15,7 @@ export interface MeetingTypeDraft {
   legalBasis: LegalBasis;
   e2ee: boolean;
   lobby: boolean;
+  silentSupervision: boolean;
 }
 
 const options = <K extends string>(labels: Record<K, string>) => Object.entries<string>(labels).map(([value, label]) => ({ value, label }));
@@ -29,7 +30,7 @@ export function MeetingTypeEditor({ type, onSaved }: { type: ConsoleMeetingType;
   const { TextField, Select, Checkbox, Button, Alert } = useKit();
   const { call } = useSession();
   const saved = useMemo<MeetingTypeDraft>(
-    () => ({ name: type.name, recordingPolicy: type.recordingPolicy, media: type.media, legalBasis: type.legalBasis as LegalBasis, e2ee: type.e2ee ?? false, lobby: type.lobby ?? false }),
+    () => ({ name: type.name, recordingPolicy: type.recordingPolicy, media: type.media, legalBasis: type.legalBasis as LegalBasis, e2ee: type.e2ee ?? false, lobby: type.lobby ?? false, silentSupervision: type.silentSupervision ?? false }),
     [type],
   );
   const [draft, setDraft] = useState<MeetingTypeDraft>(saved);
@@ -99,6 +100,14 @@ export function MeetingTypeEditor({ type, onSaved }: { type: ConsoleMeetingType;
             onChange={(lobby) => change({ lobby })}
             testId="mt-lobby"
           />
+          <Checkbox
+            label="A supervisor may listen silently"
+            hint="Supervisors may listen to running calls without speaking or being shown. The notice tells customers so; calls agreed to under an older notice cannot be supervised."
+            checked={draft.silentSupervision}
+            onChange={(silentSupervision) => change({ silentSupervision })}
+            testId="mt-supervision"
+          />
+          {problemFor('silentSupervision') ? <Alert tone="warning">{problemFor('silentSupervision')}</Alert> : null}
           <ErrorAlert error={error} />
           {result ? (
             <Alert tone="success" testId="mt-saved">

@@ -17,6 +17,7 @@ const actionLabels: Record<string, string> = {
   read_audit: 'read the audit trail',
   handle_dsar: 'handle data-subject requests',
   place_legal_hold: 'place legal holds',
+  supervise: 'listen to calls silently',
 };
 
 export function describeGrants(role: Role): string {

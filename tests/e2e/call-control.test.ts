@@ -4,11 +4,11 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calls, meetingTypes } from '../../backend/src/db/schema/index.js';
 import { pluginData, ScriptedBrowser } from '../support/scripted-janus-browser.js';
-import { escalateFromDemo, openAsCustomer, startHarness, waitForRemoteVideo, type Harness } from './harness.js';
+import { api, escalateFromDemo, openAsCustomer, startHarness, waitForRemoteVideo, type Harness } from './harness.js';
 
 const callState = (page: Page) => page.evaluate(() => document.body.dataset.callState);
 
-describe('lobby, removal and the locked room, end to end (Janus + Chromium)', () => {
+describe('who is in the room: lobby, removal, the locked room and silent supervision, end to end (Janus + Chromium)', () => {
   let harness: Harness;
 
   beforeAll(async () => {
@@ -82,5 +82,54 @@ describe('lobby, removal and the locked room, end to end (Janus + Chromium)', ()
     expect((await harness.parley.gateway.listParticipants(call.room)).map((p) => p.display)).toEqual(['agent']);
     await call.agentCall.locator('#hang-up').click();
     await Promise.all(call.contexts.map((c) => c.close()));
+  });
+
+  it('lets a supervisor listen to a locked room, unseen, where the meeting type and the notice allow it', async () => {
+    const account = 'supervision-e2e';
+    const session = async (userId: string, role: string) =>
+      (await api<{ token: string }>(harness, 'POST', '/api/demo/session', { body: { accountId: account, userId, name: `Dana ${role}`, role } })).body.token;
+    const [admin, agent, supervisor] = [await session('a-1', 'admin'), await session('a-2', 'agent'), await session('a-3', 'supervisor')];
+    const types = await api<{ meetingTypes: { id: string; key: string }[] }>(harness, 'GET', '/api/meeting-types', { token: admin });
+    const support = types.body.meetingTypes.find((t) => t.key === 'support')!.id;
+    // What an admin does in the console: the notice gains its supervision section from now on.
+    expect((await api(harness, 'PUT', `/api/admin/meeting-types/${support}`, { token: admin, body: { silentSupervision: true, lobby: false } })).status).toBe(200);
+    const escalated = await api<{ call: { id: string }; links: { customer: string; agent: string } }>(harness, 'POST', '/api/calls', {
+      token: agent,
+      body: { meetingTypeId: support, case: { host: 'zendesk', externalId: '880001' }, customer: { externalId: 'c-880001', displayName: 'Alex Customer', locale: 'en' } },
+    });
+    expect(escalated.status).toBe(201);
+
+    const contexts = await Promise.all([harness.browser.newContext(), harness.browser.newContext(), harness.browser.newContext()]);
+    const [agentPage, customerPage, supervisorPage] = await Promise.all(contexts.map((c) => c.newPage()));
+    await agentPage!.goto(escalated.body.links.agent);
+    await agentPage!.locator('#join-call').click();
+    await customerPage!.goto(escalated.body.links.customer);
+    await expect.poll(() => customerPage!.getByText('A supervisor of our team may listen to this call').isVisible()).toBe(true);
+    await customerPage!.locator('button[name=join][value=true]').click();
+    await customerPage!.waitForURL(/\/j\/[\w-]+$/);
+    await customerPage!.locator('#join-call').click();
+    await Promise.all([waitForRemoteVideo(agentPage!, 20_000), waitForRemoteVideo(customerPage!, 20_000)]);
+    await expect.poll(() => agentPage!.getByTestId('room-locked').isVisible(), { timeout: 10_000 }).toBe(true);
+
+    const granted = await api<{ link: string }>(harness, 'POST', `/api/calls/${escalated.body.call.id}/supervise`, { token: supervisor });
+    expect(granted.status).toBe(201);
+    await supervisorPage!.goto(granted.body.link);
+    await supervisorPage!.locator('#join-call').click();
+    // The room was locked before the supervisor came: their token was added to it, and they see and hear the call.
+    await waitForRemoteVideo(supervisorPage!, 20_000);
+    await expect.poll(() => supervisorPage!.getByTestId('call-status').textContent()).toMatch(/^Listening silently/);
+    expect(await supervisorPage!.evaluate(() => (document.querySelector<HTMLVideoElement>('#local-video')!.srcObject as MediaStream | null)?.getTracks().length ?? 0)).toBe(0);
+
+    const [row] = await harness.parley.database.db.select().from(calls).where(eq(calls.id, escalated.body.call.id));
+    const room = { nodeId: row!.mediaNodeId, roomId: row!.mediaRoomId, secret: row!.mediaRoomSecret };
+    const inRoom = await harness.parley.gateway.listParticipants(room);
+    expect(inRoom.filter((p) => p.publisher).map((p) => p.display).sort()).toEqual(['agent', 'customer']);
+    expect(inRoom.find((p) => p.display === 'supervisor')).toMatchObject({ publisher: false });
+    // The two in the call are undisturbed.
+    await waitForRemoteVideo(customerPage!);
+
+    await agentPage!.locator('#hang-up').click();
+    await expect.poll(() => callState(supervisorPage!), { timeout: 10_000 }).toBe('ended');
+    await Promise.all(contexts.map((c) => c.close()));
   });
 });
