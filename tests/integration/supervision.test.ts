@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { freshDatabase } from '../support/databases.js';
-import { buildTestApp, escalation, startTestJanus, tokenOf } from '../support/test-app.js';
+import { buildTestApp, escalation, startTestJanus, ticketNumber, tokenOf } from '../support/test-app.js';
 
 async function gatewayAccepts(janusUrl: string, token: string): Promise<boolean> {
   const reply = await fetch(janusUrl, { method: 'POST', body: JSON.stringify({ janus: 'create', transaction: 'supervision-test', token }) });
@@ -47,11 +47,12 @@ describe('silent supervision: only where the meeting type allows it and the noti
     const noticeHtml = await (await t.app.request(new URL(links.customer as string).pathname)).text();
     const customer = await t.call('POST', `/api/join/${await t.customerJoinToken(links.customer)}`);
     const agentJoin = await t.call('POST', `/api/join/${tokenOf(links.agent)}`);
-    return { callId: call.id as string, customer: customer.body.session as string, agent: agentJoin.body.session as string, noticeHtml };
+    return { callId: call.id as string, ticket: ticketNumber(`sv-${ticket}`), customer: customer.body.session as string, agent: agentJoin.body.session as string, noticeHtml };
   }
 
   it('is refused where the meeting type does not allow it', async () => {
-    const { callId } = await agreedCall();
+    const { callId, ticket: ticketId } = await agreedCall();
+    expect((await t.call('GET', `/api/cases/zendesk/${ticketId}/live-calls`, { token: supervisor })).body.calls).toEqual([]);
     const res = await t.call('POST', `/api/calls/${callId}/supervise`, { token: supervisor });
     expect(res.status).toBe(403);
     expect(res.body.error.message).toMatch(/cannot be supervised/);
@@ -72,6 +73,11 @@ describe('silent supervision: only where the meeting type allows it and the noti
     expect(after.noticeHtml).toMatch(/A supervisor of our team may listen to this call/);
     expect(before.noticeHtml).toMatch(/Who is responsible/);
     expect(before.noticeHtml).not.toMatch(/may listen to this call/);
+
+    // The sidebar offers "Listen in" to the supervisor only.
+    const offered = await t.call('GET', `/api/cases/zendesk/${after.ticket}/live-calls`, { token: supervisor });
+    expect(offered.body.calls).toEqual([expect.objectContaining({ id: after.callId, meetingTypeName: 'Support call' })]);
+    expect((await t.call('GET', `/api/cases/zendesk/${after.ticket}/live-calls`, { token: agent })).body.calls).toEqual([]);
 
     // A plain agent may not listen in; a supervisor may.
     expect((await t.call('POST', `/api/calls/${after.callId}/supervise`, { token: agent })).status).toBe(403);

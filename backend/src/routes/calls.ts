@@ -7,7 +7,7 @@ import { endCall } from '../services/calls/end.js';
 import { escalateCall, escalateInput } from '../services/calls/escalate.js';
 import { getCall } from '../services/calls/get.js';
 import { admission, admitParticipant, removeParticipant } from '../services/calls/lobby.js';
-import { superviseCall } from '../services/calls/supervise.js';
+import { listSupervisableCalls, superviseCall } from '../services/calls/supervise.js';
 import { presenceInput, recordPresence } from '../services/calls/record-presence.js';
 import { recordingToggleInput, setRecording } from '../services/calls/set-recording.js';
 import { listMeetingTypes } from '../services/meeting-types/list.js';
@@ -170,11 +170,36 @@ const superviseRoute = createRoute({
   },
 });
 
+const liveCallsRoute = createRoute({
+  method: 'get',
+  path: '/api/cases/{host}/{externalId}/live-calls',
+  summary: 'The running calls of a ticket or chat this user may listen to silently, newest first',
+  security: bearer,
+  request: {
+    params: z.object({
+      host: z.enum(['zendesk', 'teams']).openapi({ param: { name: 'host', in: 'path' } }),
+      externalId: z.string().min(1).max(200).openapi({ param: { name: 'externalId', in: 'path' } }),
+    }),
+  },
+  responses: {
+    200: json(
+      z.object({
+        calls: z.array(z.object({ id: z.uuid(), state: z.enum(['created', 'active', 'ended', 'failed']), meetingTypeName: z.string(), startedAt: z.string().nullable() })),
+      }),
+      'Calls',
+    ),
+    400: errors[400],
+    401: errors[401],
+    403: errors[403],
+  },
+});
+
 export function callRoutes(deps: ServiceDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('/api/meeting-types', authenticate(deps));
   app.use('/api/calls', authenticate(deps));
   app.use('/api/calls/*', authenticate(deps));
+  app.use('/api/cases/:host/:externalId/live-calls', authenticate(deps));
   return app
     .openapi(listMeetingTypesRoute, async (c) => {
       const meetingTypes = await listMeetingTypes(deps.db, requireAgent(c.get('principal')));
@@ -206,6 +231,10 @@ export function callRoutes(deps: ServiceDeps) {
     .openapi(removeRoute, async (c) => {
       const { id, participantId } = c.req.valid('param');
       return c.json({ call: await removeParticipant(deps, requireParticipant(c.get('principal')), id, participantId) }, 200);
+    })
+    .openapi(liveCallsRoute, async (c) => {
+      const { host, externalId } = c.req.valid('param');
+      return c.json({ calls: await listSupervisableCalls(deps, requireAgent(c.get('principal')), host, externalId) }, 200);
     })
     .openapi(superviseRoute, async (c) => {
       return c.json(await superviseCall(deps, requireAgent(c.get('principal')), c.req.valid('param').id), 201);

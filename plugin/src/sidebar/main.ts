@@ -2,6 +2,7 @@ import type { EscalateRequest, EscalateResponse, MeetingType, MeetingTypesRespon
 import { byId, clearError, showError } from '../dom';
 import { CallPanel } from './call-panel';
 import { AgentSession } from './session';
+import { LiveCalls } from './live-calls';
 import { TicketRecordings } from './ticket-recordings';
 import { connectToZendesk, fitFrameToContent, loadTicketContext, type TicketContext } from './zendesk';
 
@@ -105,6 +106,8 @@ async function start(): Promise<void> {
   // Older recordings of this ticket; a failure here must not keep the agent from escalating.
   const ticketRecordings = new TicketRecordings(session, alert, String(ticket.ticketId));
   void ticketRecordings.load().catch((error: unknown) => showError(alert, error));
+  // Calls a supervisor could listen to; the list stays hidden for everyone else.
+  new LiveCalls(session, alert, String(ticket.ticketId)).watch();
 
   const escalate = async (): Promise<void> => {
     clearError(alert);

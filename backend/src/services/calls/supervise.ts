@@ -1,7 +1,7 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import { calls, cases, consentRecords, joinTokens, meetingTypes, noticeVersions, participants } from '../../db/schema/index.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
-import { authorize } from '../access/policy.js';
+import { authorize, decide } from '../access/policy.js';
 import { recordAudit } from '../audit/record.js';
 import type { ServiceDeps } from '../deps.js';
 import type { NoticeContent } from '../notices/content.js';
@@ -72,4 +72,29 @@ async function assertNoticeDisclosedSupervision(deps: ServiceDeps, tenantId: str
   if ((agreed.content as NoticeContent).supervision !== true) {
     throw new ConflictError('SUPERVISION_NOT_DISCLOSED', 'The customer agreed to this call under a notice that did not say a supervisor may listen.');
   }
+}
+
+/**
+ * The running calls of one ticket or chat this user could listen to: what the sidebar offers a
+ * supervisor as "Listen in". Whether the customer's notice allowed it is checked on the request itself.
+ */
+export async function listSupervisableCalls(deps: Pick<ServiceDeps, 'db'>, principal: AgentPrincipal, host: 'zendesk' | 'teams', externalId: string) {
+  const rows = await deps.db
+    .select({ id: calls.id, state: calls.state, startedAt: calls.startedAt, meetingTypeId: calls.meetingTypeId, meetingTypeName: meetingTypes.name, clientId: cases.clientId })
+    .from(calls)
+    .innerJoin(cases, eq(cases.id, calls.caseId))
+    .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
+    .where(
+      and(
+        eq(calls.tenantId, principal.tenantId),
+        eq(cases.host, host),
+        eq(cases.externalId, externalId),
+        inArray(calls.state, ['created', 'active']),
+        eq(meetingTypes.silentSupervision, true),
+      ),
+    )
+    .orderBy(desc(calls.createdAt));
+  return rows
+    .filter((row) => decide(principal, 'supervise', { tenantId: principal.tenantId, meetingTypeId: row.meetingTypeId, clientId: row.clientId }).allowed)
+    .map((row) => ({ id: row.id, state: row.state, meetingTypeName: row.meetingTypeName, startedAt: row.startedAt?.toISOString() ?? null }));
 }

@@ -1,0 +1,72 @@
+import { byId, clearError, showError } from '../dom';
+import { poll } from '../poll';
+import type { AgentSession } from './session';
+
+const POLL_MS = 15_000;
+
+interface LiveCall {
+  id: string;
+  state: 'created' | 'active' | 'ended' | 'failed';
+  meetingTypeName: string;
+  startedAt: string | null;
+}
+
+/**
+ * For a supervisor: the running calls on this ticket they may listen to silently, each with
+ * "Listen in". The server lists only calls whose meeting type allows it, and checks the customer's
+ * notice again when the supervisor asks.
+ */
+export class LiveCalls {
+  private readonly section = byId('live-calls', HTMLElement);
+  private readonly list = byId('live-calls-list', HTMLUListElement);
+  private stop: (() => void) | null = null;
+
+  constructor(
+    private readonly session: AgentSession,
+    private readonly alert: HTMLElement,
+    private readonly ticketId: string,
+  ) {}
+
+  watch(): void {
+    this.stop?.();
+    this.stop = poll(async () => {
+      const { calls } = await this.session.request<{ calls: LiveCall[] }>(`/api/cases/zendesk/${encodeURIComponent(this.ticketId)}/live-calls`);
+      this.list.replaceChildren(...calls.map((call) => this.item(call)));
+      this.section.hidden = calls.length === 0;
+    }, POLL_MS);
+  }
+
+  private item(call: LiveCall): HTMLLIElement {
+    const item = document.createElement('li');
+    item.className = 'recording-item';
+    item.dataset.testid = 'live-call';
+    const label = document.createElement('span');
+    label.textContent = `${call.meetingTypeName} · ${call.state === 'active' ? `running since ${new Date(call.startedAt!).toLocaleTimeString()}` : 'starting'}`;
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'btn btn-secondary';
+    button.textContent = 'Listen in';
+    button.dataset.testid = 'listen-in';
+    button.addEventListener('click', () => void this.listen(call.id, button));
+    item.append(label, button);
+    return item;
+  }
+
+  private async listen(callId: string, button: HTMLButtonElement): Promise<void> {
+    clearError(this.alert);
+    button.disabled = true;
+    // Opened inside the click, while the browser allows popups; pointed at the link once it exists.
+    const opened = window.open('about:blank', '_blank');
+    try {
+      const { link } = await this.session.request<{ link: string }>(`/api/calls/${encodeURIComponent(callId)}/supervise`, { method: 'POST' });
+      if (!opened) throw new Error('Your browser blocked the call window. Allow pop-ups for this app and try again.');
+      opened.opener = null;
+      opened.location.href = link;
+    } catch (error) {
+      opened?.close();
+      showError(this.alert, error);
+    } finally {
+      button.disabled = false;
+    }
+  }
+}
