@@ -7,13 +7,8 @@ import type { Database } from '../../backend/src/db/client.js';
 import { auditEvents, participants } from '../../backend/src/db/schema/index.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { freshDatabase } from '../support/databases.js';
+import { gatewayAccepts } from '../support/scripted-janus-browser.js';
 import { buildTestApp, escalation, startTestJanus, tokenOf } from '../support/test-app.js';
-
-/** Opens a Janus session with a token, as a browser would: does the gateway accept it? */
-async function gatewayAccepts(janusUrl: string, token: string): Promise<boolean> {
-  const reply = await fetch(janusUrl, { method: 'POST', body: JSON.stringify({ janus: 'create', transaction: 'lobby-test', token }) });
-  return ((await reply.json()) as { janus: string }).janus === 'success';
-}
 
 describe('the lobby: the customer waits until the agent lets them in', () => {
   let database: Database;

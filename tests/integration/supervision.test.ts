@@ -5,12 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { freshDatabase } from '../support/databases.js';
+import { gatewayAccepts } from '../support/scripted-janus-browser.js';
 import { buildTestApp, escalation, startTestJanus, ticketNumber, tokenOf } from '../support/test-app.js';
-
-async function gatewayAccepts(janusUrl: string, token: string): Promise<boolean> {
-  const reply = await fetch(janusUrl, { method: 'POST', body: JSON.stringify({ janus: 'create', transaction: 'supervision-test', token }) });
-  return ((await reply.json()) as { janus: string }).janus === 'success';
-}
 
 describe('silent supervision: only where the meeting type allows it and the notice said so', () => {
   let database: Database;

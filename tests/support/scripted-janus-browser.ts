@@ -47,3 +47,9 @@ export class ScriptedBrowser {
 }
 
 export const pluginData = (reply: Reply) => reply.plugindata?.data ?? {};
+
+/** Opens a Janus session with a token, as a browser's first request does: does the gateway accept the token? */
+export async function gatewayAccepts(janusUrl: string, token: string): Promise<boolean> {
+  const reply = await fetch(janusUrl, { method: 'POST', body: JSON.stringify({ janus: 'create', transaction: randomBytes(6).toString('hex'), token }) });
+  return ((await reply.json()) as { janus: string }).janus === 'success';
+}

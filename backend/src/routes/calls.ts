@@ -12,7 +12,7 @@ import { presenceInput, recordPresence } from '../services/calls/record-presence
 import { recordingToggleInput, setRecording } from '../services/calls/set-recording.js';
 import { listMeetingTypes } from '../services/meeting-types/list.js';
 import { getCallRecording } from '../services/recordings/get.js';
-import { bearer, callViewSchema, errors, idParam, json, mediaGrantSchema, recordingSchema } from './schemas.js';
+import { bearer, callViewSchema, caseParams, errors, idParam, json, mediaGrantSchema, recordingSchema } from './schemas.js';
 
 const meetingTypeSchema = z
   .object({
@@ -175,12 +175,7 @@ const liveCallsRoute = createRoute({
   path: '/api/cases/{host}/{externalId}/live-calls',
   summary: 'The running calls of a ticket or chat this user may listen to silently, newest first',
   security: bearer,
-  request: {
-    params: z.object({
-      host: z.enum(['zendesk', 'teams']).openapi({ param: { name: 'host', in: 'path' } }),
-      externalId: z.string().min(1).max(200).openapi({ param: { name: 'externalId', in: 'path' } }),
-    }),
-  },
+  request: { params: caseParams },
   responses: {
     200: json(
       z.object({

@@ -8,7 +8,7 @@ import { getRecording } from '../services/recordings/get.js';
 import { listCaseRecordings } from '../services/recordings/list-for-case.js';
 import { listCustomerRecordings } from '../services/recordings/list-for-customer.js';
 import { startPlayback } from '../services/recordings/start-playback.js';
-import { bearer, errors, idParam, json, recordingSchema } from './schemas.js';
+import { bearer, caseParams, errors, idParam, json, recordingSchema } from './schemas.js';
 
 
 const listRoute = createRoute({
@@ -18,11 +18,6 @@ const listRoute = createRoute({
   security: bearer,
   request: { params: idParam },
   responses: { 200: json(z.object({ recordings: z.array(recordingSchema) }), 'Recordings'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
-});
-
-const caseParams = z.object({
-  host: z.enum(['zendesk', 'teams']).openapi({ param: { name: 'host', in: 'path' } }),
-  externalId: z.string().min(1).max(200).openapi({ param: { name: 'externalId', in: 'path' } }),
 });
 
 const caseListRoute = createRoute({

@@ -69,6 +69,12 @@ export const recordingSchema = z
 /** `{id}` in a path: a uuid (a call, a recording, a customer, a meeting type). */
 export const idParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
+/** A ticket or chat, by the host it lives in and the id the host gives it. */
+export const caseParams = z.object({
+  host: z.enum(['zendesk', 'teams']).openapi({ param: { name: 'host', in: 'path' } }),
+  externalId: z.string().min(1).max(200).openapi({ param: { name: 'externalId', in: 'path' } }),
+});
+
 const errorContent = { 'application/json': { schema: errorEnvelope } };
 
 /** Error responses, described once. */
