@@ -4,7 +4,7 @@ import { ConflictError, GoneError, NotFoundError } from '../../errors.js';
 import { authorizeAccount } from '../access/policy.js';
 import { recordAudit } from '../audit/record.js';
 import { newDownloadToken } from '../dsar/export/download-token.js';
-import { passphraseFrom, readWrappedSecret } from '../dsar/export/passphrase.js';
+import { takePassphraseOnce } from '../dsar/export/passphrase.js';
 import { DEFAULT_EXPORT_TTL_SECONDS } from '../dsar/export/settings.js';
 import type { Principal } from '../principal.js';
 import type { OffboardingDeps } from './deps.js';
@@ -32,14 +32,7 @@ export async function issueTenantExportLink(deps: OffboardingDeps, principal: Pr
     if (!store) throw new Error(`storage location "${row.storageLocation}" is not configured`);
 
     const keys = tenantExportKeys(admin.tenantId, row.id);
-    const secret = await readWrappedSecret(deps.masterKeys, store, admin.tenantId, row.id, keys.passphrase);
-    let passphrase: string | null = null;
-    if (secret) {
-      passphrase = passphraseFrom(secret);
-      secret.fill(0);
-      await store.delete(keys.passphrase);
-      if (await store.head(keys.passphrase)) throw new Error('the wrapped passphrase is still stored after deleting it');
-    }
+    const passphrase = await takePassphraseOnce(deps.masterKeys, store, admin.tenantId, row.id, keys.passphrase);
     const expiresAt = new Date(Date.now() + (deps.exportTtlSeconds ?? DEFAULT_EXPORT_TTL_SECONDS) * 1000);
     await tx.update(tenantExports).set({ downloadTokenHash: hash, expiresAt, updatedAt: new Date() }).where(eq(tenantExports.id, row.id));
     await recordAudit(tx, {

@@ -8,7 +8,7 @@ import { authorizeAccount } from '../../access/policy.js';
 import { recordAudit, type AuditActor } from '../../audit/record.js';
 import type { Principal } from '../../principal.js';
 import { newDownloadToken } from './download-token.js';
-import { passphraseFrom, readWrappedSecret } from './passphrase.js';
+import { takePassphraseOnce } from './passphrase.js';
 import { DEFAULT_EXPORT_TTL_SECONDS, exportObjectKeys } from './settings.js';
 
 export interface ExportLinkDeps {
@@ -63,15 +63,7 @@ export async function issueExportLink(deps: ExportLinkDeps, requester: LinkReque
     if (!store) throw new Error(`storage location "${row.storageLocation}" is not configured`);
 
     const keys = exportObjectKeys(tenantId, row.id);
-    const secret = await readWrappedSecret(deps.masterKeys, store, tenantId, row.id, keys.passphrase);
-    let passphrase: string | null = null;
-    if (secret) {
-      passphrase = passphraseFrom(secret);
-      secret.fill(0);
-      // Gone before it is returned: if this fails, nobody receives it and the call can be repeated.
-      await store.delete(keys.passphrase);
-      if (await store.head(keys.passphrase)) throw new Error('the wrapped passphrase is still stored after deleting it');
-    }
+    const passphrase = await takePassphraseOnce(deps.masterKeys, store, tenantId, row.id, keys.passphrase);
     const expiresAt = new Date(Date.now() + (deps.exportTtlSeconds ?? DEFAULT_EXPORT_TTL_SECONDS) * 1000);
     await tx.update(dsarExports).set({ downloadTokenHash: hash, expiresAt, updatedAt: new Date() }).where(eq(dsarExports.id, row.id));
     await recordAudit(tx, {

@@ -66,3 +66,18 @@ export async function readWrappedSecret(masterKeys: MasterKeys, store: BlobStore
   const kms = await masterKeys.forTenant(tenantId);
   return kms.unwrap({ keyId: stored.keyId, ciphertext: Buffer.from(stored.ciphertext, 'base64') }, contextFor(exportId));
 }
+
+/**
+ * Hands the passphrase over once: unwraps it, then deletes the wrapped copy before returning it, so
+ * a failure leaves it stored (nobody received it; the call can be repeated) and a second call gets
+ * null. The caller holds the export's row lock, so two racing calls cannot both receive it.
+ */
+export async function takePassphraseOnce(masterKeys: MasterKeys, store: BlobStore, tenantId: string, exportId: string, key: string): Promise<string | null> {
+  const secret = await readWrappedSecret(masterKeys, store, tenantId, exportId, key);
+  if (!secret) return null;
+  const passphrase = passphraseFrom(secret);
+  secret.fill(0);
+  await store.delete(key);
+  if (await store.head(key)) throw new Error('the wrapped passphrase is still stored after deleting it');
+  return passphrase;
+}
