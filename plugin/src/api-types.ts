@@ -185,6 +185,8 @@ export interface Me {
   tenantId: string;
   /** Role names, for display; what the user may do is decided per request. */
   roles: string[];
+  /** Every action this user holds for at least one meeting type, as the server's permission table resolves their roles. */
+  actions: string[];
 }
 
 export type LegalBasis = 'consent' | 'legal_obligation' | 'legitimate_interest';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { layoutStackedBars, niceStep } from '../../plugin/src/console/screens/retention/chart-geometry.js';
 import { deadlineBadge } from '../../plugin/src/console/screens/requests/deadline.js';
+import { builtInRoles, type BuiltInRoleName } from '../../backend/src/services/access/permissions.js';
 import { actionsOf } from '../../plugin/src/console/permissions.js';
 import { landingScreen, screenFromHash, visibleScreens } from '../../plugin/src/console/routes.js';
 import { nextStep } from '../../plugin/src/console/screens/onboarding/steps.js';
@@ -55,25 +56,27 @@ describe('the retention chart layout', () => {
 });
 
 describe('what the console offers whom', () => {
-  const ids = (roles: string[], actions?: string[]) => visibleScreens(actionsOf({ roles, actions })).map((s) => s.id);
+  /** What `GET /api/me` lists for a user holding these built-in roles: the server's own table. */
+  const holding = (...roles: BuiltInRoleName[]) => ({ actions: roles.flatMap((role) => builtInRoles[role].actions) });
+  const ids = (me: { actions: readonly string[] }) => visibleScreens(actionsOf(me)).map((s) => s.id);
 
   it('shows admins the configuration screens but not data-subject requests, and DPOs the reverse', () => {
-    expect(ids(['admin'])).toEqual(['onboarding', 'meeting-types', 'people', 'recordings', 'audit', 'retention', 'records']);
-    expect(ids(['dpo'])).toEqual(['recordings', 'requests', 'audit', 'records']);
-    expect(ids(['agent'])).toEqual(['recordings']);
-    expect(ids([])).toEqual([]);
+    expect(ids(holding('admin'))).toEqual(['onboarding', 'meeting-types', 'people', 'recordings', 'audit', 'retention', 'records']);
+    expect(ids(holding('dpo'))).toEqual(['recordings', 'requests', 'audit', 'records']);
+    expect(ids(holding('agent'))).toEqual(['recordings']);
+    expect(ids(holding())).toEqual([]);
   });
 
-  it('trusts the actions the server lists over role names', () => {
-    expect(ids(['auditor'], ['read_audit'])).toEqual(['audit', 'records']);
+  it('offers what a custom role grants, and ignores actions it does not know', () => {
+    expect(ids({ actions: ['read_audit', 'time_travel'] })).toEqual(['audit', 'records']);
   });
 
   it('lands on set-up until it is finished, otherwise on the screen asked for if allowed', () => {
-    const admin = visibleScreens(actionsOf({ roles: ['admin'] }));
+    const admin = visibleScreens(actionsOf(holding('admin')));
     expect(landingScreen(null, admin, false)).toBe('onboarding');
     expect(landingScreen(screenFromHash('#/audit'), admin, false)).toBe('audit');
     expect(landingScreen(null, admin, true)).toBe('meeting-types');
-    const agent = visibleScreens(actionsOf({ roles: ['agent'] }));
+    const agent = visibleScreens(actionsOf(holding('agent')));
     expect(landingScreen(screenFromHash('#/audit'), agent, true)).toBe('recordings');
     expect(screenFromHash('#session=abc')).toBeNull();
   });
