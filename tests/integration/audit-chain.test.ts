@@ -204,6 +204,51 @@ describe.each(databaseKinds)('audit chain on %s', (kind) => {
       expect(await verifyAuditChain(database.db, { tenantId })).toMatchObject({ ok: false, events: 2, firstBroken: { seq: 3, id } });
     });
 
+    it('a change to any one stored field of an event: named at that event, and the chain holds again once it is undone', async () => {
+      const { tenantId } = await chainOf(6);
+      const id = await idAt(tenantId, 4);
+      const other = await newTenant();
+      const changes: [column: string, forged: string, reason: string][] = [
+        ['actor_type', `'agent'`, 'hash_mismatch'],
+        ['actor_id', `'someone'`, 'hash_mismatch'],
+        ['action', `action || '.'`, 'hash_mismatch'],
+        ['subject_type', `'other'`, 'hash_mismatch'],
+        ['subject_id', `subject_id || ' '`, 'hash_mismatch'],
+        ['details', `details || '{"extra": 1}'`, 'hash_mismatch'],
+        ['data_subject_id', `'00000000-0000-4000-8000-000000000001'`, 'hash_mismatch'],
+        ['sealed', `'v1.forged'`, 'hash_mismatch'],
+        ['at', `at + interval '1 second'`, 'hash_mismatch'],
+        ['prev_hash', `repeat('f', 64)`, 'prev_hash_mismatch'],
+        ['hash', `upper(hash)`, 'hash_mismatch'],
+        ['tenant_id', `'${other}'`, 'missing_event'],
+      ];
+      for (const [column, forged, reason] of changes) {
+        const [original] = rowsOf<{ value: string | null }>(await database.db.execute(sql.raw(`SELECT ${column}::text AS value FROM audit_events WHERE id = ${id}`)));
+        const type = rowsOf<{ type: string }>(await database.db.execute(sql.raw(`SELECT pg_typeof(${column})::text AS type FROM audit_events WHERE id = ${id}`)))[0]!.type;
+        await tamper(database, `UPDATE audit_events SET ${column} = ${forged} WHERE id = ${id}`);
+        const named = reason === 'missing_event' ? await idAt(tenantId, 5) : id;
+        expect((await verifyAuditChain(database.db, { tenantId })).firstBroken, column).toEqual({ tenantId, seq: 4, id: named, reason });
+        const value = original!.value === null ? 'NULL' : `'${original!.value.replace(/'/g, "''")}'::${type}`;
+        await tamper(database, `UPDATE audit_events SET ${column} = ${value} WHERE id = ${id}`);
+        expect(await verifyAuditChain(database.db, { tenantId }), column).toMatchObject({ ok: true, events: 6 });
+      }
+    });
+
+    it('names the same break however many events each statement reads', async () => {
+      const edited = await chainOf(10);
+      const editedId = await idAt(edited.tenantId, 6);
+      const removed = await chainOf(10);
+      const afterRemoved = await idAt(removed.tenantId, 5);
+      for (const batchSize of [1, 3, 5, 9, 10, 11]) {
+        expect(await verifyAuditChain(database.db, { tenantId: edited.tenantId, batchSize }), `batch ${batchSize}`).toMatchObject({ ok: true, events: 10 });
+      }
+      await tamper(database, `UPDATE audit_events SET details = '{"n": 999}' WHERE id = ${editedId}`, `DELETE FROM audit_events WHERE id = ${await idAt(removed.tenantId, 4)}`);
+      for (const batchSize of [1, 3, 5, 9, 10, 11]) {
+        expect(await verifyAuditChain(database.db, { tenantId: edited.tenantId, batchSize }), `batch ${batchSize}`).toMatchObject({ ok: false, events: 5, firstBroken: { seq: 6, id: editedId, reason: 'hash_mismatch' } });
+        expect(await verifyAuditChain(database.db, { tenantId: removed.tenantId, batchSize }), `batch ${batchSize}`).toMatchObject({ ok: false, events: 3, firstBroken: { seq: 4, id: afterRemoved, reason: 'missing_event' } });
+      }
+    });
+
     it('a break in one tenant is named when all tenants are verified', async () => {
       const { tenantId } = await chainOf(4);
       await tamper(database, `UPDATE audit_events SET subject_id = 'other' WHERE id = ${await idAt(tenantId, 2)}`);

@@ -1,7 +1,9 @@
-import { sql } from 'drizzle-orm';
-import type { Db, Tx } from '../../db/client.js';
-import { eventHash, eventHashReference, GENESIS_HASH, type AuditDetails, type ChainedEvent } from './chain.js';
-import { rowsOf } from './record.js';
+import { hash } from 'node:crypto';
+import type { Db } from '../../db/client.js';
+import { CanonicalEventBytes } from './canonical-bytes.js';
+import { eventHash, eventHashReference, GENESIS_HASH } from './chain.js';
+import { EVENTS_AFTER_SQL, eventOfRow, F, int8Text, type EventRow } from './event-row.js';
+import { withReadSnapshot, type ReadSnapshot } from './read-snapshot.js';
 
 export type BrokenLinkReason = 'hash_mismatch' | 'prev_hash_mismatch' | 'missing_event' | 'head_mismatch';
 
@@ -24,165 +26,125 @@ export interface VerifyResult {
   firstBroken?: BrokenLink;
 }
 
-interface EventRow {
-  id: number;
-  seq: number;
-  at: string;
-  actorType: string;
-  actorId: string | null;
-  action: string;
-  subjectType: string;
-  subjectId: string;
-  details: string;
-  dataSubjectId: string | null;
-  sealed: string | null;
-  prevHash: string | null;
-  hash: string | null;
+export interface VerifyOptions {
+  /** Only this tenant's chain. */
+  tenantId?: string;
+  /** Events per statement (keyset by seq): a break is reported once its statement has been read. */
+  batchSize?: number;
 }
 
-const DEFAULT_BATCH = 2_000;
+function sameBytes(a: Buffer | null | undefined, b: Buffer): boolean {
+  return !!a && a.equals(b);
+}
 
 /**
- * One batch as one text value: a line per event, fields tab-separated. Free-text fields travel as
- * JSON string literals (to_json escapes tabs and newlines and keeps NULL apart from any string);
- * ids, uuids, hashes, jsonb text and timestamps cannot hold a tab or newline unless tampered with,
- * and then the line no longer splits into its fields, which is reported as a mismatch. A driver
- * turns 10,000 rows of 13 columns into objects far slower than one string is split, and verifying
- * a million events is mostly that. `at::text` needs the session in UTC (set by the caller).
+ * Checks one tenant's events in seq order as they arrive. An event's hash depends only on its own
+ * stored fields (its prev_hash among them), so each row is checked as it comes against the stored
+ * hash of the row before it and against its own stored hash.
  */
-const FIELDS = 13;
-const BATCH_SQL = (tenantId: string, afterSeq: number, limit: number) => sql`
-  SELECT string_agg(concat_ws(E'\t', id, seq, "at"::text, to_json(actor_type), coalesce(to_json(actor_id)::text, 'null'),
-           to_json(action), to_json(subject_type), to_json(subject_id), details::text, coalesce(data_subject_id::text, 'null'),
-           coalesce(to_json(sealed)::text, 'null'), coalesce(prev_hash, ''), coalesce(hash, '')), E'\n' ORDER BY seq) AS lines
-  FROM (SELECT * FROM audit_events WHERE tenant_id = ${tenantId}::uuid AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}) batch`;
+class ChainWalk {
+  expected = 1;
+  broken?: { seq: number; reason: BrokenLinkReason };
+  /** Seq of the last row read: the next statement starts after it. */
+  lastSeq = 0;
+  /** The stored hash of the last event whose links hold (GENESIS_HASH before the first); 64 characters. */
+  private readonly prev = Buffer.from(GENESIS_HASH, 'latin1');
+  private readonly bytes: CanonicalEventBytes;
+  private input = Buffer.allocUnsafe(16_384);
 
-/** A JSON string literal or null; most values need no unescaping, and skip JSON.parse. */
-function jsonText(field: string): string | null {
-  if (field === 'null') return null;
-  return field.indexOf('\\') === -1 ? field.slice(1, -1) : (JSON.parse(field) as string);
-}
-
-/** PostgreSQL's UTC text form ("2026-03-01 10:20:30.456+00") as the chain writes it ("…T10:20:30.456000Z"). */
-function chainAt(text: string): string {
-  const plus = text.lastIndexOf('+');
-  const body = plus === -1 ? text : text.slice(0, plus);
-  const dot = body.indexOf('.', 10);
-  const seconds = dot === -1 ? body : body.slice(0, dot);
-  const fraction = dot === -1 ? '' : body.slice(dot + 1);
-  return `${seconds.replace(' ', 'T')}.${fraction.padEnd(6, '0')}Z`;
-}
-
-/** A line that does not split into its fields was altered; it gets fields that cannot hash right. */
-function parseLine(line: string): EventRow {
-  const f = line.split('\t');
-  if (f.length !== FIELDS) return { ...unparsable, id: Number(f[0]), seq: Number(f[1]) };
-  return {
-    id: Number(f[0]),
-    seq: Number(f[1]),
-    at: chainAt(f[2]!),
-    actorType: jsonText(f[3]!)!,
-    actorId: jsonText(f[4]!),
-    action: jsonText(f[5]!)!,
-    subjectType: jsonText(f[6]!)!,
-    subjectId: jsonText(f[7]!)!,
-    details: f[8]!,
-    dataSubjectId: f[9] === 'null' ? null : f[9]!,
-    sealed: jsonText(f[10]!),
-    prevHash: f[11] || null,
-    hash: f[12] || null,
-  };
-}
-
-const unparsable: EventRow = { id: 0, seq: 0, at: '', actorType: '', actorId: null, action: '', subjectType: '', subjectId: '', details: '{}', dataSubjectId: null, sealed: null, prevHash: null, hash: null };
-
-function batchQuery(tx: Tx, tenantId: string, afterSeq: number, limit: number): Promise<EventRow[]> {
-  const rows = tx.execute(BATCH_SQL(tenantId, afterSeq, limit)).then((result) => {
-    const lines = rowsOf<{ lines: string | null }>(result)[0]?.lines;
-    return lines ? lines.split('\n').map(parseLine) : [];
-  });
-  // A batch fetched ahead may be abandoned at a break; its failure then matters to no one.
-  rows.catch(() => undefined);
-  return rows;
-}
-
-async function verifyTenant(tx: Tx, tenantId: string, batchSize: number): Promise<{ events: number; legacyEvents: number; broken?: BrokenLink }> {
-  const [head] = rowsOf<{ seq: string | number; hash: string }>(await tx.execute(sql`SELECT seq, hash FROM audit_chain_heads WHERE tenant_id = ${tenantId}::uuid`));
-  const [legacy] = rowsOf<{ n: string | number }>(await tx.execute(sql`SELECT count(*) AS n FROM audit_events WHERE tenant_id = ${tenantId}::uuid AND seq IS NULL`));
-  const legacyEvents = Number(legacy?.n ?? 0);
-
-  let expected = 1;
-  let prevHash = GENESIS_HASH;
-  let lastId: number | null = null;
-  let events = 0;
-  const broken = (seq: number, id: number | null, reason: BrokenLinkReason) => ({ events, legacyEvents, broken: { tenantId, seq, id, reason } });
-
-  let pending = batchQuery(tx, tenantId, 0, batchSize);
-  for (;;) {
-    const rows = await pending;
-    // Ask for the next batch before checking this one: the database reads while we hash.
-    if (rows.length === batchSize) pending = batchQuery(tx, tenantId, rows.at(-1)!.seq, batchSize);
-    for (const row of rows) {
-      const { seq, id } = row;
-      if (seq !== expected) return broken(expected, id, 'missing_event');
-      if (row.prevHash !== prevHash) return broken(seq, id, 'prev_hash_mismatch');
-      const event: ChainedEvent = {
-        tenantId,
-        seq,
-        at: row.at,
-        actorType: row.actorType,
-        actorId: row.actorId,
-        action: row.action,
-        subjectType: row.subjectType,
-        subjectId: row.subjectId,
-        details: JSON.parse(row.details) as AuditDetails,
-        dataSubjectId: row.dataSubjectId,
-        sealed: row.sealed,
-        prevHash,
-      };
-      // A mismatch is confirmed with the reference serializer before it is reported.
-      if (row.hash === null || (eventHash(event) !== row.hash && eventHashReference(event) !== row.hash)) return broken(seq, id, 'hash_mismatch');
-      prevHash = row.hash;
-      lastId = id;
-      expected += 1;
-      events += 1;
-    }
-    if (rows.length < batchSize) break;
+  constructor(private readonly tenantId: string) {
+    this.bytes = new CanonicalEventBytes(tenantId);
   }
 
-  const lastSeq = expected - 1;
-  if (!head) return lastSeq === 0 ? { events, legacyEvents } : broken(lastSeq, lastId, 'head_mismatch');
-  const headSeq = Number(head.seq);
+  get lastHash(): string {
+    return this.prev.toString('utf8');
+  }
+
+  readonly row = (row: EventRow): void => {
+    if (this.broken) return;
+    const seq = int8Text(row[F.seq]!);
+    this.lastSeq = seq;
+    const stored = row[F.hash];
+    if (seq !== this.expected) this.broken = { seq: this.expected, reason: 'missing_event' };
+    else if (!sameBytes(row[F.prevHash], this.prev)) this.broken = { seq, reason: 'prev_hash_mismatch' };
+    // A digest has 64 hex digits: a stored hash of another length cannot be one.
+    else if (stored?.length !== 64 || !this.hashes(row, seq, stored)) this.broken = { seq, reason: 'hash_mismatch' };
+    else {
+      // Copied: the row's memory belongs to the driver.
+      for (let i = 0; i < 64; i++) this.prev[i] = stored[i]!;
+      this.expected++;
+    }
+  };
+
+  /** The row hashes to `stored`; a mismatch of the byte path is confirmed by the string serializers before it counts. */
+  private hashes(row: EventRow, seq: number, stored: Buffer): boolean {
+    const size = this.bytes.maxSize(row);
+    if (this.input.length < size) this.input = Buffer.allocUnsafe(size * 2);
+    const end = this.bytes.write(row, seq, this.input, 0);
+    if (end >= 0) {
+      // The stored hash is 64 bytes: read as latin1, it equals the hex digest exactly when each byte does.
+      if (hash('sha256', this.input.subarray(0, end), 'hex') === stored.toString('latin1')) return true;
+    }
+    const storedText = stored.toString('utf8');
+    const event = eventOfRow(row, this.tenantId, seq);
+    return eventHash(event) === storedText || eventHashReference(event) === storedText;
+  }
+}
+
+async function verifyTenant(snapshot: ReadSnapshot, tenantId: string, batchSize: number): Promise<{ events: number; legacyEvents: number; broken?: BrokenLink }> {
+  const [tenant] = await snapshot.query<{ head_seq: string | null; head_hash: string | null; legacy: string }>(
+    `SELECT h.seq::text AS head_seq, h.hash AS head_hash,
+            (SELECT count(*) FROM audit_events e WHERE e.tenant_id = t.id AND e.seq IS NULL)::text AS legacy
+     FROM (SELECT $1::uuid AS id) t LEFT JOIN audit_chain_heads h ON h.tenant_id = t.id`,
+    [tenantId],
+  );
+  const legacyEvents = Number(tenant!.legacy);
+  const headSeq = tenant!.head_seq === null ? null : Number(tenant!.head_seq);
+  // The id is read only for the event a report names: one column less on every row.
+  const idAt = async (seq: number) => Number((await snapshot.query<{ id: string }>('SELECT id::text AS id FROM audit_events WHERE tenant_id = $1 AND seq = $2', [tenantId, seq]))[0]!.id);
+  /** The link at `seq` does not hold; `eventSeq` is the seq of the stored event the report names. */
+  const broken = async (seq: number, eventSeq: number | null, reason: BrokenLinkReason) => ({
+    events: reason === 'head_mismatch' ? seq : seq - 1,
+    legacyEvents,
+    broken: { tenantId, seq, id: eventSeq === null ? null : await idAt(eventSeq), reason },
+  });
+
+  const walk = new ChainWalk(tenantId);
+  for (let after = 0; ; after = walk.lastSeq) {
+    const rows = await snapshot.eachRow(EVENTS_AFTER_SQL, [tenantId, after, batchSize], walk.row);
+    // A missing event is named by the one found in its place, any other break by its own.
+    if (walk.broken) return broken(walk.broken.seq, walk.lastSeq, walk.broken.reason);
+    if (rows < batchSize) break;
+  }
+
+  const lastSeq = walk.expected - 1;
+  const last = lastSeq === 0 ? null : lastSeq;
+  if (headSeq === null) return lastSeq === 0 ? { events: 0, legacyEvents } : broken(lastSeq, last, 'head_mismatch');
   // The head remembers later events than the table holds: the newest ones were removed.
   if (headSeq > lastSeq) return broken(lastSeq + 1, null, 'missing_event');
-  if (headSeq !== lastSeq || head.hash !== prevHash) return broken(lastSeq, lastId, 'head_mismatch');
-  return { events, legacyEvents };
+  if (headSeq !== lastSeq || tenant!.head_hash !== walk.lastHash) return broken(lastSeq, last, 'head_mismatch');
+  return { events: lastSeq, legacyEvents };
 }
 
 /**
  * Recomputes every link of one tenant's chain, or of all tenants', in one read-only snapshot (so
- * appends running meanwhile are not mistaken for breaks), streaming in keyset-paginated batches.
- * Stops at the first broken link and names it.
+ * appends running meanwhile are not mistaken for breaks). Events are read in keyset batches,
+ * streamed and checked row by row while the database sends the rest. Stops at the first broken
+ * link and names it.
  */
-export async function verifyAuditChain(db: Db, options: { tenantId?: string; batchSize?: number } = {}): Promise<VerifyResult> {
-  const batchSize = options.batchSize ?? DEFAULT_BATCH;
-  return db.transaction(
-    async (tx) => {
-      await tx.execute(sql`SET LOCAL TimeZone = 'UTC'`);
-      const tenantIds = options.tenantId
-        ? [options.tenantId]
-        : rowsOf<{ id: string }>(
-            await tx.execute(sql`SELECT id::text AS id FROM tenants UNION SELECT tenant_id::text FROM audit_chain_heads ORDER BY 1`),
-          ).map((row) => row.id);
-      const result: VerifyResult = { ok: true, tenants: tenantIds.length, events: 0, legacyEvents: 0 };
-      for (const tenantId of tenantIds) {
-        const tenant = await verifyTenant(tx, tenantId, batchSize);
-        result.events += tenant.events;
-        result.legacyEvents += tenant.legacyEvents;
-        if (tenant.broken) return { ...result, ok: false, firstBroken: tenant.broken };
-      }
-      return result;
-    },
-    { isolationLevel: 'repeatable read', accessMode: 'read only' },
-  );
+export async function verifyAuditChain(db: Db, options: VerifyOptions = {}): Promise<VerifyResult> {
+  return withReadSnapshot(db, async (snapshot) => {
+    const batchSize = options.batchSize ?? snapshot.rowsPerStatement;
+    const tenantIds = options.tenantId
+      ? [options.tenantId]
+      : (await snapshot.query<{ id: string }>('SELECT id::text AS id FROM tenants UNION SELECT tenant_id::text FROM audit_chain_heads ORDER BY 1')).map((row) => row.id);
+    const result: VerifyResult = { ok: true, tenants: tenantIds.length, events: 0, legacyEvents: 0 };
+    for (const tenantId of tenantIds) {
+      const tenant = await verifyTenant(snapshot, tenantId, batchSize);
+      result.events += tenant.events;
+      result.legacyEvents += tenant.legacyEvents;
+      if (tenant.broken) return { ...result, ok: false, firstBroken: tenant.broken };
+    }
+    return result;
+  });
 }
