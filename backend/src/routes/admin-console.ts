@@ -5,32 +5,14 @@ import type { AppEnv } from '../http/context.js';
 import { validationHook } from '../http/errors.js';
 import { listAuditEvents } from '../services/audit/list-events.js';
 import type { ServiceDeps } from '../services/deps.js';
-import { legalBases, mediaKinds, meetingTypeChange, recordingPolicies } from '../services/meeting-types/change-input.js';
+import { mediaKinds, meetingTypeChange } from '../services/meeting-types/change-input.js';
 import { updateMeetingType } from '../services/meeting-types/update.js';
 import { shippedLanguages } from '../services/notices/locales/index.js';
 import { previewNotice } from '../services/notices/preview.js';
 import { listTenantRecordings } from '../services/recordings/list-for-tenant.js';
 import { storageUsage } from '../services/recordings/storage-usage.js';
 import { forecastRetention } from '../services/retention/forecast.js';
-import { bearer, errors, idParam, json } from './schemas.js';
-
-const meetingTypeSchema = z
-  .object({
-    id: z.uuid(),
-    key: z.string(),
-    name: z.string(),
-    recordingPolicy: z.enum(recordingPolicies),
-    media: z.enum(mediaKinds),
-    legalBasis: z.enum(legalBases),
-    e2ee: z.boolean(),
-    lobby: z.boolean(),
-    silentSupervision: z.boolean(),
-    storageLocation: z.string(),
-    retentionDays: z.number().int(),
-    metadataRetentionDays: z.number().int(),
-    consentRetentionDays: z.number().int(),
-  })
-  .openapi('AdminMeetingType');
+import { bearer, errors, idParam, json, meetingTypeSchema } from './schemas.js';
 
 const meetingTypeRef = z.object({ id: z.uuid(), name: z.string() });
 

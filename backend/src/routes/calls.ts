@@ -12,30 +12,7 @@ import { presenceInput, recordPresence } from '../services/calls/record-presence
 import { recordingToggleInput, setRecording } from '../services/calls/set-recording.js';
 import { listMeetingTypes } from '../services/meeting-types/list.js';
 import { getCallRecording } from '../services/recordings/get.js';
-import { bearer, callViewSchema, caseParams, errors, idParam, json, mediaGrantSchema, recordingSchema } from './schemas.js';
-
-const meetingTypeSchema = z
-  .object({
-    id: z.uuid(),
-    key: z.string(),
-    name: z.string(),
-    recordingPolicy: z.enum(['required', 'optional', 'forbidden']),
-    media: z.enum(['audio', 'audio+video']),
-    legalBasis: z.enum(['consent', 'legal_obligation', 'legitimate_interest']),
-    /** End-to-end encrypted calls: never recorded by the server. */
-    e2ee: z.boolean(),
-    /** The customer waits in a lobby until the agent lets them in. */
-    lobby: z.boolean(),
-    /** A supervisor may listen without taking part; its notice says so. */
-    silentSupervision: z.boolean(),
-    /** Where its recordings are stored (a configured storage location). */
-    storageLocation: z.string(),
-    /** Retention in days: recordings from when stored; call details and consent records from the end of the call. */
-    retentionDays: z.number().int(),
-    metadataRetentionDays: z.number().int(),
-    consentRetentionDays: z.number().int(),
-  })
-  .openapi('MeetingType');
+import { bearer, callViewSchema, caseParams, errors, idParam, json, mediaGrantSchema, meetingTypeSchema, recordingSchema } from './schemas.js';
 
 const listMeetingTypesRoute = createRoute({
   method: 'get',

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { errorEnvelope } from '../http/errors.js';
 import { DOWNLOAD_TOKEN_PATTERN } from '../services/dsar/export/download-token.js';
+import { legalBases, mediaKinds, recordingPolicies } from '../services/meeting-types/change-input.js';
 
 export const callViewSchema = z
   .object({
@@ -46,6 +47,30 @@ export const mediaGrantSchema = z
     display: z.enum(['agent', 'customer', 'supervisor']),
   })
   .openapi('MediaGrant');
+
+/** A meeting type as `GET /api/meeting-types` lists it and the admin console's editor answers it (`meetingTypeColumns`). */
+export const meetingTypeSchema = z
+  .object({
+    id: z.uuid(),
+    key: z.string(),
+    name: z.string(),
+    recordingPolicy: z.enum(recordingPolicies),
+    media: z.enum(mediaKinds),
+    legalBasis: z.enum(legalBases),
+    /** End-to-end encrypted calls: never recorded by the server. */
+    e2ee: z.boolean(),
+    /** The customer waits in a lobby until the agent lets them in. */
+    lobby: z.boolean(),
+    /** A supervisor may listen without taking part; its notice says so. */
+    silentSupervision: z.boolean(),
+    /** Where its recordings are stored (a configured storage location). */
+    storageLocation: z.string(),
+    /** Retention in days: recordings from when stored; call details and consent records from the end of the call. */
+    retentionDays: z.number().int(),
+    metadataRetentionDays: z.number().int(),
+    consentRetentionDays: z.number().int(),
+  })
+  .openapi('MeetingType');
 
 export const recordingSchema = z
   .object({
