@@ -5,11 +5,15 @@ import {
   assertRecordingKey,
   readAt,
   readHeaderBytes,
+  TAG_LENGTH,
   verifyHeader,
   type EncryptedMediaHeader,
   type FileKeys,
   type RandomAccessFile,
 } from './header.js';
+
+/** Chunks read at once when a range spans many: one read of about 1 MiB instead of sixteen small ones. */
+const CHUNKS_PER_READ = 16;
 
 /** A verified encrypted recording opened for random access (HTTP Range playback). */
 export interface EncryptedFile {
@@ -41,14 +45,39 @@ export async function openEncryptedFile(
   if (layout.fragment > 0) throw await explainFragment(file, keys, layout);
   const lastPlaintext = await readChunk(file, keys, layout, lastIndex);
 
-  const chunk = (index: number): Promise<Buffer> =>
-    index === lastIndex ? Promise.resolve(lastPlaintext) : readChunk(file, keys, layout, index);
+  /** Stored chunks from..to (not the last, already open) in one read. */
+  const readStored = (from: number, to: number): Promise<Buffer> => {
+    const first = chunkSpan(layout, from);
+    const end = chunkSpan(layout, to);
+    return readAt(file, first.position, end.position + end.length - first.position);
+  };
 
   async function* slices(start: number, endInclusive: number): AsyncGenerator<Buffer> {
     const first = Math.floor(start / layout.chunkSize);
     const last = Math.floor(endInclusive / layout.chunkSize);
+    const stored = layout.chunkSize + TAG_LENGTH;
+    const lastStored = Math.min(last, lastIndex - 1);
+    // Chunks are read CHUNKS_PER_READ at a time, the next read started before this one's chunks are opened.
+    const blockFrom = (from: number) => {
+      const to = Math.min(from + CHUNKS_PER_READ - 1, lastStored);
+      const bytes = readStored(from, to);
+      bytes.catch(() => undefined); // a read nobody waits for any more (the stream was closed) must not go unhandled
+      return { from, to, bytes };
+    };
+    let current = first <= lastStored ? blockFrom(first) : null;
+    let next: ReturnType<typeof blockFrom> | null = null;
     for (let index = first; index <= last; index += 1) {
-      const plaintext = await chunk(index);
+      let plaintext = lastPlaintext;
+      if (index !== lastIndex) {
+        if (index > current!.to) [current, next] = [next, null];
+        const bytes = await current!.bytes;
+        if (!next && current!.to < lastStored) next = blockFrom(current!.to + 1);
+        const offset = (index - current!.from) * stored;
+        if (bytes.length < offset + stored) {
+          throw new EncryptedMediaError('TRUNCATED', `the file shrank while open: chunk ${index} is cut`, index);
+        }
+        plaintext = openChunk(keys, index, false, bytes.subarray(offset, offset + stored));
+      }
       const base = index * layout.chunkSize;
       yield plaintext.subarray(Math.max(start - base, 0), Math.min(endInclusive - base + 1, plaintext.length));
     }

@@ -1,10 +1,11 @@
 // Access-request export: the subject's recordings decrypted, zipped and age-encrypted into one
-// bundle, against the floor of reading the same stored bytes from disk (`cat` to /dev/null, in
-// the same run), and the resident memory the export adds. Run alone:
+// bundle, against the floor of reading the same stored bytes (`cat` to /dev/null, in the same run),
+// and the resident memory the export adds. Measured twice: from the disk (the page cache dropped
+// before the floor and before the export; needs root) and from the page cache. Run alone:
 // `node --expose-gc --import tsx tests/bench/dsar-export.ts [recordings] [MiB each]` prints JSON.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -19,17 +20,33 @@ import { recordingKeyFor } from '../../backend/src/services/recordings/keys.js';
 import { freshDatabase } from '../support/databases.js';
 import { localStores, seedTenant } from '../support/recording-fixtures.js';
 
+interface ExportRun {
+  exportSeconds: number;
+  exportMiBps: number;
+  readMiBps: number;
+  ratio: number;
+  rssGrowthMiB: number;
+}
+
 export interface DsarExportFigures {
   recordings: number;
   storedMiB: number;
   bundleMiB: number;
-  exportSeconds: number;
-  exportMiBps: number;
-  diskReadMiBps: number;
-  ratioToDiskRead: number;
-  rssBaselineMiB: number;
-  rssGrowthMiB: number;
-  goals: { throughputHalfOfDiskRead: boolean; rssGrowthUnder64MiB: boolean };
+  /** Export and floor each after the page cache was dropped; null when the cache cannot be dropped (not root). */
+  fromDisk: ExportRun | null;
+  fromPageCache: ExportRun;
+  goals: { throughputHalfOfDiskRead: boolean | null; rssGrowthUnder64MiB: boolean };
+}
+
+/** Writes dirty pages out and empties the page cache, so the next read comes from the disk. */
+function dropPageCache(): boolean {
+  try {
+    execFileSync('sync');
+    writeFileSync('/proc/sys/vm/drop_caches', '3');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const MiB = 2 ** 20;
@@ -86,40 +103,46 @@ export async function benchDsarExport(count = 100, mibEach = 20): Promise<DsarEx
       .values({ tenantId: tenant.tenantId, kind: 'access', customerId: customer!.id, subjectDigest: 'bench', verification: 'bench', dueAt: new Date(Date.now() + 86_400_000) })
       .returning();
 
-    // Floor: the same stored bytes read from disk and thrown away.
-    const catStart = performance.now();
-    execFileSync('sh', ['-c', 'cat "$@" > /dev/null', 'cat', ...files]);
-    const catSeconds = (performance.now() - catStart) / 1000;
+    const run = async (cold: boolean): Promise<ExportRun | null> => {
+      // Floor: the same stored bytes read and thrown away.
+      if (cold && !dropPageCache()) return null;
+      const catStart = performance.now();
+      execFileSync('sh', ['-c', 'cat "$@" > /dev/null', 'cat', ...files]);
+      const catSeconds = (performance.now() - catStart) / 1000;
+      if (cold) dropPageCache();
 
-    (globalThis as { gc?: () => void }).gc?.();
-    const baseline = process.memoryUsage.rss();
-    let peak = baseline;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
-    const start = performance.now();
-    const result = await runAccessRequest(
-      { db, logger: pino({ level: 'silent' }), ...keysAndStores, publicBaseUrl: 'http://bench.invalid', dataDir },
-      request!,
-      async () => undefined,
-    );
-    const exportSeconds = (performance.now() - start) / 1000;
-    clearInterval(sampler);
-    peak = Math.max(peak, process.memoryUsage.rss());
-    if (result.state !== 'completed') throw new Error('the export did not complete');
-
-    const exportMiBps = storedBytes / MiB / exportSeconds;
-    const diskReadMiBps = storedBytes / MiB / catSeconds;
-    const rssGrowthMiB = (peak - baseline) / MiB;
+      (globalThis as { gc?: () => void }).gc?.();
+      const baseline = process.memoryUsage.rss();
+      let peak = baseline;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+      const start = performance.now();
+      const result = await runAccessRequest(
+        { db, logger: pino({ level: 'silent' }), ...keysAndStores, publicBaseUrl: 'http://bench.invalid', dataDir },
+        request!,
+        async () => undefined,
+      );
+      const exportSeconds = (performance.now() - start) / 1000;
+      clearInterval(sampler);
+      peak = Math.max(peak, process.memoryUsage.rss());
+      if (result.state !== 'completed') throw new Error('the export did not complete');
+      bundleBytes = Number(result.outcome.sizeBytes);
+      const exportMiBps = storedBytes / MiB / exportSeconds;
+      const readMiBps = storedBytes / MiB / catSeconds;
+      return { exportSeconds: round(exportSeconds), exportMiBps: round(exportMiBps), readMiBps: round(readMiBps), ratio: round(exportMiBps / readMiBps), rssGrowthMiB: round((peak - baseline) / MiB) };
+    };
+    let bundleBytes = 0;
+    const fromDisk = await run(true);
+    const fromPageCache = (await run(false))!;
     return {
       recordings: count,
       storedMiB: round(storedBytes / MiB),
-      bundleMiB: round(Number(result.outcome.sizeBytes) / MiB),
-      exportSeconds: round(exportSeconds),
-      exportMiBps: round(exportMiBps),
-      diskReadMiBps: round(diskReadMiBps),
-      ratioToDiskRead: round(exportMiBps / diskReadMiBps),
-      rssBaselineMiB: round(baseline / MiB),
-      rssGrowthMiB: round(rssGrowthMiB),
-      goals: { throughputHalfOfDiskRead: exportMiBps >= 0.5 * diskReadMiBps, rssGrowthUnder64MiB: rssGrowthMiB < 64 },
+      bundleMiB: round(bundleBytes / MiB),
+      fromDisk,
+      fromPageCache,
+      goals: {
+        throughputHalfOfDiskRead: fromDisk ? fromDisk.ratio >= 0.5 : null,
+        rssGrowthUnder64MiB: Math.max(fromDisk?.rssGrowthMiB ?? 0, fromPageCache.rssGrowthMiB) < 64,
+      },
     };
   } finally {
     await database.close();

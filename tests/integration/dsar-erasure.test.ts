@@ -339,6 +339,7 @@ describe.each(databaseKinds)('erasure of a data subject on %s', (kind) => {
       location: local.location,
       region: local.region,
       put: (...a) => local.put(...a),
+      putFile: (...a) => local.putFile(...a),
       head: (k) => local.head(k),
       open: (k) => local.open(k),
       delete: () => Promise.reject(new BlobStoreUnavailableError('storage is down')),

@@ -45,6 +45,7 @@ function flaky(store: BlobStore) {
       }
       return store.put(key, body, size);
     },
+    putFile: (key, file) => store.putFile(key, file),
     head: (key) => store.head(key),
     open: (key) => store.open(key),
     delete: (key) => store.delete(key),

@@ -1,6 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +87,17 @@ describe('recordings in S3-compatible storage', () => {
     expect(await store.head('call-1/audio.enc')).toBeNull();
     expect(stored('call-1/audio.enc')).toBeUndefined();
     await expect(store.delete('call-1/audio.enc')).resolves.toBeUndefined();
+  });
+
+  it('stores a finished local file and removes it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'parley-s3-put-file-'));
+    const file = join(dir, 'bundle.age');
+    const body = randomBytes(6 * MiB + 3);
+    await writeFile(file, body);
+    await store.putFile('exports/bundle.age', file);
+    expect(stored('exports/bundle.age')).toMatchObject({ size: body.length, sha256: sha256(body) });
+    expect(existsSync(file)).toBe(false);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('writing a key again replaces the object', async () => {

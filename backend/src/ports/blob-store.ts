@@ -16,6 +16,11 @@ export interface BlobStore {
    * Large bodies go up in parts (S3 multipart).
    */
   put(key: string, body: Readable, size: number): Promise<void>;
+  /**
+   * Stores a finished local file under `key` and takes it: afterwards the file is gone. The
+   * local store moves it in (no copy when it is on the same disk); others upload it like `put`.
+   */
+  putFile(key: string, file: string): Promise<void>;
   /** Size of the stored object, or null when there is none. */
   head(key: string): Promise<{ size: number } | null>;
   /** Random access for range reads; close it when done. Throws `BlobNotFoundError` when absent. */

@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -125,6 +127,11 @@ export class S3BlobStore implements BlobStore {
     if (stored?.size !== size) {
       throw new Error(`S3 upload of "${key}" left ${stored ? `${stored.size} bytes` : 'no object'} where ${size} bytes were sent`);
     }
+  }
+
+  async putFile(key: string, file: string): Promise<void> {
+    await this.put(key, createReadStream(file), (await stat(file)).size);
+    await rm(file, { force: true });
   }
 
   async head(key: string): Promise<{ size: number } | null> {

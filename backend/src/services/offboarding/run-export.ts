@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
@@ -43,7 +42,7 @@ export async function runTenantExport(deps: OffboardingDeps, exportId: string): 
       await touch({ progressDone: done, progressTotal: total });
     });
     stored = true;
-    await store.put(keys.bundle, createReadStream(partial), sizeBytes);
+    await store.putFile(keys.bundle, partial);
     await storeWrappedSecret(deps.masterKeys, store, tenantId, exportId, keys.passphrase, secret);
     const expiresAt = new Date(Date.now() + (deps.exportTtlSeconds ?? DEFAULT_EXPORT_TTL_SECONDS) * 1000);
     await deps.db.transaction(async (tx) => {

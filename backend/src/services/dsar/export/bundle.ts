@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { Encrypter } from 'age-encryption';
 import { ZipArchive } from 'archiver';
+import { ageEncryptStream } from './age-stream.js';
 import { SCRYPT_WORK_FACTOR } from './settings.js';
 
 /** A recording to put in the bundle: opened only when its turn comes, so one is open at a time. */
@@ -22,32 +21,14 @@ export interface BundleContents {
   recordings: BundleRecording[];
 }
 
-/** A web stream that reads the zip only when the encrypter asks for more: backpressure end to end. */
-function pullFrom(source: Readable): ReadableStream<Uint8Array> {
-  const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const next = await chunks.next();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      },
-      async cancel(reason) {
-        source.destroy(reason instanceof Error ? reason : undefined);
-      },
-    },
-    { highWaterMark: 0 },
-  );
-}
-
 export class BundleIntegrityError extends Error {
   override readonly name = 'BundleIntegrityError';
 }
 
 /**
  * Writes the zip of `contents`, encrypted with age under `passphrase` (scrypt recipient), to
- * `outFile`. Everything streams: the zip is produced as the encrypter reads it, recordings are
- * decrypted chunk by chunk into it, and no plaintext reaches the disk. Memory stays flat however
+ * `outFile`. Everything streams, with backpressure from the file back to the recordings, which are
+ * decrypted chunk by chunk into the zip; no plaintext reaches the disk. Memory stays flat however
  * large the recordings. `onRecording` is told after each recording is in.
  */
 export async function writeEncryptedBundle(
@@ -57,11 +38,7 @@ export async function writeEncryptedBundle(
   onRecording: (done: number, total: number) => Promise<void>,
 ): Promise<{ sizeBytes: number }> {
   const archive = new ZipArchive({ zlib: { level: 6 } });
-  const encrypter = new Encrypter();
-  encrypter.setScryptWorkFactor(SCRYPT_WORK_FACTOR);
-  encrypter.setPassphrase(passphrase);
-  const encrypted = await encrypter.encrypt(pullFrom(archive));
-  const writing = pipeline(Readable.fromWeb(encrypted as WebReadableStream<Uint8Array>), createWriteStream(outFile, { mode: 0o600 }));
+  const writing = pipeline(archive, await ageEncryptStream(passphrase, SCRYPT_WORK_FACTOR), createWriteStream(outFile, { mode: 0o600, highWaterMark: 2 ** 20 }));
   let failure: ((error: unknown) => void) | undefined;
   const failed = new Promise<never>((_, reject) => (failure = reject));
   failed.catch(() => undefined);

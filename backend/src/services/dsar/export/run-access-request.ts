@@ -1,5 +1,4 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
@@ -70,7 +69,7 @@ export async function runAccessRequest(deps: AccessRequestDeps, request: DsarReq
       progress,
     );
     stored = true;
-    await store.put(keys.bundle, createReadStream(partial), sizeBytes);
+    await store.putFile(keys.bundle, partial);
     await storeWrappedSecret(deps.masterKeys, store, tenantId, exportId, keys.passphrase, secret);
 
     const expiresAt = new Date(Date.now() + (deps.exportTtlSeconds ?? DEFAULT_EXPORT_TTL_SECONDS) * 1000);
