@@ -8,6 +8,7 @@ import { CanonicalEventBytes } from '../../backend/src/services/audit/canonical-
 import { canonicalEvent, canonicalEventReference, chainTimestamp, eventHash, GENESIS_HASH, linkHash, type ChainedEvent } from '../../backend/src/services/audit/chain.js';
 import { EVENTS_AFTER_SQL, eventOfRow, F, type EventRow } from '../../backend/src/services/audit/event-row.js';
 import { withReadSnapshot } from '../../backend/src/services/audit/read-snapshot.js';
+import { recordAudit, rowsOf } from '../../backend/src/services/audit/record.js';
 import { verifyAuditChain } from '../../backend/src/services/audit/verify.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
 import { seededRandom } from '../support/fakes/seeded-random.js';
@@ -244,5 +245,48 @@ describe.each(databaseKinds)('hash input built from stored bytes, on %s', (kind)
     }
     expect(bytePath).toBeGreaterThan(300);
     expect(await verifyAuditChain(database.db, { tenantId })).toMatchObject({ ok: true, events: written.length });
+  });
+});
+
+describe.each(databaseKinds)('one event per statement, its link computed by the database, on %s', (kind) => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await freshDatabase(kind);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('writes the same chain as the application would, for ordinary and awkward events', async () => {
+    const tenantId = (await database.db.insert(tenants).values({ name: `Single ${randomUUID()}` }).returning({ id: tenants.id }))[0]!.id;
+    const random = seededRandom(2026);
+    // Keys and values that look like the link fields the statement fills in must stay what they are.
+    const lookalikes: ChainedEvent['details'][] = [
+      { prevHash: 'p'.repeat(64), seq: 9007199254740991 },
+      { seq: '9007199254740991,', prevHash: '"prevHash":"' + 'p'.repeat(64) + '"' },
+    ];
+    const details = [...awkward, ...lookalikes, ...Array.from({ length: 60 }, () => randomDetails(random))];
+    for (const [n, entryDetails] of details.entries()) {
+      await recordAudit(database.db, {
+        tenantId,
+        actor: n % 2 === 0 ? { kind: 'system' } : { kind: 'call-participant', participantId: randomUUID(), role: 'customer' },
+        action: n % 5 === 0 ? awkwardText[n % awkwardText.length]! : 'recording.played',
+        subjectType: 'recording',
+        subjectId: n % 3 === 0 ? awkwardText[n % awkwardText.length]! : randomUUID(),
+        details: entryDetails,
+        personal: n % 4 === 0 ? { dataSubjectId: randomUUID(), sealed: `v1.${randomUUID()}_-` } : undefined,
+      });
+    }
+    const stored = rowsOf<{ seq: string; prev_hash: string; hash: string }>(
+      await database.db.execute(sql`SELECT seq::text, prev_hash, hash FROM audit_events WHERE tenant_id = ${tenantId}::uuid ORDER BY audit_events.seq`),
+    );
+    expect(stored.map((row) => Number(row.seq))).toEqual(details.map((_, n) => n + 1));
+    stored.forEach((row, n) => expect(row.prev_hash).toBe(n === 0 ? GENESIS_HASH : stored[n - 1]!.hash));
+    const [head] = rowsOf<{ seq: string; hash: string; prev_hash: string }>(
+      await database.db.execute(sql`SELECT seq::text, hash, prev_hash FROM audit_chain_heads WHERE tenant_id = ${tenantId}::uuid`),
+    );
+    expect(head).toEqual({ seq: String(details.length), hash: stored.at(-1)!.hash, prev_hash: stored.at(-2)!.hash });
+    // Every link recomputed by the application from the stored rows.
+    expect(await verifyAuditChain(database.db, { tenantId })).toMatchObject({ ok: true, events: details.length });
   });
 });

@@ -31,9 +31,13 @@ export const auditEvents = pgTable(
   (t) => [index('audit_events_tenant_at_idx').on(t.tenantId, t.at), uniqueIndex('audit_events_tenant_seq_uq').on(t.tenantId, t.seq)],
 );
 
-/** The last link of each tenant's chain; appends lock this row, so the chain has no forks. */
+/**
+ * The last link of each tenant's chain; appends lock this row, so the chain has no forks.
+ * `prevHash` is the link before it, so a one-statement append can return both.
+ */
 export const auditChainHeads = pgTable('audit_chain_heads', {
   tenantId: uuid().primaryKey(),
   seq: bigint({ mode: 'number' }).notNull(),
   hash: text().notNull(),
+  prevHash: text(),
 });

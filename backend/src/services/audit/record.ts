@@ -97,7 +97,7 @@ async function appendForTenant(tx: Tx, tenantId: string, entries: AuditEntry[]):
         VALUES ${values}
         RETURNING id, seq
       )
-      UPDATE audit_chain_heads SET seq = ${last.seq}, hash = ${last.hash}
+      UPDATE audit_chain_heads SET seq = ${last.seq}, hash = ${last.hash}, prev_hash = ${last.prevHash}
       WHERE tenant_id = ${tenantId}::uuid
       RETURNING (SELECT coalesce(json_agg(json_build_array(id, seq)), '[]'::json) FROM inserted)::text AS ids`);
     if (!forward) continue;
@@ -110,6 +110,74 @@ async function appendForTenant(tx: Tx, tenantId: string, entries: AuditEntry[]):
       }),
     );
   }
+}
+
+// Stand-ins for the link fields in a canonical form the database completes: the largest safe
+// integer and 64 letters no hash has.
+const SEQ_MARK = Number.MAX_SAFE_INTEGER;
+const PREV_MARK = 'p'.repeat(64);
+
+/**
+ * The canonical form of an event whose `seq` and `prevHash` are not known yet, as the three texts
+ * around them: canonical = before ‖ prevHash ‖ between ‖ seq ‖ after. Both are top-level keys
+ * after `details` in RFC 8785 order, so the last occurrence of each is the real one.
+ */
+function canonicalAround(event: ChainedEvent): { before: string; between: string; after: string } | null {
+  const text = canonicalEvent({ ...event, seq: SEQ_MARK, prevHash: PREV_MARK });
+  const prevKey = `"prevHash":"`;
+  const seqKey = `"seq":`;
+  const prevAt = text.lastIndexOf(`${prevKey}${PREV_MARK}"`);
+  const seqAt = text.lastIndexOf(`${seqKey}${SEQ_MARK},`);
+  if (prevAt < 0 || seqAt < prevAt) return null;
+  return {
+    before: text.slice(0, prevAt + prevKey.length),
+    between: text.slice(prevAt + prevKey.length + PREV_MARK.length, seqAt + seqKey.length),
+    after: text.slice(seqAt + seqKey.length + String(SEQ_MARK).length),
+  };
+}
+
+/**
+ * One event in one statement, the common case: the head row is locked by the UPDATE, which
+ * computes the link in the database (SHA-256 over the same bytes `linkHash` hashes) and
+ * returns it to the INSERT. Given the database rather than a transaction, the statement commits
+ * on its own: one round trip per event. False, with nothing written, when the tenant has no
+ * chain yet (the general path creates its head).
+ */
+async function appendOne(tx: DbOrTx, entry: AuditEntry): Promise<boolean> {
+  const at = chainTimestamp(new Date());
+  const { actorType, actorId } = actorOf(entry.actor);
+  const details = entry.details ?? {};
+  const dataSubjectId = entry.personal?.dataSubjectId ?? null;
+  const sealed = entry.personal?.sealed ?? null;
+  const around = canonicalAround({
+    tenantId: entry.tenantId,
+    seq: 0,
+    at,
+    actorType,
+    actorId,
+    action: entry.action,
+    subjectType: entry.subjectType,
+    subjectId: entry.subjectId,
+    details,
+    dataSubjectId,
+    sealed,
+    prevHash: '',
+  });
+  if (!around) return false;
+  const result = await tx.execute(sql`
+    WITH link AS (
+      UPDATE audit_chain_heads AS h
+      SET seq = h.seq + 1,
+          prev_hash = h.hash,
+          hash = encode(sha256(convert_to(h.hash || ${`\n${around.before}`}::text || h.hash || ${around.between}::text || (h.seq + 1)::text || ${around.after}::text, 'UTF8')), 'hex')
+      WHERE h.tenant_id = ${entry.tenantId}::uuid
+      RETURNING h.seq, h.prev_hash, h.hash
+    )
+    INSERT INTO audit_events (tenant_id, seq, actor_type, actor_id, action, subject_type, subject_id, details, data_subject_id, sealed, at, prev_hash, hash)
+    SELECT ${entry.tenantId}::uuid, link.seq, ${actorType}, ${actorId}, ${entry.action}, ${entry.subjectType}, ${entry.subjectId}, ${JSON.stringify(details)}::jsonb, ${dataSubjectId}::uuid, ${sealed}, ${at}::timestamptz, link.prev_hash, link.hash
+    FROM link
+    RETURNING id`);
+  return rowsOf(result).length === 1;
 }
 
 async function appendAll(tx: Tx, entries: AuditEntry[]): Promise<void> {
@@ -129,6 +197,8 @@ async function appendAll(tx: Tx, entries: AuditEntry[]): Promise<void> {
  */
 export async function recordAuditBatch(tx: DbOrTx, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
+  // Forwarded events also queue an outbox row with their id: the general path does both.
+  if (entries.length === 1 && !auditForwardingEnabled() && (await appendOne(tx, entries[0]!))) return;
   if (tx instanceof PgTransaction) return appendAll(tx as Tx, entries);
   return tx.transaction((inner) => appendAll(inner, entries));
 }
