@@ -9,6 +9,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { preparingStatements } from './prepared-statements.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -33,7 +34,7 @@ export const migrationsFolder = fileURLToPath(new URL('./migrations', import.met
 export async function openDatabase(options: { url?: string; dataDir?: string | 'memory' }): Promise<Database> {
   if (options.url) {
     const sql = postgres(options.url, { max: 20, onnotice: () => {} });
-    const db = drizzlePostgres(sql, { schema, casing: 'snake_case' }) as unknown as Db;
+    const db = drizzlePostgres(preparingStatements(sql), { schema, casing: 'snake_case' }) as unknown as Db;
     return {
       db,
       kind: 'postgres',
