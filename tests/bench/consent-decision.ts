@@ -6,6 +6,8 @@ import { startParleyServer } from './child-server.js';
 import { isClean, runLoad, type LoadResult } from './load.js';
 
 export const DECISIONS = 1000;
+/** Decisions run first and discarded: connections opened, statements prepared, code warm. */
+export const WARM_UP_DECISIONS = 200;
 const CONNECTIONS = 16;
 
 interface Pending {
@@ -40,10 +42,11 @@ async function inParallel<T, R>(items: T[], limit: number, task: (item: T) => Pr
  * link, the audit row and the ticket note's outbox row in one transaction.
  * Measured on a PostgreSQL server at concurrency 16, each request on its own link.
  */
-export async function benchConsentDecision(cwd: string): Promise<LoadResult> {
+export async function benchConsentDecision(cwd: string, options: { cpuProfileDir?: string } = {}): Promise<LoadResult> {
   const postgres = startPostgres();
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-consent-'));
-  const server = await startParleyServer({ cwd, dataDir, databaseUrl: createDatabase(postgres, 'bench_consent') });
+  const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  const server = await startParleyServer({ cwd, dataDir, databaseUrl: createDatabase(postgres, 'bench_consent'), nodeArgs });
   try {
     const { token } = await json<{ token: string }>(`${server.url}/api/demo/session`, {
       method: 'POST',
@@ -55,7 +58,7 @@ export async function benchConsentDecision(cwd: string): Promise<LoadResult> {
 
     // Setting up is not measured: escalate one call per decision and read each link's notice.
     const pending = await inParallel(
-      Array.from({ length: DECISIONS }, (_, i) => i),
+      Array.from({ length: WARM_UP_DECISIONS + DECISIONS }, (_, i) => i),
       CONNECTIONS,
       async (i): Promise<Pending> => {
         const { links } = await json<{ links: { customer: string } }>(`${server.url}/api/calls`, {
@@ -74,24 +77,28 @@ export async function benchConsentDecision(cwd: string): Promise<LoadResult> {
     );
 
     let next = 0;
-    const result = await runLoad({
-      url: server.url,
-      connections: CONNECTIONS,
-      amount: DECISIONS,
-      request: {
-        method: 'POST',
-        path: '/',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (request) => {
-          const link = pending[next++ % pending.length]!;
-          return {
-            ...request,
-            path: `/api/consent/${link.token}`,
-            body: JSON.stringify({ noticeVersionId: link.noticeVersionId, join: true, recording: false }),
-          };
+    const decide = (amount: number) =>
+      runLoad({
+        url: server.url,
+        connections: CONNECTIONS,
+        amount,
+        request: {
+          method: 'POST',
+          path: '/',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (request) => {
+            const link = pending[next++ % pending.length]!;
+            return {
+              ...request,
+              path: `/api/consent/${link.token}`,
+              body: JSON.stringify({ noticeVersionId: link.noticeVersionId, join: true, recording: false }),
+            };
+          },
         },
-      },
-    });
+      });
+    const warmUp = await decide(WARM_UP_DECISIONS);
+    if (!isClean(warmUp)) throw new Error(`consent decisions were refused: ${warmUp.errorSamples.join(' | ')}`);
+    const result = await decide(DECISIONS);
     if (!isClean(result)) throw new Error(`consent decisions were refused: ${result.errorSamples.join(' | ')}`);
     return result;
   } finally {
@@ -102,7 +109,7 @@ export async function benchConsentDecision(cwd: string): Promise<LoadResult> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const result = await benchConsentDecision(process.cwd());
+  const result = await benchConsentDecision(process.cwd(), { cpuProfileDir: process.env.PARLEY_BENCH_CPU_PROFILE });
   console.log(
     `consent decision on PostgreSQL, ${DECISIONS} decisions at concurrency ${CONNECTIONS}: ` +
       `${result.reqPerSec.toFixed(0)} req/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms`,

@@ -9,7 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, startPostgres, type PostgresServer } from '../support/postgres-server.js';
 import { benchBaseline, benchEscalate, type DatabaseTarget, type ThroughputFigures } from './escalate-throughput.js';
-import { benchConsentDecision, DECISIONS } from './consent-decision.js';
+import { benchConsentDecision, DECISIONS, WARM_UP_DECISIONS } from './consent-decision.js';
 import { benchFirstFrame, type FirstFrameFigures } from './first-frame.js';
 import { benchE2ee, E2EE_PART, e2eeSummary } from './e2ee.js';
 import type { LoadResult } from './load.js';
@@ -130,7 +130,7 @@ let consentDecision: LoadResult | undefined;
 if (wanted('consent')) {
   try {
     log('consent decision (PostgreSQL)');
-    consentDecision = await benchConsentDecision(repoRoot);
+    consentDecision = await benchConsentDecision(repoRoot, { cpuProfileDir });
   } catch (error) {
     failures.push(`consent decision: ${(error as Error).message}`);
     console.error(error);
@@ -187,7 +187,7 @@ function consentSections(): string {
   if (consentDecision) {
     const verdict = consentDecision.p99 < 30 ? 'PASS' : 'MISS';
     lines.push(
-      `**Consent decision.** \`tests/bench/consent-decision.ts\`: Parley on the private PostgreSQL server (own process), ${DECISIONS} consent links prepared by escalating one "Consultation" call each (not measured), then ${DECISIONS} \`POST /api/consent/:token\` decisions (join yes, recording no) at concurrency 16 with autocannon, each on its own link. One decision writes the consent records, the customer's join link, the audit row and the ticket note's outbox row in one transaction.`,
+      `**Consent decision.** \`tests/bench/consent-decision.ts\`: Parley on the private PostgreSQL server (own process), ${WARM_UP_DECISIONS + DECISIONS} consent links prepared by escalating one "Consultation" call each (not measured), ${WARM_UP_DECISIONS} decisions as a discarded warm-up, then ${DECISIONS} \`POST /api/consent/:token\` decisions (join yes, recording no) at concurrency 16 with autocannon, each on its own link. One decision writes the consent records, the customer's join link, the audit row and the ticket note's outbox row in one transaction.`,
       '',
       '| requests | throughput | p50 | p99 | max | non-2xx |',
       '| --- | --- | --- | --- | --- | --- |',
