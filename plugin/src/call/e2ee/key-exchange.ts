@@ -38,7 +38,11 @@ export interface KeyExchangeEvents {
 }
 
 export interface KeyExchangeOptions {
-  /** How often an unfinished exchange repeats itself. */
+  /**
+   * How often an unfinished exchange repeats itself (default 50 ms). Messages sent before the
+   * other side has subscribed are lost, and media waits for the exchange: the interval is what
+   * the first encrypted frame waits at worst, for a few small messages a second until done.
+   */
   resendMs?: number;
 }
 
@@ -84,7 +88,7 @@ export class KeyExchange {
     private readonly events: KeyExchangeEvents,
     options: KeyExchangeOptions = {},
   ) {
-    this.resendMs = options.resendMs ?? 200;
+    this.resendMs = options.resendMs ?? 50;
   }
 
   /** A (new) other participant: fresh key pair, forget everything about the previous one. */
