@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { RecordingComposeError } from './errors.js';
-import { buildComposeArgs, DEFAULT_LAYOUT, type LayoutOptions, type TimelineTrack } from './layout.js';
+import { DEFAULT_LAYOUT, planCompose, type LayoutOptions, type TimelineTrack } from './layout.js';
 import { participantKey, readMjrHeader, type MjrHeader } from './mjr.js';
 import { probeMedia, runTool, type ProbedStream } from './tools.js';
 
@@ -53,7 +53,10 @@ export async function composeRecording(opts: ComposeOptions): Promise<ComposeRes
     if (tracks.length === 0) throw new RecordingComposeError(`recordings in ${opts.rawDir} hold no playable media`);
     await opts.onPhase?.('muxing');
     const layout = { ...DEFAULT_LAYOUT, ...opts.layout, media: opts.media };
-    await runTool('ffmpeg', buildComposeArgs(tracks, layout, partial), opts.timeoutMs ?? 2 * 60 * 60_000);
+    const plan = planCompose(tracks, layout, partial, workDir);
+    const timeoutMs = opts.timeoutMs ?? 2 * 60 * 60_000;
+    await Promise.all(plan.encodes.map((args) => runTool('ffmpeg', args, timeoutMs)));
+    if (plan.mux) await runTool('ffmpeg', plan.mux, timeoutMs);
     const probe = await probeMedia(partial);
     assertStreams(probe.streams, opts.media);
     await rename(partial, opts.outFile);
@@ -99,7 +102,7 @@ async function decodeTracks(raw: RawTrack[], workDir: string): Promise<TimelineT
       if (!extension) throw new RecordingComposeError(`${path.basename(file)}: codec ${header.codec} is not supported`);
       const out = path.join(workDir, `track-${n}${extension}`);
       await runTool('janus-pp-rec', [file, out], 30 * 60_000);
-      const { durationSeconds } = await probeMedia(out);
+      const { durationSeconds, streams } = await probeMedia(out);
       if (durationSeconds <= 0) continue;
       decoded[n] = {
         kind: header.kind,
@@ -107,6 +110,7 @@ async function decodeTracks(raw: RawTrack[], workDir: string): Promise<TimelineT
         file: out,
         offsetSeconds: (header.firstFrameUs - origin) / 1e6,
         durationSeconds,
+        height: streams.find((stream) => stream.type === 'video')?.height,
       };
     }
   };

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 
 /** One decoded stream, placed on the call's timeline. */
 export interface TimelineTrack {
@@ -8,14 +9,18 @@ export interface TimelineTrack {
   /** Seconds after the earliest track's first frame. */
   offsetSeconds: number;
   durationSeconds: number;
+  /** Picture height as sent, for video; unknown counts as the layout's tile height. */
+  height?: number;
 }
 
 export interface LayoutOptions {
   media: 'audio' | 'audio+video';
+  /** The largest tile; smaller when every participant sent a smaller picture. */
   tileWidth: number;
   tileHeight: number;
   fps: number;
-  videoBitrate: string;
+  /** Bits per second for video at the largest tile, e.g. 1000000; smaller tiles get their share. */
+  videoBitrate: number;
   audioBitrate: string;
 }
 
@@ -23,41 +28,78 @@ export const DEFAULT_LAYOUT: Omit<LayoutOptions, 'media'> = {
   tileWidth: 640,
   tileHeight: 360,
   fps: 15,
-  videoBitrate: '1M',
+  videoBitrate: 1_000_000,
   audioBitrate: '64k',
 };
+
+/** The smallest tile any call gets: below this, faces are not recognisable. */
+const MIN_TILE_HEIGHT = 120;
 
 export function totalDuration(tracks: TimelineTrack[]): number {
   return Math.max(0, ...tracks.map((t) => t.offsetSeconds + t.durationSeconds));
 }
 
-/** Full ffmpeg argument list: every track is one input, output is one WebM. */
-export function buildComposeArgs(tracks: TimelineTrack[], opts: LayoutOptions, outFile: string): string[] {
-  const total = totalDuration(tracks);
-  const withVideo = opts.media === 'audio+video';
-  const used = tracks.filter((t) => t.kind === 'audio' || withVideo);
-  const filters = [audioGraph(used, total)];
-  if (withVideo) filters.push(videoGraph(used, total, opts));
-  const inputs = used.flatMap((t) => ['-i', t.file]);
-  const video = withVideo
-    ? [
-        '-map', '[vout]', '-c:v', 'libvpx',
-        // The fastest VP8 settings that still look right for two talking heads: a recording is
-        // reviewed, not broadcast, and the customer waits for it after every call.
-        '-deadline', 'realtime', '-cpu-used', '16', '-threads', String(Math.min(4, availableParallelism())),
-        '-lag-in-frames', '0', '-static-thresh', '100',
-        '-b:v', opts.videoBitrate,
-      ]
-    : [];
-  return [
-    '-y', '-hide_banner', '-loglevel', 'error', '-nostdin',
-    ...inputs,
-    '-filter_complex', filters.join(';'),
-    ...video,
+/**
+ * Tile size and video bitrate for these tracks: the layout's tile, or one as tall as the tallest
+ * picture anyone sent, in the layout's aspect ratio. Upscaling adds encoding time and bytes, not
+ * detail; the bitrate follows the area, so quality per pixel stays the same.
+ */
+export function tileFor(tracks: TimelineTrack[], opts: LayoutOptions): { width: number; height: number; videoBitrate: number } {
+  const heights = tracks.filter((t) => t.kind === 'video').map((t) => t.height ?? opts.tileHeight);
+  const tallest = Math.max(MIN_TILE_HEIGHT, ...heights);
+  const height = even(Math.min(opts.tileHeight, tallest));
+  const width = even((height * opts.tileWidth) / opts.tileHeight);
+  const share = (width * height) / (opts.tileWidth * opts.tileHeight);
+  return { width, height, videoBitrate: Math.round(opts.videoBitrate * share) };
+}
+
+/** The ffmpeg runs that make one recording: `encodes` may run side by side, then `mux` (if any) joins them. */
+export interface ComposePlan {
+  encodes: string[][];
+  mux: string[] | null;
+}
+
+const COMMON = ['-y', '-hide_banner', '-loglevel', 'error', '-nostdin'];
+
+/**
+ * Every track is one input; the result is one WebM. With video, the picture and the sound are
+ * encoded by two ffmpeg runs at once (one each per core) into `workDir`, then copied into one
+ * file; audio alone is one run.
+ */
+export function planCompose(tracks: TimelineTrack[], opts: LayoutOptions, outFile: string, workDir: string): ComposePlan {
+  const total = seconds(totalDuration(tracks));
+  const audio = tracks.filter((t) => t.kind === 'audio');
+  const audioArgs = (out: string) => [
+    ...COMMON,
+    ...audio.flatMap((t) => ['-i', t.file]),
+    '-filter_complex', audioGraph(audio, totalDuration(tracks)),
     '-map', '[aout]', '-c:a', 'libopus', '-b:a', opts.audioBitrate,
-    '-t', seconds(total),
-    '-f', 'webm', outFile,
+    '-t', total,
+    '-f', 'webm', out,
   ];
+  if (opts.media === 'audio') return { encodes: [audioArgs(outFile)], mux: null };
+
+  const video = tracks.filter((t) => t.kind === 'video');
+  const tile = tileFor(video, opts);
+  const videoFile = path.join(workDir, 'video.webm');
+  const audioFile = path.join(workDir, 'audio.webm');
+  const videoArgs = [
+    ...COMMON,
+    ...video.flatMap((t) => ['-i', t.file]),
+    '-filter_complex', videoGraph(video, totalDuration(tracks), { ...opts, tileWidth: tile.width, tileHeight: tile.height }),
+    '-map', '[vout]', '-c:v', 'libvpx',
+    // The fastest VP8 settings that still look right for two talking heads: a recording is
+    // reviewed, not broadcast, and the customer waits for it after every call.
+    '-deadline', 'realtime', '-cpu-used', '16', '-threads', String(Math.min(4, availableParallelism())),
+    '-lag-in-frames', '0', '-static-thresh', '100',
+    '-b:v', String(tile.videoBitrate),
+    '-t', total,
+    '-f', 'webm', videoFile,
+  ];
+  return {
+    encodes: [videoArgs, audioArgs(audioFile)],
+    mux: [...COMMON, '-i', videoFile, '-i', audioFile, '-map', '0:v', '-map', '1:a', '-c', 'copy', '-t', total, '-f', 'webm', outFile],
+  };
 }
 
 /** Every voice delayed to its start and mixed at full level (people rarely talk over each other at peak). */
@@ -124,4 +166,8 @@ function indexed(tracks: TimelineTrack[]): { track: TimelineTrack; input: number
 
 function seconds(value: number): string {
   return Math.max(0, value).toFixed(3);
+}
+
+function even(value: number): number {
+  return 2 * Math.round(value / 2);
 }

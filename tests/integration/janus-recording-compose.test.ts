@@ -24,11 +24,11 @@ async function captureParticipant(variant: number): Promise<{ audio: MjrStream; 
   return { audio, video };
 }
 
-/** Mean brightness (Y, 16 = black) of one tile of the frame at `atSeconds`. */
+/** Mean brightness (Y, 16 = black) of one of two side-by-side tiles of the frame at `atSeconds`. */
 async function tileBrightness(file: string, atSeconds: number, tile: number): Promise<number> {
   const { stderr } = await runTool('ffmpeg', [
     '-hide_banner', '-ss', String(atSeconds), '-i', file, '-frames:v', '1',
-    '-vf', `crop=640:360:${tile * 640}:0,signalstats,metadata=print:key=lavfi.signalstats.YAVG`,
+    '-vf', `crop=iw/2:ih:${tile}*iw/2:0,signalstats,metadata=print:key=lavfi.signalstats.YAVG`,
     '-f', 'null', '-',
   ]);
   const match = /lavfi\.signalstats\.YAVG=([\d.]+)/.exec(stderr);
@@ -82,7 +82,8 @@ describe('composeRecording on real .mjr files', () => {
       const probe = await probeMedia(outFile);
       expect(probe.streams.filter((s) => s.type === 'audio')).toHaveLength(1);
       expect(probe.streams.filter((s) => s.type === 'video')).toHaveLength(1);
-      expect(probe.streams.find((s) => s.type === 'video')).toMatchObject({ codec: 'vp8', width: 1280, height: 360 });
+      // Both sent 320×240: two 16:9 tiles of that height, the pictures not upscaled.
+      expect(probe.streams.find((s) => s.type === 'video')).toMatchObject({ codec: 'vp8', width: 2 * 426, height: 240 });
       expect(probe.streams.find((s) => s.type === 'audio')).toMatchObject({ codec: 'opus' });
       expect(probe.durationSeconds).toBeGreaterThanOrEqual(3);
       expect(result.outFile).toBe(outFile);
@@ -106,7 +107,7 @@ describe('composeRecording on real .mjr files', () => {
   it('gives a single participant one full tile', async () => {
     const outFile = path.join(base, 'one.webm');
     const result = await composeRecording({ rawDir: onePerson, outFile, media: 'audio+video' });
-    expect(result.streams.find((s) => s.type === 'video')).toMatchObject({ width: 640, height: 360 });
+    expect(result.streams.find((s) => s.type === 'video')).toMatchObject({ width: 426, height: 240 });
     expect(result.streams.filter((s) => s.type === 'audio')).toHaveLength(1);
   });
 
