@@ -86,6 +86,7 @@ export function UsersAndRoles({ level = 2 }: { level?: 2 | 3 }) {
       </Section>
       <Section title="Roles" testId="roles" level={level}>
         <ErrorAlert error={roles.error} />
+        {roles.data === undefined && !roles.error ? <Spinner label="Loading roles…" /> : null}
         {roles.data ? (
           <Table
             label="Roles"
