@@ -67,12 +67,13 @@ const COMMON = ['-y', '-hide_banner', '-loglevel', 'error', '-nostdin'];
  * file; audio alone is one run.
  */
 export function planCompose(tracks: TimelineTrack[], opts: LayoutOptions, outFile: string, workDir: string): ComposePlan {
-  const total = seconds(totalDuration(tracks));
+  const duration = totalDuration(tracks);
+  const total = seconds(duration);
   const audio = tracks.filter((t) => t.kind === 'audio');
   const audioArgs = (out: string) => [
     ...COMMON,
     ...audio.flatMap((t) => ['-i', t.file]),
-    '-filter_complex', audioGraph(audio, totalDuration(tracks)),
+    '-filter_complex', audioGraph(audio, duration),
     '-map', '[aout]', '-c:a', 'libopus', '-b:a', opts.audioBitrate,
     '-t', total,
     '-f', 'webm', out,
@@ -86,7 +87,7 @@ export function planCompose(tracks: TimelineTrack[], opts: LayoutOptions, outFil
   const videoArgs = [
     ...COMMON,
     ...video.flatMap((t) => ['-i', t.file]),
-    '-filter_complex', videoGraph(video, totalDuration(tracks), { ...opts, tileWidth: tile.width, tileHeight: tile.height }),
+    '-filter_complex', videoGraph(video, duration, { ...opts, tileWidth: tile.width, tileHeight: tile.height }),
     '-map', '[vout]', '-c:v', 'libvpx',
     // The fastest VP8 settings that still look right for two talking heads: a recording is
     // reviewed, not broadcast, and the customer waits for it after every call.

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { errorEnvelope } from '../http/errors.js';
 import { DOWNLOAD_TOKEN_PATTERN } from '../services/dsar/export/download-token.js';
-import { legalBases, mediaKinds, recordingPolicies } from '../services/meeting-types/change-input.js';
+import { mediaKinds, meetingTypeSettings, recordingPolicies } from '../services/meeting-types/change-input.js';
 
 export const callViewSchema = z
   .object({
@@ -16,8 +16,8 @@ export const callViewSchema = z
       id: z.uuid(),
       key: z.string(),
       name: z.string(),
-      recordingPolicy: z.enum(['required', 'optional', 'forbidden']),
-      media: z.enum(['audio', 'audio+video']),
+      recordingPolicy: z.enum(recordingPolicies),
+      media: z.enum(mediaKinds),
     }),
     recording: z.object({ active: z.boolean() }),
     /** Both participants are in and the media room admits nobody else. */
@@ -49,20 +49,10 @@ export const mediaGrantSchema = z
   .openapi('MediaGrant');
 
 /** A meeting type as `GET /api/meeting-types` lists it and the admin console's editor answers it (`meetingTypeColumns`). */
-export const meetingTypeSchema = z
-  .object({
+export const meetingTypeSchema = meetingTypeSettings
+  .extend({
     id: z.uuid(),
     key: z.string(),
-    name: z.string(),
-    recordingPolicy: z.enum(recordingPolicies),
-    media: z.enum(mediaKinds),
-    legalBasis: z.enum(legalBases),
-    /** End-to-end encrypted calls: never recorded by the server. */
-    e2ee: z.boolean(),
-    /** The customer waits in a lobby until the agent lets them in. */
-    lobby: z.boolean(),
-    /** A supervisor may listen without taking part; its notice says so. */
-    silentSupervision: z.boolean(),
     /** Where its recordings are stored (a configured storage location). */
     storageLocation: z.string(),
     /** Retention in days: recordings from when stored; call details and consent records from the end of the call. */

@@ -37,6 +37,23 @@ function actorOf(actor: AuditEntry['actor']): { actorType: string; actorId: stri
   }
 }
 
+/** The hashed fields of `entry` as its chain stores them. */
+function chainedEvent(entry: AuditEntry, at: string, seq: number, prevHash: string): ChainedEvent {
+  return {
+    tenantId: entry.tenantId,
+    seq,
+    at,
+    ...actorOf(entry.actor),
+    action: entry.action,
+    subjectType: entry.subjectType,
+    subjectId: entry.subjectId,
+    details: entry.details ?? {},
+    dataSubjectId: entry.personal?.dataSubjectId ?? null,
+    sealed: entry.personal?.sealed ?? null,
+    prevHash,
+  };
+}
+
 /** Rows per INSERT: 13 parameters each, well under PostgreSQL's 65,535. */
 const CHUNK = 1_000;
 
@@ -62,19 +79,7 @@ async function appendForTenant(tx: Tx, tenantId: string, entries: AuditEntry[]):
   // Whole milliseconds, written as given: the hash covers exactly what the database stores.
   const at = chainTimestamp(new Date());
   const events: (ChainedEvent & { hash: string })[] = entries.map((entry) => {
-    const event: ChainedEvent = {
-      tenantId,
-      seq: ++seq,
-      at,
-      ...actorOf(entry.actor),
-      action: entry.action,
-      subjectType: entry.subjectType,
-      subjectId: entry.subjectId,
-      details: entry.details ?? {},
-      dataSubjectId: entry.personal?.dataSubjectId ?? null,
-      sealed: entry.personal?.sealed ?? null,
-      prevHash,
-    };
+    const event = chainedEvent(entry, at, ++seq, prevHash);
     prevHash = linkHash(prevHash, canonicalEvent(event));
     return { ...event, hash: prevHash };
   });
@@ -144,25 +149,9 @@ function canonicalAround(event: ChainedEvent): { before: string; between: string
  * chain yet (the general path creates its head).
  */
 async function appendOne(tx: DbOrTx, entry: AuditEntry): Promise<boolean> {
-  const at = chainTimestamp(new Date());
-  const { actorType, actorId } = actorOf(entry.actor);
-  const details = entry.details ?? {};
-  const dataSubjectId = entry.personal?.dataSubjectId ?? null;
-  const sealed = entry.personal?.sealed ?? null;
-  const around = canonicalAround({
-    tenantId: entry.tenantId,
-    seq: 0,
-    at,
-    actorType,
-    actorId,
-    action: entry.action,
-    subjectType: entry.subjectType,
-    subjectId: entry.subjectId,
-    details,
-    dataSubjectId,
-    sealed,
-    prevHash: '',
-  });
+  // seq and prevHash are filled in by the database.
+  const e = chainedEvent(entry, chainTimestamp(new Date()), 0, '');
+  const around = canonicalAround(e);
   if (!around) return false;
   const result = await tx.execute(sql`
     WITH link AS (
@@ -170,11 +159,11 @@ async function appendOne(tx: DbOrTx, entry: AuditEntry): Promise<boolean> {
       SET seq = h.seq + 1,
           prev_hash = h.hash,
           hash = encode(sha256(convert_to(h.hash || ${`\n${around.before}`}::text || h.hash || ${around.between}::text || (h.seq + 1)::text || ${around.after}::text, 'UTF8')), 'hex')
-      WHERE h.tenant_id = ${entry.tenantId}::uuid
+      WHERE h.tenant_id = ${e.tenantId}::uuid
       RETURNING h.seq, h.prev_hash, h.hash
     )
     INSERT INTO audit_events (tenant_id, seq, actor_type, actor_id, action, subject_type, subject_id, details, data_subject_id, sealed, at, prev_hash, hash)
-    SELECT ${entry.tenantId}::uuid, link.seq, ${actorType}, ${actorId}, ${entry.action}, ${entry.subjectType}, ${entry.subjectId}, ${JSON.stringify(details)}::jsonb, ${dataSubjectId}::uuid, ${sealed}, ${at}::timestamptz, link.prev_hash, link.hash
+    SELECT ${e.tenantId}::uuid, link.seq, ${e.actorType}, ${e.actorId}, ${e.action}, ${e.subjectType}, ${e.subjectId}, ${JSON.stringify(e.details)}::jsonb, ${e.dataSubjectId}::uuid, ${e.sealed}, ${e.at}::timestamptz, link.prev_hash, link.hash
     FROM link
     RETURNING id`);
   return rowsOf(result).length === 1;

@@ -4,26 +4,26 @@ export const recordingPolicies = ['required', 'optional', 'forbidden'] as const;
 export const mediaKinds = ['audio', 'audio+video'] as const;
 export const legalBases = ['consent', 'legal_obligation', 'legitimate_interest'] as const;
 
+/** The settings of a meeting type an admin chooses; the API's meeting type extends them. */
+export const meetingTypeSettings = z.object({
+  name: z.string().trim().min(1).max(100),
+  recordingPolicy: z.enum(recordingPolicies),
+  media: z.enum(mediaKinds),
+  legalBasis: z.enum(legalBases),
+  /** End-to-end encrypted media (insertable streams): the server cannot record it. */
+  e2ee: z.boolean(),
+  /** The customer waits in a lobby until the agent lets them in. */
+  lobby: z.boolean(),
+  /** A supervisor may listen without taking part; the notice then says so. */
+  silentSupervision: z.boolean(),
+});
+
 /**
  * What an admin may change about a meeting type from the console. Strict: a field this schema
  * does not know (e.g. one a newer console sends) is refused rather than silently dropped, so an
  * admin never believes a setting was saved when it was not.
  */
-export const meetingTypeChange = z
-  .object({
-    name: z.string().trim().min(1).max(100),
-    recordingPolicy: z.enum(recordingPolicies),
-    media: z.enum(mediaKinds),
-    legalBasis: z.enum(legalBases),
-    /** End-to-end encrypted media (insertable streams): the server cannot record it. */
-    e2ee: z.boolean(),
-    /** The customer waits in a lobby until the agent lets them in. */
-    lobby: z.boolean(),
-    /** A supervisor may listen without taking part; the notice then says so. */
-    silentSupervision: z.boolean(),
-  })
-  .partial()
-  .strict();
+export const meetingTypeChange = meetingTypeSettings.partial().strict();
 export type MeetingTypeChange = z.infer<typeof meetingTypeChange>;
 
 /** The fields the rules below look at, as they would be after a change. */

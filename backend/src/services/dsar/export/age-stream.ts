@@ -74,8 +74,14 @@ class StreamSealer extends Transform {
 
   override _flush(callback: TransformCallback): void {
     this.sealPending(true);
-    this.key.fill(0);
     callback();
+  }
+
+  /** Ended, failed or abandoned: the payload key goes either way. */
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.key.fill(0);
+    this.pending.fill(0);
+    callback(error);
   }
 
   private sealPending(last: boolean): void {
