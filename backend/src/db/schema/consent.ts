@@ -1,4 +1,5 @@
-import { boolean, index, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { calls } from './calls.js';
 import { customerChannel } from './cases.js';
 import { id, tenantScoped } from './columns.js';
@@ -58,5 +59,9 @@ export const consentRecords = pgTable(
     granted: boolean().notNull(),
     at: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('consent_records_call_idx').on(t.callId, t.purpose, t.at)],
+  (t) => [
+    index('consent_records_call_idx').on(t.callId, t.purpose, t.at),
+    // A link decides once: a second decision on it fails here, whatever raced it.
+    uniqueIndex('consent_records_decision_once').on(t.consentRequestId, t.purpose).where(sql`${t.event} = 'decision'`),
+  ],
 );

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { DbOrTx, Tx } from '../../db/client.js';
+import { rawWrite, writeTogether, type RawWrite } from '../../db/write-together.js';
 import { auditChainHeads, outboxMessages } from '../../db/schema/index.js';
 import type { AuditForwardPayload } from '../../ports/outbox-delivery.js';
 import type { AgentPrincipal, CallParticipantPrincipal } from '../principal.js';
@@ -142,31 +143,38 @@ function canonicalAround(event: ChainedEvent): { before: string; between: string
 }
 
 /**
- * One event in one statement, the common case: the head row is locked by the UPDATE, which
- * computes the link in the database (SHA-256 over the same bytes `linkHash` hashes) and
- * returns it to the INSERT. Given the database rather than a transaction, the statement commits
- * on its own: one round trip per event. False, with nothing written, when the tenant has no
- * chain yet (the general path creates its head).
+ * One event as two parts of a `writeTogether` statement, so it can share the statement (and the
+ * commit) of the change it records: `audit_link` moves the tenant's head on and locks it, hashing
+ * in the database the same bytes `linkHash` hashes; `audit_event` inserts the event with the link
+ * it returns. A tenant's first event creates the head, linked to the genesis hash. Null when events
+ * are forwarded: a forwarded event also queues an outbox row with its id, which the general path
+ * writes.
  */
-async function appendOne(tx: DbOrTx, entry: AuditEntry): Promise<boolean> {
+export function auditWrites(entry: AuditEntry): { audit_link: RawWrite; audit_event: RawWrite } | null {
+  if (auditForwardingEnabled()) return null;
   // seq and prevHash are filled in by the database.
   const e = chainedEvent(entry, chainTimestamp(new Date()), 0, '');
   const around = canonicalAround(e);
-  if (!around) return false;
-  const result = await tx.execute(sql`
-    WITH link AS (
-      UPDATE audit_chain_heads AS h
-      SET seq = h.seq + 1,
-          prev_hash = h.hash,
-          hash = encode(sha256(convert_to(h.hash || ${`\n${around.before}`}::text || h.hash || ${around.between}::text || (h.seq + 1)::text || ${around.after}::text, 'UTF8')), 'hex')
-      WHERE h.tenant_id = ${e.tenantId}::uuid
-      RETURNING h.seq, h.prev_hash, h.hash
-    )
-    INSERT INTO audit_events (tenant_id, seq, actor_type, actor_id, action, subject_type, subject_id, details, data_subject_id, sealed, at, prev_hash, hash)
-    SELECT ${e.tenantId}::uuid, link.seq, ${e.actorType}, ${e.actorId}, ${e.action}, ${e.subjectType}, ${e.subjectId}, ${JSON.stringify(e.details)}::jsonb, ${e.dataSubjectId}::uuid, ${e.sealed}, ${e.at}::timestamptz, link.prev_hash, link.hash
-    FROM link
-    RETURNING id`);
-  return rowsOf(result).length === 1;
+  if (!around) return null;
+  const first = linkHash(GENESIS_HASH, canonicalEvent({ ...e, seq: 1, prevHash: GENESIS_HASH }));
+  return {
+    audit_link: rawWrite(
+      sql`INSERT INTO audit_chain_heads AS h (tenant_id, seq, prev_hash, hash) VALUES (${e.tenantId}::uuid, 1, ${GENESIS_HASH}, ${first})
+        ON CONFLICT (tenant_id) DO UPDATE
+        SET seq = h.seq + 1,
+            prev_hash = h.hash,
+            hash = encode(sha256(convert_to(h.hash || ${`\n${around.before}`}::text || h.hash || ${around.between}::text || (h.seq + 1)::text || ${around.after}::text, 'UTF8')), 'hex')
+        RETURNING h.seq, h.prev_hash, h.hash`,
+      { returning: true },
+    ),
+    audit_event: rawWrite(
+      sql`INSERT INTO audit_events (tenant_id, seq, actor_type, actor_id, action, subject_type, subject_id, details, data_subject_id, sealed, at, prev_hash, hash)
+        SELECT ${e.tenantId}::uuid, audit_link.seq, ${e.actorType}, ${e.actorId}, ${e.action}, ${e.subjectType}, ${e.subjectId}, ${JSON.stringify(e.details)}::jsonb, ${e.dataSubjectId}::uuid, ${e.sealed}, ${e.at}::timestamptz, audit_link.prev_hash, audit_link.hash
+        FROM audit_link
+        RETURNING id`,
+      { returning: true },
+    ),
+  };
 }
 
 async function appendAll(tx: Tx, entries: AuditEntry[]): Promise<void> {
@@ -187,7 +195,12 @@ async function appendAll(tx: Tx, entries: AuditEntry[]): Promise<void> {
 export async function recordAuditBatch(tx: DbOrTx, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
   // Forwarded events also queue an outbox row with their id: the general path does both.
-  if (entries.length === 1 && !auditForwardingEnabled() && (await appendOne(tx, entries[0]!))) return;
+  const one = entries.length === 1 ? auditWrites(entries[0]!) : null;
+  if (one) {
+    // Given the database rather than a transaction, the statement commits on its own: one round trip.
+    await writeTogether(tx, one);
+    return;
+  }
   if (tx instanceof PgTransaction) return appendAll(tx as Tx, entries);
   return tx.transaction((inner) => appendAll(inner, entries));
 }

@@ -1,14 +1,19 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
-import { consentRecords, consentRequests, joinTokens, noticeVersions, participants } from '../../db/schema/index.js';
+import type { DbOrTx } from '../../db/client.js';
+import { UNIQUE_VIOLATION, pgErrorCode } from '../../db/errors.js';
+import { calls, cases, consentRecords, consentRequests, joinTokens, meetingTypes, noticeVersions, participants } from '../../db/schema/index.js';
+import { writeTogether } from '../../db/write-together.js';
 import { ConflictError, ValidationError } from '../../errors.js';
-import { recordAudit } from '../audit/record.js';
-import { newJoinToken } from '../calls/join-token.js';
+import { auditWrites, recordAudit, type AuditEntry } from '../audit/record.js';
+import { hashJoinToken, newJoinToken } from '../calls/join-token.js';
 import type { ServiceDeps } from '../deps.js';
 import { isShippedLanguage } from '../notices/locales/index.js';
 import { latestNotice } from '../notices/publish.js';
-import { noteOnTicket } from '../outbox/ticket-note.js';
-import { asksForRecordingConsent, loadConsentRequest } from './consent-token.js';
+import { outboxWrite } from '../outbox/enqueue.js';
+import { ticketNote } from '../outbox/ticket-note.js';
+import { asksForRecordingConsent, checkConsentLink } from './consent-token.js';
 import { notes } from './notes.js';
 
 export const decisionInput = z.object({
@@ -21,9 +26,9 @@ export const decisionInput = z.object({
 export type DecisionInput = z.infer<typeof decisionInput>;
 
 /**
- * Records the customer's decision on a consent link: once, as append-only
- * records, with the ticket note queued in the same transaction. Only a "yes" to
- * joining creates the customer's join link.
+ * Records the customer's decision on a consent link: once, as append-only records, with the
+ * ticket note and the audit event. Only a "yes" to joining creates the customer's join link.
+ * Two statements: one reads the link with everything the decision needs, one writes.
  */
 export async function recordConsentDecision(deps: ServiceDeps, token: string, raw: Partial<Record<keyof DecisionInput, unknown>>) {
   const parsed = decisionInput.safeParse(raw);
@@ -34,8 +39,7 @@ export async function recordConsentDecision(deps: ServiceDeps, token: string, ra
       : new ValidationError('INVALID_DECISION', `Invalid decision: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
   }
   const input = parsed.data;
-  const loaded = await loadConsentRequest(deps.db, token);
-  const { request, call, meetingType } = loaded;
+  const { request, call, meetingType, ticket, shown } = await loadForDecision(deps.db, token, input.noticeVersionId);
   const askRecording = asksForRecordingConsent(meetingType);
 
   if (input.join && askRecording && input.recording === undefined) {
@@ -44,12 +48,9 @@ export async function recordConsentDecision(deps: ServiceDeps, token: string, ra
   if (!askRecording && input.recording === true && meetingType.recordingPolicy === 'forbidden') {
     throw new ValidationError('RECORDING_NOT_OFFERED', 'This call is never recorded.');
   }
-
-  const [shown] = await deps.db
-    .select()
-    .from(noticeVersions)
-    .where(and(eq(noticeVersions.id, input.noticeVersionId), eq(noticeVersions.tenantId, request.tenantId), eq(noticeVersions.meetingTypeId, meetingType.id)));
-  if (!shown || (shown.id !== request.noticeVersionId && !(await isLatest(deps, shown)))) {
+  // The version on the link, or the latest of its language (the page shows the latest on a reload).
+  const shownHere = shown && shown.tenantId === request.tenantId && shown.meetingTypeId === meetingType.id;
+  if (!shownHere || (shown.id !== request.noticeVersionId && !(await isLatest(deps, shown)))) {
     throw new ConflictError('NOTICE_VERSION_MISMATCH', 'This decision names a notice that was not shown on this link. Reload the page.');
   }
 
@@ -64,59 +65,64 @@ export async function recordConsentDecision(deps: ServiceDeps, token: string, ra
         : 'not_recorded';
 
   const joinToken = input.join ? newJoinToken() : null;
-  await deps.db.transaction(async (tx) => {
-    const claimed = await tx
-      .update(consentRequests)
-      .set({ decidedAt: new Date() })
-      .where(and(eq(consentRequests.id, request.id), isNull(consentRequests.decidedAt)))
-      .returning({ id: consentRequests.id });
-    if (claimed.length === 0) throw new ConflictError('CONSENT_ALREADY_DECIDED', 'A decision has already been recorded for this link.');
-
-    const evidence = {
-      tenantId: request.tenantId,
-      callId: call.id,
-      customerId: request.customerId,
-      consentRequestId: request.id,
-      noticeVersionId: shown.id,
-      noticeHash: shown.contentHash,
-      language: shown.language,
-      channel: request.channel,
-      event: 'decision' as const,
-    };
-    await tx.insert(consentRecords).values([
+  const evidence = {
+    tenantId: request.tenantId,
+    callId: call.id,
+    customerId: request.customerId,
+    consentRequestId: request.id,
+    noticeVersionId: shown.id,
+    noticeHash: shown.contentHash,
+    language: shown.language,
+    channel: request.channel,
+    event: 'decision' as const,
+  };
+  const audit: AuditEntry = {
+    tenantId: request.tenantId,
+    actor: { kind: 'system' },
+    action: 'consent.decided',
+    subjectType: 'call',
+    subjectId: call.id,
+    details: { join: input.join, recording: recordingOutcome, noticeVersion: shown.version, language: shown.language, channel: request.channel },
+  };
+  const writes = (db: DbOrTx) => ({
+    decided: db.update(consentRequests).set({ decidedAt: new Date() }).where(eq(consentRequests.id, request.id)),
+    // The unique index on (link, purpose) of decisions makes a second decision on this link fail whole.
+    records: db.insert(consentRecords).values([
       { ...evidence, purpose: 'join', granted: input.join },
       ...(input.join && askRecording ? [{ ...evidence, purpose: 'recording' as const, granted: input.recording === true }] : []),
-    ]);
-
-    if (joinToken) {
-      const [seat] = await tx
-        .select({ id: participants.id })
-        .from(participants)
-        .where(and(eq(participants.callId, call.id), eq(participants.role, 'customer')));
-      await tx.insert(joinTokens).values({
-        tenantId: request.tenantId,
-        callId: call.id,
-        participantId: seat!.id,
-        tokenHash: joinToken.hash,
-        expiresAt: new Date(Date.now() + deps.joinTokenTtlSeconds * 1000),
-      });
-    }
-
-    await noteOnTicket(
-      tx,
-      call,
-      notes.decided({ join: input.join, recording: recordingOutcome ?? 'not_recorded', version: shown.version, language: shown.language }),
-      `consent:${request.id}:decision-note`,
-    );
-    await recordAudit(tx, {
-      tenantId: request.tenantId,
-      actor: { kind: 'system' },
-      action: 'consent.decided',
-      subjectType: 'call',
-      subjectId: call.id,
-      details: { join: input.join, recording: recordingOutcome, noticeVersion: shown.version, language: shown.language, channel: request.channel },
-    });
+    ]),
+    join_link: joinToken
+      ? db.insert(joinTokens).values({
+          tenantId: request.tenantId,
+          callId: call.id,
+          participantId: sql`(SELECT ${participants.id} FROM ${participants} WHERE ${participants.callId} = ${call.id} AND ${participants.role} = 'customer')`,
+          tokenHash: joinToken.hash,
+          expiresAt: new Date(Date.now() + deps.joinTokenTtlSeconds * 1000),
+        })
+      : undefined,
+    note: outboxWrite(
+      db,
+      ticketNote(
+        request.tenantId,
+        ticket,
+        notes.decided({ join: input.join, recording: recordingOutcome ?? 'not_recorded', version: shown.version, language: shown.language }),
+        `consent:${request.id}:decision-note`,
+      ),
+    ),
   });
+
+  try {
+    const auditParts = auditWrites(audit);
+    if (auditParts) await writeTogether(deps.db, { ...writes(deps.db), ...auditParts });
+    else
+      await deps.db.transaction(async (tx) => {
+        await writeTogether(tx, writes(tx));
+        await recordAudit(tx, audit);
+      });
+  } catch (error) {
+    if (pgErrorCode(error) === UNIQUE_VIOLATION) throw new ConflictError('CONSENT_ALREADY_DECIDED', 'A decision has already been recorded for this link.');
+    throw error;
+  }
 
   return {
     callId: call.id,
@@ -127,7 +133,43 @@ export async function recordConsentDecision(deps: ServiceDeps, token: string, ra
   };
 }
 
-async function isLatest(deps: ServiceDeps, version: typeof noticeVersions.$inferSelect): Promise<boolean> {
+/** The link, its call, meeting type and case, and the notice version the decision names, in one query. */
+async function loadForDecision(db: DbOrTx, token: string, noticeVersionId: string) {
+  const shown = alias(noticeVersions, 'shown');
+  const [row] = await db
+    .select({
+      request: {
+        id: consentRequests.id,
+        tenantId: consentRequests.tenantId,
+        customerId: consentRequests.customerId,
+        channel: consentRequests.channel,
+        noticeVersionId: consentRequests.noticeVersionId,
+        expiresAt: consentRequests.expiresAt,
+        decidedAt: consentRequests.decidedAt,
+      },
+      call: { id: calls.id, state: calls.state },
+      meetingType: { id: meetingTypes.id, recordingPolicy: meetingTypes.recordingPolicy, legalBasis: meetingTypes.legalBasis },
+      ticket: { host: cases.host, externalId: cases.externalId, conversationId: cases.conversationId },
+      shown: {
+        id: shown.id,
+        tenantId: shown.tenantId,
+        meetingTypeId: shown.meetingTypeId,
+        version: shown.version,
+        language: shown.language,
+        contentHash: shown.contentHash,
+      },
+    })
+    .from(consentRequests)
+    .innerJoin(calls, eq(calls.id, consentRequests.callId))
+    .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
+    .innerJoin(cases, eq(cases.id, calls.caseId))
+    .leftJoin(shown, eq(shown.id, noticeVersionId))
+    .where(eq(consentRequests.tokenHash, hashJoinToken(token)));
+  checkConsentLink(row);
+  return row;
+}
+
+async function isLatest(deps: ServiceDeps, version: { id: string; tenantId: string; meetingTypeId: string; language: string }): Promise<boolean> {
   if (!isShippedLanguage(version.language)) return false;
   const latest = await latestNotice(deps.db, version.tenantId, version.meetingTypeId, version.language);
   return latest?.id === version.id;

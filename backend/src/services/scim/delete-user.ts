@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { agents, userGroupMembers } from '../../db/schema/index.js';
 import { recordAudit } from '../audit/record.js';
-import { FOREIGN_KEY_VIOLATION, pgErrorCode } from './errors.js';
+import { FOREIGN_KEY_VIOLATION, pgErrorCode } from '../../db/errors.js';
 import { scimActor, type ScimClient } from './resolve-token.js';
 import { findUser } from './user-store.js';
 

@@ -2,7 +2,8 @@ import { and, desc, eq, isNotNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { agents, installations } from '../../db/schema/index.js';
 import { recordAudit } from '../audit/record.js';
-import { ScimError, UNIQUE_VIOLATION, pgErrorCode, userNotFound } from './errors.js';
+import { UNIQUE_VIOLATION, pgErrorCode } from '../../db/errors.js';
+import { ScimError, userNotFound } from './errors.js';
 import { scimActor, type ScimClient } from './resolve-token.js';
 import { displayNameOf, externalUserIdOf, type UserInput, type UserRow } from './resources.js';
 

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "consent_records_decision_once" ON "consent_records" USING btree ("consent_request_id","purpose") WHERE "consent_records"."event" = 'decision';
