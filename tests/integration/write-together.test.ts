@@ -61,6 +61,17 @@ describe.each(databaseKinds)('writeTogether on %s', (kind) => {
     expect([await count('wt_letters'), await count('wt_parcels')]).toEqual(before);
   });
 
+  it('runs the parts with RETURNING in the order given', async () => {
+    const db = database.db;
+    await db.execute(sql`CREATE SEQUENCE wt_order`);
+    // Each part takes the next number: the order they ran in is the order of their numbers.
+    const part = (id: number) => db.insert(parcels).values({ id, weight: sql`nextval('wt_order')` }).returning({ id: parcels.id });
+    await writeTogether(db, { third: part(103), first: part(101), second: part(102) });
+    const rows = await db.select().from(parcels).where(sql`${parcels.id} between 101 and 103`);
+    const ran = rows.sort((a, b) => a.weight - b.weight).map((row) => row.id);
+    expect(ran).toEqual([103, 101, 102]);
+  });
+
   it('refuses a part name that is not an identifier', async () => {
     await expect(writeTogether(database.db, { 'x; drop': database.db.insert(parcels).values({ id: 30, weight: 1 }) })).rejects.toThrow('not a statement name');
   });

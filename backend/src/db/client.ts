@@ -5,7 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgDatabase, type PgQueryResultHKT, type PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
@@ -28,17 +28,22 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Column names in the database are the schema's in snake_case. */
+const casing = 'snake_case';
+/** Turns SQL that Parley composes itself into text and parameters, as the database objects do. */
+export const dialect = new PgDialect({ casing });
+
 export const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
 /** DATABASE_URL → PostgreSQL server; otherwise embedded PGlite under `<dataDir>/db` (or in memory). */
 export async function openDatabase(options: { url?: string; dataDir?: string | 'memory' }): Promise<Database> {
   if (options.url) {
     const sql = postgres(options.url, { max: 20, onnotice: () => {} });
-    const db = drizzlePostgres(preparingStatements(sql), { schema, casing: 'snake_case' }) as unknown as Db;
+    const db = drizzlePostgres(preparingStatements(sql), { schema, casing }) as unknown as Db;
     return {
       db,
       kind: 'postgres',
-      migrate: () => migratePostgres(drizzlePostgres(sql, { schema, casing: 'snake_case' }), { migrationsFolder }),
+      migrate: () => migratePostgres(drizzlePostgres(sql, { schema, casing }), { migrationsFolder }),
       ping: async () => {
         await sql`select 1`;
       },
@@ -54,7 +59,7 @@ export async function openDatabase(options: { url?: string; dataDir?: string | '
     client = new PGlite(dir);
   }
   await client.waitReady;
-  const pglite = drizzlePglite(client, { schema, casing: 'snake_case' });
+  const pglite = drizzlePglite(client, { schema, casing });
   return {
     db: pglite as unknown as Db,
     kind: 'pglite',

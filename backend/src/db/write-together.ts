@@ -1,5 +1,18 @@
 import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
-import type { DbOrTx } from './client.js';
+import { dialect, type Db, type DbOrTx } from './client.js';
+import { perDatabase } from './per-database.js';
+
+/** A write in raw SQL for `writeTogether`, saying whether it ends in RETURNING (and so has rows to count). */
+export interface RawWrite extends SQLWrapper {
+  readonly returns: boolean;
+}
+
+export function rawWrite(query: SQL, options: { returning: boolean }): RawWrite {
+  return { getSQL: () => query, returns: options.returning };
+}
+
+/** Values for the `sql.placeholder(name)`s in the parts. */
+export type PlaceholderValues = Record<string, unknown>;
 
 /**
  * Writes that go to the database as one statement: `WITH a AS (…), b AS (…) SELECT …`.
@@ -11,37 +24,60 @@ import type { DbOrTx } from './client.js';
  * part's RETURNING by its name (the audit append does). Use it for writes that do not
  * read what another one writes; one that must not happen twice needs a unique index to say so,
  * since its failure is the whole statement's. Parts are named by their keys, which must be SQL
- * identifiers; an undefined part is left out. Answers the number of rows each part returned (0 for
- * a part without RETURNING).
+ * identifiers; an undefined part is left out. Parts may hold `sql.placeholder(name)`s, filled from
+ * `values`. Answers the number of rows each part returned (0 for a part without RETURNING).
+ *
+ * Parts with RETURNING run in the order given (the final SELECT counts their rows in that order);
+ * those without run after them. A part that takes a lock others wait for, like the audit head,
+ * goes last, so the lock is held only for the rest of the statement and the commit.
  */
-export async function writeTogether<K extends string>(db: DbOrTx, given: Record<K, SQLWrapper | undefined>): Promise<Record<K, number>> {
-  const parts = Object.fromEntries(Object.entries(given).filter(([, part]) => part !== undefined)) as Record<K, SQLWrapper>;
-  const names = Object.keys(parts) as K[];
+export async function writeTogether<K extends string>(db: DbOrTx, parts: Record<K, SQLWrapper | undefined>, values: PlaceholderValues = {}): Promise<Record<K, number>> {
+  const statement = compose(parts);
+  const prepared = db._.session.prepareQuery(dialect.sqlToQuery(statement.sql), undefined, undefined, false);
+  return statement.counts(await prepared.execute(values));
+}
+
+/**
+ * `writeTogether` for a statement that runs often: built once per database (and kept as a prepared
+ * statement by the driver), then run with new values each time. The parts take their values from
+ * placeholders only; `build` runs once per database, so it must not capture anything else.
+ */
+export function writeTogetherPrepared<K extends string>(name: string, build: (db: Db) => Record<K, SQLWrapper | undefined>) {
+  const statement = perDatabase((db) => {
+    const composed = compose(build(db));
+    const prepared = db._.session.prepareQuery(dialect.sqlToQuery(composed.sql), undefined, name, false);
+    return { run: (values: PlaceholderValues) => prepared.execute(values), counts: composed.counts };
+  });
+  return async (db: Db, values: PlaceholderValues): Promise<Record<K, number>> => {
+    const { run, counts } = statement(db);
+    return counts(await run(values));
+  };
+}
+
+function compose<K extends string>(given: Record<K, SQLWrapper | undefined>): { sql: SQL; counts(result: unknown): Record<K, number> } {
+  const all = Object.keys(given) as K[];
+  const names = all.filter((name) => given[name] !== undefined);
   if (names.length === 0) throw new Error('writeTogether needs at least one write');
   for (const name of names) if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a statement name: ${name}`);
-  const returning = names.filter((name) => returnsRows(parts[name]));
+  const returning = names.filter((name) => returnsRows(given[name]!));
   const withs = sql.join(
-    names.map((name) => sql`${sql.raw(name)} AS (${parts[name].getSQL()})`),
+    names.map((name) => sql`${sql.raw(name)} AS (${given[name]!.getSQL()})`),
     sql`, `,
   );
-  const counts = returning.length
+  const selected = returning.length
     ? sql.join(
         returning.map((name) => sql`(SELECT count(*) FROM ${sql.raw(name)})::int AS ${sql.raw(name)}`),
         sql`, `,
       )
     : sql`1 AS done`;
-  const result = await db.execute(sql`WITH ${withs} SELECT ${counts}`);
-  const row = (Array.isArray(result) ? result[0] : (result as { rows: unknown[] }).rows[0]) as Record<string, number>;
-  return Object.fromEntries((Object.keys(given) as K[]).map((name) => [name, returning.includes(name) ? Number(row[name]) : 0])) as Record<K, number>;
-}
-
-/** A write in raw SQL for `writeTogether`, saying whether it ends in RETURNING (and so has rows to count). */
-export interface RawWrite extends SQLWrapper {
-  readonly returns: boolean;
-}
-
-export function rawWrite(query: SQL, options: { returning: boolean }): RawWrite {
-  return { getSQL: () => query, returns: options.returning };
+  return {
+    sql: sql`WITH ${withs} SELECT ${selected}`,
+    counts(result) {
+      // postgres.js answers an array of rows, PGlite `{ rows }`.
+      const row = (Array.isArray(result) ? result[0] : (result as { rows: unknown[] }).rows[0]) as Record<string, number>;
+      return Object.fromEntries(all.map((name) => [name, returning.includes(name) ? Number(row[name]) : 0])) as Record<K, number>;
+    },
+  };
 }
 
 /** Whether a part has RETURNING rows to count: a drizzle builder after `.returning()`, or a `rawWrite` that says so. */

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { DbOrTx, Tx } from '../../db/client.js';
-import { rawWrite, writeTogether, type RawWrite } from '../../db/write-together.js';
+import { rawWrite, writeTogether, type PlaceholderValues } from '../../db/write-together.js';
 import { auditChainHeads, outboxMessages } from '../../db/schema/index.js';
 import type { AuditForwardPayload } from '../../ports/outbox-delivery.js';
 import type { AgentPrincipal, CallParticipantPrincipal } from '../principal.js';
@@ -146,34 +146,57 @@ function canonicalAround(event: ChainedEvent): { before: string; between: string
  * One event as two parts of a `writeTogether` statement, so it can share the statement (and the
  * commit) of the change it records: `audit_link` moves the tenant's head on and locks it, hashing
  * in the database the same bytes `linkHash` hashes; `audit_event` inserts the event with the link
- * it returns. A tenant's first event creates the head, linked to the genesis hash. Null when events
- * are forwarded: a forwarded event also queues an outbox row with its id, which the general path
- * writes.
+ * it returns. A tenant's first event creates the head, linked to the genesis hash. The event's
+ * fields are placeholders (`auditValues` fills them), so the statement's text is always the same.
  */
-export function auditWrites(entry: AuditEntry): { audit_link: RawWrite; audit_event: RawWrite } | null {
+export const auditWrites = {
+  audit_link: rawWrite(
+    sql`INSERT INTO audit_chain_heads AS h (tenant_id, seq, prev_hash, hash)
+      VALUES (${sql.placeholder('auditTenantId')}::uuid, 1, ${GENESIS_HASH}, ${sql.placeholder('auditFirstHash')}::text)
+      ON CONFLICT (tenant_id) DO UPDATE
+      SET seq = h.seq + 1,
+          prev_hash = h.hash,
+          hash = encode(sha256(convert_to(h.hash || ${sql.placeholder('auditBefore')}::text || h.hash || ${sql.placeholder('auditBetween')}::text || (h.seq + 1)::text || ${sql.placeholder('auditAfter')}::text, 'UTF8')), 'hex')
+      RETURNING h.seq, h.prev_hash, h.hash`,
+    { returning: true },
+  ),
+  audit_event: rawWrite(
+    sql`INSERT INTO audit_events (tenant_id, seq, actor_type, actor_id, action, subject_type, subject_id, details, data_subject_id, sealed, at, prev_hash, hash)
+      SELECT ${sql.placeholder('auditTenantId')}::uuid, audit_link.seq, ${sql.placeholder('auditActorType')}::text, ${sql.placeholder('auditActorId')}::text,
+        ${sql.placeholder('auditAction')}::text, ${sql.placeholder('auditSubjectType')}::text, ${sql.placeholder('auditSubjectId')}::text,
+        ${sql.placeholder('auditDetails')}::jsonb, ${sql.placeholder('auditDataSubjectId')}::uuid, ${sql.placeholder('auditSealed')}::text,
+        ${sql.placeholder('auditAt')}::timestamptz, audit_link.prev_hash, audit_link.hash
+      FROM audit_link
+      RETURNING id`,
+    { returning: true },
+  ),
+};
+
+/**
+ * The values of `auditWrites` for one event. Null when events are forwarded: a forwarded event
+ * also queues an outbox row with its id, which the general path writes.
+ */
+export function auditValues(entry: AuditEntry): PlaceholderValues | null {
   if (auditForwardingEnabled()) return null;
   // seq and prevHash are filled in by the database.
   const e = chainedEvent(entry, chainTimestamp(new Date()), 0, '');
   const around = canonicalAround(e);
   if (!around) return null;
-  const first = linkHash(GENESIS_HASH, canonicalEvent({ ...e, seq: 1, prevHash: GENESIS_HASH }));
   return {
-    audit_link: rawWrite(
-      sql`INSERT INTO audit_chain_heads AS h (tenant_id, seq, prev_hash, hash) VALUES (${e.tenantId}::uuid, 1, ${GENESIS_HASH}, ${first})
-        ON CONFLICT (tenant_id) DO UPDATE
-        SET seq = h.seq + 1,
-            prev_hash = h.hash,
-            hash = encode(sha256(convert_to(h.hash || ${`\n${around.before}`}::text || h.hash || ${around.between}::text || (h.seq + 1)::text || ${around.after}::text, 'UTF8')), 'hex')
-        RETURNING h.seq, h.prev_hash, h.hash`,
-      { returning: true },
-    ),
-    audit_event: rawWrite(
-      sql`INSERT INTO audit_events (tenant_id, seq, actor_type, actor_id, action, subject_type, subject_id, details, data_subject_id, sealed, at, prev_hash, hash)
-        SELECT ${e.tenantId}::uuid, audit_link.seq, ${e.actorType}, ${e.actorId}, ${e.action}, ${e.subjectType}, ${e.subjectId}, ${JSON.stringify(e.details)}::jsonb, ${e.dataSubjectId}::uuid, ${e.sealed}, ${e.at}::timestamptz, audit_link.prev_hash, audit_link.hash
-        FROM audit_link
-        RETURNING id`,
-      { returning: true },
-    ),
+    auditTenantId: e.tenantId,
+    auditFirstHash: linkHash(GENESIS_HASH, canonicalEvent({ ...e, seq: 1, prevHash: GENESIS_HASH })),
+    auditBefore: `\n${around.before}`,
+    auditBetween: around.between,
+    auditAfter: around.after,
+    auditActorType: e.actorType,
+    auditActorId: e.actorId,
+    auditAction: e.action,
+    auditSubjectType: e.subjectType,
+    auditSubjectId: e.subjectId,
+    auditDetails: JSON.stringify(e.details),
+    auditDataSubjectId: e.dataSubjectId,
+    auditSealed: e.sealed,
+    auditAt: e.at,
   };
 }
 
@@ -195,10 +218,10 @@ async function appendAll(tx: Tx, entries: AuditEntry[]): Promise<void> {
 export async function recordAuditBatch(tx: DbOrTx, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
   // Forwarded events also queue an outbox row with their id: the general path does both.
-  const one = entries.length === 1 ? auditWrites(entries[0]!) : null;
+  const one = entries.length === 1 ? auditValues(entries[0]!) : null;
   if (one) {
     // Given the database rather than a transaction, the statement commits on its own: one round trip.
-    await writeTogether(tx, one);
+    await writeTogether(tx, auditWrites, one);
     return;
   }
   if (tx instanceof PgTransaction) return appendAll(tx as Tx, entries);

@@ -1,12 +1,13 @@
 import { eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
-import type { DbOrTx } from '../../db/client.js';
+import type { Db, DbOrTx } from '../../db/client.js';
 import { UNIQUE_VIOLATION, pgErrorCode } from '../../db/errors.js';
-import { calls, cases, consentRecords, consentRequests, joinTokens, meetingTypes, noticeVersions, participants } from '../../db/schema/index.js';
-import { writeTogether } from '../../db/write-together.js';
+import { calls, cases, consentRecords, consentRequests, joinTokens, meetingTypes, noticeVersions, outboxMessages, participants } from '../../db/schema/index.js';
+import { perDatabase } from '../../db/per-database.js';
+import { writeTogether, writeTogetherPrepared, type PlaceholderValues } from '../../db/write-together.js';
 import { ConflictError, ValidationError } from '../../errors.js';
-import { auditWrites, recordAudit, type AuditEntry } from '../audit/record.js';
+import { auditValues, auditWrites, recordAudit, type AuditEntry } from '../audit/record.js';
 import { hashJoinToken, newJoinToken } from '../calls/join-token.js';
 import type { ServiceDeps } from '../deps.js';
 import { isShippedLanguage } from '../notices/locales/index.js';
@@ -65,17 +66,6 @@ export async function recordConsentDecision(deps: ServiceDeps, token: string, ra
         : 'not_recorded';
 
   const joinToken = input.join ? newJoinToken() : null;
-  const evidence = {
-    tenantId: request.tenantId,
-    callId: call.id,
-    customerId: request.customerId,
-    consentRequestId: request.id,
-    noticeVersionId: shown.id,
-    noticeHash: shown.contentHash,
-    language: shown.language,
-    channel: request.channel,
-    event: 'decision' as const,
-  };
   const audit: AuditEntry = {
     tenantId: request.tenantId,
     actor: { kind: 'system' },
@@ -84,42 +74,41 @@ export async function recordConsentDecision(deps: ServiceDeps, token: string, ra
     subjectId: call.id,
     details: { join: input.join, recording: recordingOutcome, noticeVersion: shown.version, language: shown.language, channel: request.channel },
   };
-  const writes = (db: DbOrTx) => ({
-    decided: db.update(consentRequests).set({ decidedAt: new Date() }).where(eq(consentRequests.id, request.id)),
-    // The unique index on (link, purpose) of decisions makes a second decision on this link fail whole.
-    records: db.insert(consentRecords).values([
-      { ...evidence, purpose: 'join', granted: input.join },
-      ...(input.join && askRecording ? [{ ...evidence, purpose: 'recording' as const, granted: input.recording === true }] : []),
-    ]),
-    join_link: joinToken
-      ? db.insert(joinTokens).values({
-          tenantId: request.tenantId,
-          callId: call.id,
-          participantId: sql`(SELECT ${participants.id} FROM ${participants} WHERE ${participants.callId} = ${call.id} AND ${participants.role} = 'customer')`,
-          tokenHash: joinToken.hash,
-          expiresAt: new Date(Date.now() + deps.joinTokenTtlSeconds * 1000),
-        })
-      : undefined,
-    note: outboxWrite(
-      db,
-      ticketNote(
-        request.tenantId,
-        ticket,
-        notes.decided({ join: input.join, recording: recordingOutcome ?? 'not_recorded', version: shown.version, language: shown.language }),
-        `consent:${request.id}:decision-note`,
-      ),
-    ),
-  });
+  const note = ticketNote(
+    request.tenantId,
+    ticket,
+    notes.decided({ join: input.join, recording: recordingOutcome ?? 'not_recorded', version: shown.version, language: shown.language }),
+    `consent:${request.id}:decision-note`,
+  );
+  const values: PlaceholderValues = {
+    tenantId: request.tenantId,
+    callId: call.id,
+    customerId: request.customerId,
+    requestId: request.id,
+    noticeVersionId: shown.id,
+    noticeHash: shown.contentHash,
+    language: shown.language,
+    channel: request.channel,
+    joinGranted: input.join,
+    recordingGranted: input.recording === true,
+    tokenHash: joinToken?.hash,
+    tokenExpiresAt: new Date(Date.now() + deps.joinTokenTtlSeconds * 1000),
+    noteKind: note.kind,
+    noteKey: note.idempotencyKey,
+    notePayload: note.payload,
+  };
+  const shape: DecisionShape = !input.join ? 'declined' : askRecording ? 'joined_recording_asked' : 'joined';
 
   try {
-    const auditParts = auditWrites(audit);
-    if (auditParts) await writeTogether(deps.db, { ...writes(deps.db), ...auditParts });
+    const auditOne = auditValues(audit);
+    if (auditOne) await decisionWithAudit[shape](deps.db, { ...values, ...auditOne });
     else
       await deps.db.transaction(async (tx) => {
-        await writeTogether(tx, writes(tx));
+        await writeTogether(tx, decisionWrites(tx, shape), values);
         await recordAudit(tx, audit);
       });
   } catch (error) {
+    // The unique index on (link, purpose) of decisions: this link was decided, perhaps a moment ago.
     if (pgErrorCode(error) === UNIQUE_VIOLATION) throw new ConflictError('CONSENT_ALREADY_DECIDED', 'A decision has already been recorded for this link.');
     throw error;
   }
@@ -133,10 +122,70 @@ export async function recordConsentDecision(deps: ServiceDeps, token: string, ra
   };
 }
 
+type DecisionShape = 'declined' | 'joined' | 'joined_recording_asked';
+
+/**
+ * What a decision writes, its values as placeholders: the claim, the consent records (a second
+ * one for recording where it was asked), the customer's join link on a "yes", the ticket note.
+ * Each returns its rows, so the statement runs them in this order, before the audit parts that
+ * follow: the tenant's audit head stays locked for as short a time as possible.
+ */
+function decisionWrites(db: DbOrTx, shape: DecisionShape) {
+  const p = (name: string) => sql.placeholder(name);
+  const evidence = {
+    tenantId: p('tenantId'),
+    callId: p('callId'),
+    customerId: p('customerId'),
+    consentRequestId: p('requestId'),
+    noticeVersionId: p('noticeVersionId'),
+    noticeHash: p('noticeHash'),
+    language: p('language'),
+    channel: p('channel'),
+    event: 'decision' as const,
+  };
+  return {
+    decided: db
+      .update(consentRequests)
+      .set({ decidedAt: sql`now()` })
+      .where(eq(consentRequests.id, p('requestId')))
+      .returning({ id: consentRequests.id }),
+    // The unique index on (link, purpose) of decisions makes a second decision on this link fail whole.
+    records: db
+      .insert(consentRecords)
+      .values([
+        { ...evidence, purpose: 'join', granted: p('joinGranted') },
+        ...(shape === 'joined_recording_asked' ? [{ ...evidence, purpose: 'recording' as const, granted: p('recordingGranted') }] : []),
+      ])
+      .returning({ id: consentRecords.id }),
+    join_link:
+      shape === 'declined'
+        ? undefined
+        : db.insert(joinTokens).values({
+            tenantId: p('tenantId'),
+            callId: p('callId'),
+            participantId: sql`(SELECT ${participants.id} FROM ${participants} WHERE ${participants.callId} = ${p('callId')} AND ${participants.role} = 'customer')`,
+            tokenHash: p('tokenHash'),
+            expiresAt: p('tokenExpiresAt'),
+          })
+          .returning({ id: joinTokens.id }),
+    note: outboxWrite(db, { tenantId: p('tenantId'), kind: p('noteKind'), idempotencyKey: p('noteKey'), payload: p('notePayload') }).returning({
+      id: outboxMessages.id,
+    }),
+  };
+}
+
+/** The decision and its audit event in one statement, one prepared statement per shape. */
+const decisionWithAudit = Object.fromEntries(
+  (['declined', 'joined', 'joined_recording_asked'] as const).map((shape) => [
+    shape,
+    writeTogetherPrepared(`consent_decision_${shape}`, (db) => ({ ...decisionWrites(db, shape), ...auditWrites })),
+  ]),
+) as Record<DecisionShape, (db: Db, values: PlaceholderValues) => Promise<unknown>>;
+
 /** The link, its call, meeting type and case, and the notice version the decision names, in one query. */
-async function loadForDecision(db: DbOrTx, token: string, noticeVersionId: string) {
+const decisionLoad = perDatabase((db) => {
   const shown = alias(noticeVersions, 'shown');
-  const [row] = await db
+  return db
     .select({
       request: {
         id: consentRequests.id,
@@ -163,8 +212,13 @@ async function loadForDecision(db: DbOrTx, token: string, noticeVersionId: strin
     .innerJoin(calls, eq(calls.id, consentRequests.callId))
     .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
     .innerJoin(cases, eq(cases.id, calls.caseId))
-    .leftJoin(shown, eq(shown.id, noticeVersionId))
-    .where(eq(consentRequests.tokenHash, hashJoinToken(token)));
+    .leftJoin(shown, eq(shown.id, sql.placeholder('noticeVersionId')))
+    .where(eq(consentRequests.tokenHash, sql.placeholder('tokenHash')))
+    .prepare('consent_decision_load');
+});
+
+async function loadForDecision(db: Db, token: string, noticeVersionId: string) {
+  const [row] = await decisionLoad(db).execute({ tokenHash: hashJoinToken(token), noticeVersionId });
   checkConsentLink(row);
   return row;
 }

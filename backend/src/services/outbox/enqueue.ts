@@ -1,3 +1,4 @@
+import type { PgInsertValue } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../../db/client.js';
 import { outboxMessages } from '../../db/schema/index.js';
 import type { OutboxKind, OutboxPayload } from '../../ports/outbox-delivery.js';
@@ -11,9 +12,9 @@ export interface OutboxMessage<K extends OutboxKind = OutboxKind> {
 
 /**
  * The insert that queues a message, not yet run: await it, or make it part of a
- * `writeTogether` statement. A repeated key is a no-op.
+ * `writeTogether` statement (its values may be placeholders there). A repeated key is a no-op.
  */
-export function outboxWrite<K extends OutboxKind>(db: DbOrTx, message: OutboxMessage<K>) {
+export function outboxWrite(db: DbOrTx, message: PgInsertValue<typeof outboxMessages>) {
   return db.insert(outboxMessages).values(message).onConflictDoNothing({ target: outboxMessages.idempotencyKey });
 }
 
