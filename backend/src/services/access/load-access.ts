@@ -1,5 +1,7 @@
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client.js';
+import { and, eq, sql } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
+import type { Db, DbOrTx } from '../../db/client.js';
+import { perDatabase } from '../../db/per-database.js';
 import { agentClients, agentRoles, agents, roles, userGroupMembers, userGroups } from '../../db/schema/index.js';
 import { UnauthorizedError } from '../../errors.js';
 import type { AgentAccess } from '../principal.js';
@@ -36,35 +38,35 @@ export function resolveAccess(roleRows: readonly RoleRow[], clientIds: readonly 
 /**
  * Loads what an agent may do right now: the roles and clients assigned to them directly and through
  * their groups. A deactivated user, or a session from before their sessions were ended, is refused.
+ * Every signed-in request asks this, so it is one prepared statement.
  */
 export async function loadAgentAccess(db: DbOrTx, session: { tenantId: string; agentId: string; epoch: number }): Promise<AgentAccess> {
-  const [agent] = await db
-    .select({ active: agents.active, sessionEpoch: agents.sessionEpoch })
-    .from(agents)
-    .where(and(eq(agents.id, session.agentId), eq(agents.tenantId, session.tenantId)));
+  const query = db instanceof PgTransaction ? accessQuery(db) : agentAccess(db as Db);
+  const [agent] = await query.execute({ agentId: session.agentId, tenantId: session.tenantId });
   if (!agent || !agent.active || agent.sessionEpoch !== session.epoch) {
     throw new UnauthorizedError('Your session has ended; open Parley again.');
   }
-  const groups = await db
-    .select({ roleIds: userGroups.roleIds, clientIds: userGroups.clientIds })
-    .from(userGroupMembers)
-    .innerJoin(userGroups, eq(userGroups.id, userGroupMembers.groupId))
-    .where(eq(userGroupMembers.agentId, session.agentId));
-  const groupRoleIds = groups.flatMap((g) => g.roleIds);
-  const [roleRows, clientRows] = await Promise.all([
-    db
-      .select({ name: roles.name, builtIn: roles.builtIn, allClients: roles.allClients, grants: roles.grants })
-      .from(roles)
-      .where(
-        and(
-          eq(roles.tenantId, session.tenantId),
-          or(
-            inArray(roles.id, db.select({ id: agentRoles.roleId }).from(agentRoles).where(eq(agentRoles.agentId, session.agentId))),
-            groupRoleIds.length > 0 ? inArray(roles.id, groupRoleIds) : sql`false`,
-          ),
-        ),
-      ),
-    db.select({ clientId: agentClients.clientId }).from(agentClients).where(eq(agentClients.agentId, session.agentId)),
-  ]);
-  return resolveAccess(roleRows, [...clientRows.map((r) => r.clientId), ...groups.flatMap((g) => g.clientIds)]);
+  return resolveAccess(agent.roles, agent.clientIds);
 }
+
+function accessQuery(db: DbOrTx) {
+  const agentId = sql.placeholder('agentId');
+  const groupsOfAgent = sql`${userGroupMembers} JOIN ${userGroups} ON ${userGroups.id} = ${userGroupMembers.groupId} WHERE ${userGroupMembers.agentId} = ${agentId}`;
+  const roleRows = sql<RoleRow[]>`(
+    SELECT coalesce(json_agg(json_build_object('name', ${roles.name}, 'builtIn', ${roles.builtIn}, 'allClients', ${roles.allClients}, 'grants', ${roles.grants})), '[]'::json)
+    FROM ${roles}
+    WHERE ${roles.tenantId} = ${agents.tenantId}
+      AND (${roles.id} IN (SELECT ${agentRoles.roleId} FROM ${agentRoles} WHERE ${agentRoles.agentId} = ${agentId})
+        OR ${roles.id} IN (SELECT unnest(${userGroups.roleIds}) FROM ${groupsOfAgent})))`;
+  const clientIds = sql<string[]>`(
+    SELECT coalesce(json_agg(client_id), '[]'::json) FROM (
+      SELECT ${agentClients.clientId} AS client_id FROM ${agentClients} WHERE ${agentClients.agentId} = ${agentId}
+      UNION SELECT unnest(${userGroups.clientIds}) FROM ${groupsOfAgent}) AS assigned)`;
+  return db
+    .select({ active: agents.active, sessionEpoch: agents.sessionEpoch, roles: roleRows, clientIds })
+    .from(agents)
+    .where(and(eq(agents.id, agentId), eq(agents.tenantId, sql.placeholder('tenantId'))))
+    .prepare('agent_access');
+}
+
+const agentAccess = perDatabase(accessQuery);
