@@ -6,7 +6,8 @@ import type { Database } from '../../backend/src/db/client.js';
 import { auditEvents, calls, cases, customers, meetingTypes, outboxMessages, recordings } from '../../backend/src/db/schema/index.js';
 import { upsertClient } from '../../backend/src/services/access/assignments.js';
 import { recordAuditBatch } from '../../backend/src/services/audit/record.js';
-import { offerConsent } from '../../backend/src/services/consent/offer.js';
+import { consentOfferValues, consentOfferWrites, planConsentOffer } from '../../backend/src/services/consent/offer.js';
+import { writeTogether } from '../../backend/src/db/write-together.js';
 import { locales } from '../../backend/src/services/notices/locales/index.js';
 import { forecastMonths } from '../../backend/src/services/retention/forecast.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
@@ -234,12 +235,11 @@ describe.each(databaseKinds)('admin console API on %s', (kind) => {
 
     it('shows exactly the notice and Teams card a real offer sends', async () => {
       const seeded = await seedRecording(admin.tenantId, types.advice, { callState: 'created', stage: 'pending' });
-      const offer = await database.db.transaction((tx) =>
-        offerConsent(tx, {
-          tenantId: admin.tenantId, callId: seeded.callId, customerId: seeded.customerId, meetingType: { id: types.advice, name: 'Advice call' },
-          language: 'fr', channel: 'teams_chat', caseExternalId: seeded.ticket, conversationId: 'a:conversation', publicBaseUrl: PUBLIC_BASE_URL, ttlSeconds: 900,
-        }),
-      );
+      const offer = await planConsentOffer(database.db, {
+        tenantId: admin.tenantId, callId: seeded.callId, customerId: seeded.customerId, meetingType: { id: types.advice, name: 'Advice call' },
+        language: 'fr', channel: 'teams_chat', caseExternalId: seeded.ticket, conversationId: 'a:conversation', publicBaseUrl: PUBLIC_BASE_URL, ttlSeconds: 900,
+      });
+      await writeTogether(database.db, consentOfferWrites(database.db), consentOfferValues(offer));
       const token = tokenOf(offer.link);
       const [queued] = await database.db
         .select({ payload: outboxMessages.payload })

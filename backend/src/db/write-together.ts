@@ -1,6 +1,5 @@
-import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
-import { dialect, type Db, type DbOrTx } from './client.js';
-import { perDatabase } from './per-database.js';
+import { sql, type Query, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { dialect, type DbOrTx } from './client.js';
 
 /** A write in raw SQL for `writeTogether`, saying whether it ends in RETURNING (and so has rows to count). */
 export interface RawWrite extends SQLWrapper {
@@ -31,30 +30,31 @@ export type PlaceholderValues = Record<string, unknown>;
  * those without run after them. A part that takes a lock others wait for, like the audit head,
  * goes last, so the lock is held only for the rest of the statement and the commit.
  */
-export async function writeTogether<K extends string>(db: DbOrTx, parts: Record<K, SQLWrapper | undefined>, values: PlaceholderValues = {}): Promise<Record<K, number>> {
+export async function writeTogether<K extends string>(db: DbOrTx, parts: Partial<Record<K, SQLWrapper>>, values: PlaceholderValues = {}): Promise<Record<K, number>> {
   const statement = compose(parts);
   const prepared = db._.session.prepareQuery(dialect.sqlToQuery(statement.sql), undefined, undefined, false);
   return statement.counts(await prepared.execute(values));
 }
 
 /**
- * `writeTogether` for a statement that runs often: built once per database (and kept as a prepared
- * statement by the driver), then run with new values each time. The parts take their values from
- * placeholders only; `build` runs once per database, so it must not capture anything else.
+ * `writeTogether` for a statement that runs often: its text is built once, on first use, and kept
+ * as a prepared statement by the driver; each run only binds new values, in the database or in a
+ * transaction. The parts take their values from placeholders only: `build` runs once, so it must
+ * not capture anything else.
  */
-export function writeTogetherPrepared<K extends string>(name: string, build: (db: Db) => Record<K, SQLWrapper | undefined>) {
-  const statement = perDatabase((db) => {
-    const composed = compose(build(db));
-    const prepared = db._.session.prepareQuery(dialect.sqlToQuery(composed.sql), undefined, name, false);
-    return { run: (values: PlaceholderValues) => prepared.execute(values), counts: composed.counts };
-  });
-  return async (db: Db, values: PlaceholderValues): Promise<Record<K, number>> => {
-    const { run, counts } = statement(db);
-    return counts(await run(values));
+export function writeTogetherPrepared<K extends string>(name: string, build: (db: DbOrTx) => Partial<Record<K, SQLWrapper>>) {
+  let statement: { query: Query; counts(result: unknown): Record<K, number> } | undefined;
+  return async (db: DbOrTx, values: PlaceholderValues): Promise<Record<K, number>> => {
+    if (!statement) {
+      const composed = compose(build(db));
+      statement = { query: dialect.sqlToQuery(composed.sql), counts: composed.counts };
+    }
+    const prepared = db._.session.prepareQuery(statement.query, undefined, name, false);
+    return statement.counts(await prepared.execute(values));
   };
 }
 
-function compose<K extends string>(given: Record<K, SQLWrapper | undefined>): { sql: SQL; counts(result: unknown): Record<K, number> } {
+function compose<K extends string>(given: Partial<Record<K, SQLWrapper>>): { sql: SQL; counts(result: unknown): Record<K, number> } {
   const all = Object.keys(given) as K[];
   const names = all.filter((name) => given[name] !== undefined);
   if (names.length === 0) throw new Error('writeTogether needs at least one write');

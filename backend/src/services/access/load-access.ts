@@ -1,6 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { PgTransaction } from 'drizzle-orm/pg-core';
-import type { Db, DbOrTx } from '../../db/client.js';
+import type { DbOrTx } from '../../db/client.js';
 import { perDatabase } from '../../db/per-database.js';
 import { agentClients, agentRoles, agents, roles, userGroupMembers, userGroups } from '../../db/schema/index.js';
 import { UnauthorizedError } from '../../errors.js';
@@ -41,15 +40,14 @@ export function resolveAccess(roleRows: readonly RoleRow[], clientIds: readonly 
  * Every signed-in request asks this, so it is one prepared statement.
  */
 export async function loadAgentAccess(db: DbOrTx, session: { tenantId: string; agentId: string; epoch: number }): Promise<AgentAccess> {
-  const query = db instanceof PgTransaction ? accessQuery(db) : agentAccess(db as Db);
-  const [agent] = await query.execute({ agentId: session.agentId, tenantId: session.tenantId });
+  const [agent] = await agentAccess(db).execute({ agentId: session.agentId, tenantId: session.tenantId });
   if (!agent || !agent.active || agent.sessionEpoch !== session.epoch) {
     throw new UnauthorizedError('Your session has ended; open Parley again.');
   }
   return resolveAccess(agent.roles, agent.clientIds);
 }
 
-function accessQuery(db: DbOrTx) {
+const agentAccess = perDatabase((db) => {
   const agentId = sql.placeholder('agentId');
   const groupsOfAgent = sql`${userGroupMembers} JOIN ${userGroups} ON ${userGroups.id} = ${userGroupMembers.groupId} WHERE ${userGroupMembers.agentId} = ${agentId}`;
   const roleRows = sql<RoleRow[]>`(
@@ -67,6 +65,4 @@ function accessQuery(db: DbOrTx) {
     .from(agents)
     .where(and(eq(agents.id, agentId), eq(agents.tenantId, sql.placeholder('tenantId'))))
     .prepare('agent_access');
-}
-
-const agentAccess = perDatabase(accessQuery);
+});

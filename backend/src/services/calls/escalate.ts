@@ -1,12 +1,14 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx, Tx } from '../../db/client.js';
+import { perDatabase } from '../../db/per-database.js';
 import { calls, cases, clients, customerRefs, customers, joinTokens, meetingTypes, participants, tenants } from '../../db/schema/index.js';
+import { writeTogetherPrepared } from '../../db/write-together.js';
 import { NotFoundError } from '../../errors.js';
 import { upsertClient } from '../access/assignments.js';
 import { authorize } from '../access/policy.js';
-import { recordAudit } from '../audit/record.js';
-import { offerConsent } from '../consent/offer.js';
+import { auditValues, auditWrites, recordAudit, type AuditEntry } from '../audit/record.js';
+import { consentOfferValues, consentOfferWrites, planConsentOffer } from '../consent/offer.js';
 import { pickLanguage } from '../notices/language.js';
 import { assertRecordingSpace } from '../recordings/begin.js';
 import { rawRecordingDir } from '../recordings/raw-dir.js';
@@ -58,15 +60,14 @@ export type EscalateInput = z.infer<typeof escalateInput>;
  * If the transaction fails the room is destroyed, so nothing is left half-made.
  */
 export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal, input: EscalateInput) {
-  const [meetingType] = await deps.db
-    .select()
-    .from(meetingTypes)
-    .where(and(eq(meetingTypes.id, input.meetingTypeId), eq(meetingTypes.tenantId, principal.tenantId)));
-  if (!meetingType) throw new NotFoundError('MEETING_TYPE_NOT_FOUND', 'No such meeting type for this account.');
-  authorize(principal, 'escalate', { tenantId: principal.tenantId, meetingTypeId: meetingType.id, clientId: await clientOfCase(deps.db, principal.tenantId, input.case) });
+  const tenantId = principal.tenantId;
+  const known = await escalationContext(deps.db, tenantId, input);
+  if (!known) throw new NotFoundError('MEETING_TYPE_NOT_FOUND', 'No such meeting type for this account.');
+  const { meetingType } = known;
+  authorize(principal, 'escalate', { tenantId, meetingTypeId: meetingType.id, clientId: clientOfCase(input.case, known) });
   // A call that must be recorded cannot go ahead unrecorded: refuse before the customer is asked.
   if (meetingType.recordingPolicy === 'required') {
-    await assertRecordingAllowed(deps.db, principal.tenantId);
+    await assertRecordingAllowed(deps.db, tenantId);
     await assertRecordingSpace(deps);
   }
 
@@ -78,14 +79,38 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
   });
 
   const agentLink = newJoinToken();
+  const agentSeatId = crypto.randomUUID();
   const expiresAt = new Date(Date.now() + deps.joinTokenTtlSeconds * 1000);
   let customerLink: string;
   try {
     customerLink = await deps.db.transaction(async (tx) => {
-      const { customerId, caseId } = await upsertCustomerAndCase(tx, principal.tenantId, input);
-      await tx.insert(calls).values({
-        id: callId,
-        tenantId: principal.tenantId,
+      const { customerId, caseId } = await upsertCustomerAndCase(tx, tenantId, input, known.customerId);
+      // The customer gets no join link yet: only a consent link. Joining needs their "yes".
+      const offer = await planConsentOffer(tx, {
+        tenantId,
+        callId,
+        customerId,
+        meetingType: { id: meetingType.id, name: meetingType.name },
+        language: pickLanguage([input.customer.locale], known.defaultLanguage),
+        channel: input.case.channel,
+        caseExternalId: input.case.externalId,
+        conversationId: input.case.conversationId,
+        publicBaseUrl: deps.publicBaseUrl,
+        ttlSeconds: deps.joinTokenTtlSeconds,
+      });
+      const audit: AuditEntry = {
+        tenantId,
+        actor: principal,
+        action: 'call.escalated',
+        subjectType: 'call',
+        subjectId: callId,
+        details: { meetingType: meetingType.key, caseId, mediaNode: room.nodeId, channel: input.case.channel, noticeVersion: offer.noticeVersion },
+      };
+      const auditOne = auditValues(audit);
+      // The call and everything hanging off it in one statement; the audit event last (see writeTogether).
+      await (auditOne ? escalationWithAudit : escalationWithoutAudit)(tx, {
+        callId,
+        tenantId,
         caseId,
         customerId,
         agentId: principal.agentId,
@@ -94,37 +119,13 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
         mediaRoomId: room.roomId,
         mediaRoomPin: room.pin,
         mediaRoomSecret: room.secret,
+        agentSeatId,
+        agentTokenHash: agentLink.hash,
+        agentTokenExpiresAt: expiresAt,
+        ...consentOfferValues(offer),
+        ...auditOne,
       });
-      const [agentSeat] = await tx
-        .insert(participants)
-        .values([
-          { tenantId: principal.tenantId, callId, role: 'agent', agentId: principal.agentId },
-          { tenantId: principal.tenantId, callId, role: 'customer' },
-        ])
-        .returning({ id: participants.id });
-      await tx.insert(joinTokens).values({ tenantId: principal.tenantId, callId, participantId: agentSeat!.id, tokenHash: agentLink.hash, expiresAt });
-      // The customer gets no join link yet: only a consent link. Joining needs their "yes".
-      const [tenant] = await tx.select({ defaultLanguage: tenants.defaultLanguage }).from(tenants).where(eq(tenants.id, principal.tenantId));
-      const offer = await offerConsent(tx, {
-        tenantId: principal.tenantId,
-        callId,
-        customerId,
-        meetingType: { id: meetingType.id, name: meetingType.name },
-        language: pickLanguage([input.customer.locale], tenant?.defaultLanguage ?? 'en'),
-        channel: input.case.channel,
-        caseExternalId: input.case.externalId,
-        conversationId: input.case.conversationId,
-        publicBaseUrl: deps.publicBaseUrl,
-        ttlSeconds: deps.joinTokenTtlSeconds,
-      });
-      await recordAudit(tx, {
-        tenantId: principal.tenantId,
-        actor: principal,
-        action: 'call.escalated',
-        subjectType: 'call',
-        subjectId: callId,
-        details: { meetingType: meetingType.key, caseId, mediaNode: room.nodeId, channel: input.case.channel, noticeVersion: offer.noticeVersion },
-      });
+      if (!auditOne) await recordAudit(tx, audit);
       return offer.link;
     });
   } catch (error) {
@@ -136,7 +137,7 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
 
   const loaded = await loadCallFor(deps.db, principal, callId);
   return {
-    call: callView(loaded, await loadParticipants(deps.db, principal.tenantId, callId)),
+    call: callView(loaded, await loadParticipants(deps.db, tenantId, callId)),
     links: {
       customer: customerLink,
       agent: `${deps.publicBaseUrl}/j/${agentLink.token}`,
@@ -144,34 +145,90 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
   };
 }
 
+/** What an escalation writes once the case and customer exist; values as placeholders. */
+function escalationWrites(db: DbOrTx) {
+  const p = (name: string) => sql.placeholder(name);
+  return {
+    call: db
+      .insert(calls)
+      .values({
+        id: p('callId'),
+        tenantId: p('tenantId'),
+        caseId: p('caseId'),
+        customerId: p('customerId'),
+        agentId: p('agentId'),
+        meetingTypeId: p('meetingTypeId'),
+        mediaNodeId: p('mediaNodeId'),
+        mediaRoomId: p('mediaRoomId'),
+        mediaRoomPin: p('mediaRoomPin'),
+        mediaRoomSecret: p('mediaRoomSecret'),
+      })
+      .returning({ id: calls.id }),
+    seats: db
+      .insert(participants)
+      .values([
+        { id: p('agentSeatId'), tenantId: p('tenantId'), callId: p('callId'), role: 'agent', agentId: p('agentId') },
+        { tenantId: p('tenantId'), callId: p('callId'), role: 'customer' },
+      ])
+      .returning({ id: participants.id }),
+    agent_link: db
+      .insert(joinTokens)
+      .values({ tenantId: p('tenantId'), callId: p('callId'), participantId: p('agentSeatId'), tokenHash: p('agentTokenHash'), expiresAt: p('agentTokenExpiresAt') })
+      .returning({ id: joinTokens.id }),
+    ...consentOfferWrites(db),
+  };
+}
+const escalationWithAudit = writeTogetherPrepared('escalation_audited', (db) => ({ ...escalationWrites(db), ...auditWrites }));
+const escalationWithoutAudit = writeTogetherPrepared('escalation', escalationWrites);
+
+/**
+ * What an escalation reads before it starts, in one statement: the meeting type, the tenant's
+ * default language, the client the request names, the client of the case if Parley knows it,
+ * and the customer if Parley knows them.
+ */
+const escalationRead = perDatabase((db) => {
+  const p = (name: string) => sql.placeholder(name);
+  return db
+    .select({
+      meetingType: meetingTypes,
+      defaultLanguage: tenants.defaultLanguage,
+      namedClientId: sql<string | null>`(SELECT ${clients.id} FROM ${clients} WHERE ${clients.tenantId} = ${p('tenantId')} AND ${clients.kind} = ${p('clientKind')} AND ${clients.externalId} = ${p('clientExternalId')})`,
+      caseClientId: sql<string | null>`(SELECT ${cases.clientId} FROM ${cases} WHERE ${cases.tenantId} = ${p('tenantId')} AND ${cases.host} = ${p('host')} AND ${cases.externalId} = ${p('caseExternalId')})`,
+      customerId: sql<string | null>`(SELECT ${customerRefs.customerId} FROM ${customerRefs} WHERE ${customerRefs.tenantId} = ${p('tenantId')} AND ${customerRefs.host} = ${p('host')} AND ${customerRefs.externalId} = ${p('customerExternalId')})`,
+    })
+    .from(meetingTypes)
+    .innerJoin(tenants, eq(tenants.id, meetingTypes.tenantId))
+    .where(and(eq(meetingTypes.id, p('meetingTypeId')), eq(meetingTypes.tenantId, p('tenantId'))))
+    .prepare('escalation_context');
+});
+
+async function escalationContext(db: DbOrTx, tenantId: string, input: EscalateInput) {
+  const [row] = await escalationRead(db).execute({
+    tenantId,
+    meetingTypeId: input.meetingTypeId,
+    host: input.case.host,
+    caseExternalId: input.case.externalId,
+    customerExternalId: input.customer.externalId,
+    clientKind: input.case.client?.kind ?? null,
+    clientExternalId: input.case.client?.externalId ?? null,
+  });
+  return row;
+}
+
 /**
  * The client an escalation is for: the one the request names or, failing that, the one the case
  * already belongs to, so leaving it out cannot get round client segregation. A client Parley has
  * not seen yet has no users assigned, so it gets an id nobody holds.
  */
-async function clientOfCase(db: DbOrTx, tenantId: string, ref: EscalateInput['case']): Promise<string | null> {
-  if (ref.client) {
-    const [client] = await db
-      .select({ id: clients.id })
-      .from(clients)
-      .where(and(eq(clients.tenantId, tenantId), eq(clients.kind, ref.client.kind), eq(clients.externalId, ref.client.externalId)));
-    return client?.id ?? `unassigned:${ref.client.kind}`;
-  }
-  const [known] = await db
-    .select({ clientId: cases.clientId })
-    .from(cases)
-    .where(and(eq(cases.tenantId, tenantId), eq(cases.host, ref.host), eq(cases.externalId, ref.externalId)));
-  return known?.clientId ?? null;
+function clientOfCase(ref: EscalateInput['case'], known: { namedClientId: string | null; caseClientId: string | null }): string | null {
+  if (ref.client) return known.namedClientId ?? `unassigned:${ref.client.kind}`;
+  return known.caseClientId;
 }
 
-async function upsertCustomerAndCase(tx: Tx, tenantId: string, input: EscalateInput) {
+/** `knownCustomerId`: the customer the escalation's first read found by their external id, if any. */
+async function upsertCustomerAndCase(tx: Tx, tenantId: string, input: EscalateInput, knownCustomerId: string | null) {
   const host = input.case.host;
-  const [ref] = await tx
-    .select({ customerId: customerRefs.customerId })
-    .from(customerRefs)
-    .where(and(eq(customerRefs.tenantId, tenantId), eq(customerRefs.host, host), eq(customerRefs.externalId, input.customer.externalId)));
-
-  let customerId = ref?.customerId;
+  let customerId = knownCustomerId ?? undefined;
   const profile = { displayName: input.customer.displayName, email: input.customer.email, locale: input.customer.locale };
   if (customerId) {
     await tx

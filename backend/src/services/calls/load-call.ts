@@ -1,5 +1,6 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
+import { perDatabase } from '../../db/per-database.js';
 import { calls, cases, meetingTypes, participants } from '../../db/schema/index.js';
 import { ForbiddenError, GoneError, NotFoundError } from '../../errors.js';
 import { authorize } from '../access/policy.js';
@@ -16,13 +17,7 @@ export async function loadCallFor(db: DbOrTx, principal: Principal, callId: stri
   if (principal.kind === 'call-participant' && principal.callId !== callId) {
     throw new ForbiddenError('This call session belongs to another call.');
   }
-  const query = db
-    .select({ call: calls, meetingType: meetingTypes, clientId: cases.clientId })
-    .from(calls)
-    .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
-    .innerJoin(cases, eq(cases.id, calls.caseId))
-    .where(and(eq(calls.id, callId), eq(calls.tenantId, principal.tenantId)));
-  const [row] = options.forUpdate ? await query.for('update', { of: calls }) : await query;
+  const [row] = await (options.forUpdate ? callForUpdate : callRow)(db).execute({ callId, tenantId: principal.tenantId });
   if (!row) throw callNotFound();
   if (principal.kind === 'call-participant') {
     // A session outlives nothing its holder lost: removed from the call means locked out of it.
@@ -38,11 +33,26 @@ export async function loadCallFor(db: DbOrTx, principal: Principal, callId: stri
   return { call: row.call, meetingType: row.meetingType };
 }
 
-export async function loadParticipants(db: DbOrTx, tenantId: string, callId: string) {
-  return db
+const callQuery = (db: DbOrTx) =>
+  db
+    .select({ call: calls, meetingType: meetingTypes, clientId: cases.clientId })
+    .from(calls)
+    .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
+    .innerJoin(cases, eq(cases.id, calls.caseId))
+    .where(and(eq(calls.id, sql.placeholder('callId')), eq(calls.tenantId, sql.placeholder('tenantId'))));
+const callRow = perDatabase((db) => callQuery(db).prepare('call_load'));
+const callForUpdate = perDatabase((db) => callQuery(db).for('update', { of: calls }).prepare('call_load_for_update'));
+
+const participantRows = perDatabase((db) =>
+  db
     .select()
     .from(participants)
-    .where(and(eq(participants.tenantId, tenantId), eq(participants.callId, callId)));
+    .where(and(eq(participants.tenantId, sql.placeholder('tenantId')), eq(participants.callId, sql.placeholder('callId'))))
+    .prepare('call_participants'),
+);
+
+export async function loadParticipants(db: DbOrTx, tenantId: string, callId: string) {
+  return participantRows(db).execute({ tenantId, callId });
 }
 
 export type LoadedCall = Awaited<ReturnType<typeof loadCallFor>>;

@@ -1,12 +1,14 @@
 import { ADAPTIVE_CARD_CONTENT_TYPE, consentCard } from '../../adapters/teams/consent-card.js';
-import type { Tx } from '../../db/client.js';
-import { consentRequests } from '../../db/schema/index.js';
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import { rawWrite, type PlaceholderValues } from '../../db/write-together.js';
+import { consentRequests, outboxMessages } from '../../db/schema/index.js';
 import { NotFoundError } from '../../errors.js';
 import { newJoinToken } from '../calls/join-token.js';
 import { buildConsentActions } from '../messaging/build-consent-actions.js';
 import { locales } from '../notices/locales/index.js';
 import { latestNotice } from '../notices/publish.js';
-import { enqueueMessage } from '../outbox/enqueue.js';
+import type { OutboxMessage } from '../outbox/enqueue.js';
 import { asksForRecordingConsent } from './consent-token.js';
 import { customerInvitation, notes } from './notes.js';
 
@@ -24,16 +26,25 @@ export interface ConsentOffer {
   ttlSeconds: number;
 }
 
+/** What offering consent writes: the consent link and the messages it queues. */
+export interface ConsentOfferWrites {
+  link: string;
+  noticeVersion: number;
+  request: typeof consentRequests.$inferInsert & { expiresAt: Date };
+  messages: OutboxMessage[];
+}
+
 /**
- * Creates the customer's consent link and, in the same transaction, queues the
- * invitation to the customer's channel and the internal note for the ticket.
+ * Prepares the customer's consent link with the invitation to the customer's channel and the
+ * internal note for the ticket, reading what it needs (the latest notice in the customer's
+ * language); the caller writes `request` and `messages` in the transaction that creates the call.
  */
-export async function offerConsent(tx: Tx, offer: ConsentOffer): Promise<{ link: string; noticeVersion: number }> {
-  const notice = await latestNotice(tx, offer.tenantId, offer.meetingType.id, offer.language);
+export async function planConsentOffer(db: DbOrTx, offer: ConsentOffer): Promise<ConsentOfferWrites> {
+  const notice = await latestNotice(db, offer.tenantId, offer.meetingType.id, offer.language);
   if (!notice) throw new NotFoundError('NOTICE_NOT_FOUND', 'This meeting type has no privacy notice yet.');
 
   const { token, hash } = newJoinToken();
-  await tx.insert(consentRequests).values({
+  const request = {
     tenantId: offer.tenantId,
     callId: offer.callId,
     customerId: offer.customerId,
@@ -42,14 +53,15 @@ export async function offerConsent(tx: Tx, offer: ConsentOffer): Promise<{ link:
     noticeVersionId: notice.id,
     language: offer.language,
     expiresAt: new Date(Date.now() + offer.ttlSeconds * 1000),
-  });
+  };
   const link = `${offer.publicBaseUrl}/c/${token}`;
   const invitation = customerInvitation(notice.content, link, { fullNotice: locales[offer.language].page.fullNoticeLink });
   const key = (what: string) => `call:${offer.callId}:${what}`;
+  const messages: OutboxMessage[] = [];
 
   switch (offer.channel) {
     case 'zendesk_ticket':
-      await enqueueMessage(tx, {
+      messages.push({
         tenantId: offer.tenantId,
         kind: 'zendesk.ticket_comment',
         idempotencyKey: key('invitation'),
@@ -57,14 +69,14 @@ export async function offerConsent(tx: Tx, offer: ConsentOffer): Promise<{ link:
       });
       break;
     case 'zendesk_messaging':
-      await enqueueMessage(tx, {
+      messages.push({
         tenantId: offer.tenantId,
         kind: 'sunco.message',
         idempotencyKey: key('invitation'),
         payload: {
           conversationId: offer.conversationId ?? offer.caseExternalId,
           text: notice.content.summary,
-          actions: await buildConsentActions(tx, {
+          actions: await buildConsentActions(db, {
             tenantId: offer.tenantId,
             meetingTypeId: offer.meetingType.id,
             language: offer.language,
@@ -83,7 +95,7 @@ export async function offerConsent(tx: Tx, offer: ConsentOffer): Promise<{ link:
         link,
         askRecording: asksForRecordingConsent(notice.content),
       });
-      await enqueueMessage(tx, {
+      messages.push({
         tenantId: offer.tenantId,
         kind: 'teams.activity',
         idempotencyKey: key('invitation'),
@@ -104,7 +116,7 @@ export async function offerConsent(tx: Tx, offer: ConsentOffer): Promise<{ link:
   }
 
   if (offer.channel === 'zendesk_ticket' || offer.channel === 'zendesk_messaging') {
-    await enqueueMessage(tx, {
+    messages.push({
       tenantId: offer.tenantId,
       kind: 'zendesk.ticket_comment',
       idempotencyKey: key('offered-note'),
@@ -121,5 +133,51 @@ export async function offerConsent(tx: Tx, offer: ConsentOffer): Promise<{ link:
       },
     });
   }
-  return { link, noticeVersion: notice.version };
+  return { link, noticeVersion: notice.version, request, messages };
+}
+
+/**
+ * The writes of a planned offer as `writeTogether` parts, their values as placeholders
+ * (`consentOfferValues`): the consent link and the messages it queues.
+ */
+export function consentOfferWrites(db: DbOrTx) {
+  const p = (name: string) => sql.placeholder(name);
+  return {
+    consent_request: db
+      .insert(consentRequests)
+      .values({
+        tenantId: p('tenantId'),
+        callId: p('callId'),
+        customerId: p('customerId'),
+        tokenHash: p('consentTokenHash'),
+        channel: p('consentChannel'),
+        noticeVersionId: p('consentNoticeVersionId'),
+        language: p('consentLanguage'),
+        expiresAt: p('consentExpiresAt'),
+      })
+      .returning({ id: consentRequests.id }),
+    // However many messages the channel needs (none for a link handed over by hand), in one shape.
+    consent_messages: rawWrite(
+      sql`INSERT INTO ${outboxMessages} (tenant_id, kind, idempotency_key, payload)
+        SELECT ${p('tenantId')}::uuid, m.kind, m.idempotency_key, m.payload
+        FROM jsonb_to_recordset(${p('consentMessages')}::jsonb) AS m(kind text, idempotency_key text, payload jsonb)
+        ON CONFLICT (idempotency_key) DO NOTHING
+        RETURNING id`,
+      { returning: true },
+    ),
+  };
+}
+
+export function consentOfferValues(plan: ConsentOfferWrites): PlaceholderValues {
+  return {
+    tenantId: plan.request.tenantId,
+    callId: plan.request.callId,
+    customerId: plan.request.customerId,
+    consentTokenHash: plan.request.tokenHash,
+    consentChannel: plan.request.channel,
+    consentNoticeVersionId: plan.request.noticeVersionId,
+    consentLanguage: plan.request.language,
+    consentExpiresAt: plan.request.expiresAt,
+    consentMessages: JSON.stringify(plan.messages.map((m) => ({ kind: m.kind, idempotency_key: m.idempotencyKey, payload: m.payload }))),
+  };
 }

@@ -180,7 +180,7 @@ const decisionWithAudit = Object.fromEntries(
     shape,
     writeTogetherPrepared(`consent_decision_${shape}`, (db) => ({ ...decisionWrites(db, shape), ...auditWrites })),
   ]),
-) as Record<DecisionShape, (db: Db, values: PlaceholderValues) => Promise<unknown>>;
+) as Record<DecisionShape, (db: DbOrTx, values: PlaceholderValues) => Promise<unknown>>;
 
 /** The link, its call, meeting type and case, and the notice version the decision names, in one query. */
 const decisionLoad = perDatabase((db) => {

@@ -1,5 +1,6 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
+import { perDatabase } from '../../db/per-database.js';
 import { meetingTypes, noticeVersions, tenants } from '../../db/schema/index.js';
 import { buildNotice, hashNotice, type NoticeContent, type NoticeFacts } from './content.js';
 import { shippedLanguages, type ShippedLanguage } from './locales/index.js';
@@ -54,12 +55,23 @@ export function noticeFacts(tenant: typeof tenants.$inferSelect, type: MeetingTy
   };
 }
 
-export async function latestNotice(tx: DbOrTx, tenantId: string, meetingTypeId: string, language: ShippedLanguage) {
-  const [row] = await tx
+const latestNoticeRow = perDatabase((db) =>
+  db
     .select()
     .from(noticeVersions)
-    .where(and(eq(noticeVersions.tenantId, tenantId), eq(noticeVersions.meetingTypeId, meetingTypeId), eq(noticeVersions.language, language)))
+    .where(
+      and(
+        eq(noticeVersions.tenantId, sql.placeholder('tenantId')),
+        eq(noticeVersions.meetingTypeId, sql.placeholder('meetingTypeId')),
+        eq(noticeVersions.language, sql.placeholder('language')),
+      ),
+    )
     .orderBy(desc(noticeVersions.version))
-    .limit(1);
+    .limit(1)
+    .prepare('latest_notice'),
+);
+
+export async function latestNotice(tx: DbOrTx, tenantId: string, meetingTypeId: string, language: ShippedLanguage) {
+  const [row] = await latestNoticeRow(tx).execute({ tenantId, meetingTypeId, language });
   return row ? { ...row, content: row.content as NoticeContent } : undefined;
 }

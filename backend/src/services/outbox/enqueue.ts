@@ -11,11 +11,14 @@ export interface OutboxMessage<K extends OutboxKind = OutboxKind> {
 }
 
 /**
- * The insert that queues a message, not yet run: await it, or make it part of a
+ * The insert that queues a message (or several), not yet run: await it, or make it part of a
  * `writeTogether` statement (its values may be placeholders there). A repeated key is a no-op.
  */
-export function outboxWrite(db: DbOrTx, message: PgInsertValue<typeof outboxMessages>) {
-  return db.insert(outboxMessages).values(message).onConflictDoNothing({ target: outboxMessages.idempotencyKey });
+export function outboxWrite(db: DbOrTx, messages: PgInsertValue<typeof outboxMessages> | PgInsertValue<typeof outboxMessages>[]) {
+  return db
+    .insert(outboxMessages)
+    .values(Array.isArray(messages) ? messages : [messages])
+    .onConflictDoNothing({ target: outboxMessages.idempotencyKey });
 }
 
 /**
