@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { count, eq } from 'drizzle-orm';
+import { count, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
 import { auditEvents, calls, customers, joinTokens } from '../../backend/src/db/schema/index.js';
@@ -66,6 +66,29 @@ describe.each(databaseKinds)('escalate to video on %s', (kind) => {
     const second = await t.call('POST', '/api/calls', { token: agent, body: escalation(support, 'same-ticket', 'same-customer') });
     expect([first.status, second.status]).toEqual([201, 201]);
     expect(await customerCount()).toBe(before + 1);
+  });
+
+  it('escalations racing for a new customer and ticket share one customer and one case', async () => {
+    const support = await t.meetingType(agent, 'support');
+    const before = await customerCount();
+    const body = escalation(support, 'race-ticket', 'race-customer');
+    const results = await Promise.all(Array.from({ length: 4 }, () => t.call('POST', '/api/calls', { token: agent, body })));
+    expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    expect(await customerCount()).toBe(before + 1);
+    const rows = await database.db.select({ caseId: calls.caseId, customerId: calls.customerId }).from(calls).where(inArray(calls.id, results.map((r) => r.body.call.id)));
+    expect(new Set(rows.map((r) => r.caseId)).size).toBe(1);
+    expect(new Set(rows.map((r) => r.customerId)).size).toBe(1);
+  });
+
+  it('keeps what the host left out of the customer’s profile', async () => {
+    const support = await t.meetingType(agent, 'support');
+    const first = await t.call('POST', '/api/calls', { token: agent, body: escalation(support, 'profile-1', 'profile-customer') });
+    const later = escalation(support, 'profile-2', 'profile-customer');
+    const second = await t.call('POST', '/api/calls', { token: agent, body: { ...later, customer: { externalId: 'profile-customer', locale: 'de' } } });
+    expect([first.status, second.status]).toEqual([201, 201]);
+    const [call] = await database.db.select({ customerId: calls.customerId }).from(calls).where(eq(calls.id, second.body.call.id));
+    const [customer] = await database.db.select().from(customers).where(eq(customers.id, call!.customerId));
+    expect(customer).toMatchObject({ displayName: 'Alex Customer', email: 'alex@example.com', locale: 'de' });
   });
 
   it('rejects malformed JSON without creating anything', async () => {

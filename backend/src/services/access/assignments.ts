@@ -1,4 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { PgInsertValue } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../../db/client.js';
 import { agentClients, agentRoles, clients, roles } from '../../db/schema/index.js';
 import { builtInRoleNames, builtInRoles } from './permissions.js';
@@ -18,16 +19,24 @@ export async function ensureBuiltInRoles(tx: DbOrTx, tenantId: string): Promise<
     .onConflictDoNothing({ target: [roles.tenantId, roles.name] });
 }
 
-/** Finds or creates the client a host object (organization, brand, group, team) stands for. */
-export async function upsertClient(tx: DbOrTx, tenantId: string, ref: ClientRef): Promise<string> {
-  const [row] = await tx
+/**
+ * The insert that finds or creates the client a host object (organization, brand, group, team)
+ * stands for, returning its id; its values may be placeholders (a part of `writeTogether`).
+ */
+export function clientUpsert(db: DbOrTx, client: PgInsertValue<typeof clients>) {
+  return db
     .insert(clients)
-    .values({ tenantId, kind: ref.kind, externalId: ref.externalId, name: ref.name ?? null })
+    .values(client)
     .onConflictDoUpdate({
       target: [clients.tenantId, clients.kind, clients.externalId],
-      set: { name: sql`coalesce(excluded.name, ${clients.name})`, updatedAt: new Date() },
+      set: { name: sql`coalesce(excluded.name, ${clients.name})`, updatedAt: sql`now()` },
     })
     .returning({ id: clients.id });
+}
+
+/** Finds or creates the client a host object stands for. */
+export async function upsertClient(tx: DbOrTx, tenantId: string, ref: ClientRef): Promise<string> {
+  const [row] = await clientUpsert(tx, { tenantId, kind: ref.kind, externalId: ref.externalId, name: ref.name ?? null });
   return row!.id;
 }
 

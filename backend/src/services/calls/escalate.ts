@@ -1,17 +1,19 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { DbOrTx, Tx } from '../../db/client.js';
+import type { DbOrTx } from '../../db/client.js';
+import { UNIQUE_VIOLATION, pgErrorCode } from '../../db/errors.js';
 import { perDatabase } from '../../db/per-database.js';
 import { calls, cases, clients, customerRefs, customers, joinTokens, meetingTypes, participants, tenants } from '../../db/schema/index.js';
-import { writeTogetherPrepared } from '../../db/write-together.js';
+import { writeTogetherPrepared, type PlaceholderValues } from '../../db/write-together.js';
 import { NotFoundError } from '../../errors.js';
-import { upsertClient } from '../access/assignments.js';
+import { clientUpsert } from '../access/assignments.js';
 import { authorize } from '../access/policy.js';
 import { auditValues, auditWrites, recordAudit, type AuditEntry } from '../audit/record.js';
 import { consentOfferValues, consentOfferWrites, planConsentOffer } from '../consent/offer.js';
 import { pickLanguage } from '../notices/language.js';
 import { assertRecordingSpace } from '../recordings/begin.js';
 import { rawRecordingDir } from '../recordings/raw-dir.js';
+import type { CreatedRoom } from '../../ports/media-gateway.js';
 import type { ServiceDeps } from '../deps.js';
 import type { AgentPrincipal } from '../principal.js';
 import { newJoinToken } from './join-token.js';
@@ -55,13 +57,15 @@ export const escalateInput = z.object({
 export type EscalateInput = z.infer<typeof escalateInput>;
 
 /**
- * Agent escalates a ticket or chat to video: a media room first (the only step
- * that can fail outside our database), then everything else in one transaction.
- * If the transaction fails the room is destroyed, so nothing is left half-made.
+ * Agent escalates a ticket or chat to video: a media room first (the only step that can fail
+ * outside our database), then everything else in one statement — customer, client, case, call,
+ * seats, links, messages and the audit event commit together, with no round trip to us while
+ * the tenant's audit head is locked. If that fails the room is destroyed, so nothing is left
+ * half-made.
  */
 export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal, input: EscalateInput) {
   const tenantId = principal.tenantId;
-  const known = await escalationContext(deps.db, tenantId, input);
+  let known = await escalationContext(deps.db, tenantId, input);
   if (!known) throw new NotFoundError('MEETING_TYPE_NOT_FOUND', 'No such meeting type for this account.');
   const { meetingType } = known;
   authorize(principal, 'escalate', { tenantId, meetingTypeId: meetingType.id, clientId: clientOfCase(input.case, known) });
@@ -79,55 +83,17 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
   });
 
   const agentLink = newJoinToken();
-  const agentSeatId = crypto.randomUUID();
-  const expiresAt = new Date(Date.now() + deps.joinTokenTtlSeconds * 1000);
   let customerLink: string;
   try {
-    customerLink = await deps.db.transaction(async (tx) => {
-      const { customerId, caseId } = await upsertCustomerAndCase(tx, tenantId, input, known.customerId);
-      // The customer gets no join link yet: only a consent link. Joining needs their "yes".
-      const offer = await planConsentOffer(tx, {
-        tenantId,
-        callId,
-        customerId,
-        meetingType: { id: meetingType.id, name: meetingType.name },
-        language: pickLanguage([input.customer.locale], known.defaultLanguage),
-        channel: input.case.channel,
-        caseExternalId: input.case.externalId,
-        conversationId: input.case.conversationId,
-        publicBaseUrl: deps.publicBaseUrl,
-        ttlSeconds: deps.joinTokenTtlSeconds,
-      });
-      const audit: AuditEntry = {
-        tenantId,
-        actor: principal,
-        action: 'call.escalated',
-        subjectType: 'call',
-        subjectId: callId,
-        details: { meetingType: meetingType.key, caseId, mediaNode: room.nodeId, channel: input.case.channel, noticeVersion: offer.noticeVersion },
-      };
-      const auditOne = auditValues(audit);
-      // The call and everything hanging off it in one statement; the audit event last (see writeTogether).
-      await (auditOne ? escalationWithAudit : escalationWithoutAudit)(tx, {
-        callId,
-        tenantId,
-        caseId,
-        customerId,
-        agentId: principal.agentId,
-        meetingTypeId: meetingType.id,
-        mediaNodeId: room.nodeId,
-        mediaRoomId: room.roomId,
-        mediaRoomPin: room.pin,
-        mediaRoomSecret: room.secret,
-        agentSeatId,
-        agentTokenHash: agentLink.hash,
-        agentTokenExpiresAt: expiresAt,
-        ...consentOfferValues(offer),
-        ...auditOne,
-      });
-      if (!auditOne) await recordAudit(tx, audit);
-      return offer.link;
-    });
+    try {
+      customerLink = await writeEscalation(deps, principal, input, known, callId, room, agentLink.hash);
+    } catch (error) {
+      // Another escalation created this customer or case a moment ago: read again and use theirs.
+      if (pgErrorCode(error) !== UNIQUE_VIOLATION) throw error;
+      known = await escalationContext(deps.db, tenantId, input);
+      if (!known) throw error;
+      customerLink = await writeEscalation(deps, principal, input, known, callId, room, agentLink.hash);
+    }
   } catch (error) {
     await deps.media.destroyRoom(room).catch((cleanup: unknown) => {
       deps.logger.warn({ err: cleanup, callId }, 'could not destroy room of a failed escalation');
@@ -145,10 +111,166 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
   };
 }
 
-/** What an escalation writes once the case and customer exist; values as placeholders. */
-function escalationWrites(db: DbOrTx) {
+type EscalationContext = NonNullable<Awaited<ReturnType<typeof escalationContext>>>;
+
+/** Writes the escalation in one statement; answers the customer's consent link. */
+async function writeEscalation(
+  deps: ServiceDeps,
+  principal: AgentPrincipal,
+  input: EscalateInput,
+  known: EscalationContext,
+  callId: string,
+  room: CreatedRoom,
+  agentTokenHash: string,
+): Promise<string> {
+  const tenantId = principal.tenantId;
+  const { meetingType } = known;
+  // New rows get their ids here, so every part of the statement can name them.
+  const customerId = known.customerId ?? crypto.randomUUID();
+  const caseId = known.caseId ?? crypto.randomUUID();
+  // The customer gets no join link yet: only a consent link. Joining needs their "yes".
+  const offer = await planConsentOffer(deps.db, {
+    tenantId,
+    callId,
+    customerId,
+    meetingType: { id: meetingType.id, name: meetingType.name },
+    language: pickLanguage([input.customer.locale], known.defaultLanguage),
+    channel: input.case.channel,
+    caseExternalId: input.case.externalId,
+    conversationId: input.case.conversationId,
+    publicBaseUrl: deps.publicBaseUrl,
+    ttlSeconds: deps.joinTokenTtlSeconds,
+  });
+  const audit: AuditEntry = {
+    tenantId,
+    actor: principal,
+    action: 'call.escalated',
+    subjectType: 'call',
+    subjectId: callId,
+    details: { meetingType: meetingType.key, caseId, mediaNode: room.nodeId, channel: input.case.channel, noticeVersion: offer.noticeVersion },
+  };
+  const auditOne = auditValues(audit);
+  const shape: EscalationShape = {
+    newCustomer: known.customerId === null,
+    newCase: known.caseId === null,
+    client: input.case.client !== undefined,
+    audited: auditOne !== null,
+  };
+  const values: PlaceholderValues = {
+    tenantId,
+    customerId,
+    host: input.case.host,
+    customerExternalId: input.customer.externalId,
+    displayName: input.customer.displayName ?? null,
+    email: input.customer.email ?? null,
+    locale: input.customer.locale ?? null,
+    clientKind: input.case.client?.kind ?? null,
+    clientExternalId: input.case.client?.externalId ?? null,
+    clientName: input.case.client?.name ?? null,
+    caseId,
+    caseExternalId: input.case.externalId,
+    channel: input.case.channel,
+    conversationId: input.case.conversationId ?? null,
+    callId,
+    agentId: principal.agentId,
+    meetingTypeId: meetingType.id,
+    mediaNodeId: room.nodeId,
+    mediaRoomId: room.roomId,
+    mediaRoomPin: room.pin,
+    mediaRoomSecret: room.secret,
+    agentSeatId: crypto.randomUUID(),
+    agentTokenHash,
+    agentTokenExpiresAt: new Date(Date.now() + deps.joinTokenTtlSeconds * 1000),
+    ...consentOfferValues(offer),
+    ...auditOne,
+  };
+  if (auditOne) await escalationStatement(shape)(deps.db, values);
+  else
+    // Forwarded audit events take the general path, in the same transaction as the escalation.
+    await deps.db.transaction(async (tx) => {
+      await escalationStatement(shape)(tx, values);
+      await recordAudit(tx, audit);
+    });
+  return offer.link;
+}
+
+/** What varies between escalations' statements: one prepared statement per combination. */
+interface EscalationShape {
+  newCustomer: boolean;
+  newCase: boolean;
+  client: boolean;
+  audited: boolean;
+}
+
+const escalationStatements = new Map<string, ReturnType<typeof writeTogetherPrepared>>();
+
+function escalationStatement(shape: EscalationShape) {
+  const key = Object.entries(shape)
+    .filter(([, on]) => on)
+    .map(([name]) => name)
+    .join('_');
+  let statement = escalationStatements.get(key);
+  if (!statement) {
+    statement = writeTogetherPrepared(`escalation_${key}`, (db) => escalationWrites(db, shape));
+    escalationStatements.set(key, statement);
+  }
+  return statement;
+}
+
+/**
+ * What an escalation writes, values as placeholders, in the order they run: the customer (and
+ * their reference, if new), the client, the case, the call and everything hanging off it; the
+ * audit event last (see writeTogether). A customer or case created meanwhile by another
+ * escalation makes the statement fail on a unique index, and the escalation reads again.
+ */
+function escalationWrites(db: DbOrTx, shape: EscalationShape) {
   const p = (name: string) => sql.placeholder(name);
+  const client = sql`(SELECT id FROM client_row)`;
   return {
+    customer: shape.newCustomer
+      ? db
+          .insert(customers)
+          .values({ id: p('customerId'), tenantId: p('tenantId'), displayName: p('displayName'), email: p('email'), locale: p('locale') })
+          .returning({ id: customers.id })
+      : db
+          .update(customers)
+          // What the host leaves out now stays as it was.
+          .set({
+            displayName: sql`coalesce(${p('displayName')}, ${customers.displayName})`,
+            email: sql`coalesce(${p('email')}, ${customers.email})`,
+            locale: sql`coalesce(${p('locale')}, ${customers.locale})`,
+            updatedAt: sql`now()`,
+          })
+          .where(and(eq(customers.id, p('customerId')), eq(customers.tenantId, p('tenantId'))))
+          .returning({ id: customers.id }),
+    customer_ref: shape.newCustomer
+      ? db
+          .insert(customerRefs)
+          .values({ tenantId: p('tenantId'), customerId: p('customerId'), host: p('host'), externalId: p('customerExternalId') })
+          .returning({ id: customerRefs.id })
+      : undefined,
+    client_row: shape.client
+      ? clientUpsert(db, { tenantId: p('tenantId'), kind: p('clientKind'), externalId: p('clientExternalId'), name: p('clientName') })
+      : undefined,
+    case_row: shape.newCase
+      ? db
+          .insert(cases)
+          .values({
+            id: p('caseId'),
+            tenantId: p('tenantId'),
+            host: p('host'),
+            externalId: p('caseExternalId'),
+            customerId: p('customerId'),
+            channel: p('channel'),
+            conversationId: p('conversationId'),
+            clientId: shape.client ? client : null,
+          })
+          .returning({ id: cases.id })
+      : db
+          .update(cases)
+          .set({ channel: sql`${p('channel')}`, conversationId: sql`${p('conversationId')}`, ...(shape.client ? { clientId: client } : {}), updatedAt: sql`now()` })
+          .where(and(eq(cases.id, p('caseId')), eq(cases.tenantId, p('tenantId'))))
+          .returning({ id: cases.id }),
     call: db
       .insert(calls)
       .values({
@@ -176,10 +298,9 @@ function escalationWrites(db: DbOrTx) {
       .values({ tenantId: p('tenantId'), callId: p('callId'), participantId: p('agentSeatId'), tokenHash: p('agentTokenHash'), expiresAt: p('agentTokenExpiresAt') })
       .returning({ id: joinTokens.id }),
     ...consentOfferWrites(db),
+    ...(shape.audited ? auditWrites : {}),
   };
 }
-const escalationWithAudit = writeTogetherPrepared('escalation_audited', (db) => ({ ...escalationWrites(db), ...auditWrites }));
-const escalationWithoutAudit = writeTogetherPrepared('escalation', escalationWrites);
 
 /**
  * What an escalation reads before it starts, in one statement: the meeting type, the tenant's
@@ -193,6 +314,7 @@ const escalationRead = perDatabase((db) => {
       meetingType: meetingTypes,
       defaultLanguage: tenants.defaultLanguage,
       namedClientId: sql<string | null>`(SELECT ${clients.id} FROM ${clients} WHERE ${clients.tenantId} = ${p('tenantId')} AND ${clients.kind} = ${p('clientKind')} AND ${clients.externalId} = ${p('clientExternalId')})`,
+      caseId: sql<string | null>`(SELECT ${cases.id} FROM ${cases} WHERE ${cases.tenantId} = ${p('tenantId')} AND ${cases.host} = ${p('host')} AND ${cases.externalId} = ${p('caseExternalId')})`,
       caseClientId: sql<string | null>`(SELECT ${cases.clientId} FROM ${cases} WHERE ${cases.tenantId} = ${p('tenantId')} AND ${cases.host} = ${p('host')} AND ${cases.externalId} = ${p('caseExternalId')})`,
       customerId: sql<string | null>`(SELECT ${customerRefs.customerId} FROM ${customerRefs} WHERE ${customerRefs.tenantId} = ${p('tenantId')} AND ${customerRefs.host} = ${p('host')} AND ${customerRefs.externalId} = ${p('customerExternalId')})`,
     })
@@ -223,45 +345,4 @@ async function escalationContext(db: DbOrTx, tenantId: string, input: EscalateIn
 function clientOfCase(ref: EscalateInput['case'], known: { namedClientId: string | null; caseClientId: string | null }): string | null {
   if (ref.client) return known.namedClientId ?? `unassigned:${ref.client.kind}`;
   return known.caseClientId;
-}
-
-/** `knownCustomerId`: the customer the escalation's first read found by their external id, if any. */
-async function upsertCustomerAndCase(tx: Tx, tenantId: string, input: EscalateInput, knownCustomerId: string | null) {
-  const host = input.case.host;
-  let customerId = knownCustomerId ?? undefined;
-  const profile = { displayName: input.customer.displayName, email: input.customer.email, locale: input.customer.locale };
-  if (customerId) {
-    await tx
-      .update(customers)
-      .set({ ...profile, updatedAt: new Date() })
-      .where(and(eq(customers.id, customerId), eq(customers.tenantId, tenantId)));
-  } else {
-    const [created] = await tx.insert(customers).values({ tenantId, ...profile }).returning({ id: customers.id });
-    customerId = created!.id;
-    const linked = await tx
-      .insert(customerRefs)
-      .values({ tenantId, customerId, host, externalId: input.customer.externalId })
-      .onConflictDoNothing()
-      .returning({ id: customerRefs.id });
-    if (linked.length === 0) {
-      // A concurrent escalation created this customer first: use theirs.
-      await tx.delete(customers).where(eq(customers.id, customerId));
-      const [winner] = await tx
-        .select({ customerId: customerRefs.customerId })
-        .from(customerRefs)
-        .where(and(eq(customerRefs.tenantId, tenantId), eq(customerRefs.host, host), eq(customerRefs.externalId, input.customer.externalId)));
-      customerId = winner!.customerId;
-    }
-  }
-
-  const clientId = input.case.client ? await upsertClient(tx, tenantId, input.case.client) : undefined;
-  const [existingCase] = await tx
-    .insert(cases)
-    .values({ tenantId, host, externalId: input.case.externalId, customerId, channel: input.case.channel, conversationId: input.case.conversationId, clientId })
-    .onConflictDoUpdate({
-      target: [cases.tenantId, cases.host, cases.externalId],
-      set: { channel: input.case.channel, conversationId: input.case.conversationId ?? null, ...(clientId ? { clientId } : {}), updatedAt: new Date() },
-    })
-    .returning({ id: cases.id });
-  return { customerId, caseId: existingCase!.id };
 }
