@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createDatabase, startPostgres } from '../support/postgres-server.js';
 import { startParleyServer } from './child-server.js';
 import { isClean, runLoad, type LoadResult } from './load.js';
+import { cpuPerRequest, cpuSnapshot } from './process-cpu.js';
 
 export const DECISIONS = 1000;
 /** Decisions run first and discarded: connections opened, statements prepared, code warm. */
@@ -36,13 +37,19 @@ async function inParallel<T, R>(items: T[], limit: number, task: (item: T) => Pr
   return results;
 }
 
+export interface ConsentDecisionFigures {
+  result: LoadResult;
+  /** CPU milliseconds per decision of each process group during the measured run. */
+  cpuMsPerRequest: Record<string, number>;
+}
+
 /**
- * The customer's "yes" on the consent page, as JSON: one request reads the link,
- * checks the notice version, writes the consent records, the customer's join
- * link, the audit row and the ticket note's outbox row in one transaction.
+ * The customer's "yes" on the consent page, as JSON: one request reads the link with
+ * the notice version it names, then one statement writes the consent records, the
+ * customer's join link, the ticket note's outbox row and the audit event.
  * Measured on a PostgreSQL server at concurrency 16, each request on its own link.
  */
-export async function benchConsentDecision(cwd: string, options: { cpuProfileDir?: string } = {}): Promise<LoadResult> {
+export async function benchConsentDecision(cwd: string, options: { cpuProfileDir?: string } = {}): Promise<ConsentDecisionFigures> {
   const postgres = startPostgres();
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-consent-'));
   const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
@@ -98,9 +105,12 @@ export async function benchConsentDecision(cwd: string, options: { cpuProfileDir
       });
     const warmUp = await decide(WARM_UP_DECISIONS);
     if (!isClean(warmUp)) throw new Error(`consent decisions were refused: ${warmUp.errorSamples.join(' | ')}`);
+    const groups = { server: server.pid, postgresPort: Number(new URL(postgres.url).port) };
+    const before = cpuSnapshot(groups);
     const result = await decide(DECISIONS);
+    const after = cpuSnapshot(groups);
     if (!isClean(result)) throw new Error(`consent decisions were refused: ${result.errorSamples.join(' | ')}`);
-    return result;
+    return { result, cpuMsPerRequest: cpuPerRequest(before, after, result.requests) };
   } finally {
     await server.stop();
     postgres.stop();
@@ -109,9 +119,12 @@ export async function benchConsentDecision(cwd: string, options: { cpuProfileDir
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const result = await benchConsentDecision(process.cwd(), { cpuProfileDir: process.env.PARLEY_BENCH_CPU_PROFILE });
+  const { result, cpuMsPerRequest } = await benchConsentDecision(process.cwd(), { cpuProfileDir: process.env.PARLEY_BENCH_CPU_PROFILE });
   console.log(
     `consent decision on PostgreSQL, ${DECISIONS} decisions at concurrency ${CONNECTIONS}: ` +
-      `${result.reqPerSec.toFixed(0)} req/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms`,
+      `${result.reqPerSec.toFixed(0)} req/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms; ` +
+      `CPU ms per decision: ${Object.entries(cpuMsPerRequest)
+        .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+        .join(', ')}`,
   );
 }
