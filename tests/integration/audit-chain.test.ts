@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
 import { auditChainHeads, auditEvents } from '../../backend/src/db/schema/index.js';
 import { eventHash, GENESIS_HASH } from '../../backend/src/services/audit/chain.js';
-import { recordAudit, recordAuditBatch, rowsOf, type AuditEntry } from '../../backend/src/services/audit/record.js';
+import { writeTogether } from '../../backend/src/db/write-together.js';
+import { auditValues, auditWrites, recordAudit, recordAuditBatch, rowsOf, type AuditEntry } from '../../backend/src/services/audit/record.js';
 import { verifyAuditChain } from '../../backend/src/services/audit/verify.js';
 import { tenants } from '../../backend/src/db/schema/index.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
@@ -64,12 +65,30 @@ describe.each(databaseKinds)('audit chain on %s', (kind) => {
 
   it('starts a chain once when the first events of a new tenant race each other', async () => {
     const tenantId = await newTenant();
+    // Back to a tenant that has never been audited: no events, its head at seq 0 as its creation made it.
     await tamper(database, `DELETE FROM audit_events WHERE tenant_id = '${tenantId}'`, `DELETE FROM audit_chain_heads WHERE tenant_id = '${tenantId}'`);
+    await database.db.execute(sql`INSERT INTO audit_chain_heads (tenant_id, seq, hash) VALUES (${tenantId}::uuid, 0, ${GENESIS_HASH})`);
     await Promise.all(Array.from({ length: 10 }, (_, n) => recordAudit(database.db, entry(tenantId, n))));
     expect(await seqsOf(tenantId)).toEqual(Array.from({ length: 10 }, (_, n) => n + 1));
     const [first] = await database.db.select().from(auditEvents).where(sql`${auditEvents.tenantId} = ${tenantId} AND ${auditEvents.seq} = 1`);
     expect(first!.prevHash).toBe(GENESIS_HASH);
     expect((await verifyAuditChain(database.db, { tenantId })).ok).toBe(true);
+  });
+
+  it('gives every new tenant a chain head, and refuses a one-statement append without one', async () => {
+    const tenantId = await newTenant();
+    const [head] = await database.db.select().from(auditChainHeads).where(eq(auditChainHeads.tenantId, tenantId));
+    expect(head).toBeDefined();
+
+    const before = await seqsOf(tenantId);
+    await tamper(database, `DELETE FROM audit_chain_heads WHERE tenant_id = '${tenantId}'`);
+    // The change and its event are one statement: without a head, neither is written.
+    const marker = randomUUID();
+    const change = database.db.insert(auditChainHeads).values({ tenantId: marker, seq: 0, hash: GENESIS_HASH });
+    const failed = await writeTogether(database.db, { change, ...auditWrites }, auditValues(entry(tenantId, 99))!).catch((error: Error) => error);
+    expect((failed as Error & { cause?: Error }).cause?.message).toMatch(/has no head/);
+    expect(await seqsOf(tenantId)).toEqual(before);
+    expect(await database.db.select().from(auditChainHeads).where(eq(auditChainHeads.tenantId, marker))).toEqual([]);
   });
 
   it('keeps the chains of two tenants apart when they append at the same time', async () => {

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { DbOrTx, Tx } from '../../db/client.js';
-import { rawWrite, writeTogether, type PlaceholderValues } from '../../db/write-together.js';
+import { rawWrite, writeTogetherPrepared, type PlaceholderValues } from '../../db/write-together.js';
 import { auditChainHeads, outboxMessages } from '../../db/schema/index.js';
 import type { AuditForwardPayload } from '../../ports/outbox-delivery.js';
 import type { AgentPrincipal, CallParticipantPrincipal } from '../principal.js';
@@ -146,31 +146,35 @@ function canonicalAround(event: ChainedEvent): { before: string; between: string
  * One event as two parts of a `writeTogether` statement, so it can share the statement (and the
  * commit) of the change it records: `audit_link` moves the tenant's head on and locks it, hashing
  * in the database the same bytes `linkHash` hashes; `audit_event` inserts the event with the link
- * it returns. A tenant's first event creates the head, linked to the genesis hash. The event's
- * fields are placeholders (`auditValues` fills them), so the statement's text is always the same.
+ * it returns. Every tenant has a head from its creation (a trigger makes it); were it missing, the
+ * statement would fail whole. The event's fields are placeholders (`auditValues` fills them), so
+ * the statement's text is always the same.
  */
 export const auditWrites = {
   audit_link: rawWrite(
-    sql`INSERT INTO audit_chain_heads AS h (tenant_id, seq, prev_hash, hash)
-      VALUES (${sql.placeholder('auditTenantId')}::uuid, 1, ${GENESIS_HASH}, ${sql.placeholder('auditFirstHash')}::text)
-      ON CONFLICT (tenant_id) DO UPDATE
+    sql`UPDATE audit_chain_heads AS h
       SET seq = h.seq + 1,
           prev_hash = h.hash,
           hash = encode(sha256(convert_to(h.hash || ${sql.placeholder('auditBefore')}::text || h.hash || ${sql.placeholder('auditBetween')}::text || (h.seq + 1)::text || ${sql.placeholder('auditAfter')}::text, 'UTF8')), 'hex')
+      WHERE h.tenant_id = ${sql.placeholder('auditTenantId')}::uuid
       RETURNING h.seq, h.prev_hash, h.hash`,
     { returning: true },
   ),
   audit_event: rawWrite(
     sql`INSERT INTO audit_events (tenant_id, seq, actor_type, actor_id, action, subject_type, subject_id, details, data_subject_id, sealed, at, prev_hash, hash)
-      SELECT ${sql.placeholder('auditTenantId')}::uuid, audit_link.seq, ${sql.placeholder('auditActorType')}::text, ${sql.placeholder('auditActorId')}::text,
+      SELECT ${sql.placeholder('auditTenantId')}::uuid, coalesce(link.seq, audit_head_missing(${sql.placeholder('auditTenantId')}::uuid)),
+        ${sql.placeholder('auditActorType')}::text, ${sql.placeholder('auditActorId')}::text,
         ${sql.placeholder('auditAction')}::text, ${sql.placeholder('auditSubjectType')}::text, ${sql.placeholder('auditSubjectId')}::text,
         ${sql.placeholder('auditDetails')}::jsonb, ${sql.placeholder('auditDataSubjectId')}::uuid, ${sql.placeholder('auditSealed')}::text,
-        ${sql.placeholder('auditAt')}::timestamptz, audit_link.prev_hash, audit_link.hash
-      FROM audit_link
+        ${sql.placeholder('auditAt')}::timestamptz, link.prev_hash, link.hash
+      FROM (SELECT 1) AS one LEFT JOIN audit_link AS link ON true
       RETURNING id`,
     { returning: true },
   ),
 };
+
+/** An event on its own: the two parts alone, as a prepared statement. */
+const appendOne = writeTogetherPrepared('audit_append', () => auditWrites);
 
 /**
  * The values of `auditWrites` for one event. Null when events are forwarded: a forwarded event
@@ -184,7 +188,6 @@ export function auditValues(entry: AuditEntry): PlaceholderValues | null {
   if (!around) return null;
   return {
     auditTenantId: e.tenantId,
-    auditFirstHash: linkHash(GENESIS_HASH, canonicalEvent({ ...e, seq: 1, prevHash: GENESIS_HASH })),
     auditBefore: `\n${around.before}`,
     auditBetween: around.between,
     auditAfter: around.after,
@@ -221,7 +224,7 @@ export async function recordAuditBatch(tx: DbOrTx, entries: AuditEntry[]): Promi
   const one = entries.length === 1 ? auditValues(entries[0]!) : null;
   if (one) {
     // Given the database rather than a transaction, the statement commits on its own: one round trip.
-    await writeTogether(tx, auditWrites, one);
+    await appendOne(tx, one);
     return;
   }
   if (tx instanceof PgTransaction) return appendAll(tx as Tx, entries);
