@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, startPostgres } from '../support/postgres-server.js';
-import { startParleyServer } from './child-server.js';
+import { startParleyServer, type ChildServer } from './child-server.js';
 import { isClean, runLoad, type LoadResult } from './load.js';
 import { cpuPerRequest, cpuSnapshot } from './process-cpu.js';
 
@@ -53,8 +53,10 @@ export async function benchConsentDecision(cwd: string, options: { cpuProfileDir
   const postgres = startPostgres();
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-consent-'));
   const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const server = await startParleyServer({ cwd, dataDir, databaseUrl: createDatabase(postgres, 'bench_consent'), nodeArgs });
+  let started: ChildServer | undefined;
   try {
+    const server = await startParleyServer({ cwd, dataDir, databaseUrl: createDatabase(postgres, 'bench_consent'), nodeArgs });
+    started = server;
     const { token } = await json<{ token: string }>(`${server.url}/api/demo/session`, {
       method: 'POST',
       body: JSON.stringify({ accountId: 'bench', userId: '1', name: 'Bench Agent' }),
@@ -112,7 +114,8 @@ export async function benchConsentDecision(cwd: string, options: { cpuProfileDir
     if (!isClean(result)) throw new Error(`consent decisions were refused: ${result.errorSamples.join(' | ')}`);
     return { result, cpuMsPerRequest: cpuPerRequest(before, after, result.requests) };
   } finally {
-    await server.stop();
+    // Also when Parley never came up: the private PostgreSQL server must not outlive the run.
+    await started?.stop();
     postgres.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
