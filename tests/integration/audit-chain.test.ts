@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
 import { auditChainHeads, auditEvents } from '../../backend/src/db/schema/index.js';
 import { eventHash, GENESIS_HASH } from '../../backend/src/services/audit/chain.js';
+import { UNIQUE_VIOLATION, pgErrorCode } from '../../backend/src/db/errors.js';
 import { writeTogether } from '../../backend/src/db/write-together.js';
 import { auditValues, auditWrites, recordAudit, recordAuditBatch, rowsOf, type AuditEntry } from '../../backend/src/services/audit/record.js';
 import { verifyAuditChain } from '../../backend/src/services/audit/verify.js';
@@ -75,20 +76,25 @@ describe.each(databaseKinds)('audit chain on %s', (kind) => {
     expect((await verifyAuditChain(database.db, { tenantId })).ok).toBe(true);
   });
 
-  it('gives every new tenant a chain head, and refuses a one-statement append without one', async () => {
+  it('gives every new tenant a chain head, and refuses a one-statement append that would restart a chain', async () => {
     const tenantId = await newTenant();
     const [head] = await database.db.select().from(auditChainHeads).where(eq(auditChainHeads.tenantId, tenantId));
-    expect(head).toBeDefined();
+    expect(head).toMatchObject({ seq: 0, hash: GENESIS_HASH });
 
+    await recordAudit(database.db, entry(tenantId, 1));
     const before = await seqsOf(tenantId);
+    const [kept] = await database.db.select().from(auditChainHeads).where(eq(auditChainHeads.tenantId, tenantId));
     await tamper(database, `DELETE FROM audit_chain_heads WHERE tenant_id = '${tenantId}'`);
-    // The change and its event are one statement: without a head, neither is written.
+    // The change and its event are one statement: a chain that would start again at seq 1 writes neither.
     const marker = randomUUID();
     const change = database.db.insert(auditChainHeads).values({ tenantId: marker, seq: 0, hash: GENESIS_HASH });
-    const failed = await writeTogether(database.db, { change, ...auditWrites }, auditValues(entry(tenantId, 99))!).catch((error: Error) => error);
-    expect((failed as Error & { cause?: Error }).cause?.message).toMatch(/has no head/);
+    const failed = await writeTogether(database.db, { change, ...auditWrites }, auditValues(entry(tenantId, 99))!).catch((error: unknown) => error);
+    expect(pgErrorCode(failed)).toBe(UNIQUE_VIOLATION);
     expect(await seqsOf(tenantId)).toEqual(before);
     expect(await database.db.select().from(auditChainHeads).where(eq(auditChainHeads.tenantId, marker))).toEqual([]);
+    // Put the head back, so the whole database verifies for the tests after this one.
+    await database.db.insert(auditChainHeads).values(kept!);
+    expect((await verifyAuditChain(database.db, { tenantId })).ok).toBe(true);
   });
 
   it('keeps the chains of two tenants apart when they append at the same time', async () => {

@@ -146,28 +146,29 @@ function canonicalAround(event: ChainedEvent): { before: string; between: string
  * One event as two parts of a `writeTogether` statement, so it can share the statement (and the
  * commit) of the change it records: `audit_link` moves the tenant's head on and locks it, hashing
  * in the database the same bytes `linkHash` hashes; `audit_event` inserts the event with the link
- * it returns. Every tenant has a head from its creation (a trigger makes it); were it missing, the
- * statement would fail whole. The event's fields are placeholders (`auditValues` fills them), so
- * the statement's text is always the same.
+ * it returns. Every tenant has a head from its creation (a trigger makes it); one that had lost it
+ * would get a new head linked to the genesis hash, whose first event then collides with the
+ * tenant's existing seq 1 and fails the statement whole. The event's fields are placeholders
+ * (`auditValues` fills them), so the statement's text is always the same.
  */
 export const auditWrites = {
   audit_link: rawWrite(
-    sql`UPDATE audit_chain_heads AS h
+    sql`INSERT INTO audit_chain_heads AS h (tenant_id, seq, prev_hash, hash)
+      VALUES (${sql.placeholder('auditTenantId')}::uuid, 1, ${GENESIS_HASH}, ${sql.placeholder('auditFirstHash')}::text)
+      ON CONFLICT (tenant_id) DO UPDATE
       SET seq = h.seq + 1,
           prev_hash = h.hash,
           hash = encode(sha256(convert_to(h.hash || ${sql.placeholder('auditBefore')}::text || h.hash || ${sql.placeholder('auditBetween')}::text || (h.seq + 1)::text || ${sql.placeholder('auditAfter')}::text, 'UTF8')), 'hex')
-      WHERE h.tenant_id = ${sql.placeholder('auditTenantId')}::uuid
       RETURNING h.seq, h.prev_hash, h.hash`,
     { returning: true },
   ),
   audit_event: rawWrite(
     sql`INSERT INTO audit_events (tenant_id, seq, actor_type, actor_id, action, subject_type, subject_id, details, data_subject_id, sealed, at, prev_hash, hash)
-      SELECT ${sql.placeholder('auditTenantId')}::uuid, coalesce(link.seq, audit_head_missing(${sql.placeholder('auditTenantId')}::uuid)),
-        ${sql.placeholder('auditActorType')}::text, ${sql.placeholder('auditActorId')}::text,
+      SELECT ${sql.placeholder('auditTenantId')}::uuid, link.seq, ${sql.placeholder('auditActorType')}::text, ${sql.placeholder('auditActorId')}::text,
         ${sql.placeholder('auditAction')}::text, ${sql.placeholder('auditSubjectType')}::text, ${sql.placeholder('auditSubjectId')}::text,
         ${sql.placeholder('auditDetails')}::jsonb, ${sql.placeholder('auditDataSubjectId')}::uuid, ${sql.placeholder('auditSealed')}::text,
         ${sql.placeholder('auditAt')}::timestamptz, link.prev_hash, link.hash
-      FROM (SELECT 1) AS one LEFT JOIN audit_link AS link ON true
+      FROM audit_link AS link
       RETURNING id`,
     { returning: true },
   ),
@@ -188,6 +189,7 @@ export function auditValues(entry: AuditEntry): PlaceholderValues | null {
   if (!around) return null;
   return {
     auditTenantId: e.tenantId,
+    auditFirstHash: linkHash(GENESIS_HASH, canonicalEvent({ ...e, seq: 1, prevHash: GENESIS_HASH })),
     auditBefore: `\n${around.before}`,
     auditBetween: around.between,
     auditAfter: around.after,
