@@ -59,7 +59,9 @@ export interface ComposePlan {
   mux: string[] | null;
 }
 
-const COMMON = ['-y', '-hide_banner', '-loglevel', 'error', '-nostdin'];
+// ffmpeg exits with 69 once more than two thirds of the decoded frames fail, as in a short recording
+// whose first key frame was lost or a salvaged one cut off mid-packet: keep what decodes instead.
+const COMMON = ['-y', '-hide_banner', '-loglevel', 'error', '-nostdin', '-max_error_rate', '1'];
 
 /**
  * Every track is one input; the result is one WebM. With video, the picture and the sound are
