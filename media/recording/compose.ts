@@ -5,7 +5,7 @@ import path from 'node:path';
 import { RecordingComposeError } from './errors.js';
 import { DEFAULT_LAYOUT, planCompose, type LayoutOptions, type TimelineTrack } from './layout.js';
 import { participantKey, readMjrHeader, type MjrHeader } from './mjr.js';
-import { probeMedia, runTool, type ProbedStream } from './tools.js';
+import { probeMedia, runTool, type MediaProbe, type ProbedStream } from './tools.js';
 
 export { probeMedia } from './tools.js';
 export type { MediaProbe, ProbedStream } from './tools.js';
@@ -31,12 +31,21 @@ export interface ComposeResult {
   outFile: string;
   durationSeconds: number;
   streams: ProbedStream[];
+  /**
+   * Tracks left out (file names): any without a single frame, and unfinished ones that do not
+   * decode, whose picture is then black. A finished track that does not decode fails the run.
+   */
+  droppedTracks: string[];
 }
 
 interface RawTrack {
   file: string;
   header: MjrHeader & { kind: 'audio' | 'video' };
+  /** A .mjr.tmp file: what a recorder had written when Janus stopped, possibly cut mid-packet. */
+  unfinished: boolean;
 }
+
+type DecodedTrack = TimelineTrack & { source: RawTrack };
 
 const CONTAINER_BY_CODEC: Partial<Record<string, '.opus' | '.webm'>> = { opus: '.opus', vp8: '.webm', vp9: '.webm' };
 
@@ -49,18 +58,38 @@ export async function composeRecording(opts: ComposeOptions): Promise<ComposeRes
   const partial = path.join(outDir, `.${path.basename(opts.outFile)}.${randomBytes(6).toString('hex')}.partial`);
   try {
     await opts.onPhase?.('converting');
-    const tracks = await decodeTracks(raw, workDir);
-    if (tracks.length === 0) throw new RecordingComposeError(`recordings in ${opts.rawDir} hold no playable media`);
+    const decoded = await decodeTracks(raw, workDir);
+    const dropped = raw.filter((track) => !decoded.some((kept) => kept.source === track));
+    if (decoded.length === 0) throw new RecordingComposeError(`recordings in ${opts.rawDir} hold no playable media`);
     await opts.onPhase?.('muxing');
     const layout = { ...DEFAULT_LAYOUT, ...opts.layout, media: opts.media };
-    const plan = planCompose(tracks, layout, partial, workDir);
     const timeoutMs = opts.timeoutMs ?? 2 * 60 * 60_000;
-    await Promise.all(plan.encodes.map((args) => runTool('ffmpeg', args, timeoutMs)));
-    if (plan.mux) await runTool('ffmpeg', plan.mux, timeoutMs);
-    const probe = await probeMedia(partial);
-    assertStreams(probe.streams, opts.media);
+    const encode = async (tracks: DecodedTrack[]) => {
+      const plan = planCompose(tracks, layout, partial, workDir);
+      await Promise.all(plan.encodes.map((args) => runTool('ffmpeg', args, timeoutMs)));
+      if (plan.mux) await runTool('ffmpeg', plan.mux, timeoutMs);
+      const probe = await probeMedia(partial);
+      assertStreams(probe.streams, opts.media);
+      return probe;
+    };
+    let probe: MediaProbe;
+    try {
+      probe = await encode(decoded);
+    } catch (error) {
+      // A recorder cut off by a crash can leave a video track that converts but does not decode.
+      // Its sound is worth more than its picture: try once more with the cut-off pictures black.
+      const cutVideo = decoded.filter((track) => track.kind === 'video' && track.source.unfinished);
+      if (cutVideo.length === 0) throw error;
+      probe = await encode(decoded.filter((track) => !cutVideo.includes(track)));
+      dropped.push(...cutVideo.map((track) => track.source));
+    }
     await rename(partial, opts.outFile);
-    return { outFile: opts.outFile, durationSeconds: probe.durationSeconds, streams: probe.streams };
+    return {
+      outFile: opts.outFile,
+      durationSeconds: probe.durationSeconds,
+      streams: probe.streams,
+      droppedTracks: dropped.map((track) => path.basename(track.file)),
+    };
   } finally {
     await rm(workDir, { recursive: true, force: true });
     await rm(partial, { force: true });
@@ -81,41 +110,50 @@ async function findTracks(opts: ComposeOptions): Promise<RawTrack[]> {
     if (header.encrypted) {
       throw new RecordingComposeError(`${name} holds end-to-end encrypted media, which cannot be decoded`);
     }
-    tracks.push({ file, header: { ...header, kind: header.kind } });
+    tracks.push({ file, header: { ...header, kind: header.kind }, unfinished: name.endsWith('.tmp') });
   }
   return tracks;
 }
 
 /**
  * .mjr → .opus/.webm without transcoding, then placed on the timeline by first-frame time. The
- * conversions are independent, so they run side by side, one per core.
+ * conversions are independent, so they run side by side, one per core. An unfinished track that
+ * does not convert is left out; a finished one fails the whole run.
  */
-async function decodeTracks(raw: RawTrack[], workDir: string): Promise<TimelineTrack[]> {
+async function decodeTracks(raw: RawTrack[], workDir: string): Promise<DecodedTrack[]> {
   const origin = Math.min(...raw.map((t) => t.header.firstFrameUs));
-  const decoded: (TimelineTrack | null)[] = new Array<TimelineTrack | null>(raw.length).fill(null);
+  const decoded: (DecodedTrack | null)[] = new Array<DecodedTrack | null>(raw.length).fill(null);
   let next = 0;
+  const convertOne = async (n: number): Promise<DecodedTrack | null> => {
+    const source = raw[n]!;
+    const { file, header } = source;
+    const extension = CONTAINER_BY_CODEC[header.codec];
+    if (!extension) throw new RecordingComposeError(`${path.basename(file)}: codec ${header.codec} is not supported`);
+    const out = path.join(workDir, `track-${n}${extension}`);
+    await runTool('janus-pp-rec', [file, out], 30 * 60_000);
+    const { durationSeconds, streams } = await probeMedia(out);
+    if (durationSeconds <= 0) return null;
+    return {
+      kind: header.kind,
+      participant: participantKey(file),
+      file: out,
+      offsetSeconds: (header.firstFrameUs - origin) / 1e6,
+      durationSeconds,
+      height: streams.find((stream) => stream.type === 'video')?.height,
+      source,
+    };
+  };
   const convert = async (): Promise<void> => {
     while (next < raw.length) {
       const n = next++;
-      const { file, header } = raw[n]!;
-      const extension = CONTAINER_BY_CODEC[header.codec];
-      if (!extension) throw new RecordingComposeError(`${path.basename(file)}: codec ${header.codec} is not supported`);
-      const out = path.join(workDir, `track-${n}${extension}`);
-      await runTool('janus-pp-rec', [file, out], 30 * 60_000);
-      const { durationSeconds, streams } = await probeMedia(out);
-      if (durationSeconds <= 0) continue;
-      decoded[n] = {
-        kind: header.kind,
-        participant: participantKey(file),
-        file: out,
-        offsetSeconds: (header.firstFrameUs - origin) / 1e6,
-        durationSeconds,
-        height: streams.find((stream) => stream.type === 'video')?.height,
-      };
+      decoded[n] = await convertOne(n).catch((error: unknown) => {
+        if (raw[n]!.unfinished && !(error instanceof RecordingComposeError)) return null;
+        throw error;
+      });
     }
   };
   await Promise.all(Array.from({ length: Math.min(raw.length, availableParallelism()) }, convert));
-  return decoded.filter((track): track is TimelineTrack => track !== null);
+  return decoded.filter((track): track is DecodedTrack => track !== null);
 }
 
 function assertStreams(streams: ProbedStream[], media: ComposeOptions['media']): void {

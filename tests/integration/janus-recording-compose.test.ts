@@ -119,6 +119,51 @@ describe('composeRecording on real .mjr files', () => {
     expect((await readdir(onePerson)).sort()).toEqual([janusName(1, 'audio', 0), janusName(1, 'video', 1)]);
   });
 
+  describe('salvaging what a crashed Janus left', () => {
+    /** A copy of `stream` whose video payload, past the RTP and VP8 headers, is zeros, as in a recorder cut off mid-write. */
+    function scrambled(stream: MjrStream): MjrStream {
+      return {
+        ...stream,
+        frames: stream.frames.map((frame) => ({ ...frame, data: Buffer.concat([frame.data.subarray(0, 14), Buffer.alloc(frame.data.length - 14)]) })),
+      };
+    }
+
+    async function rawDirWith(name: string, video: MjrStream, videoFile: string): Promise<string> {
+      const dir = path.join(base, name);
+      await mkdir(dir);
+      await copyFile(path.join(onePerson, janusName(1, 'audio', 0)), path.join(dir, `${janusName(1, 'audio', 0)}.tmp`));
+      await writeMjr(path.join(dir, videoFile), scrambled(video));
+      return dir;
+    }
+
+    let video: MjrStream;
+    beforeAll(async () => {
+      video = (await captureParticipant(2)).video;
+    }, 60_000);
+
+    it('keeps the sound of an unfinished recording whose picture does not decode, with a black picture', async () => {
+      const videoFile = `${janusName(1, 'video', 1)}.tmp`;
+      const dir = await rawDirWith('raw-cut', video, videoFile);
+      const outFile = path.join(base, 'cut.webm');
+      const result = await composeRecording({ rawDir: dir, outFile, media: 'audio+video', includeUnfinished: true });
+      expect(result.droppedTracks).toEqual([videoFile]);
+      expect(result.streams.map((s) => s.type).sort()).toEqual(['audio', 'video']);
+      expect(result.durationSeconds).toBeGreaterThanOrEqual(3);
+      expect(await tileBrightness(outFile, 1, 0)).toBeLessThan(20);
+      // The sound is the participant's, not silence.
+      const { stderr } = await runTool('ffmpeg', ['-hide_banner', '-i', outFile, '-af', 'volumedetect', '-vn', '-f', 'null', '-']);
+      expect(Number(/max_volume: (-?[\d.]+) dB/.exec(stderr)?.[1])).toBeGreaterThan(-40);
+    });
+
+    it('fails, rather than go black, when a finished recording does not decode', async () => {
+      const dir = await rawDirWith('raw-broken', video, janusName(1, 'video', 1));
+      await expect(
+        composeRecording({ rawDir: dir, outFile: path.join(base, 'broken.webm'), media: 'audio+video', includeUnfinished: true }),
+      ).rejects.toThrow();
+      expect(await readdir(base)).not.toContain('broken.webm');
+    });
+  });
+
   it('refuses a folder without call media and writes nothing', async () => {
     const empty = path.join(base, 'raw-empty');
     await mkdir(empty);

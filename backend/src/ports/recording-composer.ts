@@ -6,5 +6,9 @@ export interface RecordingComposer {
     media: 'audio' | 'audio+video';
     /** Called as each phase starts, so the job's stage can follow it. */
     onPhase?: (phase: 'converting' | 'muxing') => Promise<void>;
-  }): Promise<{ durationSeconds: number }>;
+  }): Promise<{
+    durationSeconds: number;
+    /** Raw tracks left out because they held nothing playable (see media/recording/compose.ts). */
+    droppedTracks: number;
+  }>;
 }

@@ -125,11 +125,12 @@ async function seal(deps: PipelineDeps, job: RecordingJob, step: Step): Promise<
     .where(eq(calls.id, job.callId));
   if (!context) throw new Error(`call of recording ${job.id} is gone`);
 
-  const { durationSeconds } = await deps.composer
+  const { durationSeconds, droppedTracks } = await deps.composer
     .compose({ rawDir: job.rawDir, outFile: composed, media: context.media, onPhase: (phase) => step(phase, phase) })
     .catch((error: unknown) => {
       throw error instanceof LeaseLost ? error : new StepError('composing', error);
     });
+  if (droppedTracks > 0) deps.logger.warn({ recordingId: job.id, droppedTracks }, 'recording kept without tracks that held nothing playable');
   await step('encrypt', 'encrypting');
   const key = await recordingKeyFor(deps, job);
   try {
