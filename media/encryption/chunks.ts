@@ -17,50 +17,63 @@ function aad(keys: FileKeys, index: number, final: boolean): Buffer {
   return bytes;
 }
 
-/** Ciphertext then tag, as stored. */
-export function sealChunk(keys: FileKeys, index: number, final: boolean, plaintext: Buffer): [Buffer, Buffer] {
+/**
+ * Seals one chunk whose plaintext arrives in pieces (as a stream delivers it, never copied into
+ * one buffer); returns the ciphertext pieces then the tag, in stored order.
+ */
+export function sealChunk(keys: FileKeys, index: number, final: boolean, plaintext: readonly Buffer[]): Buffer[] {
   if (index >= MAX_CHUNKS) throw new RangeError(`a recording holds at most ${MAX_CHUNKS} chunks`);
   const cipher = createCipheriv('aes-256-gcm', keys.contentKey, nonce(keys, index), { authTagLength: TAG_LENGTH });
   cipher.setAAD(aad(keys, index, final));
-  const body = cipher.update(plaintext);
+  const sealed = plaintext.map((piece) => cipher.update(piece));
   cipher.final();
-  return [body, cipher.getAuthTag()];
+  sealed.push(cipher.getAuthTag());
+  return sealed;
 }
 
-function tryOpen(keys: FileKeys, index: number, final: boolean, stored: Buffer): Buffer | null {
+function tryOpen(keys: FileKeys, index: number, final: boolean, body: readonly Buffer[], tag: Buffer): Buffer[] | null {
   const decipher = createDecipheriv('aes-256-gcm', keys.contentKey, nonce(keys, index), { authTagLength: TAG_LENGTH });
   decipher.setAAD(aad(keys, index, final));
-  decipher.setAuthTag(stored.subarray(stored.length - TAG_LENGTH));
-  const body = decipher.update(stored.subarray(0, stored.length - TAG_LENGTH));
+  decipher.setAuthTag(tag);
+  const plaintext = body.map((piece) => decipher.update(piece));
   try {
     decipher.final();
   } catch {
     return null;
   }
-  return body;
+  return plaintext;
 }
 
 /**
- * Plaintext of one stored chunk (ciphertext ‖ tag), released only after its tag verifies.
- * `final` says whether the reader expects this to be the last chunk of the file.
+ * Plaintext of one stored chunk, its ciphertext in pieces and its tag, released only after the
+ * tag verifies. `final` says whether the reader expects this to be the last chunk of the file.
  */
-export function openChunk(keys: FileKeys, index: number, final: boolean, stored: Buffer): Buffer {
+export function openChunkPieces(keys: FileKeys, index: number, final: boolean, body: readonly Buffer[], tag: Buffer): Buffer[] {
   if (index >= MAX_CHUNKS) throw new EncryptedMediaError('TAMPERED', 'more chunks than a recording can hold', index);
-  if (stored.length < TAG_LENGTH) throw new EncryptedMediaError('TRUNCATED', 'the file ends inside a chunk tag', index);
-  const plaintext = tryOpen(keys, index, final, stored);
+  if (tag.length < TAG_LENGTH) throw new EncryptedMediaError('TRUNCATED', 'the file ends inside a chunk tag', index);
+  const plaintext = tryOpen(keys, index, final, body, tag);
   if (plaintext) return plaintext;
   // The last chunk present opens as a non-final one: the chunks after it were cut off.
-  if (final && tryOpen(keys, index, false, stored)) {
+  if (final && tryOpen(keys, index, false, body, tag)) {
     throw new EncryptedMediaError('TRUNCATED', `the file ends after chunk ${index}, before its final chunk`, index);
   }
   throw new EncryptedMediaError('TAMPERED', `chunk ${index} fails authentication`, index);
 }
 
+/** `openChunkPieces` for a stored chunk (ciphertext ‖ tag) in one buffer. */
+export function openChunk(keys: FileKeys, index: number, final: boolean, stored: Buffer): Buffer {
+  if (stored.length < TAG_LENGTH) throw new EncryptedMediaError('TRUNCATED', 'the file ends inside a chunk tag', index);
+  const cut = stored.length - TAG_LENGTH;
+  return openChunkPieces(keys, index, final, [stored.subarray(0, cut)], stored.subarray(cut))[0]!;
+}
+
 /** Whether a stored chunk is authentic, and as which kind; for telling a cut from an edit. */
 export function chunkOpensAs(keys: FileKeys, index: number, stored: Buffer): 'final' | 'non-final' | null {
   if (stored.length < TAG_LENGTH) return null;
-  if (tryOpen(keys, index, false, stored)) return 'non-final';
-  return tryOpen(keys, index, true, stored) ? 'final' : null;
+  const body = [stored.subarray(0, stored.length - TAG_LENGTH)];
+  const tag = stored.subarray(stored.length - TAG_LENGTH);
+  if (tryOpen(keys, index, false, body, tag)) return 'non-final';
+  return tryOpen(keys, index, true, body, tag) ? 'final' : null;
 }
 
 /** Where the chunks of a file of a given size lie; O(1) from the header and the file size. */
@@ -103,6 +116,21 @@ export class ByteQueue {
     if (piece.length === 0) return;
     this.pieces.push(piece);
     this.length += piece.length;
+  }
+
+  /** The first `count` bytes as the pieces that hold them, never copied. */
+  takePieces(count: number): Buffer[] {
+    if (count > this.length) throw new RangeError('not enough bytes queued');
+    const out: Buffer[] = [];
+    let left = count;
+    while (left > 0) {
+      const piece = this.pieces[0]!;
+      const used = Math.min(piece.length, left);
+      out.push(used === piece.length ? piece : piece.subarray(0, used));
+      this.dropFront(used);
+      left -= used;
+    }
+    return out;
   }
 
   take(count: number): Buffer {

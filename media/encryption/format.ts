@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { ByteQueue, openChunk, sealChunk } from './chunks.js';
+import { ByteQueue, openChunkPieces, sealChunk } from './chunks.js';
 import { EncryptedMediaError } from './errors.js';
 import {
   assertRecordingKey,
@@ -19,7 +19,7 @@ export { DEFAULT_CHUNK_SIZE, readHeader, type EncryptedMediaHeader, type RandomA
 export { decryptRange, openEncryptedFile, type EncryptedFile } from './range.js';
 
 export interface EncryptOptions {
-  /** Plaintext bytes per chunk (1 KiB to 16 MiB). Default 64 KiB. */
+  /** Plaintext bytes per chunk (1 KiB to 16 MiB). Default 256 KiB. */
   chunkSize?: number;
 }
 
@@ -35,10 +35,9 @@ export function encryptStream(key: Buffer, keyId: string, options: EncryptOption
   let index = 0;
 
   const seal = (stream: Transform, final: boolean): void => {
-    const [body, tag] = sealChunk(keys, index, final, pending.take(final ? pending.length : chunkSize));
+    const sealed = sealChunk(keys, index, final, pending.takePieces(final ? pending.length : chunkSize));
     index += 1;
-    stream.push(body);
-    stream.push(tag);
+    for (const piece of sealed) stream.push(piece);
   };
 
   const stream = new Transform({
@@ -92,13 +91,16 @@ export function decryptStream(key: Buffer | RecordingKeyResolver): Transform {
     return true;
   };
 
+  const open = (stream: Transform, final: boolean, stored: number): void => {
+    const body = pending.takePieces(stored - TAG_LENGTH);
+    for (const piece of openChunkPieces(keys!, index, final, body, pending.take(TAG_LENGTH))) stream.push(piece);
+    index += 1;
+  };
+
   const openReady = (stream: Transform): void => {
     const stored = header!.chunkSize + TAG_LENGTH;
     // A chunk is non-final only when bytes follow it.
-    while (pending.length > stored) {
-      stream.push(openChunk(keys!, index, false, pending.take(stored)));
-      index += 1;
-    }
+    while (pending.length > stored) open(stream, false, stored);
   };
 
   return new Transform({
@@ -123,7 +125,10 @@ export function decryptStream(key: Buffer | RecordingKeyResolver): Transform {
           if (pending.length === 0) {
             throw new EncryptedMediaError('TRUNCATED', 'the file ends before its final chunk', index);
           }
-          this.push(openChunk(keys!, index, true, pending.take(pending.length)));
+          if (pending.length < TAG_LENGTH) {
+            throw new EncryptedMediaError('TRUNCATED', 'the file ends inside a chunk tag', index);
+          }
+          open(this, true, pending.length);
         })
         .then(() => done(), done);
     },

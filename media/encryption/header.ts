@@ -10,7 +10,12 @@ export const NONCE_PREFIX_LENGTH = 4;
 export const FILE_ID_LENGTH = 16;
 export const KEY_CHECK_LENGTH = 16;
 export const HEADER_MAC_LENGTH = 32;
-export const DEFAULT_CHUNK_SIZE = 64 * 1024;
+/**
+ * 256 KiB: node:crypto pays a fixed cost per cipher and per output buffer, so larger chunks encrypt
+ * faster (64 KiB ran at about two thirds of this speed); a playback range still opens at most a
+ * quarter MiB more than it asks for.
+ */
+export const DEFAULT_CHUNK_SIZE = 256 * 1024;
 export const MIN_CHUNK_SIZE = 1024;
 export const MAX_CHUNK_SIZE = 16 * 1024 * 1024;
 /** Keeps each content key within SP 800-38D's 2^32 invocations even read as the random-IV bound. */

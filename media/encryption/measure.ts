@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { decryptStream, encryptStream } from './format.js';
+import { decryptStream, DEFAULT_CHUNK_SIZE, encryptStream } from './format.js';
 import { newDataKey } from './keys.js';
 
 export interface ThroughputResult {
@@ -20,7 +20,7 @@ export interface ThroughputResult {
  * pieces, so `bytes` of ciphertext are held during the run.
  */
 export async function measureEncryptionThroughput(options: { bytes: number; chunkSize?: number }): Promise<ThroughputResult> {
-  const chunkSize = options.chunkSize ?? 64 * 1024;
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const key = newDataKey();
   const block = randomBytes(1024 * 1024);
 

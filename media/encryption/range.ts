@@ -12,8 +12,8 @@ import {
   type RandomAccessFile,
 } from './header.js';
 
-/** Chunks read at once when a range spans many: one read of about 1 MiB instead of sixteen small ones. */
-const CHUNKS_PER_READ = 16;
+/** Bytes read at once when a range spans many chunks: one read of about 1 MiB instead of many small ones. */
+const READ_BYTES = 1024 * 1024;
 
 /** A verified encrypted recording opened for random access (HTTP Range playback). */
 export interface EncryptedFile {
@@ -57,9 +57,10 @@ export async function openEncryptedFile(
     const last = Math.floor(endInclusive / layout.chunkSize);
     const stored = layout.chunkSize + TAG_LENGTH;
     const lastStored = Math.min(last, lastIndex - 1);
-    // Chunks are read CHUNKS_PER_READ at a time, the next read started before this one's chunks are opened.
+    // Chunks are read about READ_BYTES at a time, the next read started before this one's chunks are opened.
+    const chunksPerRead = Math.max(1, Math.round(READ_BYTES / stored));
     const blockFrom = (from: number) => {
-      const to = Math.min(from + CHUNKS_PER_READ - 1, lastStored);
+      const to = Math.min(from + chunksPerRead - 1, lastStored);
       const bytes = readStored(from, to);
       bytes.catch(() => undefined); // a read nobody waits for any more (the stream was closed) must not go unhandled
       return { from, to, bytes };

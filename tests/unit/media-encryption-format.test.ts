@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { decryptStream, EncryptedMediaError, encryptStream, type EncryptedMediaReason } from '../../media/encryption/format.js';
+import { decryptStream, DEFAULT_CHUNK_SIZE, EncryptedMediaError, encryptStream, type EncryptedMediaReason } from '../../media/encryption/format.js';
 import { newDataKey } from '../../media/encryption/keys.js';
 
 const KEY_ID = 'rk-01';
@@ -52,7 +52,7 @@ const flip = (file: Buffer, at: number) => {
 };
 
 describe('encryptStream / decryptStream round trip', () => {
-  const chunk = 64 * 1024;
+  const chunk = DEFAULT_CHUNK_SIZE;
   it.each([
     ['empty', 0],
     ['one byte', 1],
