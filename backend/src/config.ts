@@ -67,6 +67,8 @@ const envSchema = z.object({
   PARLEY_DATA_DIR: z.string().min(1).default('.parley'),
   /** Absent: embedded PGlite under the data dir. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** Connections to the PostgreSQL server; about twice its cores serves best (more only queue inside it). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /** Secret that signs Parley's own short-lived session tokens. Generated per data dir when absent. */
   SESSION_SECRET: z.string().min(32).optional(),
   PARLEY_DEMO: booleanFlag.default(false),
@@ -206,6 +208,7 @@ export interface Config {
   publicBaseUrl: string | undefined;
   dataDir: string;
   databaseUrl: string | undefined;
+  databasePoolSize: number;
   sessionSecret: string | undefined;
   demo: boolean;
   janus:
@@ -291,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/$/, ''),
     dataDir: resolve(e.PARLEY_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     sessionSecret: e.SESSION_SECRET,
     demo: e.PARLEY_DEMO,
     janus:

@@ -27,8 +27,8 @@ if (!port || (!databaseUrl && !pgliteDir)) {
 let close: () => Promise<void>;
 let db;
 if (databaseUrl) {
-  // Same pool size as Parley's PostgreSQL client, so the comparison is like for like.
-  const client = postgres(databaseUrl, { max: 20, onnotice: () => {} });
+  // The pool size Parley is given in the benchmark, so the comparison is like for like.
+  const client = postgres(databaseUrl, { max: Number(process.env.BENCH_POOL_SIZE ?? 10), onnotice: () => {} });
   db = drizzlePostgres(client, { casing: 'snake_case' });
   close = () => client.end({ timeout: 5 });
 } else {

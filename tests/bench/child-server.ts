@@ -1,5 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
+
+/**
+ * Connections to the benchmark's PostgreSQL server, which runs on this machine: twice its cores,
+ * as README's DATABASE_POOL_SIZE advises. Parley and the bare-INSERT baseline both use it.
+ */
+export const BENCH_POOL_SIZE = 2 * availableParallelism();
 
 export interface ChildServer {
   url: string;
@@ -110,7 +117,7 @@ export async function startParleyServer(options: { cwd: string; dataDir: string;
       JANUS_MODE: 'managed',
       JANUS_MANAGED_NODES: '1',
       LOG_LEVEL: 'warn',
-      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl, DATABASE_POOL_SIZE: String(BENCH_POOL_SIZE) } : {}),
     },
   });
 }

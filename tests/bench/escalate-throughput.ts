@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startChildServer, startParleyServer, type ChildServer } from './child-server.js';
+import { BENCH_POOL_SIZE, freePort, startChildServer, startParleyServer, type ChildServer } from './child-server.js';
 import { runLoad, type LoadResult } from './load.js';
 import { cpuPerRequest, cpuSnapshot } from './process-cpu.js';
 
@@ -65,6 +65,7 @@ export async function benchBaseline(target: DatabaseTarget): Promise<Measured> {
     readyPath: '/readyz',
     env: {
       BENCH_PORT: String(port),
+      BENCH_POOL_SIZE: String(BENCH_POOL_SIZE),
       ...(target.kind === 'postgres' ? { BENCH_DATABASE_URL: target.baselineUrl! } : { BENCH_PGLITE_DIR: join(scratch, 'db') }),
     },
   });

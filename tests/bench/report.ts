@@ -8,6 +8,7 @@ import {
   type Measured,
   type ThroughputFigures,
 } from './escalate-throughput.js';
+import { BENCH_POOL_SIZE } from './child-server.js';
 import { FIRST_FRAME_RUNS, type FirstFrameFigures } from './first-frame.js';
 import { isClean } from './load.js';
 import type { Machine } from './machine.js';
@@ -193,7 +194,7 @@ export function renderMarkdown(report: BenchReport): string {
     [
       `**Method.** autocannon (in the benchmark process) against a server in its own Node process, so the load generator never shares the server's event loop; all on this machine's ${m.cores} cores, over the namespace's loopback. ${CONNECTIONS} connections, no pipelining, a fixed number of requests after a discarded warm-up run. Throughput is 2xx answers ÷ wall time of the measured run; p50/p99/max come from each 2xx answer's own timing (sub-millisecond, not autocannon's whole-ms histogram). A run with any non-2xx answer or connection error is not a result. With ${CONNECTIONS} connections always busy, mean latency ≈ ${CONNECTIONS} ÷ throughput (Little's law): a p99 under ${GOALS.escalateP99Ms} ms needs well over ${Math.round((CONNECTIONS * 1000) / GOALS.escalateP99Ms)} escalations/s.`,
       '',
-      `- **Bare INSERT (baseline)**: \`tests/bench/bare-insert-server.ts\`, a Hono app on \`@hono/node-server\` with one route, \`POST /insert\`, doing one drizzle INSERT of a small row (uuid, text, timestamptz) into a table of its own. PGlite in its own data dir; PostgreSQL in its own database on the same server as Parley's, with Parley's pool size (20). ${BASELINE_WARMUP} warm-up requests, then ${BASELINE_REQUESTS}.`,
+      `- **Bare INSERT (baseline)**: \`tests/bench/bare-insert-server.ts\`, a Hono app on \`@hono/node-server\` with one route, \`POST /insert\`, doing one drizzle INSERT of a small row (uuid, text, timestamptz) into a table of its own. PGlite in its own data dir; PostgreSQL in its own database on the same server as Parley's, with the pool size Parley gets in the benchmark (DATABASE_POOL_SIZE=${BENCH_POOL_SIZE}, twice this machine's cores). ${BASELINE_WARMUP} warm-up requests, then ${BASELINE_REQUESTS}.`,
       `- **Escalate**: Parley itself (\`node --import tsx backend/src/main.ts\`, what \`npx tsx\` runs) with PARLEY_DEMO=1, JANUS_MODE=managed, JANUS_MANAGED_NODES=1, LOG_LEVEL=warn, a fresh data dir and, for PostgreSQL, DATABASE_URL. Signed in through \`POST /api/demo/session\`, then \`POST /api/calls\` for a "Support call" with a new ticket and a new customer per request (ids vary through autocannon's \`setupRequest\`). Every request creates a real Janus room and writes everything escalation writes in its transaction; nothing ends the calls, so the node holds up to ${ESCALATE_WARMUP + ESCALATE_REQUESTS} rooms by the end. ${ESCALATE_WARMUP} warm-up requests, then ${ESCALATE_REQUESTS}; every answer must be 201.`,
       '- **PostgreSQL**: a private PostgreSQL server started for the run (`startPostgres()`: temp data dir, fsync on, loopback only), stopped at the end.',
     ].join('\n'),

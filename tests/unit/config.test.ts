@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../../backend/src/config.js';
 describe('configuration', () => {
   it('starts with safe defaults: embedded database, managed Janus, no demo', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', databaseUrl: undefined, demo: false, janus: { mode: 'managed', nodes: 1 } });
+    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', databaseUrl: undefined, databasePoolSize: 10, demo: false, janus: { mode: 'managed', nodes: 1 } });
   });
 
   it.each([
@@ -15,6 +15,7 @@ describe('configuration', () => {
     [{ JANUS_MODE: 'external' }, 'JANUS_NODES'],
     [{ JANUS_MODE: 'external', JANUS_NODES: '[{"id":"a"}]' }, 'JANUS_NODES'],
     [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
+    [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE'],
   ])('refuses %o and names %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration:\\n\\s+${name}:`, 'm'));

@@ -30,7 +30,7 @@ export function cliConfig(options: DatabaseOptions, env: NodeJS.ProcessEnv = pro
 
 /** Runs `work` with the configured database open, and closes it whatever happens. */
 export async function withDatabase<T>(config: Config, work: (database: Database) => Promise<T>): Promise<T> {
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, dataDir: config.dataDir });
   try {
     return await work(database);
   } finally {

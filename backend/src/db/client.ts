@@ -35,10 +35,13 @@ export const dialect = new PgDialect({ casing });
 
 export const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
-/** DATABASE_URL → PostgreSQL server; otherwise embedded PGlite under `<dataDir>/db` (or in memory). */
-export async function openDatabase(options: { url?: string; dataDir?: string | 'memory' }): Promise<Database> {
+/**
+ * DATABASE_URL → PostgreSQL server, with `poolSize` connections (default 10); otherwise embedded
+ * PGlite under `<dataDir>/db` (or in memory).
+ */
+export async function openDatabase(options: { url?: string; poolSize?: number; dataDir?: string | 'memory' }): Promise<Database> {
   if (options.url) {
-    const sql = postgres(options.url, { max: 20, onnotice: () => {} });
+    const sql = postgres(options.url, { max: options.poolSize ?? 10, onnotice: () => {} });
     const db = drizzlePostgres(preparingStatements(sql), { schema, casing }) as unknown as Db;
     return {
       db,
