@@ -9,6 +9,7 @@ import { recordAuditBatch } from '../../backend/src/services/audit/record.js';
 import { consentOfferValues, consentOfferWrites, planConsentOffer } from '../../backend/src/services/consent/offer.js';
 import { writeTogether } from '../../backend/src/db/write-together.js';
 import { locales } from '../../backend/src/services/notices/locales/index.js';
+import { latestNotice } from '../../backend/src/services/notices/publish.js';
 import { forecastMonths } from '../../backend/src/services/retention/forecast.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
@@ -238,7 +239,7 @@ describe.each(databaseKinds)('admin console API on %s', (kind) => {
       const offer = await planConsentOffer(database.db, {
         tenantId: admin.tenantId, callId: seeded.callId, customerId: seeded.customerId, meetingType: { id: types.advice, name: 'Advice call' },
         language: 'fr', channel: 'teams_chat', caseExternalId: seeded.ticket, conversationId: 'a:conversation', publicBaseUrl: PUBLIC_BASE_URL, ttlSeconds: 900,
-      });
+      }, (await latestNotice(database.db, admin.tenantId, types.advice, 'fr'))!);
       await writeTogether(database.db, consentOfferWrites(database.db), consentOfferValues(offer));
       const token = tokenOf(offer.link);
       const [queued] = await database.db

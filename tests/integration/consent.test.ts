@@ -92,6 +92,20 @@ describe.each(databaseKinds)('consent and notices on %s', (kind) => {
     expect(note.body).not.toContain(links.customer);
   });
 
+  it('falls back to the tenant’s default language when the customer’s is not shipped', async () => {
+    const [support] = await database.db.select({ tenantId: noticeVersions.tenantId }).from(noticeVersions).limit(1);
+    await database.db.update(tenants).set({ defaultLanguage: 'nl' }).where(eq(tenants.id, support!.tenantId));
+    try {
+      const { links } = await escalate('support', 'lang-pt', { locale: 'pt-BR' });
+      const view = await t.call('GET', `/api/consent/${tokenOf(links.customer)}`);
+      expect(view.body.language).toBe('nl');
+      const note = (await outboxOf('lang-pt')).find((m) => !(m.payload as { public: boolean }).public)!.payload as { body: string };
+      expect(note.body).toMatch(/Privacy notice v\d+ \(nl, sha256/);
+    } finally {
+      await database.db.update(tenants).set({ defaultLanguage: 'en' }).where(eq(tenants.id, support!.tenantId));
+    }
+  });
+
   it('sends the invitation as a messaging message for a messaging conversation', async () => {
     await escalate('support', 'msg-1', {}, { channel: 'zendesk_messaging', conversationId: 'conv-42' });
     const sunco = (await database.db.select().from(outboxMessages)).find((m) => (m.payload as { conversationId?: string }).conversationId === 'conv-42');

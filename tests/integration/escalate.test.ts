@@ -47,8 +47,13 @@ describe.each(databaseKinds)('escalate to video on %s', (kind) => {
     // The response carries no personal data and no media secrets.
     expect(JSON.stringify(res.body)).not.toMatch(/Alex|alex@example\.com|mediaRoom|secret|pin/i);
 
+    // The answer is built from what was written, not read back: it must be what a read shows.
     const fetched = await t.call('GET', `/api/calls/${res.body.call.id}`, { token: agent });
-    expect(fetched.body.call.id).toBe(res.body.call.id);
+    expect(fetched.body.call).toEqual(res.body.call);
+    expect(res.body.call.participants.map((p: { role: string; admission: string }) => [p.role, p.admission])).toEqual([
+      ['agent', 'invited'],
+      ['customer', 'invited'],
+    ]);
   });
 
   it('stores only hashes of join links', async () => {

@@ -1,23 +1,25 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/client.js';
 import { UNIQUE_VIOLATION, pgErrorCode } from '../../db/errors.js';
 import { perDatabase } from '../../db/per-database.js';
-import { calls, cases, clients, customerRefs, customers, joinTokens, meetingTypes, participants, tenants } from '../../db/schema/index.js';
+import { calls, cases, clients, customerRefs, customers, joinTokens, meetingTypes, noticeVersions, participants, tenants } from '../../db/schema/index.js';
 import { writeTogetherPrepared, type PlaceholderValues } from '../../db/write-together.js';
 import { NotFoundError } from '../../errors.js';
 import { clientUpsert } from '../access/assignments.js';
 import { authorize } from '../access/policy.js';
 import { auditValues, auditWrites, recordAudit, type AuditEntry } from '../audit/record.js';
 import { consentOfferValues, consentOfferWrites, planConsentOffer } from '../consent/offer.js';
-import { pickLanguage } from '../notices/language.js';
+import { pickLanguage, preferredLanguage } from '../notices/language.js';
+import { latestNotice } from '../notices/publish.js';
+import type { NoticeContent } from '../notices/content.js';
 import { assertRecordingSpace } from '../recordings/begin.js';
 import { rawRecordingDir } from '../recordings/raw-dir.js';
 import type { CreatedRoom } from '../../ports/media-gateway.js';
 import type { ServiceDeps } from '../deps.js';
 import type { AgentPrincipal } from '../principal.js';
 import { newJoinToken } from './join-token.js';
-import { callView, loadCallFor, loadParticipants } from './load-call.js';
+import { callView, type CallView } from './load-call.js';
 import { assertRecordingAllowed } from './recording-allowed.js';
 
 export const escalateInput = z.object({
@@ -75,7 +77,8 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
     await assertRecordingSpace(deps);
   }
 
-  const callId = crypto.randomUUID();
+  const fresh: NewCall = { callId: crypto.randomUUID(), agentSeatId: crypto.randomUUID(), customerSeatId: crypto.randomUUID(), createdAt: new Date() };
+  const { callId } = fresh;
   const room = await deps.media.createRoom({
     recordingDir: rawRecordingDir(deps.dataDir, callId),
     publishers: 2,
@@ -86,13 +89,13 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
   let customerLink: string;
   try {
     try {
-      customerLink = await writeEscalation(deps, principal, input, known, callId, room, agentLink.hash);
+      customerLink = await writeEscalation(deps, principal, input, known, fresh, room, agentLink.hash);
     } catch (error) {
       // Another escalation created this customer or case a moment ago: read again and use theirs.
       if (pgErrorCode(error) !== UNIQUE_VIOLATION) throw error;
       known = await escalationContext(deps.db, tenantId, input);
       if (!known) throw error;
-      customerLink = await writeEscalation(deps, principal, input, known, callId, room, agentLink.hash);
+      customerLink = await writeEscalation(deps, principal, input, known, fresh, room, agentLink.hash);
     }
   } catch (error) {
     await deps.media.destroyRoom(room).catch((cleanup: unknown) => {
@@ -101,9 +104,8 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
     throw error;
   }
 
-  const loaded = await loadCallFor(deps.db, principal, callId);
   return {
-    call: callView(loaded, await loadParticipants(deps.db, tenantId, callId)),
+    call: newCallView(fresh, meetingType),
     links: {
       customer: customerLink,
       agent: `${deps.publicBaseUrl}/j/${agentLink.token}`,
@@ -113,13 +115,33 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
 
 type EscalationContext = NonNullable<Awaited<ReturnType<typeof escalationContext>>>;
 
+/** What a new call's rows get from us rather than from the database, so the answer needs no second read. */
+interface NewCall {
+  callId: string;
+  agentSeatId: string;
+  customerSeatId: string;
+  createdAt: Date;
+}
+
+/** The call as `GET /api/calls/:id` shows it the moment it is written (the escalate test compares the two). */
+function newCallView(fresh: NewCall, meetingType: EscalationContext['meetingType']): CallView {
+  const seat = (id: string, role: 'agent' | 'customer') => ({ id, role, admittedAt: null, removedAt: null, lobbyEnteredAt: null, joinedAt: null, leftAt: null });
+  return callView(
+    {
+      call: { id: fresh.callId, state: 'created', createdAt: fresh.createdAt, startedAt: null, endedAt: null, endReason: null, recordingActive: false, lockedAt: null },
+      meetingType,
+    },
+    [seat(fresh.agentSeatId, 'agent'), seat(fresh.customerSeatId, 'customer')],
+  );
+}
+
 /** Writes the escalation in one statement; answers the customer's consent link. */
 async function writeEscalation(
   deps: ServiceDeps,
   principal: AgentPrincipal,
   input: EscalateInput,
   known: EscalationContext,
-  callId: string,
+  { callId, agentSeatId, customerSeatId, createdAt }: NewCall,
   room: CreatedRoom,
   agentTokenHash: string,
 ): Promise<string> {
@@ -129,18 +151,22 @@ async function writeEscalation(
   const customerId = known.customerId ?? crypto.randomUUID();
   const caseId = known.caseId ?? crypto.randomUUID();
   // The customer gets no join link yet: only a consent link. Joining needs their "yes".
+  const language = pickLanguage([input.customer.locale], known.defaultLanguage);
+  // The read found the latest notice in this language, unless the tenant's default is one we do not ship.
+  const notice = known.notice?.language === language ? known.notice : await latestNotice(deps.db, tenantId, meetingType.id, language);
+  if (!notice) throw new NotFoundError('NOTICE_NOT_FOUND', 'This meeting type has no privacy notice yet.');
   const offer = await planConsentOffer(deps.db, {
     tenantId,
     callId,
     customerId,
     meetingType: { id: meetingType.id, name: meetingType.name },
-    language: pickLanguage([input.customer.locale], known.defaultLanguage),
+    language,
     channel: input.case.channel,
     caseExternalId: input.case.externalId,
     conversationId: input.case.conversationId,
     publicBaseUrl: deps.publicBaseUrl,
     ttlSeconds: deps.joinTokenTtlSeconds,
-  });
+  }, notice);
   const audit: AuditEntry = {
     tenantId,
     actor: principal,
@@ -178,7 +204,9 @@ async function writeEscalation(
     mediaRoomId: room.roomId,
     mediaRoomPin: room.pin,
     mediaRoomSecret: room.secret,
-    agentSeatId: crypto.randomUUID(),
+    createdAt,
+    agentSeatId,
+    customerSeatId,
     agentTokenHash,
     agentTokenExpiresAt: new Date(Date.now() + deps.joinTokenTtlSeconds * 1000),
     ...consentOfferValues(offer),
@@ -284,13 +312,14 @@ function escalationWrites(db: DbOrTx, shape: EscalationShape) {
         mediaRoomId: p('mediaRoomId'),
         mediaRoomPin: p('mediaRoomPin'),
         mediaRoomSecret: p('mediaRoomSecret'),
+        createdAt: p('createdAt'),
       })
       .returning({ id: calls.id }),
     seats: db
       .insert(participants)
       .values([
         { id: p('agentSeatId'), tenantId: p('tenantId'), callId: p('callId'), role: 'agent', agentId: p('agentId') },
-        { tenantId: p('tenantId'), callId: p('callId'), role: 'customer' },
+        { id: p('customerSeatId'), tenantId: p('tenantId'), callId: p('callId'), role: 'customer' },
       ])
       .returning({ id: participants.id }),
     agent_link: db
@@ -304,22 +333,54 @@ function escalationWrites(db: DbOrTx, shape: EscalationShape) {
 
 /**
  * What an escalation reads before it starts, in one statement: the meeting type, the tenant's
- * default language, the client the request names, the client of the case if Parley knows it,
- * and the customer if Parley knows them.
+ * default language, the client the request names, the case and its client if Parley knows the
+ * case, the customer if Parley knows them, and the latest notice in the customer's language
+ * (`language`, when the host named one we ship) or else the tenant's.
  */
 const escalationRead = perDatabase((db) => {
   const p = (name: string) => sql.placeholder(name);
+  const knownCase = db
+    .select({ id: cases.id, clientId: cases.clientId })
+    .from(cases)
+    .where(and(eq(cases.tenantId, p('tenantId')), eq(cases.host, p('host')), eq(cases.externalId, p('caseExternalId'))))
+    .as('known_case');
+  const notice = db
+    .select()
+    .from(noticeVersions)
+    .where(
+      and(
+        eq(noticeVersions.tenantId, p('tenantId')),
+        eq(noticeVersions.meetingTypeId, meetingTypes.id),
+        eq(noticeVersions.language, sql`coalesce(${p('language')}, ${tenants.defaultLanguage})`),
+      ),
+    )
+    .orderBy(desc(noticeVersions.version))
+    .limit(1)
+    .as('notice');
   return db
     .select({
       meetingType: meetingTypes,
       defaultLanguage: tenants.defaultLanguage,
       namedClientId: sql<string | null>`(SELECT ${clients.id} FROM ${clients} WHERE ${clients.tenantId} = ${p('tenantId')} AND ${clients.kind} = ${p('clientKind')} AND ${clients.externalId} = ${p('clientExternalId')})`,
-      caseId: sql<string | null>`(SELECT ${cases.id} FROM ${cases} WHERE ${cases.tenantId} = ${p('tenantId')} AND ${cases.host} = ${p('host')} AND ${cases.externalId} = ${p('caseExternalId')})`,
-      caseClientId: sql<string | null>`(SELECT ${cases.clientId} FROM ${cases} WHERE ${cases.tenantId} = ${p('tenantId')} AND ${cases.host} = ${p('host')} AND ${cases.externalId} = ${p('caseExternalId')})`,
+      caseId: knownCase.id,
+      caseClientId: knownCase.clientId,
       customerId: sql<string | null>`(SELECT ${customerRefs.customerId} FROM ${customerRefs} WHERE ${customerRefs.tenantId} = ${p('tenantId')} AND ${customerRefs.host} = ${p('host')} AND ${customerRefs.externalId} = ${p('customerExternalId')})`,
+      notice: {
+        id: notice.id,
+        tenantId: notice.tenantId,
+        meetingTypeId: notice.meetingTypeId,
+        language: notice.language,
+        version: notice.version,
+        content: notice.content,
+        contentHash: notice.contentHash,
+        createdBy: notice.createdBy,
+        createdAt: notice.createdAt,
+      },
     })
     .from(meetingTypes)
     .innerJoin(tenants, eq(tenants.id, meetingTypes.tenantId))
+    .leftJoin(knownCase, sql`true`)
+    .leftJoinLateral(notice, sql`true`)
     .where(and(eq(meetingTypes.id, p('meetingTypeId')), eq(meetingTypes.tenantId, p('tenantId'))))
     .prepare('escalation_context');
 });
@@ -333,8 +394,9 @@ async function escalationContext(db: DbOrTx, tenantId: string, input: EscalateIn
     customerExternalId: input.customer.externalId,
     clientKind: input.case.client?.kind ?? null,
     clientExternalId: input.case.client?.externalId ?? null,
+    language: preferredLanguage([input.customer.locale]),
   });
-  return row;
+  return row && { ...row, notice: row.notice && { ...row.notice, content: row.notice.content as NoticeContent } };
 }
 
 /**

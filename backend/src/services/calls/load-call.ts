@@ -58,8 +58,12 @@ export async function loadParticipants(db: DbOrTx, tenantId: string, callId: str
 export type LoadedCall = Awaited<ReturnType<typeof loadCallFor>>;
 export type LoadedParticipant = Awaited<ReturnType<typeof loadParticipants>>[number];
 
+type ViewedCall = Pick<LoadedCall['call'], 'id' | 'state' | 'createdAt' | 'startedAt' | 'endedAt' | 'endReason' | 'recordingActive' | 'lockedAt'>;
+type ViewedMeetingType = Pick<LoadedCall['meetingType'], 'id' | 'key' | 'name' | 'recordingPolicy' | 'media'>;
+type ViewedParticipant = Pick<LoadedParticipant, 'id' | 'role' | 'admittedAt' | 'removedAt' | 'lobbyEnteredAt' | 'joinedAt' | 'leftAt'>;
+
 /** The view of a call every route returns. Holds no personal data and no media secrets. */
-export function callView({ call, meetingType }: LoadedCall, people: LoadedParticipant[]) {
+export function callView({ call, meetingType }: { call: ViewedCall; meetingType: ViewedMeetingType }, people: ViewedParticipant[]) {
   return {
     id: call.id,
     state: call.state,

@@ -3,7 +3,6 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { rawWrite, type PlaceholderValues } from '../../db/write-together.js';
 import { consentRequests, outboxMessages } from '../../db/schema/index.js';
-import { NotFoundError } from '../../errors.js';
 import { newJoinToken } from '../calls/join-token.js';
 import { buildConsentActions } from '../messaging/build-consent-actions.js';
 import { locales } from '../notices/locales/index.js';
@@ -34,15 +33,15 @@ export interface ConsentOfferWrites {
   messages: OutboxMessage[];
 }
 
+/** The latest notice version of the meeting type in the offer's language, as `latestNotice` reads it. */
+export type OfferedNotice = NonNullable<Awaited<ReturnType<typeof latestNotice>>>;
+
 /**
  * Prepares the customer's consent link with the invitation to the customer's channel and the
- * internal note for the ticket, reading what it needs (the latest notice in the customer's
- * language); the caller writes `request` and `messages` in the transaction that creates the call.
+ * internal note for the ticket, showing `notice` (the latest in the customer's language); the
+ * caller writes `request` and `messages` in the statement that creates the call.
  */
-export async function planConsentOffer(db: DbOrTx, offer: ConsentOffer): Promise<ConsentOfferWrites> {
-  const notice = await latestNotice(db, offer.tenantId, offer.meetingType.id, offer.language);
-  if (!notice) throw new NotFoundError('NOTICE_NOT_FOUND', 'This meeting type has no privacy notice yet.');
-
+export async function planConsentOffer(db: DbOrTx, offer: ConsentOffer, notice: OfferedNotice): Promise<ConsentOfferWrites> {
   const { token, hash } = newJoinToken();
   const request = {
     tenantId: offer.tenantId,

@@ -33,13 +33,17 @@ export interface PlaybackTicket {
  * without cross-site cookies.
  */
 export class SessionTokens {
-  private readonly key: Uint8Array;
+  /**
+   * Imported once: given raw bytes, jose imports a WebCrypto key on every sign and verify,
+   * which cost about as much as the HMAC itself on every signed-in request.
+   */
+  private readonly key: Promise<CryptoKey>;
 
   constructor(
     secret: string,
     private readonly ttl = { agentSeconds: 8 * 3600, callSeconds: 4 * 3600 },
   ) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   }
 
   async issueAgent(p: Omit<AgentSessionClaims, 'kind'>): Promise<{ token: string; expiresAt: Date }> {
@@ -51,7 +55,7 @@ export class SessionTokens {
       .setSubject(p.agentId)
       .setIssuedAt()
       .setExpirationTime(expiresAt)
-      .sign(this.key);
+      .sign(await this.key);
     return { token, expiresAt };
   }
 
@@ -64,7 +68,7 @@ export class SessionTokens {
       .setSubject(p.participantId)
       .setIssuedAt()
       .setExpirationTime(expiresAt)
-      .sign(this.key);
+      .sign(await this.key);
     return { token, expiresAt };
   }
 
@@ -79,13 +83,13 @@ export class SessionTokens {
       .setJti(ticketId)
       .setIssuedAt()
       .setExpirationTime(expiresAt)
-      .sign(this.key);
+      .sign(await this.key);
     return { token, ticket: { ...p, ticketId, expiresAt } };
   }
 
   async verifyPlayback(token: string): Promise<PlaybackTicket> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: MEDIA_AUDIENCE, algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, await this.key, { issuer: ISSUER, audience: MEDIA_AUDIENCE, algorithms: ['HS256'] });
       if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string' || typeof payload.rid !== 'string' || !payload.jti || !payload.exp) {
         throw new UnauthorizedError('Playback link is incomplete.');
       }
@@ -100,7 +104,7 @@ export class SessionTokens {
   /** Verifies signature, issuer, audience and expiry; anything else is a 401. */
   async verify(token: string): Promise<SessionClaims> {
     try {
-      const { payload } = await jwtVerify(token, this.key, {
+      const { payload } = await jwtVerify(token, await this.key, {
         issuer: ISSUER,
         audience: [AGENT_AUDIENCE, CALL_AUDIENCE],
         algorithms: ['HS256'],
