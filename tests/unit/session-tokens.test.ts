@@ -29,6 +29,9 @@ describe('session tokens', () => {
   it('refuses a token whose claims were changed after signing', async () => {
     const { token } = await tokens.issueAgent(agent);
     const { token: other } = await tokens.issueAgent({ ...agent, tenantId: 'tenant-2' });
+    // Both genuine tokens were verified (and remembered) before the forgery arrives.
+    await tokens.verify(token);
+    await tokens.verify(other);
     await expect(tokens.verify(withPayloadOf(token, other))).rejects.toThrow(new UnauthorizedError('Session token is not valid.'));
   });
 
@@ -36,6 +39,14 @@ describe('session tokens', () => {
     const shortLived = new SessionTokens(SECRET, { agentSeconds: -5, callSeconds: -5 });
     const { token } = await shortLived.issueAgent(agent);
     await expect(tokens.verify(token)).rejects.toThrow(new UnauthorizedError('Your session has expired; open Parley again.'));
+  });
+
+  it('stops taking a token once it expires, also after it was verified before', async () => {
+    const shortLived = new SessionTokens(SECRET, { agentSeconds: 2, callSeconds: 2 });
+    const { token } = await shortLived.issueAgent(agent);
+    expect(await shortLived.verify(token)).toEqual({ kind: 'agent', ...agent });
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await expect(shortLived.verify(token)).rejects.toThrow(new UnauthorizedError('Your session has expired; open Parley again.'));
   });
 
   it('never takes a playback ticket as a session, nor a session as a playback ticket', async () => {

@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { UnauthorizedError } from '../../errors.js';
 import type { CallParticipantPrincipal } from '../principal.js';
 
@@ -38,6 +39,13 @@ export class SessionTokens {
    * which cost about as much as the HMAC itself on every signed-in request.
    */
   private readonly key: Promise<CryptoKey>;
+  /**
+   * Tokens already verified, by SHA-256, until they expire: a signed-in page sends the same token
+   * with every request, and WebCrypto's HMAC is an asynchronous job that costs more than the rest
+   * of a short request. A token is immutable, so its claims cannot change; what can end a session
+   * early (the user's epoch, their roles) is checked against the database on every request anyway.
+   */
+  private readonly verified = new LRUCache<string, SessionClaims>({ max: 10_000 });
 
   constructor(
     secret: string,
@@ -103,6 +111,15 @@ export class SessionTokens {
 
   /** Verifies signature, issuer, audience and expiry; anything else is a 401. */
   async verify(token: string): Promise<SessionClaims> {
+    const digest = createHash('sha256').update(token).digest('base64url');
+    const known = this.verified.get(digest);
+    if (known) return known;
+    const { claims, expiresAt } = await this.verifyAnew(token);
+    this.verified.set(digest, claims, { ttl: Math.max(1, expiresAt - Date.now()) });
+    return claims;
+  }
+
+  private async verifyAnew(token: string): Promise<{ claims: SessionClaims; expiresAt: number }> {
     try {
       const { payload } = await jwtVerify(token, await this.key, {
         issuer: ISSUER,
@@ -110,16 +127,19 @@ export class SessionTokens {
         algorithms: ['HS256'],
       });
       const aud = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
-      if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string') throw new UnauthorizedError('Session token is incomplete.');
+      if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string' || typeof payload.exp !== 'number') {
+        throw new UnauthorizedError('Session token is incomplete.');
+      }
+      const expiresAt = payload.exp * 1000;
       if (aud === AGENT_AUDIENCE) {
         if (typeof payload.ep !== 'number') throw new UnauthorizedError('Session token is incomplete.');
-        return { kind: 'agent', tenantId: payload.tid, agentId: payload.sub, epoch: payload.ep };
+        return { claims: { kind: 'agent', tenantId: payload.tid, agentId: payload.sub, epoch: payload.ep }, expiresAt };
       }
       const role = payload.role;
       if (typeof payload.cid !== 'string' || (role !== 'agent' && role !== 'customer' && role !== 'supervisor')) {
         throw new UnauthorizedError('Session token is incomplete.');
       }
-      return { kind: 'call-participant', tenantId: payload.tid, callId: payload.cid, participantId: payload.sub, role };
+      return { claims: { kind: 'call-participant', tenantId: payload.tid, callId: payload.cid, participantId: payload.sub, role }, expiresAt };
     } catch (error) {
       if (error instanceof UnauthorizedError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw new UnauthorizedError('Your session has expired; open Parley again.');
