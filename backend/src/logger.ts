@@ -44,8 +44,38 @@ export function pathForLog(path: string): string {
   return path.replace(/^\/(j|c|media|dsar\/bundles)\/[^/]+/, '/$1/:token').replace(/^\/api\/(join|consent)\/[^/]+/, '/api/$1/:token');
 }
 
+/**
+ * Errors as pino serializes them, without the values a failed statement carried: drizzle puts
+ * its parameters (names, emails) into the message and the stack, and PostgreSQL repeats a
+ * conflicting value in `detail` ("Key (email)=(…) already exists"). Code, constraint, table
+ * and the statement text itself (placeholders only) stay.
+ */
+export function errorForLog(error: unknown): unknown {
+  const serialized = scrubError(pino.stdSerializers.err(error as Error)) as Record<string, unknown>;
+  // The database's own error (its code and constraint) is the cause of drizzle's.
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause && typeof cause === 'object') serialized.cause = errorForLog(cause);
+  return serialized;
+}
+
+const VALUE_FIELDS = ['params', 'parameters', 'detail', 'where'];
+const PARAMS_IN_TEXT = /\nparams: [\s\S]*?(?=\n\s+at |\ncaused by|$)/g;
+
+function scrubError(value: unknown): unknown {
+  if (!value || typeof value !== 'object') return value;
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const field of VALUE_FIELDS) if (field in copy) copy[field] = '[redacted]';
+  for (const field of ['message', 'stack']) {
+    if (typeof copy[field] === 'string') copy[field] = copy[field].replace(PARAMS_IN_TEXT, '\nparams: [redacted]');
+  }
+  return copy;
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: redactedPaths, censor: '[redacted]' }, base: { service: 'parley' } }, destination);
+  return pino(
+    { level, redact: { paths: redactedPaths, censor: '[redacted]' }, base: { service: 'parley' }, serializers: { err: errorForLog } },
+    destination,
+  );
 }
 
 export type { Logger };

@@ -1,4 +1,7 @@
 import { Writable } from 'node:stream';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/pglite';
 import { describe, expect, it } from 'vitest';
 import { createLogger, pathForLog } from '../../backend/src/logger.js';
 
@@ -30,6 +33,30 @@ describe('logs carry no personal data or secrets', () => {
       expect(line).not.toContain(leaked);
     }
     expect(line).toContain('[redacted]');
+  });
+
+  it('logs a failed statement with its code and text, never the values it carried', async () => {
+    const client = new PGlite();
+    const db = drizzle(client);
+    try {
+      await db.execute(sql`CREATE TABLE people (email text UNIQUE)`);
+      await db.execute(sql`INSERT INTO people VALUES (${'alex@example.com'})`);
+      const failure = await db.execute(sql`INSERT INTO people VALUES (${'alex@example.com'})`).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      // Unlogged, the error names the person twice: drizzle's params and PostgreSQL's detail.
+      expect(JSON.stringify({ message: (failure as Error).message, cause: (failure as Error).cause })).toContain('alex@example.com');
+
+      const { logger, lines } = capture();
+      logger.error({ err: failure }, 'statement failed');
+      const line = lines.join('');
+      expect(line).not.toContain('alex@example.com');
+      expect(line).toContain('23505');
+      expect(line).toContain('INSERT INTO people VALUES ($1)');
+    } finally {
+      await client.close();
+    }
   });
 
   it('logs join and consent paths without their bearer tokens', () => {
