@@ -1,13 +1,13 @@
 import { ADAPTIVE_CARD_CONTENT_TYPE, consentCard } from '../../adapters/teams/consent-card.js';
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { rawWrite, type PlaceholderValues } from '../../db/write-together.js';
-import { consentRequests, outboxMessages } from '../../db/schema/index.js';
+import { type PlaceholderValues } from '../../db/write-together.js';
+import { consentRequests } from '../../db/schema/index.js';
 import { newJoinToken } from '../calls/join-token.js';
 import { buildConsentActions } from '../messaging/build-consent-actions.js';
 import { locales } from '../notices/locales/index.js';
 import { latestNotice } from '../notices/publish.js';
-import type { OutboxMessage } from '../outbox/enqueue.js';
+import { outboxWriteFromJson, type OutboxMessage } from '../outbox/enqueue.js';
 import { asksForRecordingConsent } from './consent-token.js';
 import { customerInvitation, notes } from './notes.js';
 
@@ -156,14 +156,7 @@ export function consentOfferWrites(db: DbOrTx) {
       })
       .returning({ id: consentRequests.id }),
     // However many messages the channel needs (none for a link handed over by hand), in one shape.
-    consent_messages: rawWrite(
-      sql`INSERT INTO ${outboxMessages} (tenant_id, kind, idempotency_key, payload)
-        SELECT ${p('tenantId')}::uuid, m.kind, m.idempotency_key, m.payload
-        FROM jsonb_to_recordset(${p('consentMessages')}::jsonb) AS m(kind text, idempotency_key text, payload jsonb)
-        ON CONFLICT (idempotency_key) DO NOTHING
-        RETURNING id`,
-      { returning: true },
-    ),
+    consent_messages: outboxWriteFromJson(p('tenantId'), p('consentMessages')),
   };
 }
 
