@@ -16,6 +16,8 @@ export interface DemoSessionRequest {
   accountId: string;
   userId: string;
   name: string;
+  /** The user's role; the demo trusts it (absent: agent). */
+  role?: 'agent' | 'supervisor' | 'admin';
   /** Zendesk organizations the demo agent works for; the demo trusts them. */
   organizations?: string[];
 }

@@ -84,18 +84,21 @@ describe('who is in the room: lobby, removal, the locked room and silent supervi
     await Promise.all(call.contexts.map((c) => c.close()));
   });
 
-  it('lets a supervisor listen to a locked room, unseen, where the meeting type and the notice allow it', async () => {
-    const account = 'supervision-e2e';
+  it('lets a supervisor find the call in the ticket sidebar and listen to the locked room, unseen, where the meeting type and the notice allow it', async () => {
+    // The demo desk's account and ticket, so the supervisor can use the sidebar as a person would.
+    const account = 'demo';
+    const organization = { kind: 'zendesk_organization', externalId: '360001', name: 'Northwind Broadband' };
     const session = async (userId: string, role: string) =>
-      (await api<{ token: string }>(harness, 'POST', '/api/demo/session', { body: { accountId: account, userId, name: `Dana ${role}`, role } })).body.token;
-    const [admin, agent, supervisor] = [await session('a-1', 'admin'), await session('a-2', 'agent'), await session('a-3', 'supervisor')];
+      (await api<{ token: string }>(harness, 'POST', '/api/demo/session', { body: { accountId: account, userId, name: `Dana ${role}`, role, organizations: ['360001'] } })).body
+        .token;
+    const [admin, agent] = [await session('a-1', 'admin'), await session('a-2', 'agent')];
     const types = await api<{ meetingTypes: { id: string; key: string }[] }>(harness, 'GET', '/api/meeting-types', { token: admin });
     const support = types.body.meetingTypes.find((t) => t.key === 'support')!.id;
     // What an admin does in the console: the notice gains its supervision section from now on.
     expect((await api(harness, 'PUT', `/api/admin/meeting-types/${support}`, { token: admin, body: { silentSupervision: true, lobby: false } })).status).toBe(200);
     const escalated = await api<{ call: { id: string }; links: { customer: string; agent: string } }>(harness, 'POST', '/api/calls', {
       token: agent,
-      body: { meetingTypeId: support, case: { host: 'zendesk', externalId: '880001' }, customer: { externalId: 'c-880001', displayName: 'Alex Customer', locale: 'en' } },
+      body: { meetingTypeId: support, case: { host: 'zendesk', externalId: '4711', client: organization }, customer: { externalId: 'c-880001', displayName: 'Alex Customer', locale: 'en' } },
     });
     expect(escalated.status).toBe(201);
 
@@ -111,14 +114,20 @@ describe('who is in the room: lobby, removal, the locked room and silent supervi
     await Promise.all([waitForRemoteVideo(agentPage!, 20_000), waitForRemoteVideo(customerPage!, 20_000)]);
     await expect.poll(() => agentPage!.getByTestId('room-locked').isVisible(), { timeout: 10_000 }).toBe(true);
 
-    const granted = await api<{ link: string }>(harness, 'POST', `/api/calls/${escalated.body.call.id}/supervise`, { token: supervisor });
-    expect(granted.status).toBe(201);
-    await supervisorPage!.goto(granted.body.link);
-    await supervisorPage!.locator('#join-call').click();
+    // The supervisor opens the ticket and finds the call under "Live calls you may listen to".
+    await supervisorPage!.goto(`${harness.parley.url}/demo?as=supervisor`);
+    const sidebar = supervisorPage!.frameLocator('[data-testid=sidebar-frame]');
+    await sidebar.getByTestId('signin-status').filter({ hasText: 'Sam Supervisor' }).waitFor();
+    const listenIn = sidebar.locator(`[data-testid=live-call][data-call-id="${escalated.body.call.id}"] [data-testid=listen-in]`);
+    const popup = contexts[2]!.waitForEvent('page');
+    await listenIn.click();
+    const listening = await popup;
+    await listening.waitForURL(/\/j\/[\w-]+$/);
+    await listening.locator('#join-call').click();
     // The room was locked before the supervisor came: their token was added to it, and they see and hear the call.
-    await waitForRemoteVideo(supervisorPage!, 20_000);
-    await expect.poll(() => supervisorPage!.getByTestId('call-status').textContent()).toMatch(/^Listening silently/);
-    expect(await supervisorPage!.evaluate(() => (document.querySelector<HTMLVideoElement>('#local-video')!.srcObject as MediaStream | null)?.getTracks().length ?? 0)).toBe(0);
+    await waitForRemoteVideo(listening, 20_000);
+    await expect.poll(() => listening.getByTestId('call-status').textContent()).toMatch(/^Listening silently/);
+    expect(await listening.evaluate(() => (document.querySelector<HTMLVideoElement>('#local-video')!.srcObject as MediaStream | null)?.getTracks().length ?? 0)).toBe(0);
 
     const [row] = await harness.parley.database.db.select().from(calls).where(eq(calls.id, escalated.body.call.id));
     const room = { nodeId: row!.mediaNodeId, roomId: row!.mediaRoomId, secret: row!.mediaRoomSecret };
@@ -129,7 +138,7 @@ describe('who is in the room: lobby, removal, the locked room and silent supervi
     await waitForRemoteVideo(customerPage!);
 
     await agentPage!.locator('#hang-up').click();
-    await expect.poll(() => callState(supervisorPage!), { timeout: 10_000 }).toBe('ended');
+    await expect.poll(() => callState(listening), { timeout: 10_000 }).toBe('ended');
     await Promise.all(contexts.map((c) => c.close()));
   });
 });

@@ -1,6 +1,6 @@
 import { byId } from '../dom';
 import { poll } from '../poll';
-import { DEMO_TICKET, TicketView, type VendorComment } from './ticket';
+import { DEMO_SUPERVISOR, DEMO_TICKET, TicketView, type VendorComment } from './ticket';
 import { hostZafApp } from './zaf-host';
 
 /** Where the backend serves the built sidebar. */
@@ -29,6 +29,12 @@ function frameHeight(size: unknown): number | null {
 }
 
 const ticket = new TicketView();
+const deskUser = new URLSearchParams(location.search).get('as') === 'supervisor' ? DEMO_SUPERVISOR : DEMO_TICKET.agent;
+if (deskUser === DEMO_SUPERVISOR) {
+  const other = byId('switch-desk-user', HTMLAnchorElement);
+  other.href = location.pathname;
+  other.textContent = `See this ticket as ${DEMO_TICKET.agent.name}`;
+}
 const frame = byId('sidebar-frame', HTMLIFrameElement);
 const appGuid = randomUuid();
 const origin = location.origin;
@@ -61,7 +67,7 @@ hostZafApp({
       requester: { ...DEMO_TICKET.requester },
       organization: { ...DEMO_TICKET.organization },
     },
-    currentUser: { ...DEMO_TICKET.agent },
+    currentUser: { ...deskUser },
     currentAccount: { subdomain: 'demo' },
   }),
   actions: {

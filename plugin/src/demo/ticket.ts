@@ -8,11 +8,14 @@ export interface DemoPerson {
   locale: string;
 }
 
+/** Who may sit at the demo desk: the ticket's agent, or a supervisor who may listen in to its calls. */
+export type DemoRole = 'agent' | 'supervisor';
+
 export interface DemoTicket {
   id: number;
   subject: string;
   requester: DemoPerson;
-  agent: DemoPerson & { role: 'agent' };
+  agent: DemoPerson & { role: DemoRole };
   /** The client: agents of this organization see the ticket's calls and recordings. */
   organization: { id: number; name: string };
 }
@@ -24,6 +27,9 @@ export const DEMO_TICKET: DemoTicket = {
   agent: { id: 1234, name: 'Dana Agent', email: 'dana@example.com', role: 'agent', locale: 'en-US' },
   organization: { id: 360001, name: 'Northwind Broadband' },
 };
+
+/** `/demo?as=supervisor`: the same ticket seen by a team supervisor. */
+export const DEMO_SUPERVISOR: DemoTicket['agent'] = { id: 1300, name: 'Sam Supervisor', email: 'sam@example.com', role: 'supervisor', locale: 'en-US' };
 
 type Author = 'customer' | 'agent' | 'note';
 

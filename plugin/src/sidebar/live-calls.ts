@@ -40,6 +40,7 @@ export class LiveCalls {
     const item = document.createElement('li');
     item.className = 'recording-item';
     item.dataset.testid = 'live-call';
+    item.dataset.callId = call.id;
     const label = document.createElement('span');
     label.textContent = `${call.meetingTypeName} · ${call.state === 'active' ? `running since ${new Date(call.startedAt!).toLocaleTimeString()}` : 'starting'}`;
     const button = document.createElement('button');

@@ -84,6 +84,7 @@ async function start(): Promise<void> {
     accountId: ticket.context.account.subdomain,
     userId: String(ticket.agent.id),
     name: ticket.agent.name,
+    ...(ticket.agent.role === 'supervisor' || ticket.agent.role === 'admin' ? { role: ticket.agent.role } : {}),
     organizations: ticket.organization ? [String(ticket.organization.id)] : [],
   });
   const panel = new CallPanel(session, alert, () => {

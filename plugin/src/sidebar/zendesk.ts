@@ -5,6 +5,8 @@ export interface ZendeskPerson {
   name: string;
   email?: string;
   locale?: string;
+  /** Zendesk's role of the current user ('agent', 'admin'; the demo page also says 'supervisor'). */
+  role?: string;
 }
 
 export interface TicketContext {
@@ -49,6 +51,7 @@ function asPerson(value: unknown, path: string): ZendeskPerson {
     name: v.name,
     email: typeof v.email === 'string' ? v.email : undefined,
     locale: typeof v.locale === 'string' ? v.locale : undefined,
+    role: typeof v.role === 'string' ? v.role : undefined,
   };
 }
 
