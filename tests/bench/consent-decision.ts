@@ -6,7 +6,7 @@ import { startParleyServer, type ChildServer } from './child-server.js';
 import { isClean, runLoad, type LoadResult } from './load.js';
 import { cpuPerRequest, cpuSnapshot } from './process-cpu.js';
 
-export const DECISIONS = 1000;
+export const DECISIONS = 4000;
 /** Decisions run first and discarded: connections opened, statements prepared, code warm. */
 export const WARM_UP_DECISIONS = 200;
 const CONNECTIONS = 16;
