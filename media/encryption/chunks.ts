@@ -50,7 +50,6 @@ function tryOpen(keys: FileKeys, index: number, final: boolean, body: readonly B
  */
 export function openChunkPieces(keys: FileKeys, index: number, final: boolean, body: readonly Buffer[], tag: Buffer): Buffer[] {
   if (index >= MAX_CHUNKS) throw new EncryptedMediaError('TAMPERED', 'more chunks than a recording can hold', index);
-  if (tag.length < TAG_LENGTH) throw new EncryptedMediaError('TRUNCATED', 'the file ends inside a chunk tag', index);
   const plaintext = tryOpen(keys, index, final, body, tag);
   if (plaintext) return plaintext;
   // The last chunk present opens as a non-final one: the chunks after it were cut off.

@@ -97,6 +97,14 @@ describe.each(databaseKinds)('audit chain on %s', (kind) => {
     expect((await verifyAuditChain(database.db, { tenantId })).ok).toBe(true);
   });
 
+  it('starts a lost head of a tenant without events at seq 1, linked to the genesis hash as the code links it', async () => {
+    const tenantId = await newTenant();
+    await tamper(database, `DELETE FROM audit_chain_heads WHERE tenant_id = '${tenantId}'`);
+    await writeTogether(database.db, { ...auditWrites }, auditValues(entry(tenantId, 1))!);
+    expect(await seqsOf(tenantId)).toEqual([1]);
+    expect((await verifyAuditChain(database.db, { tenantId })).ok).toBe(true);
+  });
+
   it('keeps the chains of two tenants apart when they append at the same time', async () => {
     const [a, b] = [await newTenant(), await newTenant()];
     const [beforeA, beforeB] = [(await seqsOf(a)).length, (await seqsOf(b)).length];

@@ -154,7 +154,8 @@ function canonicalAround(event: ChainedEvent): { before: string; between: string
 export const auditWrites = {
   audit_link: rawWrite(
     sql`INSERT INTO audit_chain_heads AS h (tenant_id, seq, prev_hash, hash)
-      VALUES (${sql.placeholder('auditTenantId')}::uuid, 1, ${GENESIS_HASH}, ${sql.placeholder('auditFirstHash')}::text)
+      VALUES (${sql.placeholder('auditTenantId')}::uuid, 1, ${GENESIS_HASH},
+        encode(sha256(convert_to(${GENESIS_HASH}::text || ${sql.placeholder('auditBefore')}::text || ${GENESIS_HASH}::text || ${sql.placeholder('auditBetween')}::text || '1' || ${sql.placeholder('auditAfter')}::text, 'UTF8')), 'hex'))
       ON CONFLICT (tenant_id) DO UPDATE
       SET seq = h.seq + 1,
           prev_hash = h.hash,
@@ -189,7 +190,6 @@ export function auditValues(entry: AuditEntry): PlaceholderValues | null {
   if (!around) return null;
   return {
     auditTenantId: e.tenantId,
-    auditFirstHash: linkHash(GENESIS_HASH, canonicalEvent({ ...e, seq: 1, prevHash: GENESIS_HASH })),
     auditBefore: `\n${around.before}`,
     auditBetween: around.between,
     auditAfter: around.after,

@@ -1,9 +1,9 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/client.js';
 import { UNIQUE_VIOLATION, pgErrorCode } from '../../db/errors.js';
 import { perDatabase } from '../../db/per-database.js';
-import { calls, cases, clients, customerRefs, customers, joinTokens, meetingTypes, noticeVersions, participants, tenants } from '../../db/schema/index.js';
+import { calls, cases, clients, customerRefs, customers, joinTokens, meetingTypes, participants, tenants } from '../../db/schema/index.js';
 import { writeTogetherPrepared, type PlaceholderValues } from '../../db/write-together.js';
 import { NotFoundError } from '../../errors.js';
 import { clientUpsert } from '../access/assignments.js';
@@ -11,7 +11,7 @@ import { authorize } from '../access/policy.js';
 import { auditValues, auditWrites, recordAudit, type AuditEntry } from '../audit/record.js';
 import { consentOfferValues, consentOfferWrites, planConsentOffer } from '../consent/offer.js';
 import { pickLanguage, preferredLanguage } from '../notices/language.js';
-import { latestNotice } from '../notices/publish.js';
+import { latestNotice, latestNoticeQuery } from '../notices/publish.js';
 import type { NoticeContent } from '../notices/content.js';
 import { assertRecordingSpace } from '../recordings/begin.js';
 import { rawRecordingDir } from '../recordings/raw-dir.js';
@@ -344,19 +344,11 @@ const escalationRead = perDatabase((db) => {
     .from(cases)
     .where(and(eq(cases.tenantId, p('tenantId')), eq(cases.host, p('host')), eq(cases.externalId, p('caseExternalId'))))
     .as('known_case');
-  const notice = db
-    .select()
-    .from(noticeVersions)
-    .where(
-      and(
-        eq(noticeVersions.tenantId, p('tenantId')),
-        eq(noticeVersions.meetingTypeId, meetingTypes.id),
-        eq(noticeVersions.language, sql`coalesce(${p('language')}, ${tenants.defaultLanguage})`),
-      ),
-    )
-    .orderBy(desc(noticeVersions.version))
-    .limit(1)
-    .as('notice');
+  const notice = latestNoticeQuery(db, {
+    tenantId: p('tenantId'),
+    meetingTypeId: meetingTypes.id,
+    language: sql`coalesce(${p('language')}, ${tenants.defaultLanguage})`,
+  }).as('notice');
   return db
     .select({
       meetingType: meetingTypes,

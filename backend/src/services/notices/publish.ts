@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql, type SQLWrapper } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { perDatabase } from '../../db/per-database.js';
 import { meetingTypes, noticeVersions, tenants } from '../../db/schema/index.js';
@@ -55,20 +55,23 @@ export function noticeFacts(tenant: typeof tenants.$inferSelect, type: MeetingTy
   };
 }
 
-const latestNoticeRow = perDatabase((db) =>
-  db
+/**
+ * The latest version of a meeting type's notice in one language, as a query to run or to join:
+ * its tenant, meeting type and language may be placeholders or columns of an outer query.
+ */
+export function latestNoticeQuery(db: DbOrTx, of: { tenantId: SQLWrapper; meetingTypeId: SQLWrapper; language: SQLWrapper }) {
+  return db
     .select()
     .from(noticeVersions)
-    .where(
-      and(
-        eq(noticeVersions.tenantId, sql.placeholder('tenantId')),
-        eq(noticeVersions.meetingTypeId, sql.placeholder('meetingTypeId')),
-        eq(noticeVersions.language, sql.placeholder('language')),
-      ),
-    )
+    .where(and(eq(noticeVersions.tenantId, of.tenantId), eq(noticeVersions.meetingTypeId, of.meetingTypeId), eq(noticeVersions.language, of.language)))
     .orderBy(desc(noticeVersions.version))
-    .limit(1)
-    .prepare('latest_notice'),
+    .limit(1);
+}
+
+const latestNoticeRow = perDatabase((db) =>
+  latestNoticeQuery(db, { tenantId: sql.placeholder('tenantId'), meetingTypeId: sql.placeholder('meetingTypeId'), language: sql.placeholder('language') }).prepare(
+    'latest_notice',
+  ),
 );
 
 export async function latestNotice(tx: DbOrTx, tenantId: string, meetingTypeId: string, language: ShippedLanguage) {
