@@ -8,7 +8,7 @@ import { auditEvents, calls } from '../../backend/src/db/schema/index.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
 import { controllerSettings } from '../support/onboarding.js';
-import { buildTestApp, escalation, startTestJanus, type TestApp } from '../support/test-app.js';
+import { buildTestApp, escalation, startTestJanus, tokenOf, type TestApp } from '../support/test-app.js';
 import { startZendeskSidebar, type HandedOverSession } from '../support/zendesk-sidebar.js';
 
 const ADA = { id: 7002, name: 'Ada Admin', role: 'admin' as const };
@@ -35,6 +35,7 @@ describe('setting up an account a host installed', () => {
     let ada: HandedOverSession;
     let dana: HandedOverSession;
     let consultationCall: string;
+    let noticeVersionWhileOn: number;
 
     beforeAll(async () => {
       [database, sidebar] = await Promise.all([freshDatabase(kind), startZendeskSidebar([ADA, DANA])]);
@@ -82,11 +83,19 @@ describe('setting up an account a host installed', () => {
       expect((await escalate('support', 'support-before')).status).toBe(201);
     });
 
-    it('does not let the agent switch on an optional recording, even with the customer’s consent', async () => {
+    it('neither asks the customer about recording nor records while recording is off', async () => {
       const res = await escalate('consultation', 'consultation-before');
       expect(res.status).toBe(201);
       consultationCall = res.body.call.id;
-      await t.customerJoinToken(res.body.links.customer, true);
+      // A Consultation is recorded only with consent, but this account records nothing yet: the notice says so and asks nothing.
+      const view = await t.call('GET', `/api/consent/${tokenOf(res.body.links.customer)}`);
+      expect(view.body.choices).toMatchObject({ askRecording: false, recordingRequiredByLaw: false });
+      expect(view.body.notice.recordingPolicy).toBe('forbidden');
+      expect(view.body.notice.summary).toContain('not recorded');
+      const yes = await t.decide(res.body.links.customer, { join: true, recording: true });
+      expect(yes.status).toBe(400);
+      expect(yes.body.error.code).toBe('RECORDING_NOT_OFFERED');
+      await t.customerJoinToken(res.body.links.customer);
       // Two publishers in the room need two browsers (the e2e suite); here the call is marked running as presence would.
       await database.db.update(calls).set({ state: 'active', startedAt: new Date() }).where(eq(calls.id, consultationCall));
 
@@ -150,7 +159,19 @@ describe('setting up an account a host installed', () => {
       expect(res.body.onboarding.steps.every((s: { done: boolean }) => s.done)).toBe(true);
 
       expect((await escalate('advice', 'advice-after')).status).toBe(201);
-      const on = await t.call('POST', `/api/calls/${consultationCall}/recording`, { token: dana.token, body: { on: true } });
+      // The customer of the earlier Consultation was told it is not recorded: it stays so.
+      const earlier = await t.call('POST', `/api/calls/${consultationCall}/recording`, { token: dana.token, body: { on: true } });
+      expect(earlier.status).toBe(422);
+      expect((await t.call('GET', `/api/calls/${consultationCall}`, { token: dana.token })).body.call.recording.active).toBe(false);
+      // A new one asks, and with the customer's yes it is recorded.
+      const consultation = await escalate('consultation', 'consultation-after');
+      const view = await t.call('GET', `/api/consent/${tokenOf(consultation.body.links.customer)}`);
+      expect(view.body.choices.askRecording).toBe(true);
+      expect(view.body.notice.recordingPolicy).toBe('optional');
+      noticeVersionWhileOn = view.body.noticeVersion;
+      await t.customerJoinToken(consultation.body.links.customer, true);
+      await database.db.update(calls).set({ state: 'active', startedAt: new Date() }).where(eq(calls.id, consultation.body.call.id));
+      const on = await t.call('POST', `/api/calls/${consultation.body.call.id}/recording`, { token: dana.token, body: { on: true } });
       expect(on.status, JSON.stringify(on.body)).toBe(200);
       expect(on.body.call.recording.active).toBe(true);
 
@@ -164,6 +185,12 @@ describe('setting up an account a host installed', () => {
       expect(off.body.onboarding.recordingEnabledAt).toBeNull();
       expect(off.body.onboarding.completedAt).toEqual(expect.any(String));
       expect((await escalate('advice', 'advice-off')).body.error.code).toBe('RECORDING_NOT_ENABLED');
+      // Customers are told again that nothing is recorded: a new notice version, and no recording question.
+      const consultation = await escalate('consultation', 'consultation-off');
+      const view = await t.call('GET', `/api/consent/${tokenOf(consultation.body.links.customer)}`);
+      expect(view.body.choices.askRecording).toBe(false);
+      expect(view.body.notice.recordingPolicy).toBe('forbidden');
+      expect(view.body.noticeVersion).toBe(noticeVersionWhileOn + 1);
 
       const events = await database.db.select({ action: auditEvents.action, actorId: auditEvents.actorId }).from(auditEvents).where(eq(auditEvents.subjectType, 'tenant'));
       expect(events.map((e) => e.action)).toEqual(

@@ -77,7 +77,7 @@ export async function planConsentOffer(db: DbOrTx, offer: ConsentOffer, notice: 
           text: notice.content.summary,
           actions: await buildConsentActions(db, {
             tenantId: offer.tenantId,
-            meetingTypeId: offer.meetingType.id,
+            notice: notice.content,
             language: offer.language,
             link,
             token,

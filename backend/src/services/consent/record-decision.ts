@@ -10,6 +10,7 @@ import { ConflictError, ValidationError } from '../../errors.js';
 import { auditValues, auditWrites, recordAudit, type AuditEntry } from '../audit/record.js';
 import { hashJoinToken, newJoinToken } from '../calls/join-token.js';
 import type { ServiceDeps } from '../deps.js';
+import type { NoticeContent } from '../notices/content.js';
 import { isShippedLanguage } from '../notices/locales/index.js';
 import { latestNotice } from '../notices/publish.js';
 import { outboxWrite } from '../outbox/enqueue.js';
@@ -41,18 +42,19 @@ export async function recordConsentDecision(deps: ServiceDeps, token: string, ra
   }
   const input = parsed.data;
   const { request, call, meetingType, ticket, shown } = await loadForDecision(deps.db, token, input.noticeVersionId);
-  const askRecording = asksForRecordingConsent(meetingType);
-
-  if (input.join && askRecording && input.recording === undefined) {
-    throw new ValidationError('RECORDING_CHOICE_REQUIRED', 'Choose whether the call may be recorded.');
-  }
-  if (!askRecording && input.recording === true && meetingType.recordingPolicy === 'forbidden') {
-    throw new ValidationError('RECORDING_NOT_OFFERED', 'This call is never recorded.');
-  }
   // The version on the link, or the latest of its language (the page shows the latest on a reload).
   const shownHere = shown && shown.tenantId === request.tenantId && shown.meetingTypeId === meetingType.id;
   if (!shownHere || (shown.id !== request.noticeVersionId && !(await isLatest(deps, shown)))) {
     throw new ConflictError('NOTICE_VERSION_MISMATCH', 'This decision names a notice that was not shown on this link. Reload the page.');
+  }
+  // What was asked is what the notice shown said: the meeting type's policy, or "not recorded"
+  // while recording is switched off for the account.
+  const askRecording = asksForRecordingConsent(shown);
+  if (input.join && askRecording && input.recording === undefined) {
+    throw new ValidationError('RECORDING_CHOICE_REQUIRED', 'Choose whether the call may be recorded.');
+  }
+  if (!askRecording && input.recording === true && shown.recordingPolicy === 'forbidden') {
+    throw new ValidationError('RECORDING_NOT_OFFERED', 'This call is never recorded.');
   }
 
   const recordingOutcome = !input.join
@@ -61,7 +63,7 @@ export async function recordConsentDecision(deps: ServiceDeps, token: string, ra
       ? input.recording
         ? 'granted'
         : 'declined'
-      : meetingType.recordingPolicy === 'required'
+      : shown.recordingPolicy === 'required'
         ? 'required'
         : 'not_recorded';
 
@@ -197,7 +199,7 @@ const decisionLoad = perDatabase((db) => {
         decidedAt: consentRequests.decidedAt,
       },
       call: { id: calls.id, state: calls.state },
-      meetingType: { id: meetingTypes.id, recordingPolicy: meetingTypes.recordingPolicy, legalBasis: meetingTypes.legalBasis },
+      meetingType: { id: meetingTypes.id },
       ticket: { host: cases.host, externalId: cases.externalId, conversationId: cases.conversationId },
       shown: {
         id: shown.id,
@@ -206,6 +208,8 @@ const decisionLoad = perDatabase((db) => {
         version: shown.version,
         language: shown.language,
         contentHash: shown.contentHash,
+        recordingPolicy: sql<NoticeContent['recordingPolicy']>`${shown.content}->>'recordingPolicy'`,
+        legalBasis: sql<NoticeContent['legalBasis']>`${shown.content}->>'legalBasis'`,
       },
     })
     .from(consentRequests)

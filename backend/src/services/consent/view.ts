@@ -26,8 +26,8 @@ export async function viewConsent(deps: Pick<ServiceDeps, 'db'>, token: string, 
     noticeVersion: notice.version,
     noticeHash: notice.contentHash,
     choices: {
-      askRecording: asksForRecordingConsent(meetingType),
-      recordingRequiredByLaw: meetingType.recordingPolicy === 'required',
+      askRecording: asksForRecordingConsent(notice.content),
+      recordingRequiredByLaw: notice.content.recordingPolicy === 'required',
     },
     alternativeContact: tenant?.alternativeContact ?? tenant?.controllerContact ?? null,
     otherLanguages: shippedLanguages

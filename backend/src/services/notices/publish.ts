@@ -38,7 +38,11 @@ export async function publishNotices(tx: DbOrTx, tenantId: string, createdBy?: s
 
 type MeetingTypeFacts = Pick<typeof meetingTypes.$inferSelect, 'name' | 'recordingPolicy' | 'legalBasis' | 'media' | 'retentionDays' | 'silentSupervision'>;
 
-/** What a notice states, from the tenant's facts and one meeting type: published and previewed alike. */
+/**
+ * What a notice states, from the tenant's facts and one meeting type: published and previewed alike.
+ * While recording is switched off for the account nothing is recorded, so the notice says so and
+ * the customer is not asked about recording; switching it on publishes the type's own policy.
+ */
 export function noticeFacts(tenant: typeof tenants.$inferSelect, type: MeetingTypeFacts): NoticeFacts {
   return {
     controllerName: tenant.controllerName ?? tenant.name,
@@ -47,7 +51,7 @@ export function noticeFacts(tenant: typeof tenants.$inferSelect, type: MeetingTy
     privacyPolicyUrl: tenant.privacyPolicyUrl,
     storageLocation: tenant.storageLocation,
     meetingTypeName: type.name,
-    recordingPolicy: type.recordingPolicy,
+    recordingPolicy: tenant.recordingEnabledAt ? type.recordingPolicy : 'forbidden',
     legalBasis: type.legalBasis,
     media: type.media,
     retentionDays: type.retentionDays,

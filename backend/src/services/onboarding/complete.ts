@@ -5,6 +5,7 @@ import { tenants } from '../../db/schema/index.js';
 import { ConflictError } from '../../errors.js';
 import { authorizeAccount } from '../access/policy.js';
 import { recordAudit } from '../audit/record.js';
+import { publishNotices } from '../notices/publish.js';
 import type { AgentPrincipal, Principal } from '../principal.js';
 import { loadTenant } from './read.js';
 import { missingSteps, onboardingView } from './steps.js';
@@ -44,15 +45,20 @@ async function save(tx: Tx, tenantId: string, change: Partial<typeof tenants.$in
   return row!;
 }
 
-/** Switches recording for the whole account, audited; the caller holds the tenant row. */
+/**
+ * Switches recording for the whole account, audited; the caller holds the tenant row. The notices
+ * follow in the same transaction: customers are told about recording, and asked, only while it is on.
+ */
 export async function switchRecording(tx: Tx, admin: AgentPrincipal, enabled: boolean) {
   const updated = await save(tx, admin.tenantId, { recordingEnabledAt: enabled ? new Date() : null });
+  const noticeVersionsPublished = await publishNotices(tx, admin.tenantId, admin.agentId);
   await recordAudit(tx, {
     tenantId: admin.tenantId,
     actor: admin,
     action: enabled ? 'tenant.recording_enabled' : 'tenant.recording_disabled',
     subjectType: 'tenant',
     subjectId: admin.tenantId,
+    details: { noticeVersionsPublished },
   });
   return updated;
 }
