@@ -32,6 +32,12 @@ export interface DsarExportFigures {
   recordings: number;
   storedMiB: number;
   bundleMiB: number;
+  /**
+   * The other floor: writing as many bytes to the same disk and syncing them, as the export must
+   * do with its bundle (`dd conv=fdatasync`). Where the disk writes slower than it reads, this
+   * caps the export below the read floor whatever the CPU does.
+   */
+  durableWriteMiBps: number;
   /** Export and floor each after the page cache was dropped; null when the cache cannot be dropped (not root). */
   fromDisk: ExportRun | null;
   fromPageCache: ExportRun;
@@ -131,12 +137,17 @@ export async function benchDsarExport(count = 100, mibEach = 20): Promise<DsarEx
       return { exportSeconds: round(exportSeconds), exportMiBps: round(exportMiBps), readMiBps: round(readMiBps), ratio: round(exportMiBps / readMiBps), rssGrowthMiB: round((peak - baseline) / MiB) };
     };
     let bundleBytes = 0;
+    const writeStart = performance.now();
+    execFileSync('dd', ['if=/dev/zero', `of=${join(dataDir, 'write-floor')}`, 'bs=1M', `count=${Math.ceil(storedBytes / MiB)}`, 'conv=fdatasync'], { stdio: 'ignore' });
+    const durableWriteMiBps = round(storedBytes / MiB / ((performance.now() - writeStart) / 1000));
+    rmSync(join(dataDir, 'write-floor'));
     const fromDisk = await run(true);
     const fromPageCache = (await run(false))!;
     return {
       recordings: count,
       storedMiB: round(storedBytes / MiB),
       bundleMiB: round(bundleBytes / MiB),
+      durableWriteMiBps,
       fromDisk,
       fromPageCache,
       goals: {

@@ -21,7 +21,7 @@ import {
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { MasterKeys } from '../../ports/master-keys.js';
 import { streamAuditEvents } from '../audit/export.js';
-import type { BundleContents, BundleRecording } from '../dsar/export/bundle.js';
+import type { BundleContents, BundleEntry } from '../dsar/export/bundle.js';
 import { collectSubjectData } from '../dsar/export/collect.js';
 import { subjectRecordings } from '../dsar/export/subject-recordings.js';
 
@@ -32,8 +32,8 @@ account.json                          the account: settings, installations, meet
                                       data-subject requests
 customers/<id>/data.json              everything held about one customer, as an access request
                                       (GDPR Art. 15) would give it to them
-customers/<id>/recordings/<id>.webm   that customer's recordings, decrypted and checked against
-                                      the digest taken when they were stored
+customers/<id>/recordings/<id>.webm   that customer's recordings, decrypted, every part of them
+                                      authenticated; data.json gives each one's SHA-256
 audit/events.jsonl                    the whole audit trail, chain fields included, with sealed
                                       personal data opened
 
@@ -41,10 +41,9 @@ Verify the audit chain with the format in CHAIN.md of the Parley source.
 `;
 
 /** A small file written when the bundle reaches it, so only one customer's data is in memory at a time. */
-function lazyJson(entryName: string, build: () => Promise<unknown>): BundleRecording {
+function lazyJson(entryName: string, build: () => Promise<unknown>): BundleEntry {
   return {
     entryName,
-    sha256: null,
     async open() {
       const body = `${JSON.stringify(await build(), null, 2)}\n`;
       return { stream: Readable.from([Buffer.from(body, 'utf8')]), close: async () => undefined };
@@ -98,7 +97,7 @@ export async function tenantExportContents(
 ): Promise<{ contents: BundleContents; counts: Record<string, number> }> {
   const account = await accountData(db, tenantId);
   const customerIds = (await db.select({ id: customers.id }).from(customers).where(eq(customers.tenantId, tenantId)).orderBy(asc(customers.createdAt))).map((c) => c.id);
-  const entries: BundleRecording[] = [];
+  const entries: BundleEntry[] = [];
   let recordingCount = 0;
   for (const customerId of customerIds) {
     entries.push(lazyJson(`customers/${customerId}/data.json`, () => collectSubjectData(db, tenantId, customerId)));
@@ -109,7 +108,6 @@ export async function tenantExportContents(
   }
   entries.push({
     entryName: 'audit/events.jsonl',
-    sha256: null,
     async open() {
       const stream = Readable.from(streamAuditEvents(db, masterKeys, tenantId, { format: 'jsonl', filters: {}, openPersonal: true }));
       return { stream, close: async () => void stream.destroy() };
@@ -121,7 +119,7 @@ export async function tenantExportContents(
         { name: 'README.txt', body: README },
         { name: 'account.json', body: `${JSON.stringify(account, null, 2)}\n` },
       ],
-      recordings: entries,
+      entries,
     },
     counts: { customers: customerIds.length, recordings: recordingCount, users: account.users.length, meetingTypes: account.meetingTypes.length },
   };

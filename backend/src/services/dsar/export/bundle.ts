@@ -1,41 +1,38 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ZipArchive } from 'archiver';
 import { ageEncryptStream } from './age-stream.js';
 import { SCRYPT_WORK_FACTOR } from './settings.js';
 
-/** A recording to put in the bundle: opened only when its turn comes, so one is open at a time. */
-export interface BundleRecording {
+/** A zip entry (a recording, or JSON made when its turn comes), opened only then, so one is open at a time. */
+export interface BundleEntry {
   entryName: string;
-  /** SHA-256 the plaintext must have; the bundle fails rather than carry a different file. */
-  sha256: string | null;
   open(): Promise<{ stream: Readable; close(): Promise<void> }>;
 }
 
 export interface BundleContents {
   /** Small files written first (summary.html, data.json). */
   files: { name: string; body: string }[];
-  recordings: BundleRecording[];
-}
-
-export class BundleIntegrityError extends Error {
-  override readonly name = 'BundleIntegrityError';
+  entries: BundleEntry[];
 }
 
 /**
  * Writes the zip of `contents`, encrypted with age under `passphrase` (scrypt recipient), to
  * `outFile`. Everything streams, with backpressure from the file back to the recordings, which are
  * decrypted chunk by chunk into the zip; no plaintext reaches the disk. Memory stays flat however
- * large the recordings. `onRecording` is told after each recording is in.
+ * large the recordings. `onEntry` is told after each entry is in.
+ *
+ * A recording is not hashed again here: its chunks are authenticated as they are decrypted (and
+ * the last one first), which proves it is the file that was stored; its SHA-256 from the time it
+ * was stored is in data.json for the recipient to check.
  */
 export async function writeEncryptedBundle(
-  contents: BundleContents,
+  { files, entries }: BundleContents,
   passphrase: string,
   outFile: string,
-  onRecording: (done: number, total: number) => Promise<void>,
+  onEntry: (done: number, total: number) => Promise<void>,
 ): Promise<{ sizeBytes: number }> {
   const archive = new ZipArchive({ zlib: { level: 6 } });
   const writing = pipeline(archive, await ageEncryptStream(passphrase, SCRYPT_WORK_FACTOR), createWriteStream(outFile, { mode: 0o600, highWaterMark: 2 ** 20 }));
@@ -47,41 +44,36 @@ export async function writeEncryptedBundle(
   writing.catch((error: unknown) => failure!(error));
 
   try {
-    for (const file of contents.files) archive.append(file.body, { name: file.name });
+    for (const file of files) archive.append(file.body, { name: file.name });
     let done = 0;
-    await onRecording(done, contents.recordings.length);
-    for (const recording of contents.recordings) {
-      const opened = await Promise.race([recording.open(), failed]);
+    await onEntry(done, entries.length);
+    for (const entry of entries) {
+      const opened = await Promise.race([entry.open(), failed]);
       try {
-        const hash = createHash('sha256');
-        const hashed = new PassThrough();
-        hashed.on('data', (chunk: Buffer) => hash.update(chunk));
-        opened.stream.on('error', (error) => hashed.destroy(error));
-        opened.stream.pipe(hashed);
         // Entries finish in order, but the small files queued before may still be finishing: wait for this one.
         const entered = new Promise<void>((resolve) => {
-          const onEntry = (entry: { name: string }) => {
-            if (entry.name !== recording.entryName) return;
-            archive.off('entry', onEntry);
+          const onEntryDone = (zipped: { name: string }) => {
+            if (zipped.name !== entry.entryName) return;
+            archive.off('entry', onEntryDone);
             resolve();
           };
-          archive.on('entry', onEntry);
+          archive.on('entry', onEntryDone);
         });
-        archive.append(hashed, { name: recording.entryName, store: true });
+        // The zip does not hear of a failing source (it would wait for it forever): the bundle fails.
+        opened.stream.once('error', (error) => failure!(error));
+        archive.append(opened.stream, { name: entry.entryName, store: true });
         await Promise.race([entered, failed]);
-        if (recording.sha256 && hash.digest('hex') !== recording.sha256) {
-          throw new BundleIntegrityError(`${recording.entryName} does not match its recorded digest`);
-        }
       } finally {
         await opened.close();
       }
       done += 1;
-      await onRecording(done, contents.recordings.length);
+      await onEntry(done, entries.length);
     }
     await Promise.race([archive.finalize(), failed]);
     await Promise.race([writing, failed]);
   } catch (error) {
-    archive.abort();
+    // Destroyed, not aborted: an abort waits for the entry being zipped, which may never finish.
+    archive.destroy(error as Error);
     await writing.catch(() => undefined);
     throw error;
   }

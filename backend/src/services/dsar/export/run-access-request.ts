@@ -62,7 +62,7 @@ export async function runAccessRequest(deps: AccessRequestDeps, request: DsarReq
           { name: 'summary.html', body: renderSummary(data, accessLog, generatedAt) },
           { name: 'data.json', body: `${JSON.stringify({ ...data, accessLog, generatedAt: generatedAt.toISOString(), requestId: request.id }, null, 2)}\n` },
         ],
-        recordings: media,
+        entries: media,
       },
       passphraseFrom(secret),
       partial,

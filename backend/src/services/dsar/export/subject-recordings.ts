@@ -6,7 +6,7 @@ import { recordings, subjectKeys } from '../../../db/schema/index.js';
 import type { BlobStore } from '../../../ports/blob-store.js';
 import type { MasterKeys } from '../../../ports/master-keys.js';
 import { unwrapRecordingKey } from '../../recordings/keys.js';
-import type { BundleRecording } from './bundle.js';
+import type { BundleEntry } from './bundle.js';
 import { recordingEntryName } from './settings.js';
 
 /**
@@ -19,7 +19,7 @@ export async function subjectRecordings(
   stores: ReadonlyMap<string, BlobStore>,
   tenantId: string,
   customerId: string,
-): Promise<BundleRecording[]> {
+): Promise<BundleEntry[]> {
   const rows = await db
     .select({ recording: recordings, subject: subjectKeys })
     .from(recordings)
@@ -36,7 +36,6 @@ export async function subjectRecordings(
     .orderBy(recordings.createdAt);
   return rows.map(({ recording, subject }) => ({
     entryName: recordingEntryName(recording.id),
-    sha256: recording.mediaSha256,
     async open() {
       const store = stores.get(recording.storageLocation);
       if (!store) throw new Error(`storage location "${recording.storageLocation}" of recording ${recording.id} is not configured`);
