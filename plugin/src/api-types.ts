@@ -379,6 +379,8 @@ export interface NoticePreview {
   invitation: string;
   /** The version customers get now, and whether saving the draft would publish a new one in this language. */
   noticeVersion: { current: number | null; changes: boolean };
+  /** Recording is switched off for the account: the notice says calls are not recorded, whatever the policy. */
+  accountRecordingOff: boolean;
   /** Empty when the draft can be saved. */
   problems: ConfigurationProblem[];
 }

@@ -182,6 +182,8 @@ describe('the admin console in Chromium: a new account set up in the browser, ev
     await page.getByRole('button', { name: 'Edit Support call' }).click();
     await page.getByTestId('mt-name').fill('Help call');
     await expect.poll(() => page.getByTestId('summary-preview').textContent(), { timeout: 10_000 }).toContain('Help call');
+    // Recording was switched on in set-up: no hint that the notice ignores the policy.
+    expect(await page.getByTestId('recording-off-hint').count()).toBe(0);
     await page.getByRole('tab', { name: 'Deutsch' }).click();
     const frame = page.frameLocator('[data-testid=notice-frame]');
     await expect.poll(() => frame.locator('html').getAttribute('lang'), { timeout: 10_000 }).toBe('de');

@@ -222,6 +222,7 @@ describe.each(databaseKinds)('admin console API on %s', (kind) => {
       expect(question).toMatchObject({ label: locales.de.page.recordingQuestion });
       expect(question).not.toHaveProperty('value');
       expect(p.noticeVersion.changes).toBe(true);
+      expect(p.accountRecordingOff).toBe(false);
       expect(p.problems).toEqual([]);
 
       // Nothing was saved.
@@ -232,6 +233,25 @@ describe.each(databaseKinds)('admin console API on %s', (kind) => {
       expect(unlawful.status).toBe(200);
       expect(unlawful.body.preview.problems.map((x: { code: string }) => x.code)).toEqual(['E2EE_REQUIRES_NO_RECORDING', 'REQUIRED_RECORDING_NEEDS_LEGAL_GROUND']);
       expect((await preview(types.support, { language: 'it' })).status).toBe(400);
+    });
+
+    it('says why a recorded type\u2019s notice reads "not recorded" while the account records nothing', async () => {
+      const switchRecording = (enabled: boolean) => t.call('PUT', '/api/admin/onboarding/recording', { token: admin.token, body: { enabled } });
+      expect((await switchRecording(false)).status).toBe(200);
+      try {
+        const { preview: p } = (await preview(types.consultation, { language: 'en' })).body;
+        expect(p.accountRecordingOff).toBe(true);
+        expect(p.summary).toContain(locales.en.recording.none);
+        expect(p.noticeHtml).not.toContain(locales.en.recording.optional);
+        // Nothing to ask: the card offers joining and declining only.
+        expect((p.card.body as { type: string }[]).some((b) => b.type === 'Input.ChoiceSet')).toBe(false);
+        expect(p.noticeVersion.changes).toBe(false);
+      } finally {
+        expect((await switchRecording(true)).status).toBe(200);
+      }
+      const { preview: on } = (await preview(types.consultation, { language: 'en' })).body;
+      expect(on.accountRecordingOff).toBe(false);
+      expect(on.summary).toContain(locales.en.recording.optional);
     });
 
     it('shows exactly the notice and Teams card a real offer sends', async () => {

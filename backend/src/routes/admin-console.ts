@@ -72,6 +72,9 @@ const previewRoute = createRoute({
               current: z.number().int().nullable(),
               changes: z.boolean().openapi({ description: 'Saving the draft would publish a new version in this language.' }),
             }),
+            accountRecordingOff: z.boolean().openapi({
+              description: 'Recording is switched off for the account: the notice says calls are not recorded and asks nothing about it, whatever the policy.',
+            }),
             problems: z.array(z.object({ code: z.string(), message: z.string(), fields: z.array(z.string()) })),
           })
           .openapi('NoticePreview'),

@@ -59,6 +59,8 @@ export async function previewNotice(
     summary: notice.summary,
     invitation: customerInvitation(notice, link, { fullNotice: locales[input.language].page.fullNoticeLink }),
     noticeVersion: { current: latest?.version ?? null, changes: !unchanged },
+    // The notice then says the call is not recorded, whatever the draft's policy: the editor says why.
+    accountRecordingOff: row.tenant.recordingEnabledAt === null,
     problems: configurationProblems(draft),
   };
 }

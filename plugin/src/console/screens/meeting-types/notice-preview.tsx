@@ -24,7 +24,7 @@ const PREVIEW_DELAY_MS = 400;
  * card and the summary Zendesk messages carry. Nothing is saved.
  */
 export function NoticePreviewPane({ meetingTypeId, draft, onProblems }: { meetingTypeId: string; draft: MeetingTypeDraft; onProblems: (problems: NoticePreview['problems']) => void }) {
-  const { Tabs, Heading, Text, Spinner } = useKit();
+  const { Tabs, Heading, Text, Spinner, Alert } = useKit();
   const { call } = useSession();
   const [language, setLanguage] = useState<string>('en');
   const [preview, setPreview] = useState<NoticePreview | null>(null);
@@ -59,6 +59,12 @@ export function NoticePreviewPane({ meetingTypeId, draft, onProblems }: { meetin
       {!current && !error ? <Spinner label={`Loading the ${label} preview…`} /> : null}
       {current ? (
         <div className="console-stack" data-testid="notice-preview" aria-busy={request !== JSON.stringify({ language, draft })}>
+          {current.accountRecordingOff ? (
+            <Alert tone="info" title="Recording is switched off for this account" testId="recording-off-hint">
+              Until an admin switches it on under Set-up, customers are told calls are not recorded and are not asked about
+              recording, whatever this type&apos;s policy says. Switching it on publishes this type&apos;s notice with its policy.
+            </Alert>
+          ) : null}
           <Heading level={3}>Privacy notice</Heading>
           <iframe className="notice-frame" sandbox="" srcDoc={current.noticeHtml} title={`Privacy notice preview, ${label}`} data-testid="notice-frame" />
           <Heading level={3}>Teams card</Heading>
