@@ -55,8 +55,8 @@ export function FinishStep({ onboarding, onChanged, onCompleted }: StepProps & {
         testId="enable-recording"
         hint={
           types.data
-            ? `${whatRecordingMeans(types.data)} Leave this off and Parley records nothing; you can turn recording on here later.`
-            : 'Leave this off and Parley records nothing; you can turn recording on here later.'
+            ? `${whatRecordingMeans(types.data)} Leave this off and Parley records nothing, and its notices tell customers so; you can turn recording on here later.`
+            : 'Leave this off and Parley records nothing, and its notices tell customers so; you can turn recording on here later.'
         }
       />
       <ErrorAlert error={error} />
