@@ -72,7 +72,7 @@ export interface EscalateResponse {
     id: string;
     state: CallState;
     meetingType: Pick<MeetingType, 'id' | 'key' | 'name' | 'recordingPolicy' | 'media'>;
-    recording: { active: boolean };
+    recording: CallRecording;
   };
   links: { customer: string; agent: string };
 }
@@ -86,11 +86,17 @@ export interface Participant {
   leftAt: string | null;
 }
 
+/** `accountRecordingOff`: the account records nothing now, so the call is not recorded whatever its policy. */
+export interface CallRecording {
+  active: boolean;
+  accountRecordingOff: boolean;
+}
+
 export interface CallView {
   id: string;
   state: CallState;
   participants: Participant[];
-  recording: { active: boolean };
+  recording: CallRecording;
   /** Both are in and the media room admits nobody else. */
   locked: boolean;
   /** Why it ended, e.g. ended_by_agent or media_server_lost; null while it runs. */
@@ -109,6 +115,8 @@ export interface JoinResponse {
     id: string;
     meetingTypeName: string;
     recordingPolicy: RecordingPolicy;
+    /** The account records nothing now: the call is not recorded, whatever its policy. */
+    accountRecordingOff: boolean;
     media: MediaKind;
   };
   /** `waiting`: the meeting type has a lobby, and the agent has not let this customer in yet. */

@@ -7,7 +7,7 @@ import type { BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { consentRecords } from '../../backend/src/db/schema/index.js';
 import { shippedLanguages } from '../../backend/src/services/notices/locales/index.js';
-import { escalateByApi, startHarness, waitForRemoteVideo, type Harness } from './harness.js';
+import { api, escalateByApi, startHarness, waitForRemoteVideo, type Harness } from './harness.js';
 
 const axePath = createRequire(import.meta.url).resolve('axe-core');
 
@@ -67,6 +67,33 @@ describe('consent in the browser (Janus + Chromium)', () => {
     await expect.poll(() => call.agent.getByTestId('call-error').textContent()).toMatch(/not consented to recording/);
     expect(await call.agent.getByTestId('recording-indicator').isVisible()).toBe(false);
     expect(await call.customer.getByTestId('recording-indicator').isVisible()).toBe(false);
+  });
+
+  it('while the account records nothing, the customer is not asked and neither call view offers recording', async () => {
+    const admin = await api<{ token: string }>(harness, 'POST', '/api/demo/session', { body: { accountId: 'e2e', userId: '9', name: 'Ada Admin', role: 'admin' } });
+    const switchRecording = (enabled: boolean) => api(harness, 'PUT', '/api/admin/onboarding/recording', { token: admin.body.token, body: { enabled } });
+    expect((await switchRecording(false)).status).toBe(200);
+    try {
+      const escalated = await escalateByApi(harness, 'consultation', 5010);
+      const customer = await newPage();
+      await customer.goto(escalated.links.customer);
+      // No recording question: joining is one button, as large as declining.
+      expect(await customer.locator('input[name=recording]').count()).toBe(0);
+      expect(await customer.locator('main').textContent()).toContain('This call is not recorded.');
+      await customer.locator('button[name=join][value=true]').click();
+      await customer.waitForURL(/\/j\//);
+      const agent = await newPage();
+      await agent.goto(escalated.links.agent);
+      await agent.locator('#join-call').click();
+      await customer.locator('#join-call').click();
+      await Promise.all([waitForRemoteVideo(agent), waitForRemoteVideo(customer)]);
+      // Both are in once the room is locked; an optional recording would offer its switch from then on.
+      await expect.poll(() => agent.locator('#room-locked').isVisible(), { timeout: 10_000 }).toBe(true);
+      expect(await agent.getByTestId('recording-toggle').isVisible()).toBe(false);
+      for (const page of [agent, customer]) expect(await page.locator('#call-meeting-type').textContent()).toContain('Not recorded');
+    } finally {
+      expect((await switchRecording(true)).status).toBe(200);
+    }
   });
 
   it('withdrawing consent mid-call stops the recording at once, for both sides', async () => {

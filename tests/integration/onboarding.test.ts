@@ -95,7 +95,11 @@ describe('setting up an account a host installed', () => {
       const yes = await t.decide(res.body.links.customer, { join: true, recording: true });
       expect(yes.status).toBe(400);
       expect(yes.body.error.code).toBe('RECORDING_NOT_OFFERED');
-      await t.customerJoinToken(res.body.links.customer);
+      // Both call views say so: no recording control for the agent, "Not recorded" for the customer.
+      expect(res.body.call.recording).toEqual({ active: false, accountRecordingOff: true });
+      const joined = await t.call('POST', `/api/join/${await t.customerJoinToken(res.body.links.customer)}`);
+      expect(joined.status, JSON.stringify(joined.body)).toBe(200);
+      expect(joined.body.call).toMatchObject({ recordingPolicy: 'optional', accountRecordingOff: true });
       // Two publishers in the room need two browsers (the e2e suite); here the call is marked running as presence would.
       await database.db.update(calls).set({ state: 'active', startedAt: new Date() }).where(eq(calls.id, consultationCall));
 
@@ -165,6 +169,7 @@ describe('setting up an account a host installed', () => {
       expect((await t.call('GET', `/api/calls/${consultationCall}`, { token: dana.token })).body.call.recording.active).toBe(false);
       // A new one asks, and with the customer's yes it is recorded.
       const consultation = await escalate('consultation', 'consultation-after');
+      expect(consultation.body.call.recording.accountRecordingOff).toBe(false);
       const view = await t.call('GET', `/api/consent/${tokenOf(consultation.body.links.customer)}`);
       expect(view.body.choices.askRecording).toBe(true);
       expect(view.body.notice.recordingPolicy).toBe('optional');

@@ -28,6 +28,7 @@ const redeemRoute = createRoute({
             id: z.uuid(),
             meetingTypeName: z.string(),
             recordingPolicy: z.enum(['required', 'optional', 'forbidden']),
+            accountRecordingOff: z.boolean().openapi({ description: 'Recording is switched off for the account: the call is not recorded, whatever its policy.' }),
             media: z.enum(['audio', 'audio+video']),
           }),
           /** `waiting`: the meeting type has a lobby; poll GET /api/calls/{id}/admission until the agent lets you in. */

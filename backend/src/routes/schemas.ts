@@ -19,7 +19,10 @@ export const callViewSchema = z
       recordingPolicy: z.enum(recordingPolicies),
       media: z.enum(mediaKinds),
     }),
-    recording: z.object({ active: z.boolean() }),
+    recording: z.object({
+      active: z.boolean(),
+      accountRecordingOff: z.boolean().openapi({ description: 'Recording is switched off for the account: nothing is recorded, whatever the meeting type says.' }),
+    }),
     /** Both participants are in and the media room admits nobody else. */
     locked: z.boolean(),
     participants: z.array(

@@ -44,6 +44,11 @@ const RECORDING_TEXT = {
   forbidden: 'Not recorded',
 } as const;
 
+/** What applies to this call: nothing is recorded while the account's recording is switched off. */
+function recordingPolicyOf(call: JoinResponse['call']): JoinResponse['call']['recordingPolicy'] {
+  return call.accountRecordingOff ? 'forbidden' : call.recordingPolicy;
+}
+
 /** Errors that retrying the same link cannot fix. */
 const FINAL_JOIN_ERRORS = new Set(['TOKEN_EXPIRED', 'TOKEN_USED', 'TOKEN_NOT_FOUND', 'CALL_ENDED', 'PARTICIPANT_REMOVED']);
 
@@ -170,7 +175,7 @@ function showRecording(call: CallResponse['call']): void {
   recordingIndicator.hidden = !call.recording.active;
   // Say what is kept: an audio-only meeting type never keeps video, whatever the cameras send.
   recordingWhat.textContent = joined?.call.media === 'audio' ? 'Recording audio only' : 'Recording audio and video';
-  const optional = joined?.call.recordingPolicy === 'optional';
+  const optional = joined ? recordingPolicyOf(joined.call) === 'optional' : false;
   const running = call.state === 'active';
   if (joined?.role === 'agent') {
     recordingToggle.hidden = !(optional && running);
@@ -422,7 +427,7 @@ async function join(token: string): Promise<void> {
     lobby.hidden = final;
     return;
   }
-  meetingType.textContent = `${joined.call.meetingTypeName} · ${RECORDING_TEXT[joined.call.recordingPolicy]}`;
+  meetingType.textContent = `${joined.call.meetingTypeName} · ${RECORDING_TEXT[recordingPolicyOf(joined.call)]}`;
   meetingType.hidden = false;
   enterCall(joined);
 }

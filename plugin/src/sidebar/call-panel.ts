@@ -50,7 +50,8 @@ export class CallPanel {
     this.stop();
     this.recordingRow.reset();
     this.callId = escalation.call.id;
-    this.recordingPolicy = escalation.call.meetingType.recordingPolicy;
+    // An account that records nothing records none of its calls, whatever their meeting type says.
+    this.recordingPolicy = escalation.call.recording.accountRecordingOff ? 'forbidden' : escalation.call.meetingType.recordingPolicy;
     this.notice.textContent = notice;
     this.openLink.href = escalation.links.agent;
     this.openLink.hidden = false;

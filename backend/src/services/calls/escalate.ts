@@ -105,7 +105,7 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
   }
 
   return {
-    call: newCallView(fresh, meetingType),
+    call: newCallView(fresh, meetingType, known.recordingEnabledAt === null),
     links: {
       customer: customerLink,
       agent: `${deps.publicBaseUrl}/j/${agentLink.token}`,
@@ -124,12 +124,13 @@ interface NewCall {
 }
 
 /** The call as `GET /api/calls/:id` shows it the moment it is written (the escalate test compares the two). */
-function newCallView(fresh: NewCall, meetingType: EscalationContext['meetingType']): CallView {
+function newCallView(fresh: NewCall, meetingType: EscalationContext['meetingType'], accountRecordingOff: boolean): CallView {
   const seat = (id: string, role: 'agent' | 'customer') => ({ id, role, admittedAt: null, removedAt: null, lobbyEnteredAt: null, joinedAt: null, leftAt: null });
   return callView(
     {
       call: { id: fresh.callId, state: 'created', createdAt: fresh.createdAt, startedAt: null, endedAt: null, endReason: null, recordingActive: false, lockedAt: null },
       meetingType,
+      accountRecordingOff,
     },
     [seat(fresh.agentSeatId, 'agent'), seat(fresh.customerSeatId, 'customer')],
   );
@@ -333,7 +334,7 @@ function escalationWrites(db: DbOrTx, shape: EscalationShape) {
 
 /**
  * What an escalation reads before it starts, in one statement: the meeting type, the tenant's
- * default language, the client the request names, the case and its client if Parley knows the
+ * default language and recording switch, the client the request names, the case and its client if Parley knows the
  * case, the customer if Parley knows them, and the latest notice in the customer's language
  * (`language`, when the host named one we ship) or else the tenant's.
  */
@@ -353,6 +354,7 @@ const escalationRead = perDatabase((db) => {
     .select({
       meetingType: meetingTypes,
       defaultLanguage: tenants.defaultLanguage,
+      recordingEnabledAt: tenants.recordingEnabledAt,
       namedClientId: sql<string | null>`(SELECT ${clients.id} FROM ${clients} WHERE ${clients.tenantId} = ${p('tenantId')} AND ${clients.kind} = ${p('clientKind')} AND ${clients.externalId} = ${p('clientExternalId')})`,
       caseId: knownCase.id,
       caseClientId: knownCase.clientId,

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { perDatabase } from '../../db/per-database.js';
-import { calls, cases, meetingTypes, participants } from '../../db/schema/index.js';
+import { calls, cases, meetingTypes, participants, tenants } from '../../db/schema/index.js';
 import { ForbiddenError, GoneError, NotFoundError } from '../../errors.js';
 import { authorize } from '../access/policy.js';
 import type { Principal } from '../principal.js';
@@ -30,15 +30,16 @@ export async function loadCallFor(db: DbOrTx, principal: Principal, callId: stri
   if (principal.kind === 'agent' && row.call.agentId !== principal.agentId) {
     authorize(principal, 'escalate', { tenantId: row.call.tenantId, meetingTypeId: row.call.meetingTypeId, clientId: row.clientId }, callNotFound());
   }
-  return { call: row.call, meetingType: row.meetingType };
+  return { call: row.call, meetingType: row.meetingType, accountRecordingOff: row.recordingEnabledAt === null };
 }
 
 const callQuery = (db: DbOrTx) =>
   db
-    .select({ call: calls, meetingType: meetingTypes, clientId: cases.clientId })
+    .select({ call: calls, meetingType: meetingTypes, clientId: cases.clientId, recordingEnabledAt: tenants.recordingEnabledAt })
     .from(calls)
     .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
     .innerJoin(cases, eq(cases.id, calls.caseId))
+    .innerJoin(tenants, eq(tenants.id, calls.tenantId))
     .where(and(eq(calls.id, sql.placeholder('callId')), eq(calls.tenantId, sql.placeholder('tenantId'))));
 const callRow = perDatabase((db) => callQuery(db).prepare('call_load'));
 const callForUpdate = perDatabase((db) => callQuery(db).for('update', { of: calls }).prepare('call_load_for_update'));
@@ -62,8 +63,14 @@ type ViewedCall = Pick<LoadedCall['call'], 'id' | 'state' | 'createdAt' | 'start
 type ViewedMeetingType = Pick<LoadedCall['meetingType'], 'id' | 'key' | 'name' | 'recordingPolicy' | 'media'>;
 type ViewedParticipant = Pick<LoadedParticipant, 'id' | 'role' | 'admittedAt' | 'removedAt' | 'lobbyEnteredAt' | 'joinedAt' | 'leftAt'>;
 
-/** The view of a call every route returns. Holds no personal data and no media secrets. */
-export function callView({ call, meetingType }: { call: ViewedCall; meetingType: ViewedMeetingType }, people: ViewedParticipant[]) {
+/**
+ * The view of a call every route returns. Holds no personal data and no media secrets.
+ * `accountRecordingOff`: the account records nothing now, so neither side is offered recording.
+ */
+export function callView(
+  { call, meetingType, accountRecordingOff }: { call: ViewedCall; meetingType: ViewedMeetingType; accountRecordingOff: boolean },
+  people: ViewedParticipant[],
+) {
   return {
     id: call.id,
     state: call.state,
@@ -78,7 +85,7 @@ export function callView({ call, meetingType }: { call: ViewedCall; meetingType:
       recordingPolicy: meetingType.recordingPolicy,
       media: meetingType.media,
     },
-    recording: { active: call.recordingActive },
+    recording: { active: call.recordingActive, accountRecordingOff },
     /** Once both are in, nobody else can enter the media room. */
     locked: call.lockedAt !== null,
     participants: people

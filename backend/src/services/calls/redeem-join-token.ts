@@ -94,6 +94,7 @@ export async function redeemJoinToken(deps: ServiceDeps, token: string) {
       id: callId,
       meetingTypeName: loaded.meetingType.name,
       recordingPolicy: loaded.meetingType.recordingPolicy,
+      accountRecordingOff: loaded.accountRecordingOff,
       media: loaded.meetingType.media,
     },
     admission: waits ? ('waiting' as const) : ('admitted' as const),
