@@ -33,23 +33,28 @@ describe('consent in the browser (Janus + Chromium)', () => {
   };
   const recordsOf = (callId: string) => harness.parley.database.db.select().from(consentRecords).where(eq(consentRecords.callId, callId));
 
-  /** Both in the call; the customer answered the consent page with the given choices. */
-  async function connect(ticket: number, recording: boolean) {
+  /** Both in the call, the room locked to them; `answer` answered the customer's consent page. */
+  async function connect(ticket: number, answer: (consentPage: Page) => Promise<void>) {
     const escalated = await escalateByApi(harness, 'consultation', ticket);
     const customer = await newPage();
     await customer.goto(escalated.links.customer);
-    await customer.locator('input[name=join][value=true]').check();
-    await customer.locator(`input[name=recording][value=${recording}]`).check();
-    await customer.locator('form button[type=submit]').click();
+    await answer(customer);
     await customer.waitForURL(/\/j\//);
     const agent = await newPage();
     await agent.goto(escalated.links.agent);
     await agent.locator('#join-call').click();
     await customer.locator('#join-call').click();
     await Promise.all([waitForRemoteVideo(agent), waitForRemoteVideo(customer)]);
-    await expect.poll(() => agent.getByTestId('recording-toggle').isVisible(), { timeout: 10_000 }).toBe(true);
+    // The same answer that locks the room starts the call, and with it any recording switch.
+    await expect.poll(() => agent.locator('#room-locked').isVisible(), { timeout: 10_000 }).toBe(true);
     return { ...escalated, agent, customer };
   }
+  /** Joins and answers the separate recording question. */
+  const joinAnsweringRecording = (recording: boolean) => async (page: Page) => {
+    await page.locator('input[name=join][value=true]').check();
+    await page.locator(`input[name=recording][value=${recording}]`).check();
+    await page.locator('form button[type=submit]').click();
+  };
 
   it('declining on the consent page keeps the customer out and says so', async () => {
     const escalated = await escalateByApi(harness, 'support', 5001);
@@ -62,7 +67,7 @@ describe('consent in the browser (Janus + Chromium)', () => {
   });
 
   it('a customer who declined recording joins, and the agent cannot start a recording', async () => {
-    const call = await connect(5002, false);
+    const call = await connect(5002, joinAnsweringRecording(false));
     await call.agent.getByTestId('recording-toggle').click();
     await expect.poll(() => call.agent.getByTestId('call-error').textContent()).toMatch(/not consented to recording/);
     expect(await call.agent.getByTestId('recording-indicator').isVisible()).toBe(false);
@@ -74,21 +79,12 @@ describe('consent in the browser (Janus + Chromium)', () => {
     const switchRecording = (enabled: boolean) => api(harness, 'PUT', '/api/admin/onboarding/recording', { token: admin.body.token, body: { enabled } });
     expect((await switchRecording(false)).status).toBe(200);
     try {
-      const escalated = await escalateByApi(harness, 'consultation', 5010);
-      const customer = await newPage();
-      await customer.goto(escalated.links.customer);
-      // No recording question: joining is one button, as large as declining.
-      expect(await customer.locator('input[name=recording]').count()).toBe(0);
-      expect(await customer.locator('main').textContent()).toContain('This call is not recorded.');
-      await customer.locator('button[name=join][value=true]').click();
-      await customer.waitForURL(/\/j\//);
-      const agent = await newPage();
-      await agent.goto(escalated.links.agent);
-      await agent.locator('#join-call').click();
-      await customer.locator('#join-call').click();
-      await Promise.all([waitForRemoteVideo(agent), waitForRemoteVideo(customer)]);
-      // Both are in once the room is locked; an optional recording would offer its switch from then on.
-      await expect.poll(() => agent.locator('#room-locked').isVisible(), { timeout: 10_000 }).toBe(true);
+      const { agent, customer } = await connect(5010, async (page) => {
+        // No recording question: joining is one button, as large as declining.
+        expect(await page.locator('input[name=recording]').count()).toBe(0);
+        expect(await page.locator('main').textContent()).toContain('This call is not recorded.');
+        await page.locator('button[name=join][value=true]').click();
+      });
       expect(await agent.getByTestId('recording-toggle').isVisible()).toBe(false);
       for (const page of [agent, customer]) expect(await page.locator('#call-meeting-type').textContent()).toContain('Not recorded');
     } finally {
@@ -97,7 +93,7 @@ describe('consent in the browser (Janus + Chromium)', () => {
   });
 
   it('withdrawing consent mid-call stops the recording at once, for both sides', async () => {
-    const call = await connect(5003, true);
+    const call = await connect(5003, joinAnsweringRecording(true));
     await call.agent.getByRole('button', { name: 'Start recording' }).click();
     await expect.poll(() => call.customer.getByTestId('recording-indicator').isVisible(), { timeout: 5000 }).toBe(true);
 
