@@ -169,7 +169,11 @@ export interface RandomAccessFile {
 
 /** Reads until `length` bytes or end of file; returns what was there. */
 export async function readAt(file: RandomAccessFile, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
+  return readInto(file, Buffer.allocUnsafe(length), position, length);
+}
+
+/** `readAt` into the start of a buffer the caller owns; returns the filled part of it. */
+export async function readInto(file: RandomAccessFile, buffer: Buffer, position: number, length: number): Promise<Buffer> {
   let filled = 0;
   while (filled < length) {
     const { bytesRead } = await file.read(buffer, filled, length - filled, position + filled);

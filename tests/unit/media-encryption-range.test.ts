@@ -87,22 +87,77 @@ describe('range reads', () => {
     ['everything', 0, last],
   ])('%s (%i-%i) equals the plaintext slice and reads only the chunks it touches', async (_name, start, end) => {
     const file = countingFile(await filePromise);
+    // The file was verified before (by the first test), so this open does not read its final chunk.
     const opened = await openEncryptedFile(file, key);
     file.reads.length = 0;
     const bytes = await opened.read(start, end);
     expect(bytes.equals(plaintext.subarray(start, end + 1))).toBe(true);
-    // The final chunk was verified and kept at open; the other chunks touched are read once each,
-    // up to 16 neighbours in one read, and nothing else is read.
+    // The chunks before the final one are read in one read of neighbours, the final chunk (100
+    // bytes) on its own when the range reaches it, and nothing else is read.
     const touched = [];
-    for (let index = Math.floor(start / chunk); index <= Math.floor(end / chunk); index += 1) if (index !== 10) touched.push(index);
-    const expected = touched.map((index) => ({ position: chunkPosition(index), length: chunk + TAG }));
+    for (let index = Math.floor(start / chunk); index <= Math.min(Math.floor(end / chunk), 9); index += 1) touched.push(index);
+    const finalSpan = { position: chunkPosition(10), length: 100 + TAG };
+    const reachesFinal = end >= 10 * chunk;
+    const expected = [...touched.map((index) => ({ position: chunkPosition(index), length: chunk + TAG })), ...(reachesFinal ? [finalSpan] : [])];
     const spansOf = (reads: { position: number; length: number }[]) =>
-      reads.flatMap((read) => Array.from({ length: read.length / (chunk + TAG) }, (_, n) => ({ position: read.position + n * (chunk + TAG), length: chunk + TAG })));
+      reads.flatMap((read) =>
+        read.position === finalSpan.position
+          ? [read]
+          : Array.from({ length: read.length / (chunk + TAG) }, (_, n) => ({ position: read.position + n * (chunk + TAG), length: chunk + TAG })),
+      );
     expect(spansOf(file.reads)).toEqual(expected);
-    expect(file.reads.length).toBe(Math.ceil(touched.length / 16));
+    expect(file.reads.length).toBe((touched.length > 0 ? 1 : 0) + (reachesFinal ? 1 : 0));
+    // The same file object reads the final chunk once, however many ranges need it.
     file.reads.length = 0;
     expect((await collect(opened.stream(start, end))).equals(bytes)).toBe(true);
-    expect(spansOf(file.reads)).toEqual(expected);
+    expect(spansOf(file.reads)).toEqual(expected.filter((span) => span !== finalSpan));
+  });
+
+  it('opening a verified file again at the same size skips its final chunk until a range needs it', async () => {
+    const bytes = await encrypt(plaintext, key, chunk);
+    const first = countingFile(bytes);
+    await openEncryptedFile(first, key);
+    expect(first.reads.map((r) => r.position)).toEqual([0, chunkPosition(10)]);
+    const again = countingFile(bytes);
+    const opened = await openEncryptedFile(again, key);
+    expect(again.reads.map((r) => r.position)).toEqual([0]);
+    expect((await opened.read(10 * chunk, last)).equals(plaintext.subarray(10 * chunk))).toBe(true);
+    expect(again.reads.map((r) => r.position)).toEqual([0, chunkPosition(10)]);
+  });
+
+  it('a verified file cut, grown or altered at its end afterwards is still refused', async () => {
+    const bytes = await encrypt(plaintext, key, chunk);
+    await openEncryptedFile(countingFile(bytes), key);
+    // Another size: verified afresh at open.
+    await expect(openEncryptedFile(countingFile(bytes.subarray(0, chunkPosition(10))), key)).rejects.toMatchObject({ reason: 'TRUNCATED' });
+    await expect(openEncryptedFile(countingFile(Buffer.concat([bytes, randomBytes(chunk + TAG)])), key)).rejects.toMatchObject({ reason: 'TAMPERED' });
+    // The same size with a forged final chunk opens, and fails as soon as a range reaches it.
+    const forged = Buffer.from(bytes);
+    forged[chunkPosition(10) + 3] = forged[chunkPosition(10) + 3]! ^ 0x01;
+    const opened = await openEncryptedFile(countingFile(forged), key);
+    expect((await opened.read(0, chunk - 1)).equals(plaintext.subarray(0, chunk))).toBe(true);
+    await expect(opened.read(last, last)).rejects.toMatchObject({ reason: 'TAMPERED', chunkIndex: 10 });
+  });
+
+  it('read buffers are reused, and bytes already returned are never overwritten', async () => {
+    const file = countingFile(await filePromise);
+    const buffers: Buffer[] = [];
+    const opened = await openEncryptedFile({ ...file, read: (buffer, ...rest) => (buffers.push(buffer), file.read(buffer, ...rest)) }, key);
+    buffers.length = 0;
+    const firstRange = await opened.read(0, 3 * chunk);
+    const secondRange = await opened.read(5 * chunk, 9 * chunk);
+    expect(buffers.length).toBe(2);
+    expect(buffers[1]!.buffer).toBe(buffers[0]!.buffer);
+    expect(firstRange.equals(plaintext.subarray(0, 3 * chunk + 1))).toBe(true);
+    expect(secondRange.equals(plaintext.subarray(5 * chunk, 9 * chunk + 1))).toBe(true);
+    // A stream closed half-way gives its buffer back too.
+    const stream = opened.stream(0, 9 * chunk);
+    for await (const piece of stream) {
+      void piece;
+      break;
+    }
+    await opened.read(2 * chunk, 4 * chunk);
+    expect(buffers.at(-1)!.buffer).toBe(buffers[0]!.buffer);
   });
 
   it('decryptRange streams a range of a multi-MiB file reading only the chunks it touches', async () => {

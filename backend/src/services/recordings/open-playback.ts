@@ -1,4 +1,5 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
+import { perDatabase } from '../../db/per-database.js';
 import { openEncryptedFile, type EncryptedFile } from '../../../../media/encryption/format.js';
 import { agents, calls, meetingTypes, recordings, subjectKeys } from '../../db/schema/index.js';
 import { NotFoundError } from '../../errors.js';
@@ -16,19 +17,25 @@ export interface OpenPlayback {
 
 type Deps = Pick<ServiceDeps, 'db' | 'tokens' | 'recordings'>;
 
-/** Checks a playback ticket against the recording it names, again, on every request: one query. */
-async function ticketedRecording(deps: Deps, token: string) {
-  const ticket = await deps.tokens.verifyPlayback(token);
-  const [row] = await deps.db
+/** The recording a ticket names, with what playback needs; prepared, as a player sends many range requests. */
+const ticketedRow = perDatabase((db) =>
+  db
     .select({ recording: recordings, media: meetingTypes.media, subject: subjectKeys, viewerName: agents.displayName })
     .from(recordings)
     .innerJoin(calls, eq(calls.id, recordings.callId))
     .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
     // The viewer must still be an active user of the tenant: a deprovisioned user's ticket stops working.
     // The full policy ran when the ticket was issued, minutes ago at most.
-    .innerJoin(agents, and(eq(agents.id, ticket.agentId), eq(agents.tenantId, ticket.tenantId), eq(agents.active, true)))
+    .innerJoin(agents, and(eq(agents.id, sql.placeholder('agentId')), eq(agents.tenantId, sql.placeholder('tenantId')), eq(agents.active, true)))
     .leftJoin(subjectKeys, eq(subjectKeys.id, recordings.subjectKeyId))
-    .where(and(eq(recordings.id, ticket.recordingId), eq(recordings.tenantId, ticket.tenantId)));
+    .where(and(eq(recordings.id, sql.placeholder('recordingId')), eq(recordings.tenantId, sql.placeholder('tenantId'))))
+    .prepare('playback_ticketed_recording'),
+);
+
+/** Checks a playback ticket against the recording it names, again, on every request: one query. */
+async function ticketedRecording(deps: Deps, token: string) {
+  const ticket = await deps.tokens.verifyPlayback(token);
+  const [row] = await ticketedRow(deps.db).execute({ agentId: ticket.agentId, tenantId: ticket.tenantId, recordingId: ticket.recordingId });
   if (!row || !row.recording.objectKey || !row.subject) throw new NotFoundError('RECORDING_NOT_FOUND', 'No such recording.');
   if (row.recording.stage === 'deleted') throw deletedRecordingError(row.recording.deletionReason);
   return { ticket, ...row, subject: row.subject, objectKey: row.recording.objectKey };
