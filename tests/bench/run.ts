@@ -171,7 +171,7 @@ async function benchRecordingPart(part: RecordingPart, title: string, run: () =>
   }
 }
 await benchRecordingPart('recording-crypto', 'recording encryption throughput against openssl speed', async () => {
-  recording.crypto = await benchRecordingCrypto();
+  recording.crypto = benchRecordingCrypto();
 });
 await benchRecordingPart('post-call', 'post-call latency of a 60 s call against composing alone', async () => {
   recording.postCall = await benchPostCall(log);
