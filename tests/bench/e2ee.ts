@@ -86,7 +86,7 @@ class E2eeBench {
     await agent!.waitForFunction(() => document.body.dataset.callState === 'joined', undefined, { timeout: PROBE_TIMEOUT_MS });
     await customer!.goto(links.customer);
     await customer!.locator('button[name=join][value=true]').click();
-    await customer!.waitForURL(/\/j\/[\w-]+$/);
+    await customer!.waitForURL(/\/j\/[\w-]+(\?lang=[a-z]{2})?$/);
     await customer!.locator('#join-call').waitFor({ state: 'visible' });
     return { agent: agent!, customer: customer!, contexts };
   }

@@ -1,6 +1,6 @@
 // `npm run bench`: escalate throughput and latency on PGlite and PostgreSQL against a
-// bare-INSERT floor, join → first frame with real Janus and Chromium, consent and outbox,
-// then the recording benches, each beside its floor measured in the same run. Writes
+// bare-INSERT floor, consent and outbox, the recording benches, then join → first frame with
+// real Janus and Chromium, each beside its floor measured in the same run. Writes
 // BENCHMARKS.md. Runs inside the e2e network namespace (WebRTC needs a non-loopback
 // interface, and no traffic may leave the machine).
 import { execFileSync } from 'node:child_process';
@@ -103,28 +103,6 @@ if (wanted('postgres')) {
   }
 }
 
-if (wanted('first-frame')) {
-  try {
-    log('join → first frame');
-    firstFrame = await benchFirstFrame();
-  } catch (error) {
-    failures.push(`join → first frame: ${(error as Error).message}`);
-    console.error(error);
-  }
-}
-
-// Printed only (no section in the report yet): encrypted against unencrypted calls in this run.
-const e2eeLines: string[] = [];
-if (wanted(E2EE_PART)) {
-  try {
-    log('end-to-end encryption: first frame and frame rate against the same call unencrypted');
-    e2eeLines.push(...e2eeSummary(await benchE2ee(log)));
-  } catch (error) {
-    failures.push(`end-to-end encryption: ${(error as Error).message}`);
-    console.error(error);
-  }
-}
-
 let consentDecision: ConsentDecisionFigures | undefined;
 if (wanted('consent')) {
   try {
@@ -179,6 +157,31 @@ await benchRecordingPart('post-call', 'post-call latency of a 60 s call against 
 await benchRecordingPart('media-range', 'playback ranges and streaming of a 1 GiB recording', async () => {
   recording.mediaRange = await benchMediaRange(repoRoot, log, { cpuProfileDir });
 });
+
+// The browser parts come after the rest: on this VM, for minutes after Chromium has run, even a
+// plain file server's slowest reads take several times longer (p95 1.5 ms alone, 8-15 ms after
+// the browser parts), and the latency tails measured above would show the machine, not Parley.
+if (wanted('first-frame')) {
+  try {
+    log('join → first frame');
+    firstFrame = await benchFirstFrame();
+  } catch (error) {
+    failures.push(`join → first frame: ${(error as Error).message}`);
+    console.error(error);
+  }
+}
+
+// Printed only (no section in the report yet): encrypted against unencrypted calls in this run.
+const e2eeLines: string[] = [];
+if (wanted(E2EE_PART)) {
+  try {
+    log('end-to-end encryption: first frame and frame rate against the same call unencrypted');
+    e2eeLines.push(...e2eeSummary(await benchE2ee(log)));
+  } catch (error) {
+    failures.push(`end-to-end encryption: ${(error as Error).message}`);
+    console.error(error);
+  }
+}
 
 /** Sections for the consent figures, appended to the report. */
 function consentSections(): string {

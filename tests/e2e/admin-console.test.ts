@@ -156,7 +156,7 @@ describe('the admin console in Chromium: a new account set up in the browser, ev
     expect(notice).toContain('dpo@northwind.example');
     expect(await customer.locator('a[href="https://northwind.example/privacy"]').count()).toBeGreaterThan(0);
     await customer.locator('button[name=join][value=true]').click();
-    await customer.waitForURL(/\/j\/[\w-]+$/);
+    await customer.waitForURL(/\/j\/[\w-]+(\?lang=[a-z]{2})?$/);
     const agent = await newPage();
     await agent.goto(agentLink);
     await agent.locator('#join-call').click();

@@ -109,7 +109,7 @@ describe('who is in the room: lobby, removal, the locked room and silent supervi
     await customerPage!.goto(escalated.body.links.customer);
     await expect.poll(() => customerPage!.getByText('A supervisor of our team may listen to this call').isVisible()).toBe(true);
     await customerPage!.locator('button[name=join][value=true]').click();
-    await customerPage!.waitForURL(/\/j\/[\w-]+$/);
+    await customerPage!.waitForURL(/\/j\/[\w-]+(\?lang=[a-z]{2})?$/);
     await customerPage!.locator('#join-call').click();
     await Promise.all([waitForRemoteVideo(agentPage!, 20_000), waitForRemoteVideo(customerPage!, 20_000)]);
     await expect.poll(() => agentPage!.getByTestId('room-locked').isVisible(), { timeout: 10_000 }).toBe(true);
@@ -122,7 +122,7 @@ describe('who is in the room: lobby, removal, the locked room and silent supervi
     const popup = contexts[2]!.waitForEvent('page');
     await listenIn.click();
     const listening = await popup;
-    await listening.waitForURL(/\/j\/[\w-]+$/);
+    await listening.waitForURL(/\/j\/[\w-]+(\?lang=[a-z]{2})?$/);
     await listening.locator('#join-call').click();
     // The room was locked before the supervisor came: their token was added to it, and they see and hear the call.
     await waitForRemoteVideo(listening, 20_000);

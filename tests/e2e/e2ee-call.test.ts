@@ -111,7 +111,7 @@ describe('end-to-end encrypted calls (Janus + Chromium)', () => {
   async function acceptAsCustomer(page: Page, consentLink: string): Promise<void> {
     await page.goto(consentLink);
     await page.locator('button[name=join][value=true]').click();
-    await page.waitForURL(/\/j\/[\w-]+$/);
+    await page.waitForURL(/\/j\/[\w-]+(\?lang=[a-z]{2})?$/);
   }
 
   async function joinedCall(options: { customerScript?: string; agentScript?: string } = {}): Promise<JoinedCall> {

@@ -112,7 +112,7 @@ export async function openAsCustomer(harness: Harness, call: EscalatedCall, opti
   } else {
     await page.locator('button[name=join][value=true]').click();
   }
-  await page.waitForURL(/\/j\/[\w-]+$/);
+  await page.waitForURL(/\/j\/[\w-]+(\?lang=[a-z]{2})?$/);
   return page;
 }
 

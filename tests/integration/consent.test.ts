@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
 import { consentRecords, joinTokens, noticeVersions, outboxMessages, tenants } from '../../backend/src/db/schema/index.js';
 import { hashNotice, type NoticeContent } from '../../backend/src/services/notices/content.js';
+import { de } from '../../backend/src/services/notices/locales/de.js';
+import { fr } from '../../backend/src/services/notices/locales/fr.js';
 import { publishNotices } from '../../backend/src/services/notices/publish.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
@@ -116,7 +118,7 @@ describe.each(databaseKinds)('consent and notices on %s', (kind) => {
     const { call, links } = await escalate('consultation', 'accept-1');
     const res = await t.decide(links.customer, { join: true, recording: false });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ join: true, recording: 'declined', joinUrl: expect.stringMatching(/\/j\/[\w-]{43}$/) });
+    expect(res.body).toMatchObject({ join: true, recording: 'declined', joinUrl: expect.stringMatching(/\/j\/[\w-]{43}\?lang=en$/) });
     const records = await recordsOf(call.id);
     expect(records.map((r) => [r.purpose, r.event, r.granted])).toEqual([
       ['join', 'decision', true],
@@ -208,6 +210,32 @@ describe.each(databaseKinds)('consent and notices on %s', (kind) => {
     expect(page).not.toMatch(/\bchecked\b/);
     expect(page.match(/type="radio"/g)).toHaveLength(4);
     expect(page).toContain('Mogen wij het gesprek opnemen?');
+    expect(page).toMatch(/Versie van de informatie \d+ · vingerafdruk [0-9a-f]{12}/);
+    expect(page).not.toContain('Notice v');
+    // Other languages link to this page, wherever it is shown.
+    expect(page).toContain(`href="/c/${tokenOf(links.customer)}?lang=de"`);
+  });
+
+  it('gives accepting and declining the same button: only the words differ', async () => {
+    const { links } = await escalate('support', 'page-2');
+    const page = await (await t.app.request(`/c/${tokenOf(links.customer)}`)).text();
+    const buttons = page.match(/<button[^>]*>/g) ?? [];
+    expect(buttons).toEqual(['<button type="submit" name="join" value="true">', '<button type="submit" name="join" value="false">']);
+  });
+
+  it('tells a customer whose link expired in their own language, not the browser’s', async () => {
+    const { links } = await escalate('support', 'expired-2', { locale: 'de' });
+    const token = tokenOf(links.customer);
+    const { consentRequests } = await import('../../backend/src/db/schema/index.js');
+    const { hashJoinToken } = await import('../../backend/src/services/calls/join-token.js');
+    await database.db.update(consentRequests).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(consentRequests.tokenHash, hashJoinToken(token)));
+    const res = await t.app.request(`/c/${token}`, { headers: { 'accept-language': 'en-GB,en;q=0.9' } });
+    expect(res.status).toBe(410);
+    const page = await res.text();
+    expect(page).toContain('<html lang="de">');
+    expect(page).toContain(de.page.expired);
+    const unknown = await t.app.request(`/c/${'B'.repeat(43)}`, { headers: { 'accept-language': 'fr' } });
+    expect(await unknown.text()).toContain(fr.page.notFound);
   });
 
   it('takes the plain form post: a missing answer re-renders the page, a "yes" redirects to the join page', async () => {
@@ -222,9 +250,34 @@ describe.each(databaseKinds)('consent and notices on %s', (kind) => {
       });
     const incomplete = await post({ join: 'true' });
     expect(incomplete.status).toBe(400);
-    expect(await incomplete.text()).toContain('Please answer each question.');
+    const page = await incomplete.text();
+    expect(page).toContain('Please answer each question.');
+    // The summary links to the one question left open, which says so; the answer given stays chosen.
+    expect(page).toContain('<li><a href="#q-recording">May we record the call?</a></li>');
+    expect(page).not.toContain('href="#q-join"');
+    expect(page).toMatch(/<fieldset id="q-recording" class="invalid" aria-describedby="q-recording-error">/);
+    expect(page).toContain('<p class="field-error" id="q-recording-error">Choose yes or no.</p>');
+    expect(page.match(/\bchecked\b/g)).toHaveLength(1);
+    expect(page).toMatch(/name="join" value="true" required checked>/);
+    // Shown at the form's address: the language links still lead to the consent page.
+    expect(page).toContain(`href="/c/${token}?lang=fr"`);
+    const nothingAnswered = await post({});
+    expect(await nothingAnswered.text()).toContain('<li><a href="#q-join">');
     const done = await post({ join: 'true', recording: 'true' });
     expect(done.status).toBe(303);
-    expect(done.headers.get('location')).toMatch(/\/j\/[\w-]{43}$/);
+    expect(done.headers.get('location')).toMatch(/\/j\/[\w-]{43}\?lang=en$/);
+  });
+
+  it('sends the customer on to the call page in the language they decided in', async () => {
+    const { links } = await escalate('support', 'form-2', { locale: 'es' });
+    const token = tokenOf(links.customer);
+    const view = await t.call('GET', `/api/consent/${token}?lang=es`);
+    const done = await t.app.request(`/api/consent/${token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ noticeVersionId: view.body.noticeVersionId, lang: 'es', join: 'true' }).toString(),
+    });
+    expect(done.status).toBe(303);
+    expect(done.headers.get('location')).toMatch(/\/j\/[\w-]{43}\?lang=es$/);
   });
 });

@@ -193,7 +193,7 @@ describe.each(databaseKinds)('Zendesk messaging through Sunshine Conversations o
     expect(more).toEqual([]);
     expect(reply).toMatchObject({ author: { type: 'business' }, content: { text: en.page.joinedText } });
     const [joinAction] = actionsOf(reply!)!;
-    expect(joinAction).toMatchObject({ type: 'link', text: en.page.joinNow, uri: expect.stringMatching(new RegExp(`^${PUBLIC_BASE_URL}/j/[\\w-]{43}$`)) });
+    expect(joinAction).toMatchObject({ type: 'link', text: en.page.joinNow, uri: expect.stringMatching(new RegExp(`^${PUBLIC_BASE_URL}/j/[\\w-]{43}\\?lang=en$`)) });
     const redeemed = await t.call('POST', `/api/join/${tokenOf(joinAction!.uri!)}`);
     expect(redeemed.status).toBe(200);
   });

@@ -237,7 +237,7 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
     const joined = res.body.value as Card;
     expect(textOf(joined)).toContain('Vielen Dank');
     const joinLink = actionsOf(joined).find((a) => a.type === 'Action.OpenUrl')!;
-    expect(joinLink).toMatchObject({ title: 'Anruf beitreten', url: expect.stringMatching(/^http:\/\/parley\.test\/j\/[\w-]{43}$/) });
+    expect(joinLink).toMatchObject({ title: 'Anruf beitreten', url: expect.stringMatching(/^http:\/\/parley\.test\/j\/[\w-]{43}\?lang=de$/) });
     expect((await recordsOf(call.id)).map((r) => [r.purpose, r.granted, r.channel])).toEqual([
       ['join', true, 'teams_chat'],
       ['recording', false, 'teams_chat'],
@@ -317,7 +317,7 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
     expect(replies[0]).toMatchObject({ kind: 'reply', conversationId: chat, activityId: submitted.id, status: 201 });
     const result = (replies[0]!.activity.attachments as { contentType: string; content: Card }[])[0]!;
     expect(result.contentType).toBe(ADAPTIVE);
-    expect(actionsOf(result.content).find((a) => a.type === 'Action.OpenUrl')?.url).toMatch(/\/j\/[\w-]{43}$/);
+    expect(actionsOf(result.content).find((a) => a.type === 'Action.OpenUrl')?.url).toMatch(/\/j\/[\w-]{43}\?lang=[a-z]{2}$/);
     expect((await recordsOf(call.id)).map((r) => [r.purpose, r.granted])).toEqual([
       ['join', true],
       ['recording', true],

@@ -26,9 +26,11 @@ legend{font-weight:600;margin-bottom:.5rem}
 input[type=radio]{width:1.25rem;height:1.25rem;margin:0}
 .buttons{display:flex;gap:.75rem;flex-wrap:wrap}
 button,.button{flex:1 1 12rem;font:inherit;font-weight:600;padding:.85rem 1rem;border-radius:6px;border:2px solid #1f4e8c;background:#1f4e8c;color:#fff;cursor:pointer;text-align:center;text-decoration:none;min-height:3rem}
-button.equal{background:#fff;color:#1f4e8c}
-:focus-visible{outline:3px solid #e8a317;outline-offset:2px}
+:focus-visible{outline:3px solid #1f2933;outline-offset:2px}
 .error{border-left:4px solid #b42318;background:#fef3f2;padding:.75rem;margin-top:1rem}
+.error ul{margin:.25rem 0 0;padding-left:1.25rem}
+.field-error{color:#b42318;font-weight:600;margin:0 0 .5rem}
+fieldset.invalid .options label{border-color:#b42318}
 nav ul{list-style:none;padding:0;display:flex;gap:1rem;flex-wrap:wrap}
 a{color:#1f4e8c}
 .meta{color:#52606d;font-size:.875rem}
@@ -69,59 +71,82 @@ export function noticePreviewPage(notice: NoticeContent): Html {
   );
 }
 
-export function consentPage(view: ConsentView, token: string, error?: string): Html {
+/** A form sent back incomplete: the answers given, and which questions still need one. */
+export interface ConsentProblem {
+  message: string;
+  missing: readonly ConsentQuestion[];
+  answers: Partial<Record<ConsentQuestion, boolean>>;
+}
+export type ConsentQuestion = 'join' | 'recording';
+
+export function consentPage(view: ConsentView, token: string, problem?: ConsentProblem): Html {
   const t = view.texts;
   const action = `/api/consent/${token}`;
   const sections = noticeSections(view.notice);
+  const questionText: Record<ConsentQuestion, string> = { join: t.page.joinQuestion, recording: t.page.recordingQuestion };
   return layout(
     view.language,
     t.title,
     html`<h1>${t.title}</h1>
 <p>${t.intro}</p>
 <p class="meta">${view.notice.summary}</p>
-${error ? html`<div class="error" role="alert">${error}</div>` : ''}
+${
+  problem
+    ? // Focused on arrival, so a screen reader reads it first; each missing answer links to its question.
+      html`<div class="error" role="alert" tabindex="-1" autofocus data-testid="consent-problem"><p>${problem.message}</p>${
+        problem.missing.length > 0 ? html`<ul>${problem.missing.map((q) => html`<li><a href="#q-${q}">${questionText[q]}</a></li>`)}</ul>` : ''
+      }</div>`
+    : ''
+}
 <div class="card">${sections}</div>
 <form class="card" method="post" action="${action}">
   <h2>${t.page.choices}</h2>
   <input type="hidden" name="noticeVersionId" value="${view.noticeVersionId}">
   <input type="hidden" name="lang" value="${view.language}">
-  ${choices(view, t)}
+  ${choices(view, t, problem)}
   <p class="meta">${t.withdrawal}</p>
 </form>
 <nav aria-label="${t.page.otherLanguages}"><h2>${t.page.otherLanguages}</h2><ul>${view.otherLanguages.map(
-      (l) => html`<li><a href="?lang=${l.code}" hreflang="${l.code}" lang="${l.code}">${l.name}</a></li>`,
+      // Absolute: after a form error this page is shown at the form's address, not at /c/:token.
+      (l) => html`<li><a href="/c/${token}?lang=${l.code}" hreflang="${l.code}" lang="${l.code}">${l.name}</a></li>`,
     )}</ul></nav>
-<p class="meta">Notice v${view.noticeVersion} · sha256 ${view.noticeHash.slice(0, 12)}</p>`,
+<p class="meta">${t.page.noticeVersion(view.noticeVersion, view.noticeHash.slice(0, 12))}</p>`,
   );
 }
 
-function choices(view: ConsentView, t: NoticeLocale): Html {
+/** Accepting and declining look the same and weigh the same: only their words differ. */
+function choices(view: ConsentView, t: NoticeLocale, problem: ConsentProblem | undefined): Html {
   if (view.choices.recordingRequiredByLaw) {
     return html`<p>${t.page.requiredRecordingExplanation}</p>
 ${view.alternativeContact ? html`<p><strong>${t.page.alternativeContact}:</strong> ${view.alternativeContact}</p>` : ''}
 <div class="buttons">
   <button type="submit" name="join" value="true">${t.page.acceptRecordedCall}</button>
-  <button type="submit" name="join" value="false" class="equal">${t.page.declineCall}</button>
+  <button type="submit" name="join" value="false">${t.page.declineCall}</button>
 </div>`;
   }
   if (view.choices.askRecording) {
-    return html`${yesNo('join', t.page.joinQuestion, t, true)}${yesNo('recording', t.page.recordingQuestion, t, false)}
+    return html`${yesNo('join', t.page.joinQuestion, t, problem, true)}${yesNo('recording', t.page.recordingQuestion, t, problem, false)}
 <div class="buttons"><button type="submit">${t.page.submit}</button></div>`;
   }
   return html`<p>${t.page.joinQuestion}</p>
 <div class="buttons">
   <button type="submit" name="join" value="true">${t.page.joinNow}</button>
-  <button type="submit" name="join" value="false" class="equal">${t.page.declineCall}</button>
+  <button type="submit" name="join" value="false">${t.page.declineCall}</button>
 </div>`;
 }
 
-/** Two equal radio options, neither pre-selected. */
-function yesNo(name: string, question: string, t: NoticeLocale, required: boolean): Html {
-  return html`<fieldset>
+/** Two equal radio options, neither pre-selected; after an incomplete submit, the answer given stays chosen. */
+function yesNo(name: ConsentQuestion, question: string, t: NoticeLocale, problem: ConsentProblem | undefined, required: boolean): Html {
+  const missing = problem?.missing.includes(name) ?? false;
+  const answer = problem?.answers[name];
+  const option = (value: boolean, label: string) =>
+    html`<label><input type="radio" name="${name}" value="${String(value)}" ${value && required ? 'required' : ''} ${answer === value ? 'checked' : ''}> ${label}</label>`;
+  return html`<fieldset id="q-${name}" ${missing ? html`class="invalid" aria-describedby="q-${name}-error"` : ''}>
   <legend>${question}</legend>
+  ${missing ? html`<p class="field-error" id="q-${name}-error">${t.page.chooseAnswer}</p>` : ''}
   <div class="options">
-    <label><input type="radio" name="${name}" value="true" ${required ? 'required' : ''}> ${t.page.yes}</label>
-    <label><input type="radio" name="${name}" value="false"> ${t.page.no}</label>
+    ${option(true, t.page.yes)}
+    ${option(false, t.page.no)}
   </div>
 </fieldset>`;
 }

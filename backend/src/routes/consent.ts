@@ -3,11 +3,11 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { parseAccept } from 'hono/utils/accept';
 import { DomainError } from '../errors.js';
-import { consentErrorPage, consentPage, consentResultPage } from '../http/consent-page.js';
+import { consentErrorPage, consentPage, consentResultPage, type ConsentQuestion } from '../http/consent-page.js';
 import type { AppEnv } from '../http/context.js';
 import { validationHook } from '../http/errors.js';
 import { decisionInput, recordConsentDecision } from '../services/consent/record-decision.js';
-import { viewConsent } from '../services/consent/view.js';
+import { consentLinkLanguage, viewConsent } from '../services/consent/view.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { pickLanguage } from '../services/notices/language.js';
 import { locales } from '../services/notices/locales/index.js';
@@ -109,7 +109,7 @@ export function consentRoutes(deps: ServiceDeps) {
       return c.html(consentPage(view, token));
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      const t = locales[pickLanguage([c.req.query('lang'), ...languagesOf(c)], 'en')];
+      const t = locales[await consentLinkLanguage(deps, token, { chosen: c.req.query('lang'), acceptLanguages: languagesOf(c) })];
       return c.html(consentErrorPage(t, error.code), error.status);
     }
   });
@@ -130,22 +130,25 @@ function formDecision(deps: ServiceDeps) {
     const token = c.req.param('token') ?? '';
     const parsed = decisionForm.safeParse(Object.fromEntries(Object.entries(await c.req.parseBody()).map(([k, v]) => [k, String(v)])));
     const form = parsed.success ? parsed.data : {};
-    const t = locales[pickLanguage([form.lang, ...languagesOf(c)], 'en')];
+    const answers: Partial<Record<ConsentQuestion, boolean>> = {};
+    if (form.join !== undefined) answers.join = form.join === 'true';
+    if (form.recording !== undefined) answers.recording = form.recording === 'true';
     try {
-      const outcome = await recordConsentDecision(deps, token, {
-        noticeVersionId: form.noticeVersionId,
-        join: form.join === undefined ? undefined : form.join === 'true',
-        recording: form.recording === undefined ? undefined : form.recording === 'true',
-      });
+      const outcome = await recordConsentDecision(deps, token, { noticeVersionId: form.noticeVersionId, ...answers });
       if (outcome.joinUrl) return c.redirect(outcome.joinUrl, 303);
-      return c.html(consentResultPage(t, outcome), 200);
+      return c.html(consentResultPage(locales[pickLanguage([form.lang, outcome.language], 'en')], outcome), 200);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       if (error.status === 400 || error.code === 'NOTICE_VERSION_MISMATCH') {
         const view = await viewConsent(deps, token, { chosen: form.lang, acceptLanguages: languagesOf(c) });
-        const message = error.code === 'NOTICE_VERSION_MISMATCH' ? t.page.noticeChanged : t.page.answerEachQuestion;
-        return c.html(consentPage(view, token, message), error.status);
+        if (error.code === 'NOTICE_VERSION_MISMATCH') return c.html(consentPage(view, token, { message: view.texts.page.noticeChanged, missing: [], answers: {} }), error.status);
+        // Recording needs an answer only from someone who joins.
+        const missing: ConsentQuestion[] = [];
+        if (answers.join === undefined) missing.push('join');
+        if (view.choices.askRecording && answers.join !== false && answers.recording === undefined) missing.push('recording');
+        return c.html(consentPage(view, token, { message: view.texts.page.answerEachQuestion, missing, answers }), error.status);
       }
+      const t = locales[await consentLinkLanguage(deps, token, { chosen: form.lang, acceptLanguages: languagesOf(c) })];
       return c.html(consentErrorPage(t, error.code), error.status);
     }
   });

@@ -120,7 +120,8 @@ export async function recordConsentDecision(deps: ServiceDeps, token: string, ra
     join: input.join,
     recording: recordingOutcome,
     language: shown.language,
-    joinUrl: joinToken ? `${deps.publicBaseUrl}/j/${joinToken.token}` : null,
+    // The call page speaks the language the customer decided in.
+    joinUrl: joinToken ? `${deps.publicBaseUrl}/j/${joinToken.token}?lang=${shown.language}` : null,
   };
 }
 

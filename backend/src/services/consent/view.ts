@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { customers, tenants } from '../../db/schema/index.js';
+import { consentRequests, customers, tenants } from '../../db/schema/index.js';
+import { hashJoinToken } from '../calls/join-token.js';
 import { NotFoundError } from '../../errors.js';
 import type { ServiceDeps } from '../deps.js';
 import { pickLanguage } from '../notices/language.js';
@@ -7,11 +8,13 @@ import { locales, shippedLanguages, type ShippedLanguage } from '../notices/loca
 import { latestNotice } from '../notices/publish.js';
 import { asksForRecordingConsent, loadConsentRequest } from './consent-token.js';
 
+type LanguagePreferences = { chosen?: string; acceptLanguages: string[] };
+
 /**
  * What the consent page shows: the notice in the customer's language (an explicit
  * choice, then the host's locale, then the browser's), and which choices to offer.
  */
-export async function viewConsent(deps: Pick<ServiceDeps, 'db'>, token: string, preferences: { chosen?: string; acceptLanguages: string[] }) {
+export async function viewConsent(deps: Pick<ServiceDeps, 'db'>, token: string, preferences: LanguagePreferences) {
   const { request, meetingType } = await loadConsentRequest(deps.db, token);
   const [tenant] = await deps.db.select().from(tenants).where(eq(tenants.id, request.tenantId));
   const [customer] = await deps.db.select({ locale: customers.locale }).from(customers).where(eq(customers.id, request.customerId));
@@ -36,3 +39,18 @@ export async function viewConsent(deps: Pick<ServiceDeps, 'db'>, token: string, 
   };
 }
 export type ConsentView = Awaited<ReturnType<typeof viewConsent>>;
+
+/**
+ * The language of a page about a link that cannot be shown (expired, decided, unknown): chosen as
+ * the notice's is, from what is still known of the link, so a German customer on an English
+ * browser reads "expired" in German too.
+ */
+export async function consentLinkLanguage(deps: Pick<ServiceDeps, 'db'>, token: string, preferences: LanguagePreferences): Promise<ShippedLanguage> {
+  const [link] = await deps.db
+    .select({ locale: customers.locale, defaultLanguage: tenants.defaultLanguage, offered: consentRequests.language })
+    .from(consentRequests)
+    .innerJoin(customers, eq(customers.id, consentRequests.customerId))
+    .innerJoin(tenants, eq(tenants.id, consentRequests.tenantId))
+    .where(eq(consentRequests.tokenHash, hashJoinToken(token)));
+  return pickLanguage([preferences.chosen, link?.locale, ...preferences.acceptLanguages], link?.defaultLanguage ?? link?.offered ?? 'en');
+}

@@ -68,5 +68,7 @@ export const de: NoticeLocale = {
     joinNow: 'Anruf beitreten',
     answerEachQuestion: 'Bitte beantworten Sie jede Frage.',
     noticeChanged: 'Die Information hat sich geändert. Bitte lesen Sie sie erneut und entscheiden Sie.',
+    chooseAnswer: 'Bitte wählen Sie Ja oder Nein.',
+    noticeVersion: (version, fingerprint) => `Informationsversion ${version} · Prüfwert ${fingerprint}`,
   },
 };

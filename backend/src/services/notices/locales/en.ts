@@ -68,5 +68,7 @@ export const en: NoticeLocale = {
     joinNow: 'Join the call',
     answerEachQuestion: 'Please answer each question.',
     noticeChanged: 'The notice has changed. Please read it again and decide.',
+    chooseAnswer: 'Choose yes or no.',
+    noticeVersion: (version, fingerprint) => `Notice version ${version} · fingerprint ${fingerprint}`,
   },
 };

@@ -68,5 +68,7 @@ export const es: NoticeLocale = {
     joinNow: 'Unirse a la llamada',
     answerEachQuestion: 'Responda a cada pregunta, por favor.',
     noticeChanged: 'La información ha cambiado. Léala de nuevo y decida.',
+    chooseAnswer: 'Elija sí o no.',
+    noticeVersion: (version, fingerprint) => `Versión de la información ${version} · huella ${fingerprint}`,
   },
 };

@@ -68,5 +68,7 @@ export const fr: NoticeLocale = {
     joinNow: 'Rejoindre l’appel',
     answerEachQuestion: 'Veuillez répondre à chaque question.',
     noticeChanged: 'L’information a changé. Veuillez la relire et décider.',
+    chooseAnswer: 'Veuillez choisir oui ou non.',
+    noticeVersion: (version, fingerprint) => `Version de l’information ${version} · empreinte ${fingerprint}`,
   },
 };

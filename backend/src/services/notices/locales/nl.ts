@@ -68,5 +68,7 @@ export const nl: NoticeLocale = {
     joinNow: 'Deelnemen aan het gesprek',
     answerEachQuestion: 'Beantwoord alstublieft elke vraag.',
     noticeChanged: 'De informatie is gewijzigd. Lees deze opnieuw en beslis.',
+    chooseAnswer: 'Kies ja of nee.',
+    noticeVersion: (version, fingerprint) => `Versie van de informatie ${version} · vingerafdruk ${fingerprint}`,
   },
 };

@@ -55,5 +55,9 @@ export interface NoticeLocale {
     joinNow: string;
     answerEachQuestion: string;
     noticeChanged: string;
+    /** Beside a question left unanswered. */
+    chooseAnswer: string;
+    /** Which notice version the page shows, and the start of its content hash. */
+    noticeVersion: (version: number, fingerprint: string) => string;
   };
 }
