@@ -258,6 +258,15 @@ describe.each(databaseKinds)('who may do what on %s', (kind) => {
     expect(await held('dpo')).toEqual(expect.arrayContaining(['read_audit', 'handle_dsar']));
   });
 
+  it('refuses renaming a role to a name another role has', async () => {
+    const other = await t.call('POST', '/api/admin/roles', { token: users.admin.token, body: { name: 'Second reviewer', grants: {} } });
+    expect(other.status).toBe(201);
+    const clash = await t.call('PUT', `/api/admin/roles/${other.body.id}`, { token: users.admin.token, body: { name: CUSTOM, grants: {} } });
+    expect(clash.status).toBe(409);
+    expect(clash.body.error.code).toBe('ROLE_NAME_TAKEN');
+    expect((await t.call('DELETE', `/api/admin/roles/${other.body.id}`, { token: users.admin.token })).status).toBe(204);
+  });
+
   it('takes a removed role away on the very next request', async () => {
     const list = await t.call('GET', '/api/admin/roles', { token: users.admin.token });
     const custom = (list.body.roles as { id: string; name: string }[]).find((r) => r.name === CUSTOM)!;

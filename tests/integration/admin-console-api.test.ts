@@ -363,6 +363,11 @@ describe.each(databaseKinds)('admin console API on %s', (kind) => {
       const bad = await t.call('GET', '/api/admin/recordings?cursor=not-a-cursor', { token: admin.token });
       expect(bad.status).toBe(400);
       expect(bad.body.error.code).toBe('INVALID_CURSOR');
+      // Well formed, but year 0 exists in JavaScript and not in PostgreSQL.
+      const yearZero = Buffer.from(JSON.stringify(['0000-01-01T00:00:00.000000Z', '00000000-0000-0000-0000-000000000000'])).toString('base64url');
+      const crafted = await t.call('GET', `/api/admin/recordings?cursor=${yearZero}`, { token: admin.token });
+      expect(crafted.status).toBe(400);
+      expect(crafted.body.error.code).toBe('INVALID_CURSOR');
       expect((await t.call('GET', '/api/admin/recordings')).status).toBe(401);
     });
 

@@ -86,6 +86,12 @@ describe.each(databaseKinds)('audit trail over HTTP on %s', (kind) => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/format/);
     expect((await t.call('GET', '/api/admin/audit/export?from=yesterday', { token: admin })).status).toBe(400);
+    // Valid ISO 8601 that PostgreSQL cannot store: refused before the answer starts, not half-way through it.
+    for (const from of ['2026-01-01T00:00:00%2B20:00', '0000-01-01T00:00:00Z']) {
+      const unstorable = await t.call('GET', `/api/admin/audit/export?from=${from}`, { token: admin });
+      expect(unstorable.status).toBe(400);
+      expect(unstorable.body.error.code).toBe('VALIDATION_FAILED');
+    }
   });
 
   it('exports JSON Lines in the order written, filtered, and records the export itself', async () => {

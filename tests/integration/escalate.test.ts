@@ -120,6 +120,28 @@ describe.each(databaseKinds)('escalate to video on %s', (kind) => {
     expect(res.body.error.message).toMatch(/case\.externalId: a Zendesk ticket id is a number/);
   });
 
+  it('refuses a channel that does not belong to the host', async () => {
+    const support = await t.meetingType(agent, 'support');
+    const body = escalation(support);
+    // A Teams chat id left to the Zendesk-ticket default would queue the invitation as a ticket comment.
+    const teamsByDefault = await t.call('POST', '/api/calls', { token: agent, body: { ...body, case: { host: 'teams', externalId: '19:abc@thread.v2' } } });
+    expect(teamsByDefault.status).toBe(400);
+    expect(teamsByDefault.body.error.message).toMatch(/case\.channel: this channel does not belong to the host/);
+    const zendeskAsTeams = await t.call('POST', '/api/calls', { token: agent, body: { ...body, case: { ...body.case, channel: 'teams_chat', conversationId: '19:abc' } } });
+    expect(zendeskAsTeams.status).toBe(400);
+  });
+
+  it('refuses a value the database cannot store, such as a NUL character, without creating anything', async () => {
+    const before = await callCount();
+    const roomsBefore = (await t.gateway.health())[0]!.rooms;
+    const body = escalation(await t.meetingType(agent, 'support'));
+    const res = await t.call('POST', '/api/calls', { token: agent, body: { ...body, customer: { ...body.customer, externalId: 'nul-1', displayName: 'Alex\u0000Customer' } } });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'INVALID_VALUE', message: expect.stringMatching(/NUL character/) });
+    expect(await callCount()).toBe(before);
+    expect((await t.gateway.health())[0]!.rooms).toBe(roomsBefore);
+  });
+
   it('refuses an unknown meeting type and leaves no room behind', async () => {
     const before = await callCount();
     const roomsBefore = (await t.gateway.health())[0]!.rooms;

@@ -283,6 +283,8 @@ describe('Zendesk sign-in with signed URLs', () => {
         expect((await postSidebar(undefined)).status).toBe(401);
         const asJson = await t.app.request('/zendesk/sidebar', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: await sign(zendeskClaims(victim, USERS.dana.id)) }) });
         expect(asJson.status).toBe(401);
+        const brokenMultipart = await t.app.request('/zendesk/sidebar', { method: 'POST', headers: { 'content-type': 'multipart/form-data' }, body: 'token=x' });
+        expect(brokenMultipart.status).toBe(401);
         expect(await installationOf(victim)).toBeUndefined();
       });
     });

@@ -5,6 +5,7 @@ import { z } from '@hono/zod-openapi';
 import { DomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { MediaUnavailableError } from '../ports/media-gateway.js';
+import { refusedValue } from '../services/refused-value.js';
 import type { AppEnv } from './context.js';
 
 export const errorEnvelope = z
@@ -35,6 +36,8 @@ export function handleError(logger: Logger) {
       const code = malformed ? 'MALFORMED_JSON' : `HTTP_${error.status}`;
       return c.json(errorBody(c, code, malformed ? 'The request body is not valid JSON.' : error.message), error.status as ContentfulStatusCode);
     }
+    const refused = refusedValue(error);
+    if (refused) return c.json(errorBody(c, refused.code, refused.message), refused.status);
     logger.error({ err: error, requestId: c.get('requestId') }, 'unhandled error');
     return c.json(errorBody(c, 'INTERNAL', 'Something went wrong on our side. Nothing was changed.'), 500);
   };

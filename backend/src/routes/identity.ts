@@ -90,7 +90,8 @@ export function identityRoutes(deps: ServiceDeps & { staticDir: string; identity
   // Described in the OpenAPI registry, served as a plain route: the answer is a page, not JSON.
   app.openAPIRegistry.registerPath(sidebarRoute);
   app.post('/zendesk/sidebar', async (c) => {
-    const form = c.req.header('content-type')?.match(/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i) ? await c.req.parseBody() : {};
+    // A body that does not parse as the form it claims to be is as good as no token.
+    const form: Record<string, unknown> = c.req.header('content-type')?.match(/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i) ? await c.req.parseBody().catch(() => ({})) : {};
     const token = compactJwt.safeParse(form.token);
     if (!token.success) throw new UnauthorizedError('A signed Zendesk token (form field "token") is required. Open Parley from a Zendesk ticket.');
     const session = await signInFromZendesk({ db: deps.db, tokens: deps.tokens, zendesk: deps.identity?.zendesk }, token.data);

@@ -10,10 +10,19 @@ import { sealOpener, type OpenedPersonalData } from './seal.js';
 export const auditExportFormats = ['jsonl', 'csv'] as const;
 export type AuditExportFormat = (typeof auditExportFormats)[number];
 
+/**
+ * An ISO 8601 instant PostgreSQL can store: ISO allows year 0000 and offsets up to ±23:59, the
+ * database refuses both, and the export would fail after its answer had begun.
+ */
+const storableInstant = z.iso
+  .datetime({ offset: true })
+  .refine((text) => Number(text.slice(0, 4)) >= 1, 'the year must be 0001 or later')
+  .refine((text) => Number(/([+-])(\d\d):?\d\d$/.exec(text)?.[2] ?? 0) <= 15, 'the offset from UTC must be within ±15:59');
+
 /** Which events an export holds. Every filter is optional; `to` is exclusive. */
 export const auditExportFilters = z.object({
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: storableInstant.optional(),
+  to: storableInstant.optional(),
   action: z.string().min(1).max(100).optional(),
   subjectType: z.string().min(1).max(100).optional(),
   subjectId: z.string().min(1).max(200).optional(),

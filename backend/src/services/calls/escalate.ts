@@ -22,6 +22,12 @@ import { newJoinToken } from './join-token.js';
 import { callView, type CallView } from './load-call.js';
 import { assertRecordingAllowed } from './recording-allowed.js';
 
+/** Where each host's customers can be reached: a Teams chat is never a Zendesk ticket. */
+const CHANNELS_OF_HOST: Record<'zendesk' | 'teams', readonly string[]> = {
+  zendesk: ['zendesk_ticket', 'zendesk_messaging', 'web'],
+  teams: ['teams_chat', 'web'],
+};
+
 export const escalateInput = z.object({
   meetingTypeId: z.uuid(),
   case: z
@@ -44,6 +50,10 @@ export const escalateInput = z.object({
     .refine((c) => !['zendesk_messaging', 'teams_chat'].includes(c.channel) || c.conversationId, {
       message: 'conversationId is required for chat channels',
       path: ['conversationId'],
+    })
+    .refine((c) => CHANNELS_OF_HOST[c.host].includes(c.channel), {
+      message: 'this channel does not belong to the host: Zendesk cases use zendesk_ticket, zendesk_messaging or web; Teams cases teams_chat or web',
+      path: ['channel'],
     })
     .refine((c) => c.host !== 'zendesk' || /^\d{1,19}$/.test(c.externalId), {
       message: 'a Zendesk ticket id is a number',

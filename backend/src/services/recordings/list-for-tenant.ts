@@ -40,11 +40,12 @@ function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString('base64url');
 }
 
-/** Exactly what `createdAtKey` writes, and a real instant (the database would refuse 2026-02-30). */
+/** Exactly what `createdAtKey` writes, and a real instant the database takes (it would refuse 2026-02-30). */
 function validInstant(at: string): boolean {
   if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/.test(at)) return false;
   const parsed = new Date(`${at.slice(0, 23)}Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 23) === at.slice(0, 23);
+  // JavaScript has a year 0; PostgreSQL does not.
+  return !Number.isNaN(parsed.getTime()) && parsed.getUTCFullYear() >= 1 && parsed.toISOString().slice(0, 23) === at.slice(0, 23);
 }
 
 function decodeCursor(text: string): Cursor {

@@ -1,5 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
+import { UNIQUE_VIOLATION, pgErrorCode } from '../../db/errors.js';
 import { meetingTypes, roles } from '../../db/schema/index.js';
 import { ConflictError, NotFoundError, PolicyViolation } from '../../errors.js';
 import { authorizeAccount } from '../access/policy.js';
@@ -29,7 +30,11 @@ export async function saveRole(db: Db, principal: Principal, input: RoleInput, r
         .update(roles)
         .set(values)
         .where(and(eq(roles.id, roleId), eq(roles.tenantId, admin.tenantId), eq(roles.builtIn, false)))
-        .returning({ id: roles.id });
+        .returning({ id: roles.id })
+        .catch((error: unknown) => {
+          if (pgErrorCode(error) === UNIQUE_VIOLATION) throw new ConflictError('ROLE_NAME_TAKEN', `A role named "${input.name}" already exists.`);
+          throw error;
+        });
       if (!updated) throw new NotFoundError('ROLE_NOT_FOUND', 'No such custom role.');
     } else {
       const [created] = await tx
