@@ -154,11 +154,26 @@ describe('consent in the browser (Janus + Chromium)', () => {
     const page: Page = await newPage();
     await page.goto(`${escalated.links.customer}?lang=${language}`);
     expect(await page.getAttribute('html', 'lang')).toBe(language);
-    await page.addScriptTag({ path: axePath });
-    const violations = await page.evaluate(async () => {
-      const result = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }).axe.run();
-      return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-    });
-    expect(violations).toEqual([]);
+    const seriousViolations = async () => {
+      await page.addScriptTag({ path: axePath });
+      return page.evaluate(async () => {
+        const result = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }).axe.run();
+        return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+      });
+    };
+    expect(await seriousViolations()).toEqual([]);
+
+    // Sent back with the recording question open: the summary has the focus, the page passes again,
+    // and the other languages still lead to the consent page (it is now shown at the form's address).
+    await page.locator('input[name="join"][value="true"]').check();
+    await page.locator('button[type="submit"]').click();
+    await page.waitForURL(/\/api\/consent\//);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('consent-problem');
+    expect(await page.locator('input[name="join"][value="true"]').isChecked()).toBe(true);
+    expect(await seriousViolations()).toEqual([]);
+    const other = shippedLanguages.find((l) => l !== language)!;
+    await page.locator(`a[hreflang="${other}"]`).click();
+    await page.waitForURL(/\/c\//);
+    expect(await page.getAttribute('html', 'lang')).toBe(other);
   });
 });
