@@ -90,6 +90,8 @@ export interface Participant {
 export interface CallRecording {
   active: boolean;
   accountRecordingOff: boolean;
+  /** The customer's latest answer about recording where consent is the basis; an optional recording starts only on granted or not_needed. */
+  customerConsent: 'granted' | 'declined' | 'withdrawn' | 'pending' | 'not_needed';
 }
 
 export interface CallView {

@@ -156,6 +156,20 @@ describe.each(databaseKinds)('consent and notices on %s', (kind) => {
     expect(await recordsOf(call.id)).toEqual([]);
   });
 
+  it('shows the agent the customer’s recording answer, so the page offers only what the server allows', async () => {
+    const recordingOf = async (callId: string) => (await t.call('GET', `/api/calls/${callId}`, { token: agent })).body.call.recording;
+    const declined = await escalate('consultation', 'answer-1');
+    expect((await recordingOf(declined.call.id)).customerConsent).toBe('pending');
+    await t.decide(declined.links.customer, { join: true, recording: false });
+    expect(await recordingOf(declined.call.id)).toMatchObject({ active: false, customerConsent: 'declined' });
+    const granted = await escalate('consultation', 'answer-2');
+    await t.decide(granted.links.customer, { join: true, recording: true });
+    expect((await recordingOf(granted.call.id)).customerConsent).toBe('granted');
+    // Where the law, not consent, is the basis, no answer is needed.
+    const advice = await escalate('advice', 'answer-3');
+    expect((await recordingOf(advice.call.id)).customerConsent).toBe('not_needed');
+  });
+
   it('records a double submit exactly once', async () => {
     const { call, links } = await escalate('support', 'double-1');
     const view = await t.call('GET', `/api/consent/${tokenOf(links.customer)}`);

@@ -96,7 +96,7 @@ describe('setting up an account a host installed', () => {
       expect(yes.status).toBe(400);
       expect(yes.body.error.code).toBe('RECORDING_NOT_OFFERED');
       // Both call views say so: no recording control for the agent, "Not recorded" for the customer.
-      expect(res.body.call.recording).toEqual({ active: false, accountRecordingOff: true });
+      expect(res.body.call.recording).toEqual({ active: false, accountRecordingOff: true, customerConsent: 'pending' });
       const joined = await t.call('POST', `/api/join/${await t.customerJoinToken(res.body.links.customer)}`);
       expect(joined.status, JSON.stringify(joined.body)).toBe(200);
       expect(joined.body.call).toMatchObject({ recordingPolicy: 'optional', accountRecordingOff: true });
@@ -166,7 +166,12 @@ describe('setting up an account a host installed', () => {
       // The customer of the earlier Consultation was told it is not recorded: it stays so.
       const earlier = await t.call('POST', `/api/calls/${consultationCall}/recording`, { token: dana.token, body: { on: true } });
       expect(earlier.status).toBe(422);
-      expect((await t.call('GET', `/api/calls/${consultationCall}`, { token: dana.token })).body.call.recording.active).toBe(false);
+      // Its view tells the agent's page so, before anyone presses anything.
+      expect((await t.call('GET', `/api/calls/${consultationCall}`, { token: dana.token })).body.call.recording).toEqual({
+        active: false,
+        accountRecordingOff: false,
+        customerConsent: 'pending',
+      });
       // A new one asks, and with the customer's yes it is recorded.
       const consultation = await escalate('consultation', 'consultation-after');
       expect(consultation.body.call.recording.accountRecordingOff).toBe(false);
@@ -178,7 +183,7 @@ describe('setting up an account a host installed', () => {
       await database.db.update(calls).set({ state: 'active', startedAt: new Date() }).where(eq(calls.id, consultation.body.call.id));
       const on = await t.call('POST', `/api/calls/${consultation.body.call.id}/recording`, { token: dana.token, body: { on: true } });
       expect(on.status, JSON.stringify(on.body)).toBe(200);
-      expect(on.body.call.recording.active).toBe(true);
+      expect(on.body.call.recording).toEqual({ active: true, accountRecordingOff: false, customerConsent: 'granted' });
 
       // The wizard is done: a fresh sign-in no longer sends the admin there.
       expect((await sidebar.signIn(t.app, 'acme', ADA)).onboarding.required).toBe(false);

@@ -22,6 +22,10 @@ export const callViewSchema = z
     recording: z.object({
       active: z.boolean(),
       accountRecordingOff: z.boolean().openapi({ description: 'Recording is switched off for the account: nothing is recorded, whatever the meeting type says.' }),
+      customerConsent: z.enum(['granted', 'declined', 'withdrawn', 'pending', 'not_needed']).openapi({
+        description:
+          'The customer’s latest answer about recording, where consent is the legal basis (not_needed otherwise; pending before any answer). An agent can start an optional recording only when it is granted or not needed.',
+      }),
     }),
     /** Both participants are in and the media room admits nobody else. */
     locked: z.boolean(),

@@ -141,6 +141,7 @@ function newCallView(fresh: NewCall, meetingType: EscalationContext['meetingType
       call: { id: fresh.callId, state: 'created', createdAt: fresh.createdAt, startedAt: null, endedAt: null, endReason: null, recordingActive: false, lockedAt: null },
       meetingType,
       accountRecordingOff,
+      recordingConsent: null,
     },
     [seat(fresh.agentSeatId, 'agent'), seat(fresh.customerSeatId, 'customer')],
   );

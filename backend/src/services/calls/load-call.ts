@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { perDatabase } from '../../db/per-database.js';
-import { calls, cases, meetingTypes, participants, tenants } from '../../db/schema/index.js';
+import { calls, cases, consentRecords, meetingTypes, participants, tenants } from '../../db/schema/index.js';
 import { ForbiddenError, GoneError, NotFoundError } from '../../errors.js';
 import { authorize } from '../access/policy.js';
 import type { Principal } from '../principal.js';
@@ -30,12 +30,25 @@ export async function loadCallFor(db: DbOrTx, principal: Principal, callId: stri
   if (principal.kind === 'agent' && row.call.agentId !== principal.agentId) {
     authorize(principal, 'escalate', { tenantId: row.call.tenantId, meetingTypeId: row.call.meetingTypeId, clientId: row.clientId }, callNotFound());
   }
-  return { call: row.call, meetingType: row.meetingType, accountRecordingOff: row.recordingEnabledAt === null };
+  return { call: row.call, meetingType: row.meetingType, accountRecordingOff: row.recordingEnabledAt === null, recordingConsent: row.recordingConsent };
 }
+
+/** The customer's latest answer about recording, as `consentState` derives it; null before any. */
+const latestRecordingConsent = sql<'granted' | 'declined' | 'withdrawn' | null>`(
+  SELECT CASE WHEN ${consentRecords.granted} THEN 'granted' WHEN ${consentRecords.event} = 'withdrawal' THEN 'withdrawn' ELSE 'declined' END
+  FROM ${consentRecords}
+  WHERE ${consentRecords.callId} = ${calls.id} AND ${consentRecords.tenantId} = ${calls.tenantId} AND ${consentRecords.purpose} = 'recording'
+  ORDER BY ${consentRecords.at} DESC LIMIT 1)`;
 
 const callQuery = (db: DbOrTx) =>
   db
-    .select({ call: calls, meetingType: meetingTypes, clientId: cases.clientId, recordingEnabledAt: tenants.recordingEnabledAt })
+    .select({
+      call: calls,
+      meetingType: meetingTypes,
+      clientId: cases.clientId,
+      recordingEnabledAt: tenants.recordingEnabledAt,
+      recordingConsent: latestRecordingConsent,
+    })
     .from(calls)
     .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
     .innerJoin(cases, eq(cases.id, calls.caseId))
@@ -60,15 +73,21 @@ export type LoadedCall = Awaited<ReturnType<typeof loadCallFor>>;
 export type LoadedParticipant = Awaited<ReturnType<typeof loadParticipants>>[number];
 
 type ViewedCall = Pick<LoadedCall['call'], 'id' | 'state' | 'createdAt' | 'startedAt' | 'endedAt' | 'endReason' | 'recordingActive' | 'lockedAt'>;
-type ViewedMeetingType = Pick<LoadedCall['meetingType'], 'id' | 'key' | 'name' | 'recordingPolicy' | 'media'>;
+type ViewedMeetingType = Pick<LoadedCall['meetingType'], 'id' | 'key' | 'name' | 'recordingPolicy' | 'media' | 'legalBasis'>;
 type ViewedParticipant = Pick<LoadedParticipant, 'id' | 'role' | 'admittedAt' | 'removedAt' | 'lobbyEnteredAt' | 'joinedAt' | 'leftAt'>;
 
 /**
  * The view of a call every route returns. Holds no personal data and no media secrets.
  * `accountRecordingOff`: the account records nothing now, so neither side is offered recording.
+ * `recordingConsent`: the customer's latest answer about recording (null before any).
  */
 export function callView(
-  { call, meetingType, accountRecordingOff }: { call: ViewedCall; meetingType: ViewedMeetingType; accountRecordingOff: boolean },
+  {
+    call,
+    meetingType,
+    accountRecordingOff,
+    recordingConsent,
+  }: { call: ViewedCall; meetingType: ViewedMeetingType; accountRecordingOff: boolean; recordingConsent: LoadedCall['recordingConsent'] },
   people: ViewedParticipant[],
 ) {
   return {
@@ -85,7 +104,12 @@ export function callView(
       recordingPolicy: meetingType.recordingPolicy,
       media: meetingType.media,
     },
-    recording: { active: call.recordingActive, accountRecordingOff },
+    recording: {
+      active: call.recordingActive,
+      accountRecordingOff,
+      // What `setRecording` checks before it starts one: only consent as the basis needs the customer's yes.
+      customerConsent: meetingType.legalBasis !== 'consent' ? ('not_needed' as const) : (recordingConsent ?? ('pending' as const)),
+    },
     /** Once both are in, nobody else can enter the media room. */
     locked: call.lockedAt !== null,
     participants: people
