@@ -39,9 +39,28 @@ export const redactedPaths = [
   '*.webhookSecret',
 ];
 
-/** Join links carry a bearer token in the path: log the route shape, not the token. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A path segment that may be a bearer credential: long, random-looking (a digit, a capital or an
+ * underscore among URL-safe characters) and not a row id. Route words are lower case with hyphens.
+ */
+function mayBeToken(segment: string): boolean {
+  return segment.length >= 16 && /^[A-Za-z0-9._~-]+$/.test(segment) && /[0-9A-Z_]/.test(segment) && !UUID.test(segment);
+}
+
+/**
+ * Links carry bearer tokens in their paths: log the route shape, not the token. The routes known
+ * to carry one are masked by name (a playback ticket can be short), and any other segment that
+ * looks like a token too, so a new route cannot leak one into the log by being forgotten here.
+ */
 export function pathForLog(path: string): string {
-  return path.replace(/^\/(j|c|media|dsar\/bundles)\/[^/]+/, '/$1/:token').replace(/^\/api\/(join|consent)\/[^/]+/, '/api/$1/:token');
+  return path
+    .replace(/^\/(j|c|media|dsar\/bundles|offboarding\/bundles)\/[^/]+/, '/$1/:token')
+    .replace(/^\/api\/(join|consent)\/[^/]+/, '/api/$1/:token')
+    .split('/')
+    .map((segment) => (mayBeToken(segment) ? ':token' : segment))
+    .join('/');
 }
 
 /**

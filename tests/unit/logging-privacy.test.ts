@@ -65,5 +65,11 @@ describe('logs carry no personal data or secrets', () => {
     expect(pathForLog('/media/eyJh.eyJz.c2ln')).toBe('/media/:token');
     expect(pathForLog('/media/eyJh.eyJz.c2ln/about')).toBe('/media/:token/about');
     expect(pathForLog('/api/calls/5f0c')).toBe('/api/calls/5f0c');
+    expect(pathForLog('/offboarding/bundles/8s7Zq1cJwzJv3oI6d0Qm2vXQxgkH5iL9JtB0a1c2d3e')).toBe('/offboarding/bundles/:token');
+    // Any other segment that looks like a token is masked too; ids and route words are kept.
+    expect(pathForLog('/api/some-new-route/8s7Zq1cJwzJv3oI6d0Qm2vXQ/x')).toBe('/api/some-new-route/:token/x');
+    expect(pathForLog('/api/calls/5f0c2d1e-8a9b-4c3d-9e8f-0a1b2c3d4e5f/participants')).toBe('/api/calls/5f0c2d1e-8a9b-4c3d-9e8f-0a1b2c3d4e5f/participants');
+    expect(pathForLog('/api/admin/records-of-processing')).toBe('/api/admin/records-of-processing');
+    expect(pathForLog('/api/cases/zendesk/1234567/live-calls')).toBe('/api/cases/zendesk/1234567/live-calls');
   });
 });
