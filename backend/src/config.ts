@@ -155,6 +155,7 @@ const envSchema = z.object({
   RECORDING_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
   RECORDING_RETRY_BASE_MS: z.coerce.number().int().min(100).default(5_000),
   RECORDING_RETRY_MAX_MS: z.coerce.number().int().min(1_000).default(300_000),
+  RECORDING_FAILED_KEEP_HOURS: z.coerce.number().int().min(0).max(720).default(72),
   /** ICE servers for browsers, comma-separated stun:/turn:/turns: URLs (e.g. a coturn in the EU). */
   TURN_URLS: z
     .string()
@@ -241,7 +242,16 @@ export interface Config {
   outbox: { pollIntervalMs: number; batchSize: number; leaseMs: number; maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   storage: { localRegion: string; s3: S3LocationConfig[] };
   kms: { provider: 'local' } | { provider: 'vault'; address: string; token: string; namespace: string | undefined; mount: string; keyPrefix: string };
-  recordings: { minFreeBytes: number; pollIntervalMs: number; leaseMs: number; retryBaseMs: number; retryMaxMs: number; playbackTtlSeconds: number };
+  recordings: {
+    minFreeBytes: number;
+    pollIntervalMs: number;
+    leaseMs: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    playbackTtlSeconds: number;
+    /** How long the raw media of a recording the pipeline gave up on is kept for an operator. */
+    failedKeepMs: number;
+  };
   /** Absent: audit events stay in the database only. */
   auditSink: AuditSinkSettings | undefined;
   /** Lifetime of a DSAR export bundle and its download link. */
@@ -371,6 +381,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryBaseMs: e.RECORDING_RETRY_BASE_MS,
       retryMaxMs: e.RECORDING_RETRY_MAX_MS,
       playbackTtlSeconds: e.PLAYBACK_TTL_SECONDS,
+      failedKeepMs: e.RECORDING_FAILED_KEEP_HOURS * 3_600_000,
     },
     auditSink:
       auditSinkTarget && !('invalid' in auditSinkTarget)

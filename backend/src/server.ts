@@ -15,6 +15,7 @@ import { createMediaWatchdog } from './services/calls/fail-on-lost-media.js';
 import { createTicker } from './services/ticker.js';
 import { findLocationProblems } from './services/recordings/check-locations.js';
 import { deleteDueRecordings } from './services/recordings/delete-due.js';
+import { removeFailedRawMedia, sweepOrphanedRawMedia } from './services/recordings/sweep-raw.js';
 import { deleteDueCallData } from './services/retention/delete-due-call-data.js';
 import { sweepExpiredExports } from './services/dsar/export/sweep-expired.js';
 import { sweepExpiredNonces } from './services/identity/one-time-values.js';
@@ -164,6 +165,10 @@ export async function startParley(config: Config, options: { logger?: Logger } =
     async () => {
       const { shredded, blobsRemoved } = await deleteDueRecordings({ db: database.db, stores, logger });
       if (shredded + blobsRemoved > 0) logger.info({ shredded, blobsRemoved }, 'recordings past their retention deleted');
+      // Plaintext nobody will process: raw media without a job, and that of recordings given up on.
+      await sweepOrphanedRawMedia({ db: database.db, dataDir: config.dataDir, logger });
+      const failedRemoved = await removeFailedRawMedia({ db: database.db, dataDir: config.dataDir, logger }, config.recordings.failedKeepMs);
+      if (failedRemoved > 0) logger.info({ recordings: failedRemoved }, 'raw media of failed recordings removed');
       // Recordings first: a call's metadata goes only once its recording is gone.
       await deleteDueCallData({ db: database.db, logger });
       // Export bundles past their link's lifetime go too.

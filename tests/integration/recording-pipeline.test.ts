@@ -12,11 +12,12 @@ import { decryptStream, openEncryptedFile } from '../../media/encryption/format.
 import { probeMedia } from '../../media/recording/compose.js';
 import { startFakeS3, type FakeS3 } from '../../backend/src/adapters/storage/fake-s3-server.js';
 import type { Database } from '../../backend/src/db/client.js';
-import { auditEvents, meetingTypes, outboxMessages, recordings, tenants } from '../../backend/src/db/schema/index.js';
+import { auditEvents, calls, meetingTypes, outboxMessages, recordings, tenants } from '../../backend/src/db/schema/index.js';
 import { BlobStoreUnavailableError, type BlobStore } from '../../backend/src/ports/blob-store.js';
 import { findLocationProblems } from '../../backend/src/services/recordings/check-locations.js';
 import { recordingKeyFor } from '../../backend/src/services/recordings/keys.js';
 import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
+import { removeFailedRawMedia, sweepOrphanedRawMedia } from '../../backend/src/services/recordings/sweep-raw.js';
 import { createRecordingWorker, sweepAbandonedPlaintext } from '../../backend/src/services/recordings/worker.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
 import { captureRawCall, localStores, pipelineDeps, plaintextMediaUnder, seedEndedRecordedCall, seedTenant } from '../support/recording-fixtures.js';
@@ -180,6 +181,53 @@ describe.each(databaseKinds)('recording pipeline on %s', (kind) => {
     expect((await readdir(seeded.rawDir)).length).toBeGreaterThan(0);
     keptForOperator.push(path.relative(dataDir, seeded.rawDir));
   }, 60_000);
+
+  it('keeps the raw media of a recording given up on only for the operator window', async () => {
+    const seeded = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate);
+    for (const name of await readdir(seeded.rawDir)) await writeFile(path.join(seeded.rawDir, name), 'MJR00002');
+    const deps = pipelineDeps(database.db, dataDir, stores, { maxComposeAttempts: 1 });
+    expect(await runRecordingJob(deps, seeded.recordingId)).toBe('failed');
+    const sweep = { db: database.db, dataDir, logger: pino({ level: 'silent' }) };
+    const hour = 3_600_000;
+    expect(await removeFailedRawMedia(sweep, 72 * hour)).toBe(0);
+    expect((await readdir(seeded.rawDir)).length).toBeGreaterThan(0);
+    // Three days later the plaintext goes, and the recording says why it is gone.
+    expect(await removeFailedRawMedia(sweep, 72 * hour, new Date(Date.now() + 73 * hour))).toBeGreaterThanOrEqual(1);
+    await expect(stat(seeded.rawDir)).rejects.toMatchObject({ code: 'ENOENT' });
+    const [row] = await database.db.select().from(recordings).where(eq(recordings.id, seeded.recordingId));
+    expect(row).toMatchObject({ stage: 'deleted', deletionReason: 'failed' });
+    const [event] = await database.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.subjectId, seeded.recordingId), eq(auditEvents.action, 'recording.raw_removed')));
+    expect(event?.details).toMatchObject({ reason: 'failed', callId: seeded.callId });
+    keptForOperator.length = 0;
+  }, 60_000);
+
+  it('removes raw media no recording job owns once its call is over, never that of a running call', async () => {
+    const sweep = { db: database.db, dataDir, logger: pino({ level: 'silent' }) };
+    // The media server recorded, then the transaction that would have written the job failed.
+    const ended = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate);
+    await database.db.delete(recordings).where(eq(recordings.id, ended.recordingId));
+    const running = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate);
+    await database.db.delete(recordings).where(eq(recordings.id, running.recordingId));
+    await database.db.update(calls).set({ state: 'active', endedAt: null }).where(eq(calls.id, running.callId));
+    const owned = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate);
+    const unknownCall = path.join(dataDir, 'recordings', 'raw', '00000000-0000-4000-8000-000000000000');
+    await mkdir(unknownCall, { recursive: true });
+    await writeFile(path.join(unknownCall, 'audio.mjr'), 'MJR00002');
+
+    expect(await sweepOrphanedRawMedia(sweep)).toBe(2);
+    await expect(stat(ended.rawDir)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(stat(unknownCall)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await readdir(running.rawDir)).length).toBeGreaterThan(0);
+    expect((await readdir(owned.rawDir)).length).toBeGreaterThan(0);
+    // Once the running call ends, its folder goes too; the owned one waits for its job.
+    await database.db.update(calls).set({ state: 'ended', endedAt: new Date() }).where(eq(calls.id, running.callId));
+    expect(await sweepOrphanedRawMedia(sweep)).toBe(1);
+    await expect(stat(running.rawDir)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await runRecordingJob(pipelineDeps(database.db, dataDir, stores), owned.recordingId)).toBe('done');
+  }, 120_000);
 
   it('finds due recordings from the database and sweeps plaintext a killed worker left', async () => {
     const seeded = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate);

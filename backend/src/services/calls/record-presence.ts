@@ -4,7 +4,7 @@ import { calls, participants } from '../../db/schema/index.js';
 import { recordAudit } from '../audit/record.js';
 import { notes } from '../consent/notes.js';
 import { noteOnTicket } from '../outbox/ticket-note.js';
-import { beginRecording } from '../recordings/begin.js';
+import { beginRecording, stopRecordingIfUncommitted } from '../recordings/begin.js';
 import type { ServiceDeps } from '../deps.js';
 import type { CallParticipantPrincipal } from '../principal.js';
 import { callView, loadCallFor, loadParticipants, roomOf } from './load-call.js';
@@ -25,7 +25,7 @@ export async function recordPresence(
   callId: string,
   input: z.infer<typeof presenceInput>,
 ) {
-  return deps.db.transaction(async (tx) => {
+  return stopRecordingIfUncommitted(deps, (recordingStarted) => deps.db.transaction(async (tx) => {
     // Refuses a session of another call before anything is read.
     const loaded = await loadCallFor(tx, principal, callId, { forUpdate: true });
     const now = new Date();
@@ -58,6 +58,7 @@ export async function recordPresence(
           await assertRecordingAllowed(tx, principal.tenantId);
           await beginRecording(deps, tx, loaded.call, loaded.meetingType);
           await deps.media.setRecording(roomOf(loaded.call), true);
+          recordingStarted(roomOf(loaded.call));
           await noteOnTicket(tx, loaded.call, notes.recordingStarted(), `call:${loaded.call.id}:recording-on:start`);
         }
         // Both are in: lock the room to their two tokens, so no other token the gateway knows can enter it.
@@ -79,5 +80,5 @@ export async function recordPresence(
     }
     const after = await loadCallFor(tx, principal, principal.callId);
     return callView(after, people);
-  });
+  }));
 }

@@ -8,7 +8,7 @@ import { notes } from '../consent/notes.js';
 import { consentState } from '../consent/state.js';
 import type { ServiceDeps } from '../deps.js';
 import { noteOnTicket } from '../outbox/ticket-note.js';
-import { beginRecording } from '../recordings/begin.js';
+import { beginRecording, stopRecordingIfUncommitted } from '../recordings/begin.js';
 import type { Principal } from '../principal.js';
 import { callView, loadCallFor, loadParticipants, roomOf, type LoadedCall } from './load-call.js';
 import { assertRecordingAllowed } from './recording-allowed.js';
@@ -26,7 +26,7 @@ export async function setRecording(deps: ServiceDeps, principal: Principal, call
   if (isCustomer && input.on) throw new ForbiddenError('Only the agent can start a recording.');
   if (principal.kind === 'call-participant' && principal.role === 'supervisor') throw new ForbiddenError('A supervisor only listens.');
 
-  const view = await deps.db.transaction(async (tx) => {
+  const view = await stopRecordingIfUncommitted(deps, (recordingStarted) => deps.db.transaction(async (tx) => {
     const loaded = await loadCallFor(tx, principal, callId, { forUpdate: true });
     const { call, meetingType } = loaded;
     if (call.state !== 'active') throw new ConflictError('CALL_NOT_ACTIVE', 'Recording can only be switched during a running call.');
@@ -46,6 +46,7 @@ export async function setRecording(deps: ServiceDeps, principal: Principal, call
         await beginRecording(deps, tx, call, meetingType);
       }
       await deps.media.setRecording(roomOf(call), input.on);
+      if (input.on) recordingStarted(roomOf(call));
       await tx.update(calls).set({ recordingActive: input.on, updatedAt: new Date() }).where(eq(calls.id, call.id));
       await noteOnTicket(tx, call, input.on ? notes.recordingStarted() : notes.recordingStopped(), `call:${call.id}:recording-${input.on ? 'on' : 'off'}:${Date.now()}`);
     }
@@ -58,7 +59,7 @@ export async function setRecording(deps: ServiceDeps, principal: Principal, call
       details: { byCustomer: isCustomer },
     });
     return callView(await loadCallFor(tx, principal, callId), await loadParticipants(tx, call.tenantId, call.id));
-  });
+  }));
   return view;
 }
 

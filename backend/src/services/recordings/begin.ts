@@ -3,6 +3,7 @@ import { statfs } from 'node:fs/promises';
 import type { Tx } from '../../db/client.js';
 import { recordings } from '../../db/schema/index.js';
 import { InsufficientStorageError } from '../../errors.js';
+import type { RoomRef } from '../../ports/media-gateway.js';
 import type { ServiceDeps } from '../deps.js';
 import { prepareRawRecordingDir } from './raw-dir.js';
 
@@ -44,4 +45,28 @@ export async function beginRecording(
       keyId: `rk-${id}`,
     })
     .onConflictDoNothing({ target: recordings.callId });
+}
+
+/**
+ * Runs a transaction that may tell the media server to start recording (it calls `started` right
+ * after). Should the transaction then fail, nothing committed says the call records, so the media
+ * server is told to stop again: otherwise it would go on writing raw media that no job owns.
+ */
+export async function stopRecordingIfUncommitted<T>(
+  deps: Pick<ServiceDeps, 'media' | 'logger'>,
+  run: (started: (room: RoomRef) => void) => Promise<T>,
+): Promise<T> {
+  let recording: RoomRef | undefined;
+  try {
+    return await run((room) => {
+      recording = room;
+    });
+  } catch (error) {
+    if (recording) {
+      await deps.media.setRecording(recording, false).catch((stopError: unknown) => {
+        deps.logger.error({ err: stopError }, 'could not stop a recording whose start was not committed; its raw media is swept when the call ends');
+      });
+    }
+    throw error;
+  }
 }

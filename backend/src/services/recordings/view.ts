@@ -41,6 +41,7 @@ export function deletedRecordingError(reason: string | null): GoneError {
     retention: 'This recording was deleted when its retention period ended.',
     erasure: 'This recording was erased at the request of the person recorded.',
     deleted_by_user: 'This recording was deleted before its retention period ended.',
+    failed: 'This recording could not be made from the call’s media, and what was captured has been deleted.',
   };
   return new GoneError('RECORDING_DELETED', why[reason ?? ''] ?? 'This recording was deleted.');
 }

@@ -5,6 +5,7 @@ import { recordings } from '../../db/schema/index.js';
 import { createTicker } from '../ticker.js';
 import { findDueRecordings, ownerIsGone } from './claim.js';
 import { runRecordingJob, type JobOutcome, type PipelineDeps } from './pipeline.js';
+import { sweepOrphanedRawMedia } from './sweep-raw.js';
 import { wipePlaintext, workRoot } from './work-dir.js';
 
 export interface RecordingWorker {
@@ -50,6 +51,7 @@ export function createRecordingWorker(deps: PipelineDeps, options: { pollInterva
     async start() {
       stopped = false;
       await sweepAbandonedPlaintext(deps);
+      await sweepOrphanedRawMedia(deps);
       // Work a previous run left is taken up at once, not after the first interval.
       await poll().catch((error: unknown) => deps.logger.warn({ err: error }, 'recording poll failed'));
       ticker.start();
