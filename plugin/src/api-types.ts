@@ -97,6 +97,7 @@ export interface CallRecording {
 export interface CallView {
   id: string;
   state: CallState;
+  meetingType: { id: string; key: string; name: string; recordingPolicy: RecordingPolicy; media: MediaKind };
   participants: Participant[];
   recording: CallRecording;
   /** Both are in and the media room admits nobody else. */

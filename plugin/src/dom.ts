@@ -12,7 +12,21 @@ export function byId<T extends HTMLElement>(id: string, type: new () => T): T {
  * server or user input.
  */
 export function showError(alert: HTMLElement, error: unknown): void {
-  const { message, code, requestId } = describeError(error);
+  showAlert(alert, describeError(error));
+}
+
+export interface AlertText {
+  message: string;
+  code?: string | null;
+  requestId?: string | null;
+}
+
+/** The same for words a page chose itself, e.g. in the reader's language; `reference` words the request id line. */
+export function showAlert(
+  alert: HTMLElement,
+  { message, code = null, requestId = null }: AlertText,
+  reference: (requestId: string) => string = (id) => `Reference ${id}`,
+): void {
   alert.replaceChildren();
   const text = document.createElement('span');
   text.className = 'alert-message';
@@ -27,7 +41,7 @@ export function showError(alert: HTMLElement, error: unknown): void {
   if (requestId) {
     const ref = document.createElement('span');
     ref.className = 'alert-ref';
-    ref.textContent = `Reference ${requestId}`;
+    ref.textContent = reference(requestId);
     alert.append(ref);
   }
   alert.hidden = false;

@@ -26,3 +26,39 @@ export function poll(
     clearTimeout(timer);
   };
 }
+
+/**
+ * Polls like poll(), split in two: `read` asks the server, `show` applies the answer. A failure is
+ * reported through `failed`; the first answer after one calls `recovered`, before `show`, so an
+ * error from a lost request never outlives the next good one. Nothing is shown once stopped.
+ */
+export function pollShowingFailures<T>(
+  read: () => Promise<T>,
+  show: (answer: T) => void,
+  intervalMs: number,
+  failures: { failed(error: unknown): void; recovered(): void },
+): () => void {
+  let stopped = false;
+  let failing = false;
+  const stop = poll(
+    async () => {
+      const answer = await read();
+      // The answer may arrive after the page stopped asking (left the call): it must change nothing.
+      if (stopped) return;
+      if (failing) {
+        failing = false;
+        failures.recovered();
+      }
+      show(answer);
+    },
+    intervalMs,
+    (error) => {
+      failing = true;
+      failures.failed(error);
+    },
+  );
+  return () => {
+    stopped = true;
+    stop();
+  };
+}

@@ -74,6 +74,35 @@ describe('who is in the room: lobby, removal, the locked room and silent supervi
     await Promise.all(call.contexts.map((c) => c.close()));
   });
 
+  it('lets a waiting customer leave the waiting room, in the language of their link, and tells the agent', async () => {
+    const call = await escalateFromDemo(harness, 'Support call');
+    await harness.parley.database.db.update(meetingTypes).set({ lobby: true }).where(eq(meetingTypes.key, 'support'));
+    await call.agentCall.locator('#join-call').click();
+    // The customer reads the notice in German; the consent page passes the language on to the call page.
+    const inGerman = new URL(call.customerLink);
+    inGerman.searchParams.set('lang', 'de');
+    const customer = await openAsCustomer(harness, { ...call, customerLink: inGerman.href });
+    expect(new URL(customer.url()).searchParams.get('lang')).toBe('de');
+    expect(await customer.getAttribute('html', 'lang')).toBe('de');
+    expect(await customer.title()).toBe('Videoanruf');
+    expect(await customer.locator('#join-call').textContent()).toBe('Anruf beitreten');
+    await customer.locator('#join-call').click();
+    await expect.poll(() => callState(customer)).toBe('waiting');
+    expect(await customer.getByTestId('call-status').textContent()).toBe('Warten, bis Ihr Ansprechpartner Sie hereinlässt…');
+    await call.agentCall.getByTestId('waiting-room').waitFor({ timeout: 10_000 });
+
+    await customer.getByTestId('leave-lobby').click();
+    await expect.poll(() => callState(customer)).toBe('left');
+    expect(await customer.getByTestId('call-status').textContent()).toBe('Sie haben den Warteraum verlassen');
+    expect(await customer.getByTestId('leave-lobby').isVisible()).toBe(false);
+    // The agent (whose browser speaks English) no longer sees anyone waiting, and is told why.
+    await expect.poll(() => call.agentCall.getByTestId('waiting-room').isVisible(), { timeout: 10_000 }).toBe(false);
+    await expect.poll(() => call.agentCall.getByTestId('call-warning').textContent()).toBe('The customer left the waiting room.');
+    await call.agentCall.locator('#hang-up').click();
+    await expect.poll(() => callState(call.agentCall), { timeout: 10_000 }).toBe('ended');
+    await Promise.all(call.contexts.map((c) => c.close()));
+  });
+
   it('lets the agent turn away whoever waits in the lobby', async () => {
     const call = await customerInLobby();
     await call.agentCall.getByTestId('turn-away').click();

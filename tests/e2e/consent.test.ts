@@ -68,8 +68,11 @@ describe('consent in the browser (Janus + Chromium)', () => {
 
   it('a customer who declined recording joins, and the agent cannot start a recording', async () => {
     const call = await connect(5002, joinAnsweringRecording(false));
-    await call.agent.getByTestId('recording-toggle').click();
-    await expect.poll(() => call.agent.getByTestId('call-error').textContent()).toMatch(/not consented to recording/);
+    // The switch is there but cannot be pressed, and the page says why (the server would refuse it).
+    const toggle = call.agent.getByTestId('recording-toggle');
+    await expect.poll(() => call.agent.getByTestId('recording-hint').textContent()).toBe('The customer said no to recording, so this call is not recorded.');
+    expect(await toggle.textContent()).toBe('Start recording');
+    expect(await toggle.isDisabled()).toBe(true);
     expect(await call.agent.getByTestId('recording-indicator').isVisible()).toBe(false);
     expect(await call.customer.getByTestId('recording-indicator').isVisible()).toBe(false);
   });
@@ -96,6 +99,8 @@ describe('consent in the browser (Janus + Chromium)', () => {
     const call = await connect(5003, joinAnsweringRecording(true));
     await call.agent.getByRole('button', { name: 'Start recording' }).click();
     await expect.poll(() => call.customer.getByTestId('recording-indicator').isVisible(), { timeout: 5000 }).toBe(true);
+    // Screen readers hear it too: a polite live region says what the indicator shows.
+    expect(await call.customer.getByTestId('recording-announcement').textContent()).toBe('Recording started: audio and video are being recorded.');
 
     const rawDir = join(harness.dataDir, 'recordings', 'raw', call.call.id);
     const bytes = () => readdirSync(rawDir).reduce((sum, f) => sum + statSync(join(rawDir, f)).size, 0);
@@ -103,6 +108,7 @@ describe('consent in the browser (Janus + Chromium)', () => {
 
     await call.customer.getByTestId('recording-toggle').click();
     await expect.poll(() => call.customer.getByTestId('recording-indicator').isVisible()).toBe(false);
+    expect(await call.customer.getByTestId('recording-announcement').textContent()).toBe('Recording stopped.');
     // Janus stops writing within a second of the withdrawal.
     await call.customer.waitForTimeout(1000);
     const afterStop = bytes();
@@ -168,7 +174,8 @@ describe('consent in the browser (Janus + Chromium)', () => {
     await page.locator('input[name="join"][value="true"]').check();
     await page.locator('button[type="submit"]').click();
     await page.waitForURL(/\/api\/consent\//);
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('consent-problem');
+    // Autofocus happens at the next rendering step, which may come just after the load event.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('consent-problem');
     expect(await page.locator('input[name="join"][value="true"]').isChecked()).toBe(true);
     expect(await seriousViolations()).toEqual([]);
     const other = shippedLanguages.find((l) => l !== language)!;

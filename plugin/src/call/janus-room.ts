@@ -2,6 +2,7 @@ import Janus, { type JanusJS } from 'janus-gateway';
 import adapter from 'webrtc-adapter';
 import type { JoinResponse, MediaGrant } from '../api-types';
 import type { MediaEncryption } from './e2ee/media-encryption';
+import { LocalizedError, type MessageKey } from './i18n';
 
 const VIDEOROOM = 'janus.plugin.videoroom';
 
@@ -14,10 +15,13 @@ export interface RoomEvents {
   remoteTrack(track: MediaStreamTrack, on: boolean): void;
   /** The link carrying the other participant's media is up, or it went away (they left). */
   remoteConnected(connected: boolean): void;
-  /** The call goes on, but the user should know something (e.g. camera missing). */
-  warning(message: string): void;
+  /**
+   * The call goes on, but the user should know something (e.g. camera missing). Words come as a
+   * key of the call view's dictionary; `detail` is the browser's or gateway's own, untranslated.
+   */
+  warning(key: MessageKey, detail?: string): void;
   /** The connection to the gateway is gone; nothing more will happen. */
-  failed(message: string): void;
+  failed(key: MessageKey, detail?: string): void;
   /** The room was destroyed by the server, which happens when the call ends. */
   roomClosed(): void;
   /** The agent took us out of the call. */
@@ -37,10 +41,10 @@ interface Publisher {
 }
 
 /** VideoRoom error codes worth explaining in plain words. */
-const PUBLISH_ERRORS: Record<number, string> = {
-  432: 'The call is full. If you are already in this call in another window, close it and try again.',
-  433: 'You are not allowed to join this call.',
-  426: 'This call no longer exists.',
+const PUBLISH_ERRORS: Partial<Record<number, MessageKey>> = {
+  432: 'callFull',
+  433: 'joinNotAllowed',
+  426: 'callGone',
 };
 
 let initialised: Promise<void> | null = null;
@@ -52,11 +56,12 @@ function initJanus(): Promise<void> {
   return initialised;
 }
 
-function errorText(error: unknown): string {
-  if (typeof error === 'string') return error;
+/** The browser's or gateway's own words for a failure, shown after ours; none when it gave none. */
+function errorText(error: unknown): string | undefined {
+  if (typeof error === 'string') return error || undefined;
   if (error instanceof Error) return error.message || error.name;
   if (typeof error === 'object' && error !== null && 'message' in error) return String(error.message);
-  return 'Unknown error';
+  return undefined;
 }
 
 /**
@@ -93,7 +98,7 @@ export class JanusRoom {
 
   /** Resolves once the session exists; the room join continues through events. */
   async connect(): Promise<void> {
-    if (!Janus.isWebrtcSupported()) throw new Error('This browser cannot make video calls. Try a current Chrome, Edge, Firefox or Safari.');
+    if (!Janus.isWebrtcSupported()) throw new LocalizedError('webrtcUnsupported');
     await initJanus();
     const janus = await new Promise<Janus>((resolve, reject) => {
       let connected = false;
@@ -108,8 +113,8 @@ export class JanusRoom {
         },
         // janus.js reports transport failures in developer wording; the user needs the consequence.
         error: () => {
-          if (!connected) reject(new Error('Could not reach the call server. Check your connection and try again.'));
-          else this.emit('failed', 'The connection to the call was lost.');
+          if (!connected) reject(new LocalizedError('gatewayUnreachable'));
+          else this.emit('failed', 'connectionLost');
         },
       });
     });
@@ -174,7 +179,7 @@ export class JanusRoom {
           },
         });
       },
-      error: (error) => this.emit('failed', `Could not open the call: ${errorText(error)}`),
+      error: (error) => this.emit('failed', 'openFailed', errorText(error)),
       webrtcState: (up) => {
         if (up && !this.hasPublished) {
           this.hasPublished = true;
@@ -182,7 +187,7 @@ export class JanusRoom {
         }
       },
       iceState: (state) => {
-        if (state === 'failed') this.emit('failed', 'Your connection to the call failed. Check your network and reconnect.');
+        if (state === 'failed') this.emit('failed', 'iceFailed');
       },
       onlocaltrack: (track, on) => {
         if (on && !this.protectLocal(track)) return;
@@ -204,8 +209,9 @@ export class JanusRoom {
     } else if (kind === 'event') {
       if (message.error) {
         // Every request on this handle is ours (join, configure): failing one means we are not heard or seen.
-        const code = Number(message.error_code);
-        this.emit('failed', PUBLISH_ERRORS[code] ?? `Could not join the call: ${message.error}`);
+        const known = PUBLISH_ERRORS[Number(message.error_code)];
+        if (known) this.emit('failed', known);
+        else this.emit('failed', 'joinFailed', errorText(message.error));
         return;
       }
       if (message.leaving === 'ok' && message.reason === 'kicked') {
@@ -235,10 +241,10 @@ export class JanusRoom {
       error: (error) => {
         if (withVideo) {
           // A missing or busy camera should not keep the customer out of the call.
-          this.emit('warning', `Camera not available (${errorText(error)}). Continuing with audio only.`);
+          this.emit('warning', 'cameraUnavailable', errorText(error));
           this.publish(false);
         } else {
-          this.emit('failed', `Microphone not available: ${errorText(error)}`);
+          this.emit('failed', 'microphoneUnavailable', errorText(error));
         }
       },
     });
@@ -259,7 +265,7 @@ export class JanusRoom {
     } catch (error) {
       // An ended track produces no frames, so nothing can leave unencrypted while the call stops.
       track.stop();
-      this.emit('failed', `End-to-end encryption could not be set up: ${errorText(error)}`);
+      this.emit('failed', 'e2eeSetupFailed', errorText(error));
       return false;
     }
   }
@@ -277,7 +283,7 @@ export class JanusRoom {
       this.encryption.protectReceiver(receiver);
       return true;
     } catch (error) {
-      this.emit('failed', `End-to-end encryption could not be set up: ${errorText(error)}`);
+      this.emit('failed', 'e2eeSetupFailed', errorText(error));
       return false;
     }
   }
@@ -328,7 +334,7 @@ export class JanusRoom {
           },
         });
       },
-      error: (error) => this.emit('warning', `Could not receive the other participant: ${errorText(error)}`),
+      error: (error) => this.emit('warning', 'receiveFailed', errorText(error)),
       webrtcState: (up) => {
         if (!feed.dropped) this.emit('remoteConnected', up);
       },
@@ -340,7 +346,7 @@ export class JanusRoom {
         this.emit('remoteTrack', track, on);
       },
       onmessage: (message, jsep) => {
-        if (message.error) this.emit('warning', message.error);
+        if (message.error) this.emit('warning', 'receiveFailed', errorText(message.error));
         if (!jsep || !feed.handle) return;
         const handle = feed.handle;
         // Janus offers; we answer receive-only. Renegotiations ('updated') take the same path.
@@ -348,7 +354,7 @@ export class JanusRoom {
           jsep,
           ...(this.encryption ? { tracks: [{ type: 'data', capture: false }], externalEncryption: true } : {}),
           success: (answer) => handle.send({ message: { request: 'start', room: this.media.roomId }, jsep: answer }),
-          error: (error) => this.emit('warning', `Could not receive the other participant: ${errorText(error)}`),
+          error: (error) => this.emit('warning', 'receiveFailed', errorText(error)),
         });
       },
       ondata: (data: unknown) => {

@@ -1,17 +1,25 @@
 import { api, ApiError } from '../api';
 import type { AdmissionResponse, CallResponse, JoinResponse, MediaGrant, PresenceRequest } from '../api-types';
-import { byId, clearError, showError } from '../dom';
-import { poll } from '../poll';
+import { byId, clearError, showAlert } from '../dom';
+import { poll, pollShowingFailures } from '../poll';
 import { detectE2eeSupport, MediaEncryption, type E2eeMethod, type EncryptionState } from './e2ee/media-encryption';
+import { hangUp, isRemoval } from './hang-up';
+import { chooseLanguage, describeCallError, LocalizedError, translatePage, translator, withDetail, type MessageKey } from './i18n';
 import { JanusRoom } from './janus-room';
 import { joinTokenFromPath } from './join-token';
 import { VideoTracks } from './video-tracks';
+
+// Before anything else: the page speaks the customer's language from its first paint on.
+const language = chooseLanguage(location.search, navigator.languages.length > 0 ? navigator.languages : [navigator.language]);
+const t = translator(language);
+translatePage(document, language, t);
 
 const POLL_MS = 2000;
 /** A waiting customer asks more often: being let in should feel immediate. */
 const LOBBY_POLL_MS = 1000;
 
-type CallPhase = 'waiting' | 'joined' | 'connected' | 'ended' | 'failed' | 'removed';
+/** `ended`: the call is over; `left`: this person left a call that may go on for the others. */
+type CallPhase = 'waiting' | 'joined' | 'connected' | 'ended' | 'left' | 'failed' | 'removed';
 
 const statusLine = byId('call-status', HTMLElement);
 const alert = byId('call-error', HTMLElement);
@@ -19,12 +27,15 @@ const warning = byId('call-warning', HTMLElement);
 const meetingType = byId('call-meeting-type', HTMLElement);
 const recordingIndicator = byId('recording-indicator', HTMLElement);
 const recordingWhat = byId('recording-what', HTMLElement);
+const recordingAnnouncement = byId('recording-announcement', HTMLElement);
 const transportSecurity = byId('transport-security', HTMLElement);
 const e2eePanel = byId('e2ee', HTMLElement);
 const safetyCode = byId('safety-code', HTMLElement);
 const lobby = byId('lobby', HTMLElement);
 const lobbyText = byId('lobby-text', HTMLElement);
 const joinButton = byId('join-call', HTMLButtonElement);
+const lobbyWaiting = byId('lobby-waiting', HTMLElement);
+const leaveLobbyButton = byId('leave-lobby', HTMLButtonElement);
 const waitingRoom = byId('waiting-room', HTMLElement);
 const admitButton = byId('admit', HTMLButtonElement);
 const turnAwayButton = byId('turn-away', HTMLButtonElement);
@@ -33,16 +44,17 @@ const roomLocked = byId('room-locked', HTMLElement);
 const stage = byId('stage', HTMLElement);
 const hangUpButton = byId('hang-up', HTMLButtonElement);
 const recordingToggle = byId('recording-toggle', HTMLButtonElement);
+const recordingHint = byId('recording-hint', HTMLElement);
 const remoteVideo = byId('remote-video', HTMLVideoElement);
 const remote = new VideoTracks(remoteVideo);
 // Our own audio is never played back locally: it would echo.
 const local = new VideoTracks(byId('local-video', HTMLVideoElement), (track) => track.kind === 'video');
 
 const RECORDING_TEXT = {
-  required: 'Recorded',
-  optional: 'Recorded only while the indicator shows',
-  forbidden: 'Not recorded',
-} as const;
+  required: 'policyRequired',
+  optional: 'policyOptional',
+  forbidden: 'policyForbidden',
+} as const satisfies Record<JoinResponse['call']['recordingPolicy'], MessageKey>;
 
 /** What applies to this call: nothing is recorded while the account's recording is switched off. */
 function recordingPolicyOf(call: JoinResponse['call']): JoinResponse['call']['recordingPolicy'] {
@@ -52,12 +64,7 @@ function recordingPolicyOf(call: JoinResponse['call']): JoinResponse['call']['re
 /** Errors that retrying the same link cannot fix. */
 const FINAL_JOIN_ERRORS = new Set(['TOKEN_EXPIRED', 'TOKEN_USED', 'TOKEN_NOT_FOUND', 'CALL_ENDED', 'PARTICIPANT_REMOVED']);
 
-const REMOVED_TEXT = {
-  lobby: 'The agent did not let you into this call. If you think this is a mistake, contact them the way you reached them before.',
-  call: 'The agent removed you from this call.',
-} as const;
-
-const isRemoval = (error: unknown) => error instanceof ApiError && error.code === 'PARTICIPANT_REMOVED';
+const REMOVED_TEXT = { lobby: 'removedLobby', call: 'removedCall' } as const satisfies Record<string, MessageKey>;
 
 let joined: JoinResponse | null = null;
 /** Set before the link is redeemed when the call is end-to-end encrypted: how this browser encrypts. */
@@ -70,11 +77,18 @@ let phase: CallPhase | null = null;
 let customerId: string | null = null;
 /** The subscription to the other participant is up; frames may still be on their way. */
 let remoteLinkUp = false;
+/** Whether the call was being recorded when last looked at; null before the first look. */
+let recordingWas: boolean | null = null;
 
-function setPhase(next: CallPhase, status: string): void {
+function setPhase(next: CallPhase, status: MessageKey): void {
   phase = next;
   document.body.dataset.callState = next;
-  statusLine.textContent = status;
+  statusLine.textContent = t(status);
+}
+
+/** Every alert on this page: in the page's language, with the request id support can look up. */
+function showProblem(error: unknown): void {
+  showAlert(alert, describeCallError(error, t), (id) => t('errorReference', { id }));
 }
 
 /** True once the other participant can actually be seen (or, without video, heard). */
@@ -90,9 +104,9 @@ function updateConnected(): void {
   if (phase !== 'joined' && phase !== 'connected') return;
   const listening = joined?.role === 'supervisor';
   if (remoteLinkUp && remoteMediaArrived()) {
-    if (phase !== 'connected') setPhase('connected', listening ? 'Listening silently: the agent and the customer do not see or hear you' : 'Connected');
+    if (phase !== 'connected') setPhase('connected', listening ? 'statusListening' : 'statusConnected');
   } else if (!remoteLinkUp && phase === 'connected') {
-    setPhase('joined', listening ? 'Listening silently: waiting for the call to start' : 'Waiting for the other person…');
+    setPhase('joined', listening ? 'statusListeningWaiting' : 'statusWaitingOther');
   }
 }
 
@@ -114,7 +128,7 @@ function sendPresence(event: PresenceRequest['event'], keepalive = false): Promi
 }
 
 /** Local teardown; the server side is told separately (end or presence). */
-function leave(status: string, next: CallPhase = 'ended'): void {
+function leave(status: MessageKey, next: CallPhase = 'ended'): void {
   stopPolling?.();
   stopPolling = null;
   room?.leave();
@@ -131,6 +145,7 @@ function leave(status: string, next: CallPhase = 'ended'): void {
   waitingRoom.hidden = true;
   removeButton.hidden = true;
   roomLocked.hidden = true;
+  lobbyWaiting.hidden = true;
   warning.hidden = true;
   setPhase(next, status);
 }
@@ -144,24 +159,19 @@ function removed(from: keyof typeof REMOVED_TEXT): void {
 }
 
 function watchCall(): void {
-  let pollFailed = false;
   stopPolling?.();
-  stopPolling = poll(
-    async () => {
-      const { call } = await api<CallResponse>(callPath(), { token: joined?.session });
-      // The answer may arrive after we already left; it must not bring the indicator back.
-      if (stopPolling === null) return;
-      if (pollFailed) clearError(alert);
-      pollFailed = false;
+  // Once stopped (we left), a late answer is dropped: it must not bring the indicator back.
+  stopPolling = pollShowingFailures(
+    () => api<CallResponse>(callPath(), { token: joined?.session }),
+    ({ call }) => {
       showRecording(call);
       showAdmission(call);
       if (isOver(call)) leave(endStatus(call), call.state === 'failed' ? 'failed' : 'ended');
     },
     POLL_MS,
-    (error) => {
-      if (isRemoval(error)) return removed('call');
-      pollFailed = true;
-      showError(alert, error);
+    {
+      failed: (error) => (isRemoval(error) ? removed('call') : showProblem(error)),
+      recovered: () => clearError(alert),
     },
   );
 }
@@ -173,21 +183,51 @@ function watchCall(): void {
  */
 function showRecording(call: CallResponse['call']): void {
   recordingIndicator.hidden = !call.recording.active;
+  announceRecording(call.recording.active);
   // Say what is kept: an audio-only meeting type never keeps video, whatever the cameras send.
-  recordingWhat.textContent = joined?.call.media === 'audio' ? 'Recording audio only' : 'Recording audio and video';
-  const optional = joined ? recordingPolicyOf(joined.call) === 'optional' : false;
+  recordingWhat.textContent = t(joined?.call.media === 'audio' ? 'recordingAudioOnly' : 'recordingAudioVideo');
+  // The call as it is now: an admin may have switched the account's recording since the join.
+  const optional = !call.recording.accountRecordingOff && call.meetingType.recordingPolicy === 'optional';
   const running = call.state === 'active';
+  recordingStartBlocked = null;
   if (joined?.role === 'agent') {
     recordingToggle.hidden = !(optional && running);
-    recordingToggle.textContent = call.recording.active ? 'Stop recording' : 'Start recording';
+    recordingToggle.textContent = t(call.recording.active ? 'stopRecording' : 'startRecording');
+    // Offered only when the server would start it: a customer who said no, withdrew or was never asked is not recorded.
+    if (optional && running && !call.recording.active) recordingStartBlocked = START_BLOCKED_BY[call.recording.customerConsent];
   } else if (joined?.role === 'customer') {
     recordingToggle.hidden = !(optional && running && call.recording.active);
-    recordingToggle.textContent = 'Stop recording';
+    recordingToggle.textContent = t('stopRecording');
   } else {
     recordingToggle.hidden = true;
   }
   recordingToggle.dataset.recording = String(call.recording.active);
+  recordingToggle.disabled = recordingStartBlocked !== null;
+  recordingHint.hidden = recordingStartBlocked === null;
+  recordingHint.textContent = recordingStartBlocked ? t(recordingStartBlocked) : '';
 }
+
+/**
+ * The indicator appears and disappears silently for a screen reader: say it in a polite live
+ * region. Joining a call that is already recorded counts as a start; nothing is said otherwise.
+ */
+function announceRecording(active: boolean): void {
+  const changed = recordingWas === null ? active : active !== recordingWas;
+  recordingWas = active;
+  if (!changed) return;
+  const audioOnly = joined?.call.media === 'audio';
+  recordingAnnouncement.textContent = t(!active ? 'announceRecordingStopped' : audioOnly ? 'announceRecordingAudio' : 'announceRecordingAudioVideo');
+}
+
+/** Why the agent cannot start an optional recording, by the customer's answer; null where nothing stands in the way. */
+const START_BLOCKED_BY = {
+  granted: null,
+  not_needed: null,
+  declined: 'recordingHintDeclined',
+  withdrawn: 'recordingHintWithdrawn',
+  pending: 'recordingHintNotAsked',
+} as const satisfies Record<CallResponse['call']['recording']['customerConsent'], MessageKey | null>;
+let recordingStartBlocked: (typeof START_BLOCKED_BY)[keyof typeof START_BLOCKED_BY] = null;
 
 async function toggleRecording(): Promise<void> {
   if (!joined) return;
@@ -198,9 +238,9 @@ async function toggleRecording(): Promise<void> {
     clearError(alert);
     showRecording(call);
   } catch (error) {
-    showError(alert, error);
+    showProblem(error);
   } finally {
-    recordingToggle.disabled = false;
+    recordingToggle.disabled = recordingStartBlocked !== null;
   }
 }
 
@@ -210,7 +250,10 @@ function showAdmission(call: CallResponse['call']): void {
   if (joined?.role !== 'agent') return;
   const customer = call.participants.find((p) => p.role === 'customer');
   customerId = customer?.id ?? null;
-  waitingRoom.hidden = customer?.admission !== 'waiting';
+  // A customer who left the waiting room cannot come back on the same link: nobody waits any more.
+  const waiting = customer?.admission === 'waiting' && customer.leftAt === null;
+  if (!waiting && customer?.admission === 'waiting' && !waitingRoom.hidden) showWarning(t('customerLeftLobby'));
+  waitingRoom.hidden = !waiting;
   removeButton.hidden = customer?.admission !== 'admitted';
 }
 
@@ -226,7 +269,7 @@ async function controlCustomer(action: 'admit' | 'remove', button: HTMLButtonEle
     clearError(alert);
     showAdmission(after.call);
   } catch (error) {
-    showError(alert, error);
+    showProblem(error);
   } finally {
     button.disabled = false;
   }
@@ -249,23 +292,23 @@ function startMedia(join: JoinResponse, media: MediaGrant): void {
           if (room === current) showEncryption(state);
         },
         failed: (message) => {
-          if (room === current) void mediaFailed(new Error(message));
+          if (room === current) void mediaFailed(new LocalizedError('e2eeFailed', message));
         },
       })
     : null;
   current = new JanusRoom(media, join.role, withVideo, {
     joined: () => {
-      if (join.role !== 'supervisor') return setPhase('joined', 'Waiting for the other person…');
-      setPhase('joined', 'Listening silently: the agent and the customer do not see or hear you');
+      if (join.role !== 'supervisor') return setPhase('joined', 'statusWaitingOther');
+      setPhase('joined', 'statusListening');
       if (presenceSent) return;
       presenceSent = true;
-      sendPresence('joined').catch((error: unknown) => showError(alert, error));
+      sendPresence('joined').catch(showProblem);
     },
     published: () => {
       void showTransportSecurity(started);
       if (presenceSent) return;
       presenceSent = true;
-      sendPresence('joined').catch((error: unknown) => showError(alert, error));
+      sendPresence('joined').catch(showProblem);
     },
     localTrack: (track, on) => local.update(track, on),
     remoteTrack: (track, on) => {
@@ -276,9 +319,9 @@ function startMedia(join: JoinResponse, media: MediaGrant): void {
       remoteLinkUp = up;
       updateConnected();
     },
-    warning: showWarning,
-    failed: (message) => void mediaFailed(new Error(message)),
-    roomClosed: () => leave('Call ended'),
+    warning: (key, detail) => showWarning(withDetail(t(key), detail)),
+    failed: (key, detail) => void mediaFailed(new LocalizedError(key, detail)),
+    roomClosed: () => leave('callEnded'),
     removed: () => removed('call'),
   }, encryption);
   const started = current;
@@ -297,14 +340,15 @@ async function mediaFailed(error: Error): Promise<void> {
   try {
     const { call } = await api<CallResponse>(callPath(), { token: joined?.session });
     if (call.state === 'ended' || call.state === 'failed') {
-      leave('Call ended');
+      leave('callEnded');
       return;
     }
   } catch (failure) {
     if (isRemoval(failure)) return removed('call');
     // Otherwise the server is unreachable too: treat it as a lost connection.
   }
-  if (phase === 'ended') return;
+  // Left, removed or ended while we asked: there is nothing to reconnect to.
+  if (phase === 'ended' || phase === 'left' || phase === 'removed') return;
   disconnected(error);
 }
 
@@ -312,10 +356,10 @@ function isOver(call: CallResponse['call']): boolean {
   return call.state === 'ended' || call.state === 'failed';
 }
 
-function endStatus(call: CallResponse['call']): string {
-  if (call.endReason === 'media_server_lost') return 'The call was cut off: the video server failed';
-  if (call.endReason === 'expired_unjoined') return 'This call expired before it started';
-  return 'Call ended';
+function endStatus(call: CallResponse['call']): MessageKey {
+  if (call.endReason === 'media_server_lost') return 'callCutOff';
+  if (call.endReason === 'expired_unjoined') return 'callExpired';
+  return 'callEnded';
 }
 
 /**
@@ -344,21 +388,21 @@ async function showTransportSecurity(current: JanusRoom): Promise<void> {
   const security = await current.transportSecurity().catch(() => null);
   if (room !== current) return;
   if (security?.dtlsState === 'connected' && security.srtpCipher) {
-    transportSecurity.textContent = `Encrypted in transit (DTLS-SRTP, ${security.srtpCipher})`;
+    transportSecurity.textContent = t('transportEncrypted', { cipher: security.srtpCipher });
     transportSecurity.hidden = false;
   } else {
-    showWarning('Could not confirm that this call is encrypted in transit.');
+    showWarning(t('transportUnconfirmed'));
   }
 }
 
 /** Media failed but the call may go on: offer to reconnect with the credentials we hold. */
 function disconnected(error: unknown): void {
-  showError(alert, error);
+  showProblem(error);
   if (presenceSent) void sendPresence('left').catch(() => {});
   presenceSent = false;
-  leave('Disconnected', 'failed');
-  joinButton.textContent = 'Reconnect';
-  lobbyText.textContent = 'Your camera and microphone are off. Reconnect to continue the call.';
+  leave('statusDisconnected', 'failed');
+  joinButton.textContent = t('reconnect');
+  lobbyText.textContent = t('lobbyTextReconnect');
   joinButton.disabled = false;
   lobby.hidden = false;
   watchForEnd();
@@ -371,7 +415,7 @@ function enterCall(join: JoinResponse): void {
   stage.hidden = false;
   hangUpButton.hidden = false;
   hangUpButton.disabled = false;
-  statusLine.textContent = 'Connecting…';
+  statusLine.textContent = t('statusConnecting');
   watchCall();
   startMedia(join, join.media);
 }
@@ -379,86 +423,135 @@ function enterCall(join: JoinResponse): void {
 /** The meeting type has a lobby: nothing is shared, and no camera is on, until the agent lets this customer in. */
 function waitToBeLetIn(join: JoinResponse): void {
   lobby.hidden = true;
-  setPhase('waiting', 'Waiting for the agent to let you in…');
+  lobbyWaiting.hidden = false;
+  setPhase('waiting', 'statusWaitingAdmission');
   stopPolling?.();
-  stopPolling = poll(
-    async () => {
-      const answer = await api<AdmissionResponse>(callPath('/admission'), { token: join.session });
-      if (stopPolling === null || answer.admission !== 'admitted' || !answer.media) return;
-      stopPolling();
+  stopPolling = pollShowingFailures(
+    () => api<AdmissionResponse>(callPath('/admission'), { token: join.session }),
+    (answer) => {
+      if (answer.admission !== 'admitted' || !answer.media) return;
+      stopPolling?.();
       stopPolling = null;
       join.media = answer.media;
       enterCall(join);
     },
     LOBBY_POLL_MS,
-    (error) => {
-      if (isRemoval(error)) return removed('lobby');
-      if (error instanceof ApiError && error.code === 'CALL_ENDED') return leave('Call ended');
-      showError(alert, error);
+    {
+      failed: (error) => {
+        if (isRemoval(error)) return removed('lobby');
+        if (error instanceof ApiError && error.code === 'CALL_ENDED') return leave('callEnded');
+        showProblem(error);
+      },
+      recovered: () => clearError(alert),
     },
   );
 }
 
-/** An end-to-end encrypted call in a browser that cannot encrypt: say so, and keep the link unspent for another browser. */
-const E2EE_UNSUPPORTED =
-  'This call is end-to-end encrypted, and this browser cannot encrypt calls. Open the same link in a current Chrome, Edge, Firefox or Safari.';
+/** The waiting customer changed their mind: stop asking to be let in, and tell the agent. */
+async function leaveWaitingRoom(): Promise<void> {
+  if (!joined || phase !== 'waiting') return;
+  leaveLobbyButton.disabled = true;
+  statusLine.textContent = t('statusLeavingLobby');
+  const outcome = await hangUp('leave', {
+    // Stopped first: an admission arriving now must not switch the camera on.
+    stopLocally: () => {
+      stopPolling?.();
+      stopPolling = null;
+    },
+    tellServer: () => sendPresence('left'),
+  });
+  leaveLobbyButton.disabled = false;
+  if (outcome.kind === 'removed') return removed('lobby');
+  if (outcome.kind === 'failed') {
+    showProblem(outcome.error);
+    statusLine.textContent = t('statusLeaveLobbyUnsent');
+    return;
+  }
+  clearError(alert);
+  leave('leftLobby', 'left');
+}
 
 async function join(token: string): Promise<void> {
   clearError(alert);
   joinButton.disabled = true;
-  statusLine.textContent = 'Connecting…';
+  statusLine.textContent = t('statusConnecting');
   try {
     const { e2ee } = await api<{ e2ee: boolean }>('/api/join-encryption', { method: 'POST', body: { token } });
     if (e2ee) {
       e2eeMethod = detectE2eeSupport();
       if (!e2eeMethod) {
-        showError(alert, new Error(E2EE_UNSUPPORTED));
-        statusLine.textContent = 'This browser cannot join this call';
+        // Said before the link is redeemed: it stays unspent for another browser.
+        showProblem(new LocalizedError('e2eeUnsupported'));
+        statusLine.textContent = t('statusCannotJoin');
         lobby.hidden = true;
         return;
       }
     }
     joined = await api<JoinResponse>(`/api/join/${encodeURIComponent(token)}`, { method: 'POST' });
   } catch (error) {
-    showError(alert, error);
+    showProblem(error);
     const final = error instanceof ApiError && FINAL_JOIN_ERRORS.has(error.code);
-    statusLine.textContent = final ? 'This link can no longer be used' : 'Ready to join';
+    statusLine.textContent = t(final ? 'statusLinkSpent' : 'statusReady');
     joinButton.disabled = final;
     lobby.hidden = final;
     return;
   }
-  meetingType.textContent = `${joined.call.meetingTypeName} · ${RECORDING_TEXT[recordingPolicyOf(joined.call)]}`;
+  meetingType.textContent = `${joined.call.meetingTypeName} · ${t(RECORDING_TEXT[recordingPolicyOf(joined.call)])}`;
   meetingType.hidden = false;
   enterCall(joined);
 }
 
-async function hangUp(): Promise<void> {
+/**
+ * The agent ends the call for everyone, and the page leaves it only once the server did; anyone
+ * else leaves at once and is told so once the server knows (see hang-up.ts). Either way a failed
+ * request keeps the button, so pressing it again retries.
+ */
+async function onHangUp(): Promise<void> {
   if (!joined) return;
-  // Camera and microphone stop first; telling the server may take a moment or fail.
-  leave('Call ended');
-  try {
-    if (joined.role === 'agent') await api(callPath('/end'), { method: 'POST', token: joined.session });
-    else await sendPresence('left');
-  } catch (error) {
-    showError(alert, error);
+  const session = joined.session;
+  const agent = joined.role === 'agent';
+  hangUpButton.disabled = true;
+  if (agent) statusLine.textContent = t('statusEnding');
+  const outcome = await hangUp(agent ? 'end-for-everyone' : 'leave', {
+    stopLocally: () => (agent ? leave('callEnded') : leave('statusLeavingCall', 'left')),
+    tellServer: () => (agent ? api(callPath('/end'), { method: 'POST', token: session }) : sendPresence('left')),
+  });
+  hangUpButton.disabled = false;
+  if (outcome.kind === 'removed') return removed('call');
+  if (outcome.kind === 'failed') {
+    // Over already (the room closed, or the watch saw the end): there is nothing left to retry.
+    if (agent && (phase === 'ended' || phase === 'failed' || phase === 'removed')) return;
+    showProblem(outcome.error);
+    if (agent) {
+      statusLine.textContent = t('statusEndFailed');
+    } else {
+      setPhase('left', 'statusLeaveCallUnsent');
+      hangUpButton.hidden = false;
+    }
+    return;
   }
+  clearError(alert);
+  if (agent) return;
+  presenceSent = false;
+  setPhase('left', 'leftCall');
 }
 
 const token = joinTokenFromPath(location.pathname);
 if (token === null) {
   joinButton.disabled = true;
-  showError(alert, new Error('This call link is incomplete. Open the full link you were sent.'));
+  showProblem(new LocalizedError('linkIncomplete'));
 } else {
   // The token is single-use: after a media failure, reconnect with the session we already hold.
   joinButton.addEventListener('click', () => (joined ? enterCall(joined) : void join(token)));
 }
-hangUpButton.addEventListener('click', () => void hangUp());
+hangUpButton.addEventListener('click', () => void onHangUp());
+leaveLobbyButton.addEventListener('click', () => void leaveWaitingRoom());
 recordingToggle.addEventListener('click', () => void toggleRecording());
 admitButton.addEventListener('click', () => void controlCustomer('admit', admitButton));
 turnAwayButton.addEventListener('click', () => void controlCustomer('remove', turnAwayButton));
 removeButton.addEventListener('click', () => void controlCustomer('remove', removeButton));
 
 window.addEventListener('pagehide', () => {
-  // Closing the tab is leaving: tell the server while the page can still send.
+  // Closing the tab is leaving (or finishes a leave the server did not hear of): tell it while the page can still send.
   if (presenceSent && phase !== 'ended' && phase !== 'failed') void sendPresence('left', true).catch(() => {});
 });

@@ -1,8 +1,9 @@
 import type { CallResponse, CallView, EscalateResponse, Participant, RecordingPolicy } from '../api-types';
 import { byId, clearError, showError } from '../dom';
-import { poll } from '../poll';
+import { pollShowingFailures } from '../poll';
+import { OwnAlert } from './own-alert';
 import { RecordingRow } from './recording-row';
-import type { AgentSession } from './session';
+import { SessionEndedError, type AgentSession } from './session';
 
 const POLL_MS = 2000;
 
@@ -32,6 +33,7 @@ export class CallPanel {
   private readonly recording = byId('call-recording', HTMLElement);
   private readonly endButton = byId('end-call', HTMLButtonElement);
   private readonly recordingRow: RecordingRow;
+  private readonly pollAlert: OwnAlert;
   private stopPolling: (() => void) | null = null;
   private callId: string | null = null;
   private recordingPolicy: RecordingPolicy = 'forbidden';
@@ -43,7 +45,9 @@ export class CallPanel {
     private readonly onFinished: () => void,
   ) {
     this.recordingRow = new RecordingRow(session, alert);
+    this.pollAlert = new OwnAlert(alert, 'update the call status');
     this.endButton.addEventListener('click', () => void this.end());
+    session.onEnded(() => this.sessionEnded());
   }
 
   show(escalation: EscalateResponse, notice: string): void {
@@ -57,16 +61,15 @@ export class CallPanel {
     this.openLink.hidden = false;
     this.endButton.hidden = false;
     this.endButton.disabled = false;
-    this.render({ id: escalation.call.id, state: escalation.call.state, participants: [], recording: escalation.call.recording, locked: false, endReason: null });
+    const { id, state, meetingType, recording } = escalation.call;
+    this.render({ id, state, meetingType, participants: [], recording, locked: false, endReason: null });
     this.panel.hidden = false;
     const callId = escalation.call.id;
-    this.stopPolling = poll(
-      async () => {
-        const { call } = await this.session.request<CallResponse>(`/api/calls/${encodeURIComponent(callId)}`);
-        this.render(call);
-      },
+    this.stopPolling = pollShowingFailures(
+      () => this.session.request<CallResponse>(`/api/calls/${encodeURIComponent(callId)}`),
+      ({ call }) => this.render(call),
       POLL_MS,
-      (error) => showError(this.alert, error),
+      { failed: (error) => this.pollAlert.show(error), recovered: () => this.pollAlert.clear() },
     );
   }
 
@@ -89,9 +92,21 @@ export class CallPanel {
       });
       this.render(call);
     } catch (error) {
+      // The sidebar already says the session ended, and ending the call from here can only fail again.
+      if (error instanceof SessionEndedError) return;
       showError(this.alert, error);
       this.endButton.disabled = false;
     }
+  }
+
+  /**
+   * Nothing here can reach the server any more. The call itself goes on: its window holds its
+   * own link, so the agent ends it there.
+   */
+  private sessionEnded(): void {
+    this.stop();
+    this.endButton.disabled = true;
+    if (this.callId) this.notice.textContent = 'This status is no longer updated. The call goes on in its window: end it there.';
   }
 
   private finish(callId: string): void {

@@ -1,6 +1,7 @@
 import { byId, clearError, showError } from '../dom';
-import { poll } from '../poll';
-import type { AgentSession } from './session';
+import { pollShowingFailures } from '../poll';
+import { OwnAlert } from './own-alert';
+import { SessionEndedError, type AgentSession } from './session';
 
 const POLL_MS = 15_000;
 
@@ -19,21 +20,40 @@ interface LiveCall {
 export class LiveCalls {
   private readonly section = byId('live-calls', HTMLElement);
   private readonly list = byId('live-calls-list', HTMLUListElement);
+  private readonly stale = byId('live-calls-stale', HTMLElement);
+  private readonly pollAlert: OwnAlert;
   private stop: (() => void) | null = null;
 
   constructor(
     private readonly session: AgentSession,
     private readonly alert: HTMLElement,
     private readonly ticketId: string,
-  ) {}
+  ) {
+    this.pollAlert = new OwnAlert(alert, 'refresh the live calls');
+    session.onEnded(() => this.sessionEnded());
+  }
 
   watch(): void {
     this.stop?.();
-    this.stop = poll(async () => {
-      const { calls } = await this.session.request<{ calls: LiveCall[] }>(`/api/cases/zendesk/${encodeURIComponent(this.ticketId)}/live-calls`);
-      this.list.replaceChildren(...calls.map((call) => this.item(call)));
-      this.section.hidden = calls.length === 0;
-    }, POLL_MS);
+    this.stop = pollShowingFailures(
+      () => this.session.request<{ calls: LiveCall[] }>(`/api/cases/zendesk/${encodeURIComponent(this.ticketId)}/live-calls`),
+      ({ calls }) => {
+        this.list.replaceChildren(...calls.map((call) => this.item(call)));
+        this.section.hidden = calls.length === 0;
+      },
+      POLL_MS,
+      {
+        // The calls listed may have ended since; listening in to one of them is refused by the server.
+        failed: (error) => {
+          this.pollAlert.show(error);
+          this.stale.hidden = false;
+        },
+        recovered: () => {
+          this.pollAlert.clear();
+          this.stale.hidden = true;
+        },
+      },
+    );
   }
 
   private item(call: LiveCall): HTMLLIElement {
@@ -65,9 +85,19 @@ export class LiveCalls {
       opened.location.href = link;
     } catch (error) {
       opened?.close();
+      // The sidebar already says the session ended, and the list is gone with it.
+      if (error instanceof SessionEndedError) return;
       showError(this.alert, error);
-    } finally {
-      button.disabled = false;
     }
+    button.disabled = false;
+  }
+
+  /** Every "Listen in" could only fail now. */
+  private sessionEnded(): void {
+    this.stop?.();
+    this.stop = null;
+    this.list.replaceChildren();
+    this.stale.hidden = true;
+    this.section.hidden = true;
   }
 }

@@ -1,10 +1,14 @@
 import type { EscalateRequest, EscalateResponse, MeetingType, MeetingTypesResponse } from '../api-types';
 import { byId, clearError, showError } from '../dom';
 import { CallPanel } from './call-panel';
-import { AgentSession } from './session';
 import { LiveCalls } from './live-calls';
+import { OwnAlert } from './own-alert';
+import { AgentSession, SessionEndedError, takeHandedOverSession } from './session';
 import { TicketRecordings } from './ticket-recordings';
 import { connectToZendesk, fitFrameToContent, loadTicketContext, type TicketContext } from './zendesk';
+
+// First of all, so the session token leaves the DOM before anything else runs.
+const handedOver = takeHandedOverSession();
 
 const app = byId('app', HTMLElement);
 const alert = byId('sidebar-error', HTMLElement);
@@ -16,6 +20,7 @@ const hint = byId('meeting-type-hint', HTMLElement);
 const escalateButton = byId('escalate', HTMLButtonElement);
 const setupNeeded = byId('setup-needed', HTMLElement);
 const setupLink = byId('setup-link', HTMLAnchorElement);
+const retryMeetingTypes = byId('retry-meeting-types', HTMLButtonElement);
 
 const RECORDING_TEXT: Record<MeetingType['recordingPolicy'], string> = {
   required: 'Recorded',
@@ -80,15 +85,18 @@ async function start(): Promise<void> {
   ticketSummary.textContent = `Ticket #${ticket.ticketId} · ${ticket.requester.name}`;
   ticketSummary.hidden = false;
 
-  const session = new AgentSession({
-    accountId: ticket.context.account.subdomain,
-    userId: String(ticket.agent.id),
-    name: ticket.agent.name,
-    ...(ticket.agent.role === 'supervisor' || ticket.agent.role === 'admin' ? { role: ticket.agent.role } : {}),
-    organizations: ticket.organization ? [String(ticket.organization.id)] : [],
-  });
+  const session = new AgentSession(
+    {
+      accountId: ticket.context.account.subdomain,
+      userId: String(ticket.agent.id),
+      name: ticket.agent.name,
+      ...(ticket.agent.role === 'supervisor' || ticket.agent.role === 'admin' ? { role: ticket.agent.role } : {}),
+      organizations: ticket.organization ? [String(ticket.organization.id)] : [],
+    },
+    handedOver,
+  );
   const panel = new CallPanel(session, alert, () => {
-    escalateButton.disabled = select.options.length === 0;
+    escalateButton.disabled = select.options.length === 0 || session.ended;
   });
 
   try {
@@ -96,17 +104,50 @@ async function start(): Promise<void> {
     const signedIn = await session.signIn();
     signinStatus.textContent = session.signedInByHost ? `Signed in as ${signedIn.agent.name}` : `Signed in with demo sign-in as ${signedIn.agent.name}`;
     if (signedIn.onboarding?.required) showSetupLink(signedIn.onboarding.url, signedIn.token);
-    const { meetingTypes } = await session.request<MeetingTypesResponse>('/api/meeting-types');
-    renderMeetingTypes(meetingTypes);
   } catch (error) {
     signinStatus.textContent = 'Not signed in';
     showError(alert, error);
     return;
   }
+  // The one place that says so; every part of the sidebar stops what could only fail from now on.
+  session.onEnded((error) => {
+    signinStatus.textContent = 'Session ended';
+    showError(alert, error);
+    escalateButton.disabled = true;
+    retryMeetingTypes.hidden = true;
+  });
+
+  // Without meeting types the agent cannot escalate, but stays signed in and may load them again.
+  const meetingTypesAlert = new OwnAlert(alert, 'load the meeting types');
+  const loadMeetingTypes = async (): Promise<boolean> => {
+    retryMeetingTypes.disabled = true;
+    try {
+      const { meetingTypes } = await session.request<MeetingTypesResponse>('/api/meeting-types');
+      meetingTypesAlert.clear();
+      retryMeetingTypes.hidden = true;
+      renderMeetingTypes(meetingTypes);
+      return true;
+    } catch (error) {
+      if (error instanceof SessionEndedError) return false;
+      meetingTypesAlert.show(error);
+      retryMeetingTypes.hidden = false;
+      retryMeetingTypes.disabled = false;
+      return false;
+    }
+  };
+  retryMeetingTypes.addEventListener('click', () => {
+    // The button was disabled while loading, which may have dropped focus: put it where the agent goes next.
+    void loadMeetingTypes().then((loaded) => (loaded ? select : retryMeetingTypes).focus());
+  });
+  await loadMeetingTypes();
+  // Ended while loading them: the parts below would only ask a server that no longer answers.
+  if (session.ended) return;
 
   // Older recordings of this ticket; a failure here must not keep the agent from escalating.
   const ticketRecordings = new TicketRecordings(session, alert, String(ticket.ticketId));
-  void ticketRecordings.load().catch((error: unknown) => showError(alert, error));
+  void ticketRecordings.load().catch((error: unknown) => {
+    if (!(error instanceof SessionEndedError)) showError(alert, error);
+  });
   // Calls a supervisor could listen to; the list stays hidden for everyone else.
   new LiveCalls(session, alert, String(ticket.ticketId)).watch();
 
@@ -132,6 +173,8 @@ async function start(): Promise<void> {
     try {
       escalation = await session.request<EscalateResponse>('/api/calls', { method: 'POST', body });
     } catch (error) {
+      // The sidebar already says the session ended, and escalating can only fail again.
+      if (error instanceof SessionEndedError) return;
       showError(alert, error);
       escalateButton.disabled = false;
       return;

@@ -2,9 +2,10 @@ import { ApiError } from '../api';
 import type { Recording, RecordingResponse, RecordingStage } from '../api-types';
 import { byId, clearError, showError } from '../dom';
 import { formatDuration, shorten } from '../format';
-import { poll } from '../poll';
+import { pollShowingFailures } from '../poll';
 import { openRecording } from './open-recording';
-import type { AgentSession } from './session';
+import { OwnAlert } from './own-alert';
+import { SessionEndedError, type AgentSession } from './session';
 
 const POLL_MS = 2000;
 /** The sidebar is about 300px wide; longer problem texts stay in the tooltip. */
@@ -36,13 +37,15 @@ export class RecordingRow {
   /** Which call the row is about; answers for an earlier call are dropped. */
   private callId: string | null = null;
   private recordingId: string | null = null;
-  private alertIsMine = false;
+  private readonly pollAlert: OwnAlert;
 
   constructor(
     private readonly session: AgentSession,
     private readonly alert: HTMLElement,
   ) {
+    this.pollAlert = new OwnAlert(alert, 'check the recording');
     this.playButton.addEventListener('click', () => void this.play());
+    session.onEnded(() => this.sessionEnded());
   }
 
   watch(callId: string): void {
@@ -51,11 +54,10 @@ export class RecordingRow {
     this.liveRow.hidden = true;
     this.row.hidden = false;
     this.setStatus('Checking…');
-    this.stopPolling = poll(
-      async () => {
-        const found = await this.fetchRecording(callId);
+    this.stopPolling = pollShowingFailures(
+      () => this.fetchRecording(callId),
+      (found) => {
         if (this.callId !== callId) return;
-        this.clearOwnError();
         if (typeof found === 'string') {
           this.setStatus(found);
           this.stop();
@@ -64,10 +66,13 @@ export class RecordingRow {
         }
       },
       POLL_MS,
-      (error) => {
-        if (this.callId !== callId) return;
-        this.alertIsMine = true;
-        showError(this.alert, error);
+      {
+        failed: (error) => {
+          if (this.callId === callId) this.pollAlert.show(error);
+        },
+        recovered: () => {
+          if (this.callId === callId) this.pollAlert.clear();
+        },
       },
     );
   }
@@ -131,22 +136,24 @@ export class RecordingRow {
     try {
       await openRecording(this.session, recordingId);
     } catch (error) {
+      // The sidebar already says the session ended; playing can only fail again.
+      if (error instanceof SessionEndedError) return;
       showError(this.alert, error);
-    } finally {
-      this.playButton.disabled = false;
     }
+    this.playButton.disabled = false;
+  }
+
+  private sessionEnded(): void {
+    this.playButton.disabled = true;
+    // Still following a recording: what it shows now would never change.
+    if (this.stopPolling) this.setStatus('Unknown until you sign in again');
+    this.stop();
   }
 
   private setStatus(text: string, full: string | null = null): void {
     this.status.textContent = text;
     if (full && full !== text) this.status.title = full;
     else this.status.removeAttribute('title');
-  }
-
-  private clearOwnError(): void {
-    if (!this.alertIsMine) return;
-    this.alertIsMine = false;
-    clearError(this.alert);
   }
 
   private stop(): void {

@@ -3,7 +3,7 @@ import { byId, clearError, showError } from '../dom';
 import { formatDuration } from '../format';
 import { openRecording } from './open-recording';
 import { STAGE_TEXT } from './recording-row';
-import type { AgentSession } from './session';
+import { SessionEndedError, type AgentSession } from './session';
 
 /**
  * Every recording of this ticket, newest first, each with its own Play button: where the ticket
@@ -17,7 +17,12 @@ export class TicketRecordings {
     private readonly session: AgentSession,
     private readonly alert: HTMLElement,
     private readonly ticketId: string,
-  ) {}
+  ) {
+    // Playing needs the session: once it ended, every Play could only fail.
+    session.onEnded(() => {
+      for (const play of this.list.querySelectorAll('button')) play.disabled = true;
+    });
+  }
 
   async load(): Promise<void> {
     const { recordings } = await this.session.request<RecordingsResponse>(`/api/cases/zendesk/${encodeURIComponent(this.ticketId)}/recordings`);
@@ -47,8 +52,10 @@ export class TicketRecordings {
         play.disabled = true;
         clearError(this.alert);
         openRecording(this.session, recording.id)
-          .catch((error: unknown) => showError(this.alert, error))
-          .finally(() => (play.disabled = false));
+          .catch((error: unknown) => {
+            if (!(error instanceof SessionEndedError)) showError(this.alert, error);
+          })
+          .finally(() => (play.disabled = this.session.ended));
       });
       item.append(play);
     }
