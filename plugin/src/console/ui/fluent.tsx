@@ -167,7 +167,7 @@ function Link({ href, children, external, testId }: LinkProps) {
   return (
     <FluentLink href={href} data-testid={testId} target={external ? '_blank' : undefined} rel={external ? 'noopener noreferrer' : undefined}>
       {children}
-      {external ? <span className="console-visually-hidden"> (opens in a new tab)</span> : null}
+      {external ? <span className="visually-hidden"> (opens in a new tab)</span> : null}
     </FluentLink>
   );
 }
