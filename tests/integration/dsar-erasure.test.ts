@@ -19,6 +19,8 @@ import { BlobStoreUnavailableError, type BlobStore } from '../../backend/src/por
 import { openSealed } from '../../backend/src/services/audit/seal.js';
 import { verifyAuditChain } from '../../backend/src/services/audit/verify.js';
 import { notes } from '../../backend/src/services/consent/notes.js';
+import { loadInventory } from '../../backend/src/services/dsar/erase/inventory.js';
+import { destroyRecordingKeys, destroySubjectKey } from '../../backend/src/services/dsar/erase/shred.js';
 import { createDsarWorker } from '../../backend/src/services/dsar/worker.js';
 import { noteOnTicket } from '../../backend/src/services/outbox/ticket-note.js';
 import { createOutboxWorker } from '../../backend/src/services/outbox/worker.js';
@@ -328,6 +330,24 @@ describe.each(databaseKinds)('erasure of a data subject on %s', (kind) => {
     expect(await fileExists(held.blob)).toBe(true);
     expect(await rowOf(free.recording.id)).toMatchObject({ stage: 'deleted' });
     expect((await view(id)).outcome.refused).toEqual(expect.arrayContaining([expect.objectContaining({ what: 'recordings', ids: [held.recording.id], reason: 'legal_hold' })]));
+  }, 120_000);
+
+  it('a hold placed after the erasure sorted the subject’s data still keeps what it covers', async () => {
+    const hana = await seedCustomer('Hana');
+    const late = await seedRecordedCall(hana.id, 'consultation');
+    const id = await requestErasure(hana.email);
+    const [request] = await database.db.select().from(dsarRequests).where(eq(dsarRequests.id, id));
+    const now = new Date();
+    // The erasure has taken its inventory; an admin places a hold before it destroys anything.
+    const inventory = (await loadInventory(database.db, tenantId, hana.id, now))!;
+    expect(inventory.erasable.map((r) => r.id)).toEqual([late.recording.id]);
+    const hold = await t.call('POST', '/api/legal-holds', { token: admin, body: { targetType: 'customer', targetId: hana.id, reference: 'LATE-1' } });
+    expect(hold.status).toBe(201);
+    const deps = { db: database.db, logger: silent, masterKeys: t.recordings.masterKeys, stores: t.recordings.stores, publicBaseUrl: PUBLIC_BASE_URL, dataDir: t.dataDir };
+    expect(await destroyRecordingKeys(deps, request!, inventory.erasable, now)).toBe(0);
+    expect(await destroySubjectKey(deps, request!, hana.id, now)).toBe('kept');
+    expect(await rowOf(late.recording.id)).toMatchObject({ stage: 'done' });
+    expect(await decrypts(await readFile(late.blob), await rowOf(late.recording.id))).toBe(true);
   }, 120_000);
 
   it('resumes after a store that fails once the key is destroyed, and finishes exactly once', async () => {

@@ -1,6 +1,6 @@
 import { and, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { legalHolds, recordings } from '../../db/schema/index.js';
+import { customers, legalHolds, recordings } from '../../db/schema/index.js';
 
 /** What a hold can name: a recording, the case it belongs to, or its customer. */
 export interface HoldScope {
@@ -38,4 +38,17 @@ export function recordingNotHeld(): SQL {
       and ((${legalHolds.targetType} = 'recording' and ${legalHolds.targetId} = ${recordings.id})
         or (${legalHolds.targetType} = 'case' and ${legalHolds.targetId} = ${recordings.caseId})
         or (${legalHolds.targetType} = 'customer' and ${legalHolds.targetId} = ${recordings.customerId})))`;
+}
+
+/**
+ * Takes the customer's row lock. Placing a hold on anything of a customer and deleting anything
+ * of theirs both take it first, and a deletion checks for holds only after it has the lock: a
+ * hold placed while a retention run or an erasure is under way is then seen, never overtaken.
+ */
+export async function lockCustomerData(tx: DbOrTx, tenantId: string, customerId: string): Promise<void> {
+  await tx
+    .select({ id: customers.id })
+    .from(customers)
+    .where(and(eq(customers.id, customerId), eq(customers.tenantId, tenantId)))
+    .for('update');
 }

@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError } from '../../errors.js';
 import { authorizeAccount } from '../access/policy.js';
 import { recordAudit } from '../audit/record.js';
 import type { Principal } from '../principal.js';
+import { lockCustomerData } from './active.js';
 
 export const placeHoldInput = z.object({
   targetType: z.enum(['case', 'customer', 'recording']),
@@ -21,8 +22,14 @@ export async function placeLegalHold(db: Db, principal: Principal, input: z.infe
   const user = authorizeAccount(principal, 'place_legal_hold');
   return db.transaction(async (tx) => {
     const table = targetTables[input.targetType];
-    const [target] = await tx.select({ id: table.id }).from(table).where(and(eq(table.id, input.targetId), eq(table.tenantId, user.tenantId)));
+    const customerOf = input.targetType === 'customer' ? customers.id : input.targetType === 'case' ? cases.customerId : recordings.customerId;
+    const [target] = await tx
+      .select({ id: table.id, customerId: customerOf })
+      .from(table)
+      .where(and(eq(table.id, input.targetId), eq(table.tenantId, user.tenantId)));
     if (!target) throw new NotFoundError('HOLD_TARGET_NOT_FOUND', `No such ${input.targetType} in this account.`);
+    // A deletion of this customer's data under way finishes first, or waits and then sees the hold.
+    await lockCustomerData(tx, user.tenantId, target.customerId);
     const [existing] = await tx
       .select({ id: legalHolds.id })
       .from(legalHolds)

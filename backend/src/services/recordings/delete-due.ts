@@ -4,7 +4,7 @@ import { calls, meetingTypes, recordings } from '../../db/schema/index.js';
 import type { Logger } from '../../logger.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import { recordAudit } from '../audit/record.js';
-import { recordingNotHeld } from '../legal-holds/active.js';
+import { lockCustomerData, recordingNotHeld } from '../legal-holds/active.js';
 import { periodEnded } from '../retention/due.js';
 
 export interface RetentionDeps {
@@ -23,7 +23,7 @@ export interface RetentionDeps {
  */
 export async function deleteDueRecordings(deps: RetentionDeps, now: Date = new Date()): Promise<{ shredded: number; blobsRemoved: number }> {
   const due = await deps.db
-    .select({ id: recordings.id })
+    .select({ id: recordings.id, tenantId: recordings.tenantId, customerId: recordings.customerId })
     .from(recordings)
     .innerJoin(calls, eq(calls.id, recordings.callId))
     .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
@@ -31,12 +31,14 @@ export async function deleteDueRecordings(deps: RetentionDeps, now: Date = new D
       and(eq(recordings.stage, 'done'), periodEnded(recordings.storedAt, meetingTypes.retentionDays, now), recordingNotHeld()),
     );
   let shredded = 0;
-  for (const { id } of due) {
+  for (const { id, tenantId, customerId } of due) {
     const done = await deps.db.transaction(async (tx) => {
+      // Checked again under the lock a new hold takes: one placed since the list was read keeps it.
+      await lockCustomerData(tx, tenantId, customerId);
       const [row] = await tx
         .update(recordings)
         .set({ stage: 'deleted', wrappedKey: null, deletedAt: now, deletionReason: 'retention', updatedAt: now })
-        .where(and(eq(recordings.id, id), eq(recordings.stage, 'done')))
+        .where(and(eq(recordings.id, id), eq(recordings.stage, 'done'), recordingNotHeld()))
         .returning();
       if (!row) return false;
       await recordAudit(tx, {

@@ -1,8 +1,9 @@
 import { and, count, eq, isNotNull, notExists, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
+import type { Db, Tx } from '../../db/client.js';
 import { calls, consentRecords, meetingTypes, recordings } from '../../db/schema/index.js';
 import type { Logger } from '../../logger.js';
 import { recordAudit } from '../audit/record.js';
+import { lockCustomerData } from '../legal-holds/active.js';
 import { callNotHeld } from './call-data-held.js';
 import { periodEnded } from './due.js';
 import { allowEvidenceDeletion } from './evidence.js';
@@ -29,6 +30,13 @@ export const callDue = (now: Date) =>
     ),
   );
 
+/** Whether a call picked as due is still free of holds, asked under the lock a new hold takes. */
+async function stillUnheld(tx: Tx, call: { id: string; tenantId: string; customerId: string }): Promise<boolean> {
+  await lockCustomerData(tx, call.tenantId, call.customerId);
+  const [free] = await tx.select({ id: calls.id }).from(calls).where(and(eq(calls.id, call.id), callNotHeld()));
+  return free !== undefined;
+}
+
 /**
  * Deletes call data whose retention has ended, per the meeting type's periods: first consent
  * records (evidence, kept as long as `consentRetentionDays`), then the call itself with its
@@ -37,7 +45,7 @@ export const callDue = (now: Date) =>
  */
 export async function deleteDueCallData(deps: { db: Db; logger: Logger }, now: Date = new Date()): Promise<{ consentRecords: number; calls: number }> {
   const withConsent = await deps.db
-    .selectDistinct({ id: calls.id, tenantId: calls.tenantId })
+    .selectDistinct({ id: calls.id, tenantId: calls.tenantId, customerId: calls.customerId })
     .from(consentRecords)
     .innerJoin(calls, eq(calls.id, consentRecords.callId))
     .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
@@ -46,6 +54,7 @@ export async function deleteDueCallData(deps: { db: Db; logger: Logger }, now: D
   let consentDeleted = 0;
   for (const call of withConsent) {
     consentDeleted += await deps.db.transaction(async (tx) => {
+      if (!(await stillUnheld(tx, call))) return 0;
       await allowEvidenceDeletion(tx);
       const removed = await tx.delete(consentRecords).where(eq(consentRecords.callId, call.id)).returning({ id: consentRecords.id });
       if (removed.length === 0) return 0;
@@ -62,7 +71,7 @@ export async function deleteDueCallData(deps: { db: Db; logger: Logger }, now: D
   }
 
   const dueCalls = await deps.db
-    .select({ id: calls.id, tenantId: calls.tenantId, endedAt: calls.endedAt })
+    .select({ id: calls.id, tenantId: calls.tenantId, customerId: calls.customerId, endedAt: calls.endedAt })
     .from(calls)
     .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
     .where(and(callDue(now), notExists(deps.db.select({ one: sql`1` }).from(consentRecords).where(eq(consentRecords.callId, calls.id)))))
@@ -70,6 +79,7 @@ export async function deleteDueCallData(deps: { db: Db; logger: Logger }, now: D
   let callsDeleted = 0;
   for (const call of dueCalls) {
     callsDeleted += await deps.db.transaction(async (tx) => {
+      if (!(await stillUnheld(tx, call))) return 0;
       const removed = await tx.delete(calls).where(eq(calls.id, call.id)).returning({ id: calls.id });
       if (removed.length === 0) return 0;
       await recordAudit(tx, {

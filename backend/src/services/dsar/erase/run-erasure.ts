@@ -31,6 +31,10 @@ export class ErasureWaitsForPipeline extends DsarNotYet {
   override readonly name = 'ErasureWaitsForPipeline';
 }
 
+export class ErasureHeldMeanwhile extends DsarNotYet {
+  override readonly name = 'ErasureHeldMeanwhile';
+}
+
 interface Refusal {
   what: 'recordings' | 'cases' | 'identity' | 'everything';
   ids?: string[];
@@ -58,7 +62,7 @@ interface Refusal {
 export async function runErasureRequest(deps: ErasureDeps, request: DsarRequestRow, progress: DsarProgress): Promise<DsarRunResult> {
   const now = deps.now?.() ?? new Date();
   // The key goes first, before the slower sorting below, whenever nothing of the subject must stay.
-  if (!(await mustKeepAnything(deps.db, request.tenantId, request.customerId!, now))) await destroySubjectKey(deps, request, request.customerId!);
+  if (!(await mustKeepAnything(deps.db, request.tenantId, request.customerId!, now))) await destroySubjectKey(deps, request, request.customerId!, now);
   const inventory = await loadInventory(deps.db, request.tenantId, request.customerId!, now);
   if (!inventory) return { state: 'completed', outcome: { noDataHeld: true, note: 'Parley holds no data about this subject.' } };
   if (inventory.inPipeline.length > 0) {
@@ -79,8 +83,11 @@ export async function runErasureRequest(deps: ErasureDeps, request: DsarRequestR
   let recordingsShredded = 0;
   if (!everythingHeld) {
     if (!keepIdentity) {
-      // Destroyed above or by an interrupted earlier run; the row goes now.
-      await destroySubjectKey(deps, request, inventory.customer.id);
+      // Destroyed above or by an interrupted earlier run; the row goes now. A hold placed since
+      // the inventory keeps the key: the run starts over and sorts again.
+      if ((await destroySubjectKey(deps, request, inventory.customer.id, now)) === 'kept') {
+        throw new ErasureHeldMeanwhile('a legal hold was placed while the erasure ran; what it covers is sorted again');
+      }
       if (inventory.subjectKey) await removeSubjectKeyRow(deps, inventory.subjectKey.id);
       keyDestroyed = 'subject_key';
     }

@@ -4,6 +4,7 @@ import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.js';
 import { calls, cases, legalHolds, meetingTypes, recordings, subjectKeys } from '../../../db/schema/index.js';
 import { recordAudit, recordAuditBatch, rowsOf } from '../../audit/record.js';
+import { lockCustomerData, recordingNotHeld } from '../../legal-holds/active.js';
 import { removeShreddedBlobs } from '../../recordings/delete-due.js';
 import { workDirOf } from '../../recordings/work-dir.js';
 import type { DsarJobDeps, DsarRequestRow } from '../job.js';
@@ -45,14 +46,17 @@ export async function mustKeepAnything(db: DbOrTx, tenantId: string, customerId:
  * random bytes in place: one row, however many recordings point at it; the row itself goes later
  * (`removeSubjectKeyRow`). Audited once, with the change.
  */
-export async function destroySubjectKey(deps: DsarJobDeps, request: DsarRequestRow, customerId: string): Promise<boolean> {
+export async function destroySubjectKey(deps: DsarJobDeps, request: DsarRequestRow, customerId: string, now: Date): Promise<'destroyed' | 'gone' | 'kept'> {
   return deps.db.transaction(async (tx) => {
+    // Asked again under the lock that placing a hold takes: a hold placed meanwhile keeps the key.
+    await lockCustomerData(tx, request.tenantId, customerId);
+    if (await mustKeepAnything(tx, request.tenantId, customerId, now)) return 'kept';
     const [row] = await tx
       .update(subjectKeys)
       .set({ wrappedKey: randomBytes(60), masterKeyId: DESTROYED, updatedAt: new Date() })
       .where(and(eq(subjectKeys.tenantId, request.tenantId), eq(subjectKeys.customerId, customerId), ne(subjectKeys.masterKeyId, DESTROYED)))
       .returning({ id: subjectKeys.id });
-    if (!row) return false;
+    if (!row) return 'gone';
     await recordAudit(tx, {
       tenantId: request.tenantId,
       actor: { kind: 'system' },
@@ -61,7 +65,7 @@ export async function destroySubjectKey(deps: DsarJobDeps, request: DsarRequestR
       subjectId: customerId,
       details: { reason: 'erasure', requestId: request.id },
     });
-    return true;
+    return 'destroyed';
   });
 }
 
@@ -80,11 +84,13 @@ export async function removeSubjectKeyRow(deps: DsarJobDeps, keyId: string): Pro
 export async function destroyRecordingKeys(deps: DsarJobDeps, request: DsarRequestRow, items: RecordingItem[], now: Date): Promise<number> {
   if (items.length === 0) return 0;
   const ids = items.map((r) => r.id);
-  const destroyed = await deps.db.transaction(async (tx) => {
+  return deps.db.transaction(async (tx) => {
+    // A recording a hold covers since the inventory was taken stays: the hold is checked under its lock.
+    await lockCustomerData(tx, request.tenantId, request.customerId!);
     const rows = await tx
       .update(recordings)
       .set({ stage: 'deleted', wrappedKey: null, deletedAt: now, deletionReason: 'erasure', updatedAt: now })
-      .where(and(eq(recordings.tenantId, request.tenantId), inArray(recordings.id, ids), inArray(recordings.stage, ['done', 'failed'])))
+      .where(and(eq(recordings.tenantId, request.tenantId), inArray(recordings.id, ids), inArray(recordings.stage, ['done', 'failed']), recordingNotHeld()))
       .returning({ id: recordings.id, callId: recordings.callId, sizeBytes: recordings.sizeBytes });
     await recordAuditBatch(
       tx,
@@ -97,14 +103,15 @@ export async function destroyRecordingKeys(deps: DsarJobDeps, request: DsarReque
         details: { reason: 'erasure', requestId: request.id, callId: row.callId, sizeBytes: row.sizeBytes },
       })),
     );
+    // A recording that never got through the pipeline kept its raw media for an operator: it goes
+    // too, before the commit, so a crash cannot leave it behind a row that no longer says failed.
+    const marked = new Set(rows.map((row) => row.id));
+    for (const item of items.filter((r) => r.stage === 'failed' && marked.has(r.id))) {
+      await rm(item.rawDir, { recursive: true, force: true });
+      await rm(workDirOf(deps.dataDir, item.id), { recursive: true, force: true });
+    }
     return rows.length;
   });
-  // A recording that never got through the pipeline kept its raw media for an operator: it goes too.
-  for (const item of items.filter((r) => r.stage === 'failed')) {
-    await rm(item.rawDir, { recursive: true, force: true });
-    await rm(workDirOf(deps.dataDir, item.id), { recursive: true, force: true });
-  }
-  return destroyed;
 }
 
 /**
