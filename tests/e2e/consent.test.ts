@@ -109,8 +109,14 @@ describe('consent in the browser (Janus + Chromium)', () => {
     await call.customer.getByTestId('recording-toggle').click();
     await expect.poll(() => call.customer.getByTestId('recording-indicator').isVisible()).toBe(false);
     expect(await call.customer.getByTestId('recording-announcement').textContent()).toBe('Recording stopped.');
-    // Janus stops writing within a second of the withdrawal.
-    await call.customer.waitForTimeout(1000);
+    // The files stop growing: two reads half a second apart agree (while recording they never
+    // do: audio alone adds packets every 20 ms), and nothing more is written for two seconds.
+    const still = async () => {
+      const before = bytes();
+      await call.customer.waitForTimeout(500);
+      return bytes() === before;
+    };
+    await expect.poll(still, { timeout: 5000 }).toBe(true);
     const afterStop = bytes();
     await call.customer.waitForTimeout(2000);
     expect(bytes()).toBe(afterStop);

@@ -42,7 +42,9 @@ describe('escalate to video, end to end (Janus + Chromium)', () => {
     expect(await remoteVideoAdvances(call.agentCall)).toBe(true);
     expect(await remoteVideoAdvances(call.customer)).toBe(true);
     await expect.poll(() => call.agentCall.getByTestId('call-status').textContent()).toBe('Connected');
-    await expect.poll(() => call.customer.getByTestId('recording-indicator').isVisible()).toBe(false);
+    // Once the page has shown what the call records, the indicator must not be on.
+    await expect.poll(() => call.customer.getByTestId('call-meeting-type').textContent()).toContain('Not recorded');
+    expect(await call.customer.getByTestId('recording-indicator').isVisible()).toBe(false);
     // Both browsers report DTLS connected and an SRTP cipher in use before saying so.
     for (const page of [call.agentCall, call.customer]) {
       await expect

@@ -198,20 +198,21 @@ describe.each(databaseKinds)('data-subject requests on %s', (kind) => {
   });
 
   it('answers bad input with 400 and says what is wrong', async () => {
-    const bad = [
-      { kind: 'access', subject: { email: 'not-an-email' }, verification },
-      { kind: 'rectification', subject: { email: 'a@example.org' }, verification },
-      { kind: 'access', subject: { email: 'a@example.org', host: 'zendesk', externalId: '1' }, verification },
-      { kind: 'access', subject: { host: 'slack', externalId: '1' }, verification },
-      { kind: 'access', subject: { email: 'a@example.org' } },
-      { kind: 'access', subject: { email: 'a@example.org' }, verification: '' },
-      { kind: 'access', verification },
+    // Each bad body, and the field its error must name.
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ kind: 'access', subject: { email: 'not-an-email' }, verification }, /subject/],
+      [{ kind: 'rectification', subject: { email: 'a@example.org' }, verification }, /kind/],
+      [{ kind: 'access', subject: { email: 'a@example.org', host: 'zendesk', externalId: '1' }, verification }, /subject/],
+      [{ kind: 'access', subject: { host: 'slack', externalId: '1' }, verification }, /subject/],
+      [{ kind: 'access', subject: { email: 'a@example.org' } }, /verification/],
+      [{ kind: 'access', subject: { email: 'a@example.org' }, verification: '' }, /verification/],
+      [{ kind: 'access', verification }, /subject/],
     ];
-    for (const body of bad) {
+    for (const [body, field] of bad) {
       const res = await receive(body);
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(res.body.error.code).toBeDefined();
-      expect(res.body.error.message).toBeTruthy();
+      expect(res.body.error.code, JSON.stringify(body)).toBe('VALIDATION_FAILED');
+      expect(res.body.error.message, JSON.stringify(body)).toMatch(field);
     }
     expect((await t.call('POST', '/api/dsar', { token: dpo, rawBody: '{"kind":' })).status).toBe(400);
     expect((await t.call('GET', '/api/dsar/not-a-uuid', { token: dpo })).status).toBe(400);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,7 +59,8 @@ describe('a scripted browser against a locked-down room', () => {
 
     const record = pluginData(await browser.message({ request: 'configure', record: true, filename: path.join(base, 'stolen') }));
     // Janus answers "configured" but keeps the recording state it had: lock_record without the
-    // room secret. That nothing is written with media flowing is checked end to end.
+    // room secret. No media flows here, so no file would be written either way: that nothing is
+    // written with media flowing is checked end to end (tests/e2e/video-call.test.ts).
     expect(record).toMatchObject({ configured: 'ok' });
     const enable = pluginData(await browser.message({ request: 'enable_recording', room: room.roomId, record: true }));
     expect(enable).toMatchObject({ error_code: expect.any(Number) });
@@ -68,8 +69,6 @@ describe('a scripted browser against a locked-down room', () => {
     const create = pluginData(await browser.message({ request: 'create', room: 777, is_private: false }));
     expect(create).toMatchObject({ error_code: expect.any(Number) });
 
-    expect(await readdir(recordingDir)).toEqual([]);
-    expect((await readdir(base)).filter((name) => name.startsWith('stolen'))).toEqual([]);
     expect(await client.listParticipants(room.roomId)).toHaveLength(1);
   });
 
