@@ -7,13 +7,16 @@ import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeVault, type FakeVault } from '../../backend/src/adapters/kms/fake-vault-server.js';
 import { VaultTransitKms, type VaultTransitOptions } from '../../backend/src/adapters/kms/vault-transit-kms.js';
+import type { MasterKeys } from '../../backend/src/ports/master-keys.js';
+import { unwrapRecordingKey } from '../../backend/src/services/recordings/keys.js';
 import { KeyStoreError, KeyUnwrapError } from '../../media/encryption/errors.js';
 import { decryptStream, encryptStream } from '../../media/encryption/format.js';
-import { keyContext, newDataKey, unwrapKey, wrapKey } from '../../media/encryption/keys.js';
+import { keyContext, newDataKey, wrapKey } from '../../media/encryption/keys.js';
 import { rewrap, type WrappedKey } from '../../media/encryption/kms.js';
 import { LocalKeyFileKms } from '../../media/encryption/local-key-file-kms.js';
 
-const subject = keyContext('subject', 'subj_01');
+const SUBJECT_ID = 'subj_01';
+const subject = keyContext('subject', SUBJECT_ID);
 
 /** Flips one base64 character in the middle of Vault's ciphertext, keeping it well-formed. */
 function altered(wrapped: WrappedKey): WrappedKey {
@@ -174,14 +177,15 @@ describe('tenant master key in Vault Transit', () => {
     subjectKey.fill(0);
     recordingKey.fill(0);
 
+    // The product's own unwrapping (services/recordings/keys.ts), with the rows as it reads them.
     const recordingKeyFor = async (keyId: string): Promise<Buffer> => {
       expect(keyId).toBe(recordingRow.keyId);
-      const opened = await kms.unwrap(subjectRow.wrapped, subject);
-      try {
-        return unwrapKey(opened, recordingRow.wrapped, keyContext('recording', recordingId));
-      } finally {
-        opened.fill(0);
-      }
+      const masterKeys: MasterKeys = { forTenant: async () => kms, destroy: async () => undefined };
+      return unwrapRecordingKey(
+        masterKeys,
+        { id: recordingId, tenantId: 'tenant-1', wrappedKey: recordingRow.wrapped },
+        { customerId: SUBJECT_ID, masterKeyId: subjectRow.wrapped.keyId, wrappedKey: subjectRow.wrapped.ciphertext },
+      );
     };
 
     const sealed: Buffer[] = [];

@@ -8,9 +8,11 @@ import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyStoreError } from '../../media/encryption/errors.js';
 import { decryptRange, decryptStream, encryptStream, readHeader } from '../../media/encryption/format.js';
-import { keyContext, newDataKey, unwrapKey, wrapKey } from '../../media/encryption/keys.js';
+import { keyContext, newDataKey, wrapKey } from '../../media/encryption/keys.js';
 import { rewrap, type WrappedKey } from '../../media/encryption/kms.js';
 import { LocalKeyFileKms } from '../../media/encryption/local-key-file-kms.js';
+import type { MasterKeys } from '../../backend/src/ports/master-keys.js';
+import { unwrapRecordingKey } from '../../backend/src/services/recordings/keys.js';
 
 /**
  * The key hierarchy end to end on real files: recording key ← subject key ← tenant master key
@@ -26,14 +28,15 @@ describe('encrypted recordings on disk', () => {
   let recordingRow: { keyId: string; wrapped: Buffer };
   let mediaFile: string;
 
+  /** The product's own unwrapping (services/recordings/keys.ts), with the rows as it reads them. */
   const recordingKeyFor = async (keyId: string): Promise<Buffer> => {
     expect(keyId).toBe(recordingRow.keyId);
-    const subjectKey = await kms.unwrap(subjectRow.wrapped, keyContext('subject', subjectId));
-    try {
-      return unwrapKey(subjectKey, recordingRow.wrapped, keyContext('recording', recordingId));
-    } finally {
-      subjectKey.fill(0);
-    }
+    const masterKeys: MasterKeys = { forTenant: async () => kms, destroy: async () => undefined };
+    return unwrapRecordingKey(
+      masterKeys,
+      { id: recordingId, tenantId: 'tenant-1', wrappedKey: recordingRow.wrapped },
+      { customerId: subjectId, masterKeyId: subjectRow.wrapped.keyId, wrappedKey: subjectRow.wrapped.ciphertext },
+    );
   };
 
   beforeAll(async () => {
