@@ -77,7 +77,8 @@ export const dsarExports = pgTable('dsar_exports', {
     .references(() => dsarRequests.id, { onDelete: 'cascade' }),
   storageLocation: text().notNull(),
   objectKey: text().notNull(),
-  sizeBytes: bigint({ mode: 'number' }).notNull(),
+  /** Null while the bundle is being prepared: the row is written before anything is stored, so a crash leaves a row the sweep finds. */
+  sizeBytes: bigint({ mode: 'number' }),
   /** SHA-256 of the download token; the token itself is handed over once. */
   downloadTokenHash: text().notNull().unique(),
   expiresAt: timestamp({ withTimezone: true }).notNull(),

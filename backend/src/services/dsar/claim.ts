@@ -31,8 +31,8 @@ export async function findDueDsarRequests(db: Db, now: Date, limit = 20): Promis
 export async function claimDsarRequest(db: Db, requestId: string, owner: string, leaseMs: number, now: Date): Promise<DsarRequestRow | null> {
   const [seen] = await db.select().from(dsarRequests).where(and(eq(dsarRequests.id, requestId), dueCondition(now)));
   if (!seen) return null;
-  const leaseFree =
-    !seen.leaseOwner || !seen.leaseExpiresAt || seen.leaseExpiresAt <= now || seen.leaseOwner === owner || ownerIsGone(seen.leaseOwner);
+  // A live lease of this owner is not free either: it means this worker is working the request now.
+  const leaseFree = !seen.leaseOwner || !seen.leaseExpiresAt || seen.leaseExpiresAt <= now || ownerIsGone(seen.leaseOwner);
   if (!leaseFree) return null;
   const [claimed] = await db
     .update(dsarRequests)

@@ -18,40 +18,50 @@ export interface DsarWorker {
  */
 export function createDsarWorker(deps: DsarWorkerDeps, options: { pollIntervalMs: number }): DsarWorker {
   let stopped = true;
-  let running: Promise<unknown> | undefined;
+  // The drain in progress, whoever started it (start, the ticker, a nudge, a caller of drain):
+  // there is never a second, so this worker never works one request twice at once.
+  let running: Promise<Map<string, DsarJobOutcome>> | undefined;
 
-  const drain = async () => {
+  const drainDue = async () => {
     const outcomes = new Map<string, DsarJobOutcome>();
     for (const id of await findDueDsarRequests(deps.db, (deps.now ?? (() => new Date()))(), 100)) {
       outcomes.set(id, await runDsarJob(deps, id));
     }
     return outcomes;
   };
-  const poll = async (): Promise<void> => {
-    running = drain();
-    try {
-      await running;
-    } finally {
-      running = undefined;
-    }
+  const begin = () => {
+    const run = drainDue().finally(() => {
+      if (running === run) running = undefined;
+    });
+    running = run;
+    return run;
   };
-  const ticker = createTicker(poll, options.pollIntervalMs, (error) => deps.logger.warn({ err: error }, 'data-subject request poll failed'));
+  /** Joins the drain in progress rather than starting another; what it misses, the next poll finds. */
+  const poll = async (): Promise<void> => {
+    await (running ?? begin());
+  };
+  const warn = (error: unknown) => deps.logger.warn({ err: error }, 'data-subject request poll failed');
+  const ticker = createTicker(poll, options.pollIntervalMs, warn);
 
   return {
     async start() {
       stopped = false;
-      await poll().catch((error: unknown) => deps.logger.warn({ err: error }, 'data-subject request poll failed'));
+      await poll().catch(warn);
       ticker.start();
     },
     nudge() {
-      if (stopped || running) return;
-      void poll().catch((error: unknown) => deps.logger.warn({ err: error }, 'data-subject request poll failed'));
+      if (stopped) return;
+      void poll().catch(warn);
     },
     async stop() {
       stopped = true;
       await ticker.stop();
-      await running;
+      await running?.catch(() => undefined);
     },
-    drain,
+    async drain() {
+      // Waits its turn, then starts afresh: a drain begun earlier may have missed requests due now.
+      while (running) await running.catch(() => undefined);
+      return begin();
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, isNotNull } from 'drizzle-orm';
 import type { Db } from '../../../db/client.js';
 import { dsarExports, dsarRequests } from '../../../db/schema/index.js';
 import { ConflictError, GoneError, NotFoundError } from '../../../errors.js';
@@ -53,11 +53,11 @@ export async function issueExportLink(deps: ExportLinkDeps, requester: LinkReque
     const [row] = await tx
       .select()
       .from(dsarExports)
-      .where(and(eq(dsarExports.tenantId, tenantId), eq(dsarExports.requestId, requestId)))
+      .where(and(eq(dsarExports.tenantId, tenantId), eq(dsarExports.requestId, requestId), isNotNull(dsarExports.sizeBytes)))
       .orderBy(desc(dsarExports.createdAt))
       .limit(1)
       .for('update');
-    if (!row) throw new ConflictError('EXPORT_NOT_READY', 'The export of this request is not ready yet; its progress shows on the request.');
+    if (!row || row.sizeBytes === null) throw new ConflictError('EXPORT_NOT_READY', 'The export of this request is not ready yet; its progress shows on the request.');
     if (row.expiresAt <= new Date()) throw new GoneError('EXPORT_EXPIRED', 'This export has expired and was or will be deleted; run the request again for a new one.');
     const store = deps.stores.get(row.storageLocation);
     if (!store) throw new Error(`storage location "${row.storageLocation}" is not configured`);

@@ -32,13 +32,16 @@ export async function openExportDownload(deps: { db: Db; stores: ReadonlyMap<str
 /** The operator's copy (`parley dsar export --out`), audited like a download. */
 export async function openExportForOperator(deps: { db: Db; stores: ReadonlyMap<string, BlobStore> }, tenantId: string, exportId: string): Promise<ExportDownload> {
   const [row] = await deps.db.select().from(dsarExports).where(and(eq(dsarExports.tenantId, tenantId), eq(dsarExports.id, exportId)));
-  if (!row) throw new NotFoundError('EXPORT_NOT_FOUND', 'No such export.');
+  if (!row || row.sizeBytes === null) throw new NotFoundError('EXPORT_NOT_FOUND', 'No such export.');
   return openStored(deps, row, 'cli');
 }
 
 async function openStored(deps: { db: Db; stores: ReadonlyMap<string, BlobStore> }, row: typeof dsarExports.$inferSelect, via: 'download_link' | 'cli'): Promise<ExportDownload> {
+  // A bundle still being prepared has no link and no size: nobody can be sent to it.
+  const { sizeBytes } = row;
+  if (sizeBytes === null) throw unknownLink();
   if (row.expiresAt <= new Date()) throw expiredLink();
-  const body = await streamStoredBundle({ stores: deps.stores, ...row }, expiredLink, () =>
+  const body = await streamStoredBundle({ stores: deps.stores, ...row, sizeBytes }, expiredLink, () =>
     deps.db.transaction(async (tx) => {
       await tx
         .update(dsarExports)
@@ -56,7 +59,7 @@ async function openStored(deps: { db: Db; stores: ReadonlyMap<string, BlobStore>
   );
   return {
     exportId: row.id,
-    sizeBytes: row.sizeBytes,
+    sizeBytes,
     filename: `parley-data-export-${row.requestId.slice(0, 8)}.zip.age`,
     body,
   };

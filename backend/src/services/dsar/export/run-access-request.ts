@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import { dsarExports } from '../../../db/schema/index.js';
 import { recordAudit } from '../../audit/record.js';
 import type { DsarJobDeps, DsarProgress, DsarRequestRow, DsarRunResult } from '../job.js';
@@ -24,7 +24,9 @@ export const EXPORT_STORE = 'local';
  * summary.html, data.json and the subject's recordings, encrypted with age under a random
  * passphrase as it is written, stored under exports/. The passphrase is kept only wrapped by the
  * tenant master key, until `issueExportLink` hands it over once. A run that ends any other way
- * leaves nothing behind; a later successful run replaces an earlier bundle.
+ * leaves nothing behind; a later successful run replaces an earlier bundle. The row goes in before
+ * the objects do (as a preparing one), so a run that dies in between leaves objects a row names:
+ * the next run of the request removes them, and failing that the expiry sweep does.
  */
 export async function runAccessRequest(deps: AccessRequestDeps, request: DsarRequestRow, progress: DsarProgress): Promise<DsarRunResult> {
   if (request.kind !== 'access') throw new Error(`request ${request.id} is not an access request`);
@@ -54,6 +56,19 @@ export async function runAccessRequest(deps: AccessRequestDeps, request: DsarReq
   await mkdir(workDir, { recursive: true, mode: 0o700 });
   const partial = path.join(workDir, `${exportId}.age.partial`);
   const secret = newPassphraseSecret();
+  const ttlMs = (deps.exportTtlSeconds ?? DEFAULT_EXPORT_TTL_SECONDS) * 1000;
+  await deps.db.insert(dsarExports).values({
+    id: exportId,
+    tenantId,
+    requestId: request.id,
+    storageLocation: store.location,
+    objectKey: keys.bundle,
+    // No size until the bundle is stored: while it is null no link is issued for the row.
+    sizeBytes: null,
+    // No link yet: this hash is of a token nobody holds. `issueExportLink` replaces it.
+    downloadTokenHash: createHash('sha256').update(randomBytes(32)).digest('hex'),
+    expiresAt: new Date(Date.now() + ttlMs),
+  });
   let stored = false;
   try {
     const { sizeBytes } = await writeEncryptedBundle(
@@ -72,38 +87,39 @@ export async function runAccessRequest(deps: AccessRequestDeps, request: DsarReq
     await store.putFile(keys.bundle, partial);
     await storeWrappedSecret(deps.masterKeys, store, tenantId, exportId, keys.passphrase, secret);
 
-    const expiresAt = new Date(Date.now() + (deps.exportTtlSeconds ?? DEFAULT_EXPORT_TTL_SECONDS) * 1000);
-    const replaced = await deps.db.transaction(async (tx) => {
-      const earlier = await tx
-        .delete(dsarExports)
-        .where(and(eq(dsarExports.tenantId, tenantId), eq(dsarExports.requestId, request.id)))
+    const expiresAt = new Date(Date.now() + ttlMs);
+    // Earlier bundles of the request, and what runs that died while preparing one left behind.
+    const earlier = await deps.db
+      .select({ id: dsarExports.id, storageLocation: dsarExports.storageLocation, objectKey: dsarExports.objectKey, sizeBytes: dsarExports.sizeBytes })
+      .from(dsarExports)
+      .where(and(eq(dsarExports.tenantId, tenantId), eq(dsarExports.requestId, request.id), ne(dsarExports.id, exportId)));
+    const replacedExports = earlier.filter((e) => e.sizeBytes !== null).length;
+    await deps.db.transaction(async (tx) => {
+      const [ready] = await tx
+        .update(dsarExports)
+        .set({ sizeBytes, expiresAt, updatedAt: new Date() })
+        .where(eq(dsarExports.id, exportId))
         .returning({ id: dsarExports.id });
-      await tx.insert(dsarExports).values({
-        id: exportId,
-        tenantId,
-        requestId: request.id,
-        storageLocation: store.location,
-        objectKey: keys.bundle,
-        sizeBytes,
-        // No link yet: this hash is of a token nobody holds. `issueExportLink` replaces it.
-        downloadTokenHash: createHash('sha256').update(randomBytes(32)).digest('hex'),
-        expiresAt,
-      });
+      if (!ready) throw new Error(`export ${exportId} was removed while it was prepared`);
       await recordAudit(tx, {
         tenantId,
         actor: { kind: 'system' },
         action: 'dsar.export_prepared',
         subjectType: 'dsar_request',
         subjectId: request.id,
-        details: { exportId, customerId, recordings: media.length, sizeBytes, replacedExports: earlier.length, expiresAt: expiresAt.toISOString() },
+        details: { exportId, customerId, recordings: media.length, sizeBytes, replacedExports, abandonedExports: earlier.length - replacedExports, expiresAt: expiresAt.toISOString() },
       });
-      return earlier;
     });
-    for (const { id } of replaced) {
-      const old = exportObjectKeys(tenantId, id);
-      await Promise.all([store.delete(old.bundle), store.delete(old.passphrase)]).catch((error: unknown) =>
-        deps.logger.warn({ exportId: id, err: error }, 'replaced export bundle not removed from the store'),
-      );
+    // Objects first, then the row that names them: a row left by a failure here goes with the sweep.
+    for (const old of earlier) {
+      try {
+        const oldStore = deps.stores.get(old.storageLocation);
+        if (!oldStore) throw new Error(`storage location "${old.storageLocation}" is not configured`);
+        await Promise.all([oldStore.delete(old.objectKey), oldStore.delete(exportObjectKeys(tenantId, old.id).passphrase)]);
+        await deps.db.delete(dsarExports).where(eq(dsarExports.id, old.id));
+      } catch (error) {
+        deps.logger.warn({ exportId: old.id, err: error }, 'replaced export bundle not removed yet; the expiry sweep will');
+      }
     }
     return {
       state: 'completed',
@@ -125,7 +141,12 @@ export async function runAccessRequest(deps: AccessRequestDeps, request: DsarReq
       },
     };
   } catch (error) {
-    if (stored) await Promise.all([store.delete(keys.bundle), store.delete(keys.passphrase)]).catch(() => undefined);
+    // The row stays when the objects could not be removed, so the next run or the sweep still finds them.
+    const removed = await Promise.all(stored ? [store.delete(keys.bundle), store.delete(keys.passphrase)] : []).then(
+      () => true,
+      () => false,
+    );
+    if (removed) await deps.db.delete(dsarExports).where(eq(dsarExports.id, exportId)).catch(() => undefined);
     throw error;
   } finally {
     secret.fill(0);

@@ -7,9 +7,10 @@ import { recordAudit } from '../../audit/record.js';
 import { exportObjectKeys } from './settings.js';
 
 /**
- * Deletes export bundles whose link has expired: the blob and the wrapped passphrase, checked
- * gone, then the row, audited. A store that fails leaves the row for the next sweep. The worker
- * calls this on its schedule; several instances may, each row is deleted once.
+ * Deletes export bundles whose link has expired, and what a run that died while preparing one
+ * left behind: the blob and the wrapped passphrase, checked gone, then the row, audited. A store
+ * that fails leaves the row for the next sweep. The worker calls this on its schedule; several
+ * instances may, each row is deleted once.
  */
 export async function sweepExpiredExports(deps: { db: Db; stores: ReadonlyMap<string, BlobStore>; logger: Logger }, now: Date = new Date()): Promise<number> {
   const expired = await deps.db.select().from(dsarExports).where(lte(dsarExports.expiresAt, now));
@@ -39,7 +40,7 @@ export async function sweepExpiredExports(deps: { db: Db; stores: ReadonlyMap<st
         action: 'dsar.export_deleted',
         subjectType: 'dsar_request',
         subjectId: row.requestId,
-        details: { exportId: row.id, reason: 'expired', downloaded: row.downloadedAt !== null, verifiedGone: true },
+        details: { exportId: row.id, reason: row.sizeBytes === null ? 'abandoned' : 'expired', downloaded: row.downloadedAt !== null, verifiedGone: true },
       });
       return true;
     });

@@ -1,0 +1,1 @@
+ALTER TABLE "dsar_exports" ALTER COLUMN "size_bytes" DROP NOT NULL;
