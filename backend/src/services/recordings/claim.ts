@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { and, asc, eq, inArray, isNull, lte, notInArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lte, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { calls, recordings } from '../../db/schema/index.js';
 
@@ -48,7 +48,8 @@ export async function findDueRecordings(db: Db, limit = 20): Promise<string[]> {
 
 /**
  * Takes the job for `leaseMs` if it is due and nobody live holds it. The update is conditional on
- * the lease as it was read, so of two workers racing for one recording exactly one wins.
+ * the lease as it was read, expiry included, so of two workers racing for one recording exactly
+ * one wins, and a live holder that renews after the read keeps its job.
  */
 export async function claimRecording(db: Db, recordingId: string, owner: string, leaseMs: number): Promise<RecordingJob | null> {
   const [seen] = await db
@@ -61,14 +62,18 @@ export async function claimRecording(db: Db, recordingId: string, owner: string,
   if ((FINISHED_STAGES as readonly string[]).includes(job.stage)) return null;
   if (!(FINISHED_CALLS as readonly string[]).includes(seen.callState)) return null;
   if (job.nextAttemptAt > seen.dbNow) return null;
-  const leaseFree =
-    !job.leaseOwner || !job.leaseExpiresAt || job.leaseExpiresAt <= seen.dbNow || job.leaseOwner === owner || ownerIsGone(job.leaseOwner);
-  if (!leaseFree) return null;
+  const holder = job.leaseOwner;
+  const holderCannotRenew = !holder || holder === owner || ownerIsGone(holder);
+  const expired = !job.leaseExpiresAt || job.leaseExpiresAt <= seen.dbNow;
+  if (!holderCannotRenew && !expired) return null;
 
+  // A live holder may still renew between the read and this update: the lease must still be lapsed.
+  const leaseAsRead = holder ? eq(recordings.leaseOwner, holder) : isNull(recordings.leaseOwner);
+  const stillLapsed = holderCannotRenew ? undefined : or(isNull(recordings.leaseExpiresAt), lte(recordings.leaseExpiresAt, sql`now()`));
   const [claimed] = await db
     .update(recordings)
     .set({ leaseOwner: owner, leaseExpiresAt: sql`now() + ${`${leaseMs} milliseconds`}::interval`, updatedAt: new Date() })
-    .where(and(eq(recordings.id, recordingId), job.leaseOwner ? eq(recordings.leaseOwner, job.leaseOwner) : isNull(recordings.leaseOwner), eq(recordings.stage, job.stage)))
+    .where(and(eq(recordings.id, recordingId), leaseAsRead, stillLapsed, eq(recordings.stage, job.stage)))
     .returning();
   return claimed ?? null;
 }

@@ -99,12 +99,15 @@ export async function runRecordingJob(deps: PipelineDeps, recordingId: string): 
     deps.logger.info({ recordingId: job.id }, 'recording stored and raw media removed');
     return 'done';
   } catch (error) {
-    await wipePlaintext(work);
-    if (error instanceof LeaseLost) {
+    const outcome = error instanceof LeaseLost ? 'skipped' : await recordFailure(deps, job, error);
+    if (outcome === 'skipped') {
+      // The new owner composes in this same folder. It removes the plaintext when its job ends or
+      // fails, as does any later run of the job (a fresh folder) and the start-up sweep.
       deps.logger.warn({ recordingId: job.id }, 'recording lease lost; another worker continues');
-      return 'skipped';
+      return outcome;
     }
-    return await recordFailure(deps, job, error);
+    await wipePlaintext(work);
+    return outcome;
   } finally {
     clearInterval(heartbeat);
     await releaseLease(deps.db, job.id, deps.lease.owner).catch(() => undefined);
@@ -193,13 +196,14 @@ async function store(deps: PipelineDeps, job: RecordingJob): Promise<void> {
   });
 }
 
+/** Counts the failed attempt, or gives up; 'skipped' when another worker holds the job by now. */
 async function recordFailure(deps: PipelineDeps, job: RecordingJob, error: unknown): Promise<JobOutcome> {
   const attempts = job.attempts + 1;
   const cause = error instanceof StepError ? error.cause : error;
   const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
   const giveUp = cause instanceof RecordingComposeError && attempts >= deps.maxComposeAttempts;
-  await deps.db.transaction(async (tx) => {
-    await tx
+  const held = await deps.db.transaction(async (tx) => {
+    const counted = await tx
       .update(recordings)
       .set(
         giveUp
@@ -211,7 +215,9 @@ async function recordFailure(deps: PipelineDeps, job: RecordingJob, error: unkno
               updatedAt: new Date(),
             },
       )
-      .where(eq(recordings.id, job.id));
+      .where(and(eq(recordings.id, job.id), eq(recordings.leaseOwner, deps.lease.owner)))
+      .returning({ id: recordings.id });
+    if (counted.length !== 1) return false;
     if (giveUp) {
       await recordAudit(tx, {
         tenantId: job.tenantId,
@@ -222,7 +228,9 @@ async function recordFailure(deps: PipelineDeps, job: RecordingJob, error: unkno
         details: { callId: job.callId, attempts },
       });
     }
+    return true;
   });
+  if (!held) return 'skipped';
   deps.logger.error({ recordingId: job.id, attempts, err: error }, giveUp ? 'recording given up; raw media kept for an operator' : 'recording step failed; will retry');
   return giveUp ? 'failed' : 'waiting';
 }
