@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './logger.js';
 import { sessionSecret } from './secrets.js';
 import { openRecordingStores } from './recording-stores.js';
 import { expireUnjoinedCalls } from './services/calls/expire-unjoined.js';
+import { retryMediaRelease } from './services/calls/teardown-media.js';
 import { createMediaWatchdog } from './services/calls/fail-on-lost-media.js';
 import { createTicker } from './services/ticker.js';
 import { findLocationProblems } from './services/recordings/check-locations.js';
@@ -156,9 +157,11 @@ export async function startParley(config: Config, options: { logger?: Logger } =
   const expiry = createTicker(
     async () => {
       await expireUnjoinedCalls(deps, new Date(Date.now() - config.callUnjoinedTtlSeconds * 1000));
+      // Rooms and tokens of finished calls that a node could not release when they ended.
+      await retryMediaRelease(deps);
     },
     30_000,
-    (error) => logger.warn({ err: error }, 'expiring unjoined calls failed'),
+    (error) => logger.warn({ err: error }, 'expiring unjoined calls or releasing media failed'),
   );
   expiry.start();
   const retention = createTicker(

@@ -36,6 +36,8 @@ export const calls = pgTable(
     lockedAt: timestamp({ withTimezone: true }),
     endedAt: timestamp({ withTimezone: true }),
     endReason: text(),
+    /** When the finished call's room was destroyed and its media tokens revoked; null until that succeeded. */
+    mediaReleasedAt: timestamp({ withTimezone: true }),
     ...timestamps,
   },
   (t) => [index('calls_tenant_state_idx').on(t.tenantId, t.state)],

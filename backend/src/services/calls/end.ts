@@ -7,7 +7,7 @@ import { noteOnTicket } from '../outbox/ticket-note.js';
 import type { ServiceDeps } from '../deps.js';
 import type { Principal } from '../principal.js';
 import { callView, loadCallFor, loadParticipants } from './load-call.js';
-import { teardownMedia } from './teardown-media.js';
+import { releaseCallMedia } from './teardown-media.js';
 import { assertTransition } from './state-machine.js';
 
 /**
@@ -41,8 +41,8 @@ export async function endCall(deps: ServiceDeps, principal: Principal, callId: s
     return loaded;
   });
 
+  await releaseCallMedia(deps, ended.call);
   const people = await loadParticipants(deps.db, principal.tenantId, callId);
-  await teardownMedia(deps, ended.call, people);
 
   const [recording] = await deps.db.select({ id: recordings.id }).from(recordings).where(eq(recordings.callId, callId));
   if (recording) deps.onRecordingReady?.(recording.id);

@@ -1,10 +1,10 @@
 import { and, eq, lt } from 'drizzle-orm';
-import { calls, participants } from '../../db/schema/index.js';
+import { calls } from '../../db/schema/index.js';
 import { recordAudit } from '../audit/record.js';
 import { notes } from '../consent/notes.js';
 import type { ServiceDeps } from '../deps.js';
 import { noteOnTicket } from '../outbox/ticket-note.js';
-import { teardownMedia } from './teardown-media.js';
+import { releaseCallMedia } from './teardown-media.js';
 
 export const EXPIRED_REASON = 'expired_unjoined';
 
@@ -36,8 +36,7 @@ export async function expireUnjoinedCalls(deps: Pick<ServiceDeps, 'db' | 'media'
       return row;
     });
     if (!call) continue;
-    const people = await deps.db.select({ mediaToken: participants.mediaToken }).from(participants).where(eq(participants.callId, id));
-    await teardownMedia(deps, call, people);
+    await releaseCallMedia(deps, call);
     expired.push(id);
   }
   if (expired.length > 0) deps.logger.info({ calls: expired.length }, 'unjoined calls expired and their rooms destroyed');
