@@ -20,13 +20,14 @@ import { VaultTransitKms } from '../../backend/src/adapters/kms/vault-transit-km
 import { createAuditSink } from '../../backend/src/adapters/audit-sink/sink.js';
 import type { Database } from '../../backend/src/db/client.js';
 import { auditChainHeads, offboardedTenants, recordings, subjectKeys, tenantExports, tenants } from '../../backend/src/db/schema/index.js';
-import type { AuditForwardPayload } from '../../backend/src/ports/outbox-delivery.js';
+import type { AuditForwardPayload, OutboxDeliverer } from '../../backend/src/ports/outbox-delivery.js';
 import { openRecordingStores } from '../../backend/src/recording-stores.js';
 import { eventHash } from '../../backend/src/services/audit/chain.js';
 import { createAuditForwarder } from '../../backend/src/services/audit/forwarder.js';
 import { setAuditForwarding } from '../../backend/src/services/audit/forwarding.js';
 import { recordAudit, rowsOf } from '../../backend/src/services/audit/record.js';
 import { offboardTenant } from '../../backend/src/services/offboarding/delete-tenant.js';
+import { forwardOffboardingRecords } from '../../backend/src/services/offboarding/forward-records.js';
 import { unwrapRecordingKey } from '../../backend/src/services/recordings/keys.js';
 import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
 import { provisionTenant } from '../../backend/src/services/tenants/provision.js';
@@ -336,6 +337,38 @@ describe('the closing audit event reaches the audit sink', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('forwarding the closing event of a deleted account', () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await freshDatabase('pglite');
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('a late answer to an earlier attempt never overwrites a later delivery', async () => {
+    const [record] = await database.db
+      .insert(offboardedTenants)
+      .values({
+        tenantId: randomUUID(), host: 'zendesk', externalAccountId: 'gone', offboardedBy: randomUUID(), deleted: {},
+        auditHeadSeq: 7, auditHeadHash: 'h', finalEvent: { id: 'e1', action: 'tenant.offboarded' }, forwardState: 'pending',
+      })
+      .returning();
+    const delivering: OutboxDeliverer<'audit.event'> = { deliver: async () => ({ outcome: 'delivered' }) };
+    // The first attempt hangs past its one-minute claim; meanwhile another instance claims the
+    // record again and delivers it. Then the first attempt's sink answers "try again".
+    const slow: OutboxDeliverer<'audit.event'> = {
+      deliver: async () => {
+        expect(await forwardOffboardingRecords(database.db, delivering, { now: new Date(Date.now() + 120_000) })).toBe(1);
+        return { outcome: 'retry', error: 'HTTP_503', retryAfterMs: undefined };
+      },
+    };
+    expect(await forwardOffboardingRecords(database.db, slow)).toBe(0);
+    const [after] = await database.db.select().from(offboardedTenants).where(eq(offboardedTenants.id, record!.id));
+    expect(after).toMatchObject({ forwardState: 'delivered', forwardAttempts: 2, forwardError: null });
   });
 });
 

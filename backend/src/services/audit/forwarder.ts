@@ -19,7 +19,7 @@ export function createAuditForwarder(options: {
 }): OutboxWorker {
   const outbox = createOutboxWorker({ db: options.db, logger: options.logger, deliverers: { 'audit.event': options.sink }, ...options.settings });
   const backoff = { baseDelayMs: options.settings?.baseDelayMs ?? 5_000, maxDelayMs: options.settings?.maxDelayMs ?? 15 * 60_000 };
-  const offboarded = () => forwardOffboardingRecords(options.db, options.sink, { backoff });
+  const offboarded = () => forwardOffboardingRecords(options.db, options.sink, { backoff, logger: options.logger });
   const ticker = createTicker(
     async () => void (await offboarded()),
     options.settings?.pollIntervalMs ?? 1_000,

@@ -1,5 +1,6 @@
 import { and, asc, eq, lte } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import type { Logger } from '../../logger.js';
 import { offboardedTenants } from '../../db/schema/index.js';
 import type { AuditForwardPayload, OutboxDeliverer } from '../../ports/outbox-delivery.js';
 import { retryDelayMs, type BackoffPolicy } from '../outbox/backoff.js';
@@ -16,7 +17,7 @@ const DEFAULT_BACKOFF: BackoffPolicy = { baseDelayMs: 5_000, maxDelayMs: 15 * 60
 export async function forwardOffboardingRecords(
   db: Db,
   sink: OutboxDeliverer<'audit.event'>,
-  options: { now?: Date; backoff?: BackoffPolicy } = {},
+  options: { now?: Date; backoff?: BackoffPolicy; logger?: Logger } = {},
 ): Promise<number> {
   const now = options.now ?? new Date();
   const due = await db
@@ -28,10 +29,12 @@ export async function forwardOffboardingRecords(
   let delivered = 0;
   for (const record of due) {
     const attempts = record.forwardAttempts + 1;
-    // Leased for a minute: another instance passes over it meanwhile.
+    // Leased for a minute from the claim itself (earlier deliveries of this batch may have been
+    // slow): another instance passes over it meanwhile.
+    const claimedAt = options.now ?? new Date();
     const [claimed] = await db
       .update(offboardedTenants)
-      .set({ forwardAttempts: attempts, forwardNextAt: new Date(now.getTime() + 60_000) })
+      .set({ forwardAttempts: attempts, forwardNextAt: new Date(claimedAt.getTime() + 60_000) })
       .where(and(eq(offboardedTenants.id, record.id), eq(offboardedTenants.forwardAttempts, record.forwardAttempts), eq(offboardedTenants.forwardState, 'pending')))
       .returning({ id: offboardedTenants.id });
     if (!claimed) continue;
@@ -39,8 +42,10 @@ export async function forwardOffboardingRecords(
     const result = await sink
       .deliver({ id: record.id, tenantId: record.tenantId, kind: 'audit.event', idempotencyKey: `audit:${payload.id}`, payload, attempts: record.forwardAttempts })
       .catch((error: unknown) => ({ outcome: 'retry' as const, error: error instanceof Error ? error.name : 'unknown error', retryAfterMs: undefined }));
+    // Only this claim's outcome is written: a late answer cannot overwrite a later claim's, nor a delivery.
+    const ours = and(eq(offboardedTenants.id, record.id), eq(offboardedTenants.forwardAttempts, attempts), eq(offboardedTenants.forwardState, 'pending'));
     if (result.outcome === 'delivered') {
-      await db.update(offboardedTenants).set({ forwardState: 'delivered', forwardedAt: new Date(), forwardError: null }).where(eq(offboardedTenants.id, record.id));
+      await db.update(offboardedTenants).set({ forwardState: 'delivered', forwardedAt: new Date(), forwardError: null }).where(ours);
       delivered += 1;
       continue;
     }
@@ -52,7 +57,11 @@ export async function forwardOffboardingRecords(
         forwardError: result.error.slice(0, 500),
         forwardNextAt: new Date(Date.now() + wait),
       })
-      .where(eq(offboardedTenants.id, record.id));
+      .where(ours);
+    options.logger?.warn(
+      { offboardingRecord: record.id, attempts, outcome: result.outcome, error: result.error.slice(0, 200) },
+      result.outcome === 'rejected' ? 'the audit sink refused an account’s closing event for good' : 'the audit sink did not take an account’s closing event; will retry',
+    );
   }
   return delivered;
 }
