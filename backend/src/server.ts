@@ -12,6 +12,7 @@ import { sessionSecret } from './secrets.js';
 import { openRecordingStores } from './recording-stores.js';
 import { expireUnjoinedCalls } from './services/calls/expire-unjoined.js';
 import { retryMediaRelease } from './services/calls/teardown-media.js';
+import { sweepStaleTempFiles } from './services/stale-temp-files.js';
 import { createMediaWatchdog } from './services/calls/fail-on-lost-media.js';
 import { createTicker } from './services/ticker.js';
 import { findLocationProblems } from './services/recordings/check-locations.js';
@@ -174,8 +175,9 @@ export async function startParley(config: Config, options: { logger?: Logger } =
       if (failedRemoved > 0) logger.info({ recordings: failedRemoved }, 'raw media of failed recordings removed');
       // Recordings first: a call's metadata goes only once its recording is gone.
       await deleteDueCallData({ db: database.db, logger });
-      // Export bundles past their link's lifetime go too.
+      // Export bundles past their link's lifetime go too, and what crashed export runs left.
       await sweepExpiredExports({ db: database.db, stores, logger });
+      await sweepStaleTempFiles({ dataDir: config.dataDir, logger });
       await sweepExpiredNonces(database.db);
     },
     10 * 60_000,
