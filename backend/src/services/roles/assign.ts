@@ -1,8 +1,8 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
-import { agentClients, agentRoles, agents, roles } from '../../db/schema/index.js';
-import { NotFoundError, PolicyViolation } from '../../errors.js';
+import { agentClients, agentRoles, agents, roles, tenants } from '../../db/schema/index.js';
+import { ConflictError, NotFoundError, PolicyViolation } from '../../errors.js';
 import { upsertClient } from '../access/assignments.js';
 import { authorizeAccount } from '../access/policy.js';
 import { recordAudit } from '../audit/record.js';
@@ -23,6 +23,9 @@ export const assignmentInput = z.object({
 export async function assignAccess(db: Db, principal: Principal, agentId: string, input: z.infer<typeof assignmentInput>) {
   const admin = authorizeAccount(principal, 'configure');
   return db.transaction(async (tx) => {
+    // One change of access at a time per account: two admins removing each other's role at once
+    // must not both pass the last-administrator check below.
+    await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, admin.tenantId)).for('update');
     const [agent] = await tx.select({ id: agents.id }).from(agents).where(and(eq(agents.id, agentId), eq(agents.tenantId, admin.tenantId)));
     if (!agent) throw new NotFoundError('AGENT_NOT_FOUND', 'No such user in this account.');
     const names = [...new Set(input.roles)];
@@ -39,6 +42,15 @@ export async function assignAccess(db: Db, principal: Principal, agentId: string
     const clientIds = new Set<string>();
     for (const ref of input.clients) clientIds.add(await upsertClient(tx, admin.tenantId, ref));
     if (clientIds.size) await tx.insert(agentClients).values([...clientIds].map((clientId) => ({ agentId, clientId, source: 'admin' as const })));
+    // Nobody could set the account up again: the last administrator keeps the role.
+    const [stillAdmin] = await tx
+      .select({ id: agents.id })
+      .from(agentRoles)
+      .innerJoin(agents, eq(agents.id, agentRoles.agentId))
+      .innerJoin(roles, eq(roles.id, agentRoles.roleId))
+      .where(and(eq(agents.tenantId, admin.tenantId), eq(agents.active, true), eq(roles.name, 'admin'), eq(roles.builtIn, true)))
+      .limit(1);
+    if (!stillAdmin) throw new ConflictError('LAST_ADMIN', 'This would leave the account without an administrator. Give another user the admin role first.');
     await recordAudit(tx, {
       tenantId: admin.tenantId,
       actor: admin,

@@ -43,6 +43,7 @@ export function AuditScreen() {
   const [events, setEvents] = useState<{ list: AuditEventView[]; nextCursor: string | null } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [verification, setVerification] = useState<AuditVerification | null>(null);
+  const [verifying, setVerifying] = useState(false);
   const [verifyError, setVerifyError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
@@ -67,12 +68,15 @@ export function AuditScreen() {
   }, [filter]);
 
   const verify = async () => {
+    setVerifying(true);
     setVerification(null);
     setVerifyError(null);
     try {
       setVerification(await call<AuditVerification>('/api/admin/audit/verify'));
     } catch (caught) {
       setVerifyError(caught);
+    } finally {
+      setVerifying(false);
     }
   };
 
@@ -84,8 +88,9 @@ export function AuditScreen() {
   return (
     <Screen title="Audit trail" intro="Every change, view, export and deletion, newest first. Each event is chained to the one before it, so a changed or missing event shows.">
       <Section title="Check the chain">
-        <Button variant="primary" onClick={() => void verify()} testId="verify-audit">
-          Verify
+        {/* The server reads the whole chain: one check at a time, and say it is under way. */}
+        <Button variant="primary" onClick={() => void verify()} disabled={verifying} testId="verify-audit">
+          {verifying ? 'Verifying…' : 'Verify'}
         </Button>
         <ErrorAlert error={verifyError} />
         {verification ? (
