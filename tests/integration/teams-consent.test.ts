@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTeamsBot, type TeamsBot } from '../../backend/src/adapters/teams/bot.js';
 import { TeamsActivityDeliverer } from '../../backend/src/adapters/teams/deliverer.js';
 import type { Database } from '../../backend/src/db/client.js';
+import { en } from '../../backend/src/services/notices/locales/en.js';
 import { agents, auditEvents, consentRecords, installations, outboxMessages, teamsConversations } from '../../backend/src/db/schema/index.js';
 import type { OutboxEnvelope } from '../../backend/src/ports/outbox-delivery.js';
 import { teamsRoutes } from '../../backend/src/routes/teams.js';
@@ -279,6 +280,18 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
     );
     // Shown to the agent alone; the customer's card stays as it was.
     expect(agentPress.body).toEqual({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Diese Entscheidung trifft die Person, der der Anruf angeboten wurde.' });
+    expect(await recordsOf(call.id)).toEqual([]);
+    // Told in the presser's own Teams language, not the customer's.
+    const inEnglish = await post(
+      activity(chat, {
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        locale: 'en-GB',
+        from: { id: '29:agent-dana', name: 'Dana Agent', aadObjectId: '0b7e9c1a-2222-4d3e-8f00-aaaaaaaaaaaa' },
+        value: { action: { type: 'Action.Execute', id: 'consent', verb: 'parley.consent', data: execute(card, true).data }, trigger: 'manual' },
+      }),
+    );
+    expect(inEnglish.body.value).toBe(en.page.notForYou);
     expect(await recordsOf(call.id)).toEqual([]);
 
     // The customer can still decide with the very same card.

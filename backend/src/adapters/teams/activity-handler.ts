@@ -128,7 +128,8 @@ export class ParleyActivityHandler extends ActivityHandler {
       language: pickLanguage([data.lang, locale], 'en'),
       from: { id: from?.id, aadObjectId: from?.aadObjectId },
     });
-    if (answer.kind === 'not_for_you') return locales[answer.language].page.notForYou;
+    // Said to whoever pressed, so in their own Teams language rather than the customer's.
+    if (answer.kind === 'not_for_you') return locales[pickLanguage([locale], answer.language)].page.notForYou;
     return answer.kind === 'ask_again' ? consentCard(answer.card) : resultCard(answer);
   }
 

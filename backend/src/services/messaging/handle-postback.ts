@@ -59,9 +59,12 @@ export async function handleConsentPostback(deps: ServiceDeps, event: PostbackEv
       enqueueMessage(tx, { tenantId: origin.tenantId, kind: 'sunco.message', idempotencyKey: key, payload: { conversationId: event.conversationId, ...message } });
 
     try {
-      // The decision's own transaction nests as a savepoint: a refusal rolls back only
-      // its part, and the event claim above commits with whatever it did.
-      const decision = await recordConsentDecision({ ...deps, db: tx }, answer.token, { noticeVersionId: answer.noticeVersionId, join: answer.join });
+      // The decision runs in a savepoint of its own: a refusal, even one the database raises
+      // (a decision racing this one), rolls back only its part, and the event claim above
+      // commits with the reply explaining it.
+      const decision = await tx.transaction((savepoint) =>
+        recordConsentDecision({ ...deps, db: savepoint }, answer.token, { noticeVersionId: answer.noticeVersionId, join: answer.join }),
+      );
       const page = textsFor(decision.language).page;
       await reply(
         `consent:${origin.requestId}:messaging-reply`,
