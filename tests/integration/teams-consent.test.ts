@@ -190,9 +190,13 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
     // Names (the chat's topic, the person who added the bot) are not kept.
     expect(JSON.stringify(rows[0]!.reference)).not.toMatch(/Alex|support|Dana/);
 
-    // A later message in the same chat changes nothing and adds no second row.
+    // Nor who wrote last, or in which language: a message from a member changes nothing and adds no second row.
+    expect(rows[0]!.reference).not.toHaveProperty('user');
+    expect(rows[0]!.reference).not.toHaveProperty('locale');
     expect((await post(activity(chat, { type: 'message', text: 'hello' }))).status).toBe(200);
-    expect(await database.db.select().from(teamsConversations).where(eq(teamsConversations.conversationId, chat))).toHaveLength(1);
+    const after = await database.db.select().from(teamsConversations).where(eq(teamsConversations.conversationId, chat));
+    expect(after).toHaveLength(1);
+    expect(after[0]!.reference).toEqual(rows[0]!.reference);
     const added = await database.db.select().from(auditEvents).where(and(eq(auditEvents.tenantId, tenantId), eq(auditEvents.action, 'teams.conversation_added')));
     expect(added.map((a) => a.subjectId)).toContain(rows[0]!.id);
   });

@@ -12,10 +12,14 @@ import { provisionTenant } from '../tenants/provision.js';
  * arrived last), so the stored reference holds no names and only changes when
  * routing does.
  */
+/**
+ * What a proactive message needs to reach the chat, and no more: not the user who last wrote in
+ * it or their locale (in a group chat that would be whoever posted last, a personal identifier
+ * the routing does not use; parsing drops them).
+ */
 export const conversationReferenceSchema = z.object({
   channelId: z.string().min(1).max(100),
   serviceUrl: z.url({ protocol: /^https?$/ }),
-  locale: z.string().max(35).optional(),
   conversation: z.object({
     id: z.string().min(1).max(1000),
     tenantId: z.string().max(100).optional(),
@@ -23,7 +27,6 @@ export const conversationReferenceSchema = z.object({
     isGroup: z.boolean().optional(),
   }),
   bot: z.object({ id: z.string().min(1).max(300), name: z.string().max(200).optional() }),
-  user: z.object({ id: z.string().min(1).max(300) }).optional(),
 });
 export type StoredConversationReference = z.infer<typeof conversationReferenceSchema>;
 
