@@ -273,28 +273,23 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
 
   it('answers only the invited customer: the agent pressing the card in the group chat decides nothing', async () => {
     const { chat, call, card } = await offerInTeams('support');
-    const agentPress = await post(
-      activity(chat, {
-        type: 'invoke',
-        name: 'adaptiveCard/action',
-        locale: 'de-DE',
-        from: { id: '29:agent-dana', name: 'Dana Agent', aadObjectId: '0b7e9c1a-2222-4d3e-8f00-aaaaaaaaaaaa' },
-        value: { action: { type: 'Action.Execute', id: 'consent', verb: 'parley.consent', data: execute(card, true).data }, trigger: 'manual' },
-      }),
-    );
+    /** The agent, a member of the same group chat, presses the customer's Accept. */
+    const agentPresses = (locale: string) =>
+      post(
+        activity(chat, {
+          type: 'invoke',
+          name: 'adaptiveCard/action',
+          locale,
+          from: { id: '29:agent-dana', name: 'Dana Agent', aadObjectId: '0b7e9c1a-2222-4d3e-8f00-aaaaaaaaaaaa' },
+          value: { action: { type: 'Action.Execute', id: 'consent', verb: 'parley.consent', data: execute(card, true).data }, trigger: 'manual' },
+        }),
+      );
+    const agentPress = await agentPresses('de-DE');
     // Shown to the agent alone; the customer's card stays as it was.
     expect(agentPress.body).toEqual({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Diese Entscheidung trifft die Person, der der Anruf angeboten wurde.' });
     expect(await recordsOf(call.id)).toEqual([]);
     // Told in the presser's own Teams language, not the customer's.
-    const inEnglish = await post(
-      activity(chat, {
-        type: 'invoke',
-        name: 'adaptiveCard/action',
-        locale: 'en-GB',
-        from: { id: '29:agent-dana', name: 'Dana Agent', aadObjectId: '0b7e9c1a-2222-4d3e-8f00-aaaaaaaaaaaa' },
-        value: { action: { type: 'Action.Execute', id: 'consent', verb: 'parley.consent', data: execute(card, true).data }, trigger: 'manual' },
-      }),
-    );
+    const inEnglish = await agentPresses('en-GB');
     expect(inEnglish.body.value).toBe(en.page.notForYou);
     expect(await recordsOf(call.id)).toEqual([]);
 
