@@ -243,7 +243,8 @@ describe('end-to-end encrypted calls (Janus + Chromium)', () => {
     await customer.page.locator('#join-call').click();
     await expect.poll(() => customer.page.getByTestId('call-error').isVisible(), { timeout: 15_000 }).toBe(true);
     expect(stripped).toBeGreaterThan(0);
-    expect(refusals.join('\n')).toMatch(/"error_code":433,"error":"Room requires end-to-end encrypted media"/);
+    // The page may show the error before this listener has read the same response's body.
+    await expect.poll(() => refusals.join('\n')).toMatch(/"error_code":433,"error":"Room requires end-to-end encrypted media"/);
     expect(await customer.page.evaluate(() => document.body.dataset.callState)).toBe('failed');
     await customer.context.close();
   });

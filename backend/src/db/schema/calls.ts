@@ -1,4 +1,5 @@
 import { bigint, boolean, pgEnum, pgTable, text, timestamp, uuid, index } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { agents } from './agents.js';
 import { cases } from './cases.js';
 import { id, tenantScoped, timestamps } from './columns.js';
@@ -40,5 +41,9 @@ export const calls = pgTable(
     mediaReleasedAt: timestamp({ withTimezone: true }),
     ...timestamps,
   },
-  (t) => [index('calls_tenant_state_idx').on(t.tenantId, t.state)],
+  (t) => [
+    index('calls_tenant_state_idx').on(t.tenantId, t.state),
+    // The few finished calls whose room is still to be released, looked for every 30 s.
+    index('calls_media_unreleased_idx').on(t.endedAt).where(sql`${t.mediaReleasedAt} is null and ${t.state} in ('ended', 'failed')`),
+  ],
 );

@@ -41,8 +41,8 @@ export async function endCall(deps: ServiceDeps, principal: Principal, callId: s
     return loaded;
   });
 
-  await releaseCallMedia(deps, ended.call);
   const people = await loadParticipants(deps.db, principal.tenantId, callId);
+  await releaseCallMedia(deps, ended.call, people);
 
   const [recording] = await deps.db.select({ id: recordings.id }).from(recordings).where(eq(recordings.callId, callId));
   if (recording) deps.onRecordingReady?.(recording.id);

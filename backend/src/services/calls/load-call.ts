@@ -1,9 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { perDatabase } from '../../db/per-database.js';
-import { calls, cases, consentRecords, meetingTypes, participants, tenants } from '../../db/schema/index.js';
+import { calls, cases, meetingTypes, participants, tenants } from '../../db/schema/index.js';
 import { ForbiddenError, GoneError, NotFoundError } from '../../errors.js';
 import { authorize } from '../access/policy.js';
+import { latestConsent } from '../consent/state.js';
 import type { Principal } from '../principal.js';
 
 /**
@@ -33,13 +34,6 @@ export async function loadCallFor(db: DbOrTx, principal: Principal, callId: stri
   return { call: row.call, meetingType: row.meetingType, accountRecordingOff: row.recordingEnabledAt === null, recordingConsent: row.recordingConsent };
 }
 
-/** The customer's latest answer about recording, as `consentState` derives it; null before any. */
-const latestRecordingConsent = sql<'granted' | 'declined' | 'withdrawn' | null>`(
-  SELECT CASE WHEN ${consentRecords.granted} THEN 'granted' WHEN ${consentRecords.event} = 'withdrawal' THEN 'withdrawn' ELSE 'declined' END
-  FROM ${consentRecords}
-  WHERE ${consentRecords.callId} = ${calls.id} AND ${consentRecords.tenantId} = ${calls.tenantId} AND ${consentRecords.purpose} = 'recording'
-  ORDER BY ${consentRecords.at} DESC LIMIT 1)`;
-
 const callQuery = (db: DbOrTx) =>
   db
     .select({
@@ -47,7 +41,8 @@ const callQuery = (db: DbOrTx) =>
       meetingType: meetingTypes,
       clientId: cases.clientId,
       recordingEnabledAt: tenants.recordingEnabledAt,
-      recordingConsent: latestRecordingConsent,
+      // The customer's latest answer about recording, derived as everywhere else.
+      recordingConsent: latestConsent('recording'),
     })
     .from(calls)
     .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))

@@ -5,7 +5,6 @@ import { calls, consentRecords, consentRequests } from '../../db/schema/index.js
 import { ConflictError, ForbiddenError, PolicyViolation } from '../../errors.js';
 import { recordAudit } from '../audit/record.js';
 import { notes } from '../consent/notes.js';
-import { consentState } from '../consent/state.js';
 import type { ServiceDeps } from '../deps.js';
 import { noteOnTicket } from '../outbox/ticket-note.js';
 import { beginRecording, stopRecordingIfUncommitted } from '../recordings/begin.js';
@@ -36,8 +35,8 @@ export async function setRecording(deps: ServiceDeps, principal: Principal, call
     if (isCustomer) await recordWithdrawal(tx, loaded);
     if (input.on) {
       await assertRecordingAllowed(tx, call.tenantId);
-      const consent = await consentState(tx, call.tenantId, call.id);
-      if (meetingType.legalBasis === 'consent' && consent.recording !== 'granted') {
+      // Read with the call, under its row lock: the customer's latest answer about recording.
+      if (meetingType.legalBasis === 'consent' && loaded.recordingConsent !== 'granted') {
         throw new PolicyViolation('RECORDING_CONSENT_MISSING', 'The customer has not consented to recording.');
       }
     }

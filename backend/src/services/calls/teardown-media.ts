@@ -14,9 +14,14 @@ const RETRY_FOR_MS = 24 * 3_600_000;
  * did. Runs after the state change has committed: if the media server is unreachable the call is
  * still over for us, and `retryMediaRelease` tries again until it succeeds.
  */
-export async function releaseCallMedia(deps: TeardownDeps, call: FinishedCall): Promise<boolean> {
+export async function releaseCallMedia(
+  deps: TeardownDeps,
+  call: FinishedCall,
+  /** The call's participants, when the caller has them already; read otherwise. */
+  known?: Pick<typeof participants.$inferSelect, 'mediaToken'>[],
+): Promise<boolean> {
   const room = roomOf(call);
-  const people = await deps.db.select({ mediaToken: participants.mediaToken }).from(participants).where(eq(participants.callId, call.id));
+  const people = known ?? (await deps.db.select({ mediaToken: participants.mediaToken }).from(participants).where(eq(participants.callId, call.id)));
   try {
     // Destroying the room stops its recording too; asking first only makes the stop explicit.
     if (call.recordingActive) await deps.media.setRecording(room, false).catch(() => undefined);

@@ -1,9 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
+/** The folder holding one folder of raw recordings per call. */
+export function rawRecordingRoot(dataDir: string): string {
+  return join(dataDir, 'recordings', 'raw');
+}
+
 /** Where the media server writes a call's raw per-stream recordings. */
 export function rawRecordingDir(dataDir: string, callId: string): string {
-  return join(dataDir, 'recordings', 'raw', callId);
+  return join(rawRecordingRoot(dataDir), callId);
 }
 
 /**

@@ -1,12 +1,11 @@
 import { readdir, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { and, eq, inArray, lt } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { calls, recordings } from '../../db/schema/index.js';
 import type { Logger } from '../../logger.js';
 import { recordAudit } from '../audit/record.js';
 import { isFinished } from '../calls/state-machine.js';
-import { rawRecordingDir } from './raw-dir.js';
+import { rawRecordingDir, rawRecordingRoot } from './raw-dir.js';
 
 interface SweepDeps {
   db: Db;
@@ -21,8 +20,7 @@ interface SweepDeps {
  * before its commit. Folders of running calls are left alone: their row may still be coming.
  */
 export async function sweepOrphanedRawMedia(deps: SweepDeps): Promise<number> {
-  const root = path.dirname(rawRecordingDir(deps.dataDir, 'x'));
-  const names = (await readdir(root).catch(() => [] as string[])).filter((name) => /^[0-9a-f-]{36}$/.test(name));
+  const names = (await readdir(rawRecordingRoot(deps.dataDir)).catch(() => [] as string[])).filter((name) => /^[0-9a-f-]{36}$/.test(name));
   if (names.length === 0) return 0;
   const [known, jobs] = await Promise.all([
     deps.db.select({ id: calls.id, state: calls.state }).from(calls).where(inArray(calls.id, names)),

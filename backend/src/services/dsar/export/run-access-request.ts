@@ -12,6 +12,7 @@ import { newPassphraseSecret, passphraseFrom, storeWrappedSecret } from './passp
 import { subjectRecordings } from './subject-recordings.js';
 import { renderSummary } from './summary-html.js';
 import { DEFAULT_EXPORT_TTL_SECONDS, exportObjectKeys } from './settings.js';
+import { deleteExportObjects } from './sweep-expired.js';
 
 /** Job deps, plus how long a bundle waits to be fetched (DSAR_EXPORT_TTL_HOURS). */
 export type AccessRequestDeps = DsarJobDeps & { exportTtlSeconds?: number };
@@ -90,7 +91,13 @@ export async function runAccessRequest(deps: AccessRequestDeps, request: DsarReq
     const expiresAt = new Date(Date.now() + ttlMs);
     // Earlier bundles of the request, and what runs that died while preparing one left behind.
     const earlier = await deps.db
-      .select({ id: dsarExports.id, storageLocation: dsarExports.storageLocation, objectKey: dsarExports.objectKey, sizeBytes: dsarExports.sizeBytes })
+      .select({
+        id: dsarExports.id,
+        tenantId: dsarExports.tenantId,
+        storageLocation: dsarExports.storageLocation,
+        objectKey: dsarExports.objectKey,
+        sizeBytes: dsarExports.sizeBytes,
+      })
       .from(dsarExports)
       .where(and(eq(dsarExports.tenantId, tenantId), eq(dsarExports.requestId, request.id), ne(dsarExports.id, exportId)));
     const replacedExports = earlier.filter((e) => e.sizeBytes !== null).length;
@@ -113,9 +120,7 @@ export async function runAccessRequest(deps: AccessRequestDeps, request: DsarReq
     // Objects first, then the row that names them: a row left by a failure here goes with the sweep.
     for (const old of earlier) {
       try {
-        const oldStore = deps.stores.get(old.storageLocation);
-        if (!oldStore) throw new Error(`storage location "${old.storageLocation}" is not configured`);
-        await Promise.all([oldStore.delete(old.objectKey), oldStore.delete(exportObjectKeys(tenantId, old.id).passphrase)]);
+        await deleteExportObjects(deps.stores, old);
         await deps.db.delete(dsarExports).where(eq(dsarExports.id, old.id));
       } catch (error) {
         deps.logger.warn({ exportId: old.id, err: error }, 'replaced export bundle not removed yet; the expiry sweep will');
@@ -142,7 +147,8 @@ export async function runAccessRequest(deps: AccessRequestDeps, request: DsarReq
     };
   } catch (error) {
     // The row stays when the objects could not be removed, so the next run or the sweep still finds them.
-    const removed = await Promise.all(stored ? [store.delete(keys.bundle), store.delete(keys.passphrase)] : []).then(
+    const objects = { id: exportId, tenantId, storageLocation: store.location, objectKey: keys.bundle };
+    const removed = await (stored ? deleteExportObjects(deps.stores, objects) : Promise.resolve()).then(
       () => true,
       () => false,
     );

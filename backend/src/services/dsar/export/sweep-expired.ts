@@ -7,6 +7,22 @@ import { recordAudit } from '../../audit/record.js';
 import { exportObjectKeys } from './settings.js';
 
 /**
+ * Deletes an export's bundle and wrapped passphrase from its store, and checks both are gone.
+ * The row that names them goes only after this succeeded, so a failure leaves them findable.
+ */
+export async function deleteExportObjects(
+  stores: ReadonlyMap<string, BlobStore>,
+  row: { id: string; tenantId: string; storageLocation: string; objectKey: string },
+): Promise<void> {
+  const store = stores.get(row.storageLocation);
+  if (!store) throw new Error(`storage location "${row.storageLocation}" is not configured`);
+  for (const key of [row.objectKey, exportObjectKeys(row.tenantId, row.id).passphrase]) {
+    await store.delete(key);
+    if (await store.head(key)) throw new Error('the object is still there after deleting it');
+  }
+}
+
+/**
  * Deletes export bundles whose link has expired, and what a run that died while preparing one
  * left behind: the blob and the wrapped passphrase, checked gone, then the row, audited. A store
  * that fails leaves the row for the next sweep. The worker calls this on its schedule; several
@@ -16,14 +32,8 @@ export async function sweepExpiredExports(deps: { db: Db; stores: ReadonlyMap<st
   const expired = await deps.db.select().from(dsarExports).where(lte(dsarExports.expiresAt, now));
   let deleted = 0;
   for (const row of expired) {
-    const keys = exportObjectKeys(row.tenantId, row.id);
     try {
-      const store = deps.stores.get(row.storageLocation);
-      if (!store) throw new Error(`storage location "${row.storageLocation}" is not configured`);
-      for (const key of [row.objectKey, keys.passphrase]) {
-        await store.delete(key);
-        if (await store.head(key)) throw new Error('the object is still there after deleting it');
-      }
+      await deleteExportObjects(deps.stores, row);
     } catch (error) {
       deps.logger.warn({ exportId: row.id, err: error }, 'expired export bundle not removed yet; will retry');
       continue;

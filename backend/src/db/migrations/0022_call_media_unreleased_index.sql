@@ -1,0 +1,1 @@
+CREATE INDEX "calls_media_unreleased_idx" ON "calls" USING btree ("ended_at") WHERE "calls"."media_released_at" is null and "calls"."state" in ('ended', 'failed');
