@@ -112,7 +112,9 @@ describe.each(databaseKinds)('one data-subject worker on %s', (kind) => {
   it('does not give a worker a request it holds a live lease on, only one whose lease ran out', async () => {
     const request = await newAccessRequest();
     const owner = newLeaseOwner();
-    const now = new Date();
+    // The database stamps the request due in microseconds; a clock read in the same millisecond
+    // would be before it. One millisecond after is the earliest instant it is due.
+    const now = new Date(request.nextAttemptAt.getTime() + 1);
     expect(await claimDsarRequest(database.db, request.id, owner, 30_000, now)).not.toBeNull();
     expect(await claimDsarRequest(database.db, request.id, owner, 30_000, new Date(now.getTime() + 1_000))).toBeNull();
     expect(await claimDsarRequest(database.db, request.id, owner, 30_000, new Date(now.getTime() + 30_000))).toMatchObject({ id: request.id, leaseOwner: owner });
