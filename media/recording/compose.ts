@@ -32,8 +32,9 @@ export interface ComposeResult {
   durationSeconds: number;
   streams: ProbedStream[];
   /**
-   * Tracks left out (file names): any without a single frame, and unfinished ones that do not
-   * decode, whose picture is then black. A finished track that does not decode fails the run.
+   * Tracks left out (file names): any without a single frame, video in which no frame decodes,
+   * and unfinished video that breaks the encode; their picture is black. Anything else that
+   * breaks the encode fails the run.
    */
   droppedTracks: string[];
 }
@@ -76,12 +77,13 @@ export async function composeRecording(opts: ComposeOptions): Promise<ComposeRes
     try {
       probe = await encode(decoded);
     } catch (error) {
-      // A recorder cut off by a crash can leave a video track that converts but does not decode.
-      // Its sound is worth more than its picture: try once more with the cut-off pictures black.
-      const cutVideo = decoded.filter((track) => track.kind === 'video' && track.source.unfinished);
-      if (cutVideo.length === 0) throw error;
-      probe = await encode(decoded.filter((track) => !cutVideo.includes(track)));
-      dropped.push(...cutVideo.map((track) => track.source));
+      // A video track can convert and still not decode: a recorder cut off by a crash, or a call
+      // that ended before the first key frame reached Janus. The sound is worth more than the
+      // picture: try once more with those pictures black. A picture that decodes at all is kept.
+      const blind = await blindVideo(decoded);
+      if (blind.length === 0) throw error;
+      probe = await encode(decoded.filter((track) => !blind.includes(track)));
+      dropped.push(...blind.map((track) => track.source));
     }
     await rename(partial, opts.outFile);
     return {
@@ -154,6 +156,27 @@ async function decodeTracks(raw: RawTrack[], workDir: string): Promise<DecodedTr
   };
   await Promise.all(Array.from({ length: Math.min(raw.length, availableParallelism()) }, convert));
   return decoded.filter((track): track is DecodedTrack => track !== null);
+}
+
+/** Video tracks cut off by a crash, and finished ones in which not a single frame decodes. */
+async function blindVideo(tracks: DecodedTrack[]): Promise<DecodedTrack[]> {
+  const blind: DecodedTrack[] = [];
+  for (const track of tracks) {
+    if (track.kind !== 'video') continue;
+    if (track.source.unfinished || !(await decodesAFrame(track.file))) blind.push(track);
+  }
+  return blind;
+}
+
+/** Whether ffmpeg decodes at least one picture from the file; stops at the first. */
+async function decodesAFrame(file: string): Promise<boolean> {
+  const { stdout } = await runTool(
+    'ffmpeg',
+    ['-hide_banner', '-loglevel', 'error', '-nostdin', '-max_error_rate', '1', '-i', file, '-map', '0:v:0', '-frames:v', '1', '-f', 'framemd5', '-'],
+    5 * 60_000,
+  );
+  // framemd5 writes comment lines starting with '#', then one line per decoded frame.
+  return stdout.split('\n').some((line) => line.trim() !== '' && !line.startsWith('#'));
 }
 
 function assertStreams(streams: ProbedStream[], media: ComposeOptions['media']): void {

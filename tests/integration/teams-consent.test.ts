@@ -316,24 +316,46 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
     expect(await recordsOf(call.id)).toEqual([]);
   });
 
-  it('takes the Action.Submit fallback of older clients and replies with the result card', async () => {
-    const { chat, call, card } = await offerInTeams('consultation');
-    const fallback = execute(card, true).fallback as { data: Record<string, unknown> };
-    const submitted = activity(chat, { type: 'message', replyToId: 'card-activity-1', value: { ...fallback.data, recording: 'true' } });
+  /** The Action.Submit fallback of an older client: a message with the card's data as its value. */
+  const submitFrom = async (chat: string, card: Card, join: boolean, extra: Record<string, unknown>, conversation?: Record<string, unknown>) => {
+    const fallback = execute(card, join).fallback as { data: Record<string, unknown> };
+    const submitted = activity(chat, { type: 'message', replyToId: 'card-activity-1', value: { ...fallback.data, ...extra }, ...(conversation ? { conversation } : {}) });
     const before = connector.calls.length;
     const res = await post(submitted);
     expect(res.status).toBe(200);
-
     const replies = connector.calls.slice(before) as ConnectorCall[];
     expect(replies).toHaveLength(1);
     expect(replies[0]).toMatchObject({ kind: 'reply', conversationId: chat, activityId: submitted.id, status: 201 });
     const result = (replies[0]!.activity.attachments as { contentType: string; content: Card }[])[0]!;
     expect(result.contentType).toBe(ADAPTIVE);
-    expect(actionsOf(result.content).find((a) => a.type === 'Action.OpenUrl')?.url).toMatch(/\/j\/[\w-]{43}\?lang=[a-z]{2}$/);
+    return { reply: replies[0]!, card: result.content };
+  };
+
+  it('takes the Action.Submit fallback of older clients in a one-to-one chat and replies with the join link', async () => {
+    const { chat, call, card } = await offerInTeams('consultation');
+    const personal = { id: chat, tenantId: TEAMS_TENANT, conversationType: 'personal', isGroup: false };
+    const result = await submitFrom(chat, card, true, { recording: 'true' }, personal);
+    expect(actionsOf(result.card).find((a) => a.type === 'Action.OpenUrl')?.url).toMatch(/\/j\/[\w-]{43}\?lang=[a-z]{2}$/);
     expect((await recordsOf(call.id)).map((r) => [r.purpose, r.granted])).toEqual([
       ['join', true],
       ['recording', true],
     ]);
+  });
+
+  it('never posts the join link into a group chat: an older client accepting there is sent to the consent page', async () => {
+    const { chat, call, card, links } = await offerInTeams('consultation', 'fr-FR');
+    const { reply, card: answer } = await submitFrom(chat, card, true, { recording: 'true' });
+    // The reply is a message every member sees: no join link in it, and nothing recorded yet.
+    expect(JSON.stringify(reply.activity)).not.toMatch(/\/j\//);
+    expect(textOf(answer)).toContain('Veuillez répondre sur la page de consentement');
+    const consentPage = actionsOf(answer).find((a) => a.type === 'Action.OpenUrl')!;
+    expect(consentPage).toMatchObject({ title: 'Ouvrir la page de consentement', url: `${links.customer}?lang=fr` });
+    expect(await recordsOf(call.id)).toEqual([]);
+
+    // Declining there reveals nothing, so it is taken as it is.
+    const declined = await submitFrom(chat, card, false, {});
+    expect(textOf(declined.card)).not.toContain('Veuillez répondre');
+    expect((await recordsOf(call.id)).map((r) => [r.purpose, r.granted])).toEqual([['join', false]]);
   });
 
   it('returns the reply in the HTTP body when the channel asks for expectReplies', async () => {

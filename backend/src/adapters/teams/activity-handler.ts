@@ -31,6 +31,11 @@ export interface ConsentDecisionRequest {
   language: ShippedLanguage;
   /** Who pressed: in a group chat, not necessarily the customer. */
   from: { id: string | undefined; aadObjectId: string | undefined };
+  /**
+   * Whether the answer is posted where everyone in the chat sees it: the Action.Submit fallback
+   * in a group chat or channel. An Action.Execute answer goes to the presser's client alone.
+   */
+  answerSeenByAll: boolean;
 }
 
 export type ConsentDecisionAnswer =
@@ -97,7 +102,7 @@ export class ParleyActivityHandler extends ActivityHandler {
     if (invoke.action.verb !== CONSENT_VERB) return invokeError(400, 'NotSupported', `unknown verb`);
     const data = postedConsent.safeParse(invoke.action.data);
     if (!data.success) return invokeError(400, 'BadRequest', 'not a consent decision');
-    const answer = await this.decide(context, data.data);
+    const answer = await this.decide(context, data.data, false);
     // A message answer is shown to the one who pressed only; a card answer replaces the consent
     // card, for refusals too.
     // botbuilder types `value` as an object; for the message type Teams takes the text itself.
@@ -106,7 +111,8 @@ export class ParleyActivityHandler extends ActivityHandler {
   }
 
   private async replyToSubmit(context: TurnContext, data: PostedConsent): Promise<void> {
-    const answer = await this.decide(context, data);
+    // The bot's reply to a message is a message of its own, seen by every member of the chat.
+    const answer = await this.decide(context, data, context.activity.conversation?.conversationType !== 'personal');
     try {
       await context.sendActivity(
         typeof answer === 'string' ? { type: 'message', text: answer } : { type: 'message', attachments: [CardFactory.adaptiveCard(answer)] },
@@ -118,7 +124,7 @@ export class ParleyActivityHandler extends ActivityHandler {
   }
 
   /** The card to show, or a line of text for the one who pressed. */
-  private async decide(context: TurnContext, data: PostedConsent): Promise<AdaptiveCard | string> {
+  private async decide(context: TurnContext, data: PostedConsent, answerSeenByAll: boolean): Promise<AdaptiveCard | string> {
     const { from, locale } = context.activity;
     const answer = await this.hooks.consentDecision({
       token: data.token,
@@ -127,6 +133,7 @@ export class ParleyActivityHandler extends ActivityHandler {
       recording: data.recording === 'true' ? true : data.recording === 'false' ? false : undefined,
       language: pickLanguage([data.lang, locale], 'en'),
       from: { id: from?.id, aadObjectId: from?.aadObjectId },
+      answerSeenByAll,
     });
     // Said to whoever pressed, so in their own Teams language rather than the customer's.
     if (answer.kind === 'not_for_you') return locales[pickLanguage([locale], answer.language)].page.notForYou;

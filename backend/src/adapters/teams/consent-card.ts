@@ -103,7 +103,9 @@ export function consentCard(input: ConsentCardInput): AdaptiveCard {
 export type ConsentCardResult =
   | { kind: 'decided'; language: ShippedLanguage; join: boolean; joinUrl: string | null }
   /** The link cannot decide (any more): already decided, expired, unknown, call over. */
-  | { kind: 'refused'; language: ShippedLanguage; reason: 'decided' | 'expired' | 'not_found' };
+  | { kind: 'refused'; language: ShippedLanguage; reason: 'decided' | 'expired' | 'not_found' }
+  /** Nothing recorded: the answer would show the join link to everyone in the chat. */
+  | { kind: 'answer_on_page'; language: ShippedLanguage; consentPage: string };
 
 /** Replaces the consent card once the customer has decided, or says why they cannot. */
 export function resultCard(result: ConsentCardResult): AdaptiveCard {
@@ -111,6 +113,14 @@ export function resultCard(result: ConsentCardResult): AdaptiveCard {
   if (result.kind === 'refused') {
     const text = { decided: t.page.decidedAlready, expired: t.page.expired, not_found: t.page.notFound }[result.reason];
     return card(result.language, [heading(t.title), paragraph(text)], [], text);
+  }
+  if (result.kind === 'answer_on_page') {
+    return card(
+      result.language,
+      [heading(t.page.answerPrivatelyTitle), paragraph(t.page.answerPrivatelyText)],
+      [{ type: 'Action.OpenUrl', title: t.page.answerOnPage, url: result.consentPage }],
+      `${t.page.answerPrivatelyText}\n${t.page.answerOnPage}: ${result.consentPage}`,
+    );
   }
   if (!result.join) {
     return card(result.language, [heading(t.page.declinedTitle), paragraph(t.page.declinedText)], [], t.page.declinedText);

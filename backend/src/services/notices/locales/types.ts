@@ -47,6 +47,13 @@ export interface NoticeLocale {
     decidedAlready: string;
     /** Told to someone else in a group chat who presses the customer's consent card. */
     notForYou: string;
+    /**
+     * Where a Teams client too old to answer privately pressed Accept in a chat others share: the
+     * reply would show everyone the customer's join link, so they are sent to the consent page.
+     */
+    answerPrivatelyTitle: string;
+    answerPrivatelyText: string;
+    answerOnPage: string;
     expired: string;
     notFound: string;
     otherLanguages: string;
