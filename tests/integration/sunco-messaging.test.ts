@@ -11,7 +11,7 @@ import { messageReference, SuncoMessageDeliverer } from '../../backend/src/adapt
 import { startFakeSunco, type FakeSunco, type SuncoWebhookSender } from '../../backend/src/adapters/sunco/fake-server.js';
 import type { SuncoWebhookEvent } from '../../backend/src/adapters/sunco/types.js';
 import type { Database } from '../../backend/src/db/client.js';
-import { consentRecords, consentRequests, joinTokens, noticeVersions, outboxMessages, processedWebhookEvents, tenants } from '../../backend/src/db/schema/index.js';
+import { calls, cases, consentRecords, consentRequests, joinTokens, noticeVersions, outboxMessages, processedWebhookEvents, tenants } from '../../backend/src/db/schema/index.js';
 import type { AppEnv } from '../../backend/src/http/context.js';
 import { handleError } from '../../backend/src/http/errors.js';
 import { createLogger } from '../../backend/src/logger.js';
@@ -273,6 +273,28 @@ describe.each(databaseKinds)('Zendesk messaging through Sunshine Conversations o
     expect(sent.status).toBe(200);
     expect(await recordsOf(call.id)).toEqual([]);
     expect(logs.lines.some((l) => l.includes(sent.event.id) && l.includes('CONVERSATION_MISMATCH'))).toBe(true);
+  });
+
+  it('takes a button from the conversation that carried it, after a later escalation of the ticket moved to another one', async () => {
+    await setPostbacks(true);
+    const { conversation, call, invitation } = await invited('support');
+    // The same ticket escalated again from another messaging conversation: the case now points there.
+    const [firstCase] = await database.db.select({ caseId: calls.caseId }).from(calls).where(eq(calls.id, call.id));
+    const [ticketCase] = await database.db.select().from(cases).where(eq(cases.id, firstCase!.caseId));
+    const later = conversationId();
+    const again = await t.call('POST', '/api/calls', {
+      token: agent,
+      body: { ...escalation(types.support!, ticketCase!.externalId, `cust-${ticketCase!.externalId}`), case: { host: 'zendesk', channel: 'zendesk_messaging', externalId: ticketCase!.externalId, conversationId: later } },
+    });
+    expect(again.status).toBe(201);
+    expect((await database.db.select().from(cases).where(eq(cases.id, ticketCase!.id)))[0]!.conversationId).toBe(later);
+
+    const sent = await sunco.postback(conversation, actionsOf(invitation)![0]!.payload!);
+    expect(sent.status).toBe(200);
+    expect((await recordsOf(call.id)).map((r) => [r.purpose, r.granted])).toEqual([['join', true]]);
+    // The pressed button from the first conversation still decides nothing in the new one.
+    expect((await sunco.postback(later, actionsOf(invitation)![0]!.payload!)).status).toBe(200);
+    expect(await recordsOf(call.id)).toHaveLength(1);
   });
 
   it('acknowledges events it does not act on and stores nothing for them', async () => {

@@ -26,6 +26,12 @@ export const consentRequests = pgTable('consent_requests', {
     .notNull()
     .references(() => noticeVersions.id),
   language: text().notNull(),
+  /**
+   * The chat the offer was sent into (Zendesk messaging, Teams); null for a ticket or a link
+   * handed over by hand. The case's conversation may change with a later escalation; buttons
+   * answer from the one that carried them.
+   */
+  conversationId: text(),
   expiresAt: timestamp({ withTimezone: true }).notNull(),
   /** Set once a decision is recorded: the link decides once. */
   decidedAt: timestamp({ withTimezone: true }),

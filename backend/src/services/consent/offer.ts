@@ -43,6 +43,8 @@ export type OfferedNotice = NonNullable<Awaited<ReturnType<typeof latestNotice>>
  */
 export async function planConsentOffer(db: DbOrTx, offer: ConsentOffer, notice: OfferedNotice): Promise<ConsentOfferWrites> {
   const { token, hash } = newJoinToken();
+  // The chat a messaging or Teams invitation goes into.
+  const chat = offer.conversationId ?? offer.caseExternalId;
   const request = {
     tenantId: offer.tenantId,
     callId: offer.callId,
@@ -51,6 +53,7 @@ export async function planConsentOffer(db: DbOrTx, offer: ConsentOffer, notice: 
     channel: offer.channel,
     noticeVersionId: notice.id,
     language: offer.language,
+    conversationId: offer.channel === 'zendesk_messaging' || offer.channel === 'teams_chat' ? chat : null,
     expiresAt: new Date(Date.now() + offer.ttlSeconds * 1000),
   };
   const link = `${offer.publicBaseUrl}/c/${token}`;
@@ -73,7 +76,7 @@ export async function planConsentOffer(db: DbOrTx, offer: ConsentOffer, notice: 
         kind: 'sunco.message',
         idempotencyKey: key('invitation'),
         payload: {
-          conversationId: offer.conversationId ?? offer.caseExternalId,
+          conversationId: chat,
           text: notice.content.summary,
           actions: await buildConsentActions(db, {
             tenantId: offer.tenantId,
@@ -99,7 +102,7 @@ export async function planConsentOffer(db: DbOrTx, offer: ConsentOffer, notice: 
         kind: 'teams.activity',
         idempotencyKey: key('invitation'),
         payload: {
-          conversationId: offer.conversationId ?? offer.caseExternalId,
+          conversationId: chat,
           activity: { type: 'message', attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card }] },
         },
       });
@@ -152,6 +155,7 @@ export function consentOfferWrites(db: DbOrTx) {
         channel: p('consentChannel'),
         noticeVersionId: p('consentNoticeVersionId'),
         language: p('consentLanguage'),
+        conversationId: p('consentConversationId'),
         expiresAt: p('consentExpiresAt'),
       })
       .returning({ id: consentRequests.id }),
@@ -169,6 +173,7 @@ export function consentOfferValues(plan: ConsentOfferWrites): PlaceholderValues 
     consentChannel: plan.request.channel,
     consentNoticeVersionId: plan.request.noticeVersionId,
     consentLanguage: plan.request.language,
+    consentConversationId: plan.request.conversationId ?? null,
     consentExpiresAt: plan.request.expiresAt,
     consentMessages: JSON.stringify(plan.messages.map((m) => ({ kind: m.kind, idempotency_key: m.idempotencyKey, payload: m.payload }))),
   };

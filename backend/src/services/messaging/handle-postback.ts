@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
-import { calls, cases, consentRequests, processedWebhookEvents } from '../../db/schema/index.js';
+import { consentRequests, processedWebhookEvents } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
 import type { OutboxPayload } from '../../ports/outbox-delivery.js';
 import { hashJoinToken } from '../calls/join-token.js';
@@ -89,15 +89,11 @@ async function originOf(tx: Tx, token: string) {
       callId: consentRequests.callId,
       channel: consentRequests.channel,
       language: consentRequests.language,
-      conversationId: cases.conversationId,
-      externalId: cases.externalId,
+      conversationId: consentRequests.conversationId,
     })
     .from(consentRequests)
-    .innerJoin(calls, eq(calls.id, consentRequests.callId))
-    .innerJoin(cases, eq(cases.id, calls.caseId))
     .where(eq(consentRequests.tokenHash, hashJoinToken(token)));
-  // The invitation went to the case's conversation, or to its external id when it had none.
-  return row && { ...row, conversationId: row.conversationId ?? row.externalId };
+  return row;
 }
 
 function textsFor(language: string): NoticeLocale {
