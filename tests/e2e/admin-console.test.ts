@@ -88,6 +88,11 @@ describe('the admin console in Chromium: a new account set up in the browser, ev
     await next();
     await stepDone('controller');
     await expect.poll(() => step.getByRole('heading', { level: 2 }).textContent()).toBe('Data protection officer contact');
+    // Left empty, the step names the missing answer beside its field, puts the focus there, and sends nothing.
+    await next();
+    await expect.poll(() => step.getByText('Enter the data protection officer contact; the privacy notice needs it.').isVisible()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('dpoContact');
+    expect(await page.getByTestId('step-dpo').getAttribute('data-done')).not.toBe('true');
     await step.getByTestId('setting-dpoContact').fill('dpo@northwind.example');
     await next();
     await stepDone('dpo');
@@ -219,6 +224,9 @@ describe('the admin console in Chromium: a new account set up in the browser, ev
     expect(await dueSoon.getByTestId('deadline-badge').getAttribute('data-tone')).toBe('warning');
     // Open requests come first, the nearest deadline on top.
     expect(await rows.nth(1).textContent()).toMatch(/Overdue/);
+    // Past its deadline a request can no longer be extended (Art. 12(3)), so nothing offers it.
+    expect(await overdue.getByTestId('extend-request').count()).toBe(0);
+    expect(await overdue.textContent()).toContain('Too late: the deadline has passed');
 
     await page.getByTestId('dsar-subject').fill('alex@example.com');
     await page.getByTestId('dsar-verification').fill('replied from the email address on file');
@@ -251,6 +259,33 @@ describe('the admin console in Chromium: a new account set up in the browser, ev
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByTestId('download-dpia').click()]);
     const pdf = readFileSync((await download.path())!);
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  });
+
+  it('switches recording for the whole account only once the admin confirms what it means', async () => {
+    const page = await openConsole('zendesk', 'onboarding');
+    const state = page.getByTestId('recording-state');
+    await expect.poll(() => state.textContent()).toMatch(/^Recording is on since/);
+    const recordingOn = async () =>
+      (await api<{ onboarding: { recordingEnabledAt: string | null } }>(harness, 'GET', '/api/admin/onboarding', { token })).body.onboarding.recordingEnabledAt !== null;
+
+    // Cancelling changes nothing.
+    await page.getByTestId('toggle-recording').click();
+    const dialog = page.getByTestId('confirm-recording-dialog');
+    await expect.poll(() => dialog.textContent()).toMatch(/no new recording starts.*Every privacy notice gets a new version/);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => dialog.count()).toBe(0);
+    expect(await recordingOn()).toBe(true);
+
+    await page.getByTestId('toggle-recording').click();
+    await page.getByTestId('confirm-recording').click();
+    await expect.poll(() => state.textContent()).toMatch(/^Recording is off/);
+    expect(await recordingOn()).toBe(false);
+
+    await page.getByTestId('toggle-recording').click();
+    await expect.poll(() => dialog.textContent()).toMatch(/always where recording is required/);
+    await page.getByTestId('confirm-recording').click();
+    await expect.poll(() => state.textContent()).toMatch(/^Recording is on since/);
+    expect(await recordingOn()).toBe(true);
   });
 
   it.each(['zendesk', 'teams'] as const)('every screen in the %s look: reachable from the navigation, titled, focused, and free of serious accessibility problems', async (host) => {

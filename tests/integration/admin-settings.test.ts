@@ -74,6 +74,16 @@ describe('tenant administration', () => {
     expect(res.body.error.message).toMatch(/defaultLanguage/);
   });
 
+  it('changes the controller contact but never clears it: every notice must say how to reach the controller', async () => {
+    const before = await t.call('GET', '/api/admin/settings', { token: admin });
+    for (const cleared of [null, '  ']) {
+      const res = await t.call('PUT', '/api/admin/settings', { token: admin, body: { controllerContact: cleared } });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(/controllerContact/);
+    }
+    expect((await t.call('GET', '/api/admin/settings', { token: admin })).body).toEqual(before.body);
+  });
+
   it('shows admins undelivered messages and lets them queue one again', async () => {
     const settings = await t.call('GET', '/api/admin/settings', { token: admin });
     expect(settings.status).toBe(200);

@@ -15,7 +15,8 @@ const text = z.string().trim().min(1).max(500);
 export const settingsInput = z
   .object({
     controllerName: text,
-    controllerContact: text.nullable(),
+    /** Art. 13(1)(a): every notice names how to reach the controller, so it can change but not be cleared. */
+    controllerContact: text,
     dpoContact: text.nullable(),
     privacyPolicyUrl: z.url({ protocol: /^https?$/ }).max(500).nullable(),
     alternativeContact: text.nullable(),

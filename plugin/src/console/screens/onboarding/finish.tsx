@@ -69,12 +69,13 @@ export function FinishStep({ onboarding, onChanged, onCompleted }: StepProps & {
   );
 }
 
-/** After set-up: recording can be switched on or off at any time (audited by the server). */
+/** After set-up: recording can be switched on or off at any time (audited by the server), once confirmed. */
 export function RecordingSwitch({ onboarding, onChanged }: { onboarding: Onboarding; onChanged: (next: Onboarding) => void }) {
-  const { Button, Text } = useKit();
+  const { Button, Text, Dialog } = useKit();
   const { call } = useSession();
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const on = onboarding.recordingEnabledAt !== null;
 
   const flip = async () => {
@@ -82,6 +83,7 @@ export function RecordingSwitch({ onboarding, onChanged }: { onboarding: Onboard
     setError(null);
     try {
       onChanged((await call<OnboardingResponse>('/api/admin/onboarding/recording', { method: 'PUT', body: { enabled: !on } })).onboarding);
+      setConfirming(false);
     } catch (caught) {
       setError(caught);
     } finally {
@@ -96,10 +98,33 @@ export function RecordingSwitch({ onboarding, onChanged }: { onboarding: Onboard
           ? `Recording is on since ${formatDateTime(onboarding.recordingEnabledAt)}: meeting types that record do so.`
           : 'Recording is off: no call is recorded, whatever its meeting type says.'}
       </Text>
-      <ErrorAlert error={error} />
-      <Button variant={on ? 'danger' : 'primary'} onClick={() => void flip()} disabled={busy} testId="toggle-recording">
+      {confirming ? null : <ErrorAlert error={error} />}
+      <Button variant={on ? 'danger' : 'primary'} onClick={() => setConfirming(true)} disabled={busy} testId="toggle-recording">
         {on ? 'Turn recording off' : 'Turn recording on'}
       </Button>
+      <Dialog
+        open={confirming}
+        title={on ? 'Turn recording off for the whole account?' : 'Turn recording on for the whole account?'}
+        onClose={() => setConfirming(false)}
+        testId="confirm-recording-dialog"
+        actions={
+          <>
+            <Button variant="secondary" onClick={() => setConfirming(false)} disabled={busy}>
+              Cancel
+            </Button>
+            <Button variant={on ? 'danger' : 'primary'} onClick={() => void flip()} disabled={busy} testId="confirm-recording">
+              {on ? 'Turn recording off' : 'Turn recording on'}
+            </Button>
+          </>
+        }
+      >
+        <Text>
+          {on
+            ? 'From now on no new recording starts, and calls of meeting types that must be recorded can no longer be offered. Every privacy notice gets a new version saying so. Recordings already made are kept until their retention ends.'
+            : 'From now on calls are recorded as their meeting type says: always where recording is required, and where it is optional only if the customer agrees. Every privacy notice gets a new version saying so.'}
+        </Text>
+        {confirming ? <ErrorAlert error={error} /> : null}
+      </Dialog>
     </Section>
   );
 }

@@ -51,6 +51,7 @@ export function SettingsStep({ step, settings, onChanged }: StepProps & { step: 
   const spec = stepFields[step];
   const [values, setValues] = useState<Partial<Record<SettingKey, string>>>({});
   const [error, setError] = useState<unknown>(null);
+  const [missing, setMissing] = useState<SettingKey[]>([]);
   const [busy, setBusy] = useState(false);
 
   if (!settings.data) return settings.error ? <ErrorAlert error={settings.error} /> : <Spinner label="Loading settings…" />;
@@ -58,6 +59,13 @@ export function SettingsStep({ step, settings, onChanged }: StepProps & { step: 
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    // A required answer left empty is named beside its field, and nothing is sent.
+    const empty = spec.fields.filter((field) => field.required && !valueOf(field.key).trim()).map((field) => field.key);
+    setMissing(empty);
+    if (empty.length > 0) {
+      document.querySelector<HTMLElement>(`[name="${empty[0]}"]`)?.focus();
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
@@ -84,6 +92,7 @@ export function SettingsStep({ step, settings, onChanged }: StepProps & { step: 
           required={field.required}
           multiline={field.multiline}
           value={valueOf(field.key)}
+          error={missing.includes(field.key) ? `Enter the ${field.label.toLowerCase()}; the privacy notice needs it.` : undefined}
           testId={`setting-${field.key}`}
           onChange={(value) => setValues({ ...values, [field.key]: value })}
         />

@@ -62,7 +62,10 @@ export function RequestsScreen() {
                 key: 'extend',
                 header: 'Extend',
                 render: (r) =>
-                  r.daysLeft !== null && !r.extended ? (
+                  // Art. 12(3): an extension is made, and the requester told, before the deadline.
+                  r.daysLeft !== null && !r.extended && r.overdue ? (
+                    'Too late: the deadline has passed'
+                  ) : r.daysLeft !== null && !r.extended ? (
                     <Button onClick={() => setExtending(r)} ariaLabel={`Extend the ${kindLabels[r.kind].toLowerCase()} request received ${formatDate(r.receivedAt)}`} testId="extend-request">
                       Extend
                     </Button>
