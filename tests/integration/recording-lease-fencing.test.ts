@@ -93,6 +93,16 @@ describe.each(databaseKinds)('recording lease fencing on %s', (kind) => {
     expect(await claimRecording(database.db, seeded.recordingId, latecomer, 30_000)).toMatchObject({ leaseOwner: latecomer });
   }, 30_000);
 
+  it('does not give a worker a recording it holds a live lease on, only one whose lease ran out', async () => {
+    const seeded = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate);
+    const owner = newLeaseOwner();
+    expect(await claimRecording(database.db, seeded.recordingId, owner, 30_000)).toMatchObject({ leaseOwner: owner });
+    // The same worker asking again (a second drain beside the running one) must not compose it twice.
+    expect(await claimRecording(database.db, seeded.recordingId, owner, 30_000)).toBeNull();
+    await lapse(seeded.recordingId);
+    expect(await claimRecording(database.db, seeded.recordingId, owner, 30_000)).toMatchObject({ leaseOwner: owner });
+  }, 30_000);
+
   /**
    * The real composer, except that once muxing is due the worker's lease lapses and another worker
    * takes the job over and starts composing in the shared work folder, as its own seal step does.
@@ -136,7 +146,9 @@ describe.each(databaseKinds)('recording lease fencing on %s', (kind) => {
     expect(failed).toEqual([]);
     expect(await plaintextMediaUnder(workDirOf(dataDir, seeded.recordingId))).toEqual([path.join('.compose-new-owner', 'track-0.opus')]);
 
-    // The new owner finishes the job, and with it no plaintext is left in the work folder.
+    // The new owner finishes the job, and with it no plaintext is left in the work folder. (The claim
+    // above stood in for its run; that lease lapses first, or the owner would be told it is busy.)
+    await lapse(seeded.recordingId);
     const newWorker = pipelineDeps(database.db, dataDir, stores, { lease: { owner: newOwner, ms: 30_000 } });
     expect(await runRecordingJob(newWorker, seeded.recordingId)).toBe('done');
     expect(await plaintextMediaUnder(workRoot(dataDir))).toEqual([]);

@@ -63,7 +63,9 @@ export async function claimRecording(db: Db, recordingId: string, owner: string,
   if (!(FINISHED_CALLS as readonly string[]).includes(seen.callState)) return null;
   if (job.nextAttemptAt > seen.dbNow) return null;
   const holder = job.leaseOwner;
-  const holderCannotRenew = !holder || holder === owner || ownerIsGone(holder);
+  // A live lease of this very owner is not free either: it is working the recording right now
+  // (every run releases its lease when it ends), and a second run beside it would compose twice.
+  const holderCannotRenew = !holder || ownerIsGone(holder);
   const expired = !job.leaseExpiresAt || job.leaseExpiresAt <= seen.dbNow;
   if (!holderCannotRenew && !expired) return null;
 
