@@ -182,6 +182,34 @@ describe('the admin console in Chromium: a new account set up in the browser, ev
     await expect.poll(() => viewer.getByTestId('watermark').textContent(), { timeout: 10_000 }).toContain(ADMIN.name);
   }, LONG);
 
+  it('shows the recordings of the meeting type chosen last, however late the answer for an earlier choice arrives', async () => {
+    const page = await openConsole('zendesk');
+    // The unfiltered list is held back until the reader has already picked a meeting type.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const unfiltered = (url: string) => url.includes('/api/admin/recordings?') && !new URL(url).searchParams.has('meetingTypeId');
+    let requested = 0;
+    await page.route(/\/api\/admin\/recordings\?/, async (route) => {
+      if (unfiltered(route.request().url()) && requested++ === 0) await held;
+      await route.continue();
+    });
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Recordings', exact: true }).click();
+    await expect.poll(() => requested).toBe(1);
+    await page.getByTestId('recordings-filter').selectOption({ label: 'Support call' });
+    await expect.poll(() => page.getByTestId('no-recordings').isVisible()).toBe(true);
+
+    const late = page.waitForResponse((response) => unfiltered(response.url()));
+    release();
+    await late;
+    await page.waitForTimeout(500);
+    // The late answer (which holds the advice call's recording) does not replace the chosen list.
+    expect(await page.getByTestId('no-recordings').isVisible()).toBe(true);
+    expect(await page.getByTestId('recordings-table').count()).toBe(0);
+
+    await page.getByTestId('recordings-filter').selectOption({ label: 'All meeting types' });
+    await expect.poll(() => page.getByTestId('recordings-table').textContent()).toMatch(/Advice call.*Alex Customer/);
+  });
+
   it('previews a draft meeting type in every language before anything is saved', async () => {
     const page = await openConsole('zendesk', 'meeting-types');
     await page.getByRole('button', { name: 'Edit Support call' }).click();

@@ -1,10 +1,11 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { formatDateTime } from '../format';
 import type { AuditEventsResponse, AuditEventView, AuditVerification } from '../../api-types';
 import { useSession } from '../session-context';
 import { ErrorAlert } from '../ui/error-alert';
 import { useKit } from '../ui/kit-context';
 import { Screen, Section } from '../ui/screen';
+import { usePaged } from '../use-paged';
 
 const PAGE_SIZE = 50;
 
@@ -40,32 +41,20 @@ export function AuditScreen() {
   const { call } = useSession();
   const [action, setAction] = useState('');
   const [filter, setFilter] = useState('');
-  const [events, setEvents] = useState<{ list: AuditEventView[]; nextCursor: string | null } | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [verification, setVerification] = useState<AuditVerification | null>(null);
   const [verifying, setVerifying] = useState(false);
   const [verifyError, setVerifyError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
 
-  const load = async (cursor: string | null) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const events = usePaged(
+    async (cursor) => {
       const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
       if (cursor) query.set('cursor', cursor);
       if (filter) query.set('action', filter);
       const page = await call<AuditEventsResponse>(`/api/admin/audit?${query}`);
-      setEvents((previous) => ({ list: [...(cursor && previous ? previous.list : []), ...page.events], nextCursor: page.nextCursor }));
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  useEffect(() => {
-    void load(null);
-  }, [filter]);
+      return { items: page.events, nextCursor: page.nextCursor };
+    },
+    [call, filter],
+  );
 
   const verify = async () => {
     setVerifying(true);
@@ -104,14 +93,14 @@ export function AuditScreen() {
           <TextField label="Action" hint="e.g. recording.played or tenant.settings_changed" value={action} onChange={setAction} testId="audit-action" />
           <Button type="submit">Filter</Button>
         </form>
-        <ErrorAlert error={error} />
-        {!events && !error ? <Spinner label="Loading events…" /> : null}
-        {events && events.list.length === 0 ? <Text>No events.</Text> : null}
-        {events && events.list.length > 0 ? (
+        <ErrorAlert error={events.error} />
+        {!events.items && !events.error ? <Spinner label="Loading events…" /> : null}
+        {events.items?.length === 0 ? <Text>No events.</Text> : null}
+        {events.items && events.items.length > 0 ? (
           <Table
             label="Audit events"
             testId="audit-table"
-            rows={events.list}
+            rows={events.items}
             rowKey={(e) => String(e.id)}
             columns={[
               { key: 'seq', header: 'Event', numeric: true, width: '5rem', render: (e) => (e.seq === null ? '—' : e.seq) },
@@ -123,8 +112,8 @@ export function AuditScreen() {
             ]}
           />
         ) : null}
-        {events?.nextCursor ? (
-          <Button onClick={() => void load(events.nextCursor)} disabled={busy}>
+        {events.nextCursor ? (
+          <Button onClick={events.loadMore} disabled={events.busy}>
             Show older events
           </Button>
         ) : null}

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { formatDuration } from '../../format';
 import { formatBytes, formatDate, formatDateTime } from '../format';
 import type { AdminRecording, AdminRecordingsResponse, PlaybackResponse } from '../../api-types';
@@ -6,6 +6,7 @@ import { useSession, type ConsoleSession } from '../session-context';
 import { ErrorAlert } from '../ui/error-alert';
 import { useKit } from '../ui/kit-context';
 import { Screen } from '../ui/screen';
+import { usePaged } from '../use-paged';
 import { useMeetingTypes } from './meeting-types/data';
 
 const PAGE_SIZE = 25;
@@ -37,30 +38,18 @@ export function RecordingsScreen() {
   const { call, actions } = useSession();
   const types = useMeetingTypes();
   const [meetingTypeId, setMeetingTypeId] = useState('');
-  const [pages, setPages] = useState<{ recordings: AdminRecording[]; nextCursor: string | null } | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-
-  const load = async (cursor: string | null, replace: boolean) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const recordings = usePaged(
+    async (cursor) => {
       const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
       if (cursor) query.set('cursor', cursor);
       if (meetingTypeId) query.set('meetingTypeId', meetingTypeId);
       const page = await call<AdminRecordingsResponse>(`/api/admin/recordings?${query}`);
-      setPages((previous) => ({ recordings: [...(replace || !previous ? [] : previous.recordings), ...page.recordings], nextCursor: page.nextCursor }));
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  // A new filter starts the list again.
-  useEffect(() => {
-    void load(null, true);
-  }, [meetingTypeId]);
+      return { items: page.recordings, nextCursor: page.nextCursor };
+    },
+    [call, meetingTypeId],
+  );
+  // Failed playback links are shown with the list's own errors.
+  const [playError, setPlayError] = useState<unknown>(null);
 
   const mayPlay = actions.has('play_recording');
   return (
@@ -74,14 +63,14 @@ export function RecordingsScreen() {
           testId="recordings-filter"
         />
       </div>
-      <ErrorAlert error={error} />
-      {!pages && !error ? <Spinner label="Loading recordings…" /> : null}
-      {pages && pages.recordings.length === 0 ? <Text testId="no-recordings">No recordings.</Text> : null}
-      {pages && pages.recordings.length > 0 ? (
+      <ErrorAlert error={recordings.error ?? playError} />
+      {!recordings.items && !recordings.error ? <Spinner label="Loading recordings…" /> : null}
+      {recordings.items?.length === 0 ? <Text testId="no-recordings">No recordings.</Text> : null}
+      {recordings.items && recordings.items.length > 0 ? (
         <Table
           label="Recordings"
           testId="recordings-table"
-          rows={pages.recordings}
+          rows={recordings.items}
           rowKey={(r) => r.id}
           columns={[
             { key: 'at', header: 'Recorded', render: (r) => formatDateTime(r.recordedAt) },
@@ -104,7 +93,7 @@ export function RecordingsScreen() {
               header: 'Play',
               render: (r) =>
                 mayPlay && r.status === 'available' ? (
-                  <Button onClick={() => void play(call, r.id).catch(setError)} ariaLabel={`Play the recording of ${formatDateTime(r.recordedAt)}`} testId="play-recording">
+                  <Button onClick={() => void play(call, r.id).then(() => setPlayError(null), setPlayError)} ariaLabel={`Play the recording of ${formatDateTime(r.recordedAt)}`} testId="play-recording">
                     Play
                   </Button>
                 ) : (
@@ -114,8 +103,8 @@ export function RecordingsScreen() {
           ]}
         />
       ) : null}
-      {pages?.nextCursor ? (
-        <Button onClick={() => void load(pages.nextCursor, false)} disabled={busy} testId="more-recordings">
+      {recordings.nextCursor ? (
+        <Button onClick={recordings.loadMore} disabled={recordings.busy} testId="more-recordings">
           Show more
         </Button>
       ) : null}
