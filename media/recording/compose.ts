@@ -133,14 +133,18 @@ async function decodeTracks(raw: RawTrack[], workDir: string): Promise<DecodedTr
     if (!extension) throw new RecordingComposeError(`${path.basename(file)}: codec ${header.codec} is not supported`);
     const out = path.join(workDir, `track-${n}${extension}`);
     await runTool('janus-pp-rec', [file, out], 30 * 60_000);
-    const { durationSeconds, streams } = await probeMedia(out);
-    if (durationSeconds <= 0) return null;
+    const { durationSeconds, streams, firstKeyFrameSeconds } = await probeMedia(out, { firstKeyFrame: header.kind === 'video' });
+    // janus-pp-rec writes video from the first packet Janus kept, but nothing decodes before the
+    // first key frame (a recording started mid-call waits for one). The picture is placed from
+    // that frame on; placed from the first packet, it would run ahead of the sound for the whole call.
+    const pictureFrom = firstKeyFrameSeconds ?? 0;
+    if (durationSeconds - pictureFrom <= 0) return null;
     return {
       kind: header.kind,
       participant: participantKey(file),
       file: out,
-      offsetSeconds: (header.firstFrameUs - origin) / 1e6,
-      durationSeconds,
+      offsetSeconds: (header.firstFrameUs - origin) / 1e6 + pictureFrom,
+      durationSeconds: durationSeconds - pictureFrom,
       height: streams.find((stream) => stream.type === 'video')?.height,
       source,
     };

@@ -34,10 +34,21 @@ export interface ProbedStream {
 export interface MediaProbe {
   durationSeconds: number;
   streams: ProbedStream[];
+  /**
+   * With `firstKeyFrame`: when the first key frame of the video starts, from the file's zero; no
+   * picture decodes before it. Undefined when none is among the first packets read.
+   */
+  firstKeyFrameSeconds?: number;
 }
 
-export async function probeMedia(file: string): Promise<MediaProbe> {
-  const { stdout } = await runTool('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file], 60_000);
+/** Packets read for `firstKeyFrame`: at 30 frames a second, the first 20 seconds. */
+const KEY_FRAME_SEARCH_PACKETS = 600;
+
+export async function probeMedia(file: string, options: { firstKeyFrame?: boolean } = {}): Promise<MediaProbe> {
+  const args = options.firstKeyFrame
+    ? ['-select_streams', 'v:0', '-show_entries', 'stream:format:packet=pts_time,flags', '-read_intervals', `%+#${KEY_FRAME_SEARCH_PACKETS}`]
+    : ['-show_streams', '-show_format'];
+  const { stdout } = await runTool('ffprobe', ['-v', 'error', ...args, '-of', 'json', file], 60_000);
   return parseProbe(JSON.parse(stdout) as unknown);
 }
 
@@ -45,6 +56,7 @@ export function parseProbe(raw: unknown): MediaProbe {
   const json = (raw ?? {}) as {
     format?: { duration?: string };
     streams?: { index?: number; codec_type?: string; codec_name?: string; width?: number; height?: number; duration?: string }[];
+    packets?: { pts_time?: string; flags?: string }[];
   };
   const streams = (json.streams ?? []).map((s, i) => ({
     index: s.index ?? i,
@@ -57,7 +69,12 @@ export function parseProbe(raw: unknown): MediaProbe {
   const durations = [json.format?.duration, ...(json.streams ?? []).map((s) => s.duration)]
     .map((d) => Number(d))
     .filter((d) => Number.isFinite(d) && d > 0);
-  return { durationSeconds: durations.length ? Math.max(...durations) : 0, streams };
+  const keyFrame = json.packets?.find((packet) => packet.flags?.includes('K') && Number.isFinite(Number(packet.pts_time)));
+  return {
+    durationSeconds: durations.length ? Math.max(...durations) : 0,
+    streams,
+    ...(keyFrame ? { firstKeyFrameSeconds: Math.max(0, Number(keyFrame.pts_time)) } : {}),
+  };
 }
 
 function streamType(codecType: string | undefined): ProbedStream['type'] {

@@ -166,6 +166,31 @@ describe('composeRecording on real .mjr files', () => {
     });
   });
 
+  it('keeps picture and sound in step when the first key frame came late, as when recording starts mid-call', async () => {
+    const { audio, video } = await captureParticipant(3);
+    // Without its first frame (the key frame), the video starts with pictures that cannot decode
+    // until the next key frame, two seconds in (the encoder makes one every 30 frames at 15 a second).
+    const rtpTimestamp = (frame: MjrStream['frames'][number]) => frame.data.readUInt32BE(4);
+    const rest = video.frames.filter((frame) => rtpTimestamp(frame) !== rtpTimestamp(video.frames[0]!));
+    const shift = rest[0]!.offsetMs;
+    const lateKey: MjrStream = {
+      ...video,
+      firstFrameUs: video.firstFrameUs + shift * 1000,
+      frames: rest.map((frame) => ({ ...frame, offsetMs: frame.offsetMs - shift })),
+    };
+    const dir = path.join(base, 'raw-late-key');
+    await mkdir(dir);
+    await writeMjr(path.join(dir, janusName(1, 'audio', 0)), audio);
+    await writeMjr(path.join(dir, janusName(1, 'video', 1)), lateKey);
+    const outFile = path.join(base, 'late-key.webm');
+    const result = await composeRecording({ rawDir: dir, outFile, media: 'audio+video' });
+    expect(result.droppedTracks).toEqual([]);
+    // Black until the key frame, the picture after it: shown from the first packet instead, it
+    // would run two seconds ahead of the sound.
+    expect(await tileBrightness(outFile, 1, 0)).toBeLessThan(20);
+    expect(await tileBrightness(outFile, SECONDS - 1, 0)).toBeGreaterThan(40);
+  }, 60_000);
+
   it('refuses a folder without call media and writes nothing', async () => {
     const empty = path.join(base, 'raw-empty');
     await mkdir(empty);

@@ -133,5 +133,17 @@ describe('parseProbe', () => {
       { index: 0, type: 'video', codec: 'vp8', width: 640, height: 360 },
       { index: 1, type: 'audio', codec: 'opus' },
     ]);
+    expect(probe.firstKeyFrameSeconds).toBeUndefined();
+  });
+
+  it('finds the first key frame among the packets read, and says nothing when none was among them', () => {
+    const packets = [
+      { pts_time: '0.000000', flags: '__' },
+      { pts_time: '0.067000', flags: '_D' },
+      { pts_time: '1.933000', flags: 'K_' },
+      { pts_time: '3.933000', flags: 'K_' },
+    ];
+    expect(parseProbe({ format: { duration: '4.0' }, streams: [], packets }).firstKeyFrameSeconds).toBeCloseTo(1.933);
+    expect(parseProbe({ format: { duration: '4.0' }, streams: [], packets: packets.slice(0, 2) }).firstKeyFrameSeconds).toBeUndefined();
   });
 });
