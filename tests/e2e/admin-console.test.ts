@@ -226,6 +226,22 @@ describe('the admin console in Chromium: a new account set up in the browser, ev
     // Nothing was saved by previewing.
     const { body } = await api<{ meetingTypes: { key: string; name: string }[] }>(harness, 'GET', '/api/meeting-types', { token });
     expect(body.meetingTypes.find((t) => t.key === 'support')!.name).toBe('Support call');
+
+    // Another meeting type does not silently replace the unsaved draft.
+    await page.getByRole('button', { name: 'Edit Advice call' }).click();
+    const discard = page.getByTestId('discard-changes-dialog');
+    await expect.poll(() => discard.textContent()).toContain('Discard your changes to Support call?');
+    await page.getByTestId('keep-editing').click();
+    expect(await page.getByTestId('mt-name').inputValue()).toBe('Help call');
+    await page.getByRole('button', { name: 'Edit Advice call' }).click();
+    await page.getByTestId('discard-changes').click();
+    await expect.poll(() => page.getByTestId('mt-name').inputValue()).toBe('Advice call');
+
+    // A name left empty is named beside the field, and nothing is sent.
+    await page.getByTestId('mt-name').fill('');
+    await page.getByTestId('mt-save').click();
+    await expect.poll(() => page.getByText('Enter a name: customers read it in the privacy notice.').isVisible()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('mt-name');
   });
 
   it('lists data-subject requests by deadline, records a new one, extends one, verifies the audit trail and shows what retention will delete', async () => {

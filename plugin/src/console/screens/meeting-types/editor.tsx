@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { legalBasisLabels, mediaLabels, recordingPolicyLabels } from '../../format';
 import type { ConfigurationProblem, LegalBasis, MediaKind, MeetingTypeChangeResponse, NoticePreview, RecordingPolicy } from '../../../api-types';
 import { useSession } from '../../session-context';
@@ -26,7 +26,7 @@ export function changedFields(before: MeetingTypeDraft, after: MeetingTypeDraft)
 }
 
 /** The meeting type form, with what customers would see under it beside it. */
-export function MeetingTypeEditor({ type, onSaved }: { type: ConsoleMeetingType; onSaved: () => void }) {
+export function MeetingTypeEditor({ type, onSaved, onDirtyChange }: { type: ConsoleMeetingType; onSaved: () => void; onDirtyChange?: (dirty: boolean) => void }) {
   const { TextField, Select, Checkbox, Button, Alert } = useKit();
   const { call } = useSession();
   const saved = useMemo<MeetingTypeDraft>(
@@ -45,9 +45,25 @@ export function MeetingTypeEditor({ type, onSaved }: { type: ConsoleMeetingType;
     setResult(null);
   };
   const problemFor = (field: ConfigurationProblem['fields'][number]) => problems.find((p) => p.fields.includes(field))?.message;
+  const dirty = Object.keys(changedFields(saved, draft)).length > 0;
+  const nameMissing = draft.name.trim() === '';
+
+  // Unsaved changes are not dropped silently: the screen asks before another type replaces this
+  // one, and the browser before the page is left.
+  useEffect(() => onDirtyChange?.(dirty), [dirty, onDirtyChange]);
+  useEffect(() => {
+    if (!dirty) return undefined;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    if (nameMissing) {
+      document.querySelector<HTMLElement>('[data-testid=mt-name]')?.focus();
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
@@ -66,7 +82,14 @@ export function MeetingTypeEditor({ type, onSaved }: { type: ConsoleMeetingType;
     <div className="console-editor">
       <Section title={`Edit ${type.name}`} testId="meeting-type-editor">
         <form className="console-stack" onSubmit={(event) => void submit(event)} noValidate>
-          <TextField label="Name" required value={draft.name} onChange={(name) => change({ name })} testId="mt-name" />
+          <TextField
+            label="Name"
+            required
+            value={draft.name}
+            error={nameMissing ? 'Enter a name: customers read it in the privacy notice.' : undefined}
+            onChange={(name) => change({ name })}
+            testId="mt-name"
+          />
           <Select
             label="Recording"
             value={draft.recordingPolicy}
@@ -115,7 +138,7 @@ export function MeetingTypeEditor({ type, onSaved }: { type: ConsoleMeetingType;
             </Alert>
           ) : null}
           <div>
-            <Button type="submit" variant="primary" disabled={busy || Object.keys(changedFields(saved, draft)).length === 0} testId="mt-save">
+            <Button type="submit" variant="primary" disabled={busy || !dirty} testId="mt-save">
               Save {type.name}
             </Button>
           </div>

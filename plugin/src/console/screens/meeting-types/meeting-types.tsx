@@ -7,16 +7,21 @@ import { useMeetingTypes } from './data';
 import { MeetingTypeEditor } from './editor';
 
 export function MeetingTypesScreen() {
-  const { Table, Button, Spinner } = useKit();
+  const { Table, Button, Spinner, Dialog, Text } = useKit();
   const types = useMeetingTypes();
   const [selected, setSelected] = useState<string | null>(null);
+  const [dirty, setDirty] = useState(false);
+  /** Another type the admin asked to edit while this one has unsaved changes. */
+  const [pending, setPending] = useState<string | null>(null);
   const current = types.data?.find((t) => t.id === selected) ?? types.data?.[0];
 
-  const choose = (id: string) => {
+  const open = (id: string) => {
     setSelected(id);
+    setDirty(false);
     // The editor replaces what was there: take the keyboard to it.
     window.setTimeout(() => document.querySelector<HTMLElement>('[data-testid=mt-name]')?.focus(), 0);
   };
+  const choose = (id: string) => (dirty && id !== current?.id ? setPending(id) : open(id));
 
   return (
     <Screen title="Meeting types" intro="Each kind of video call says whether it is recorded, what is recorded and why. Customers read it in the privacy notice before they join.">
@@ -50,7 +55,32 @@ export function MeetingTypesScreen() {
           <Spinner label="Loading meeting types…" />
         )}
       </Section>
-      {current ? <MeetingTypeEditor key={current.id} type={current} onSaved={types.reload} /> : null}
+      {current ? <MeetingTypeEditor key={current.id} type={current} onSaved={types.reload} onDirtyChange={setDirty} /> : null}
+      <Dialog
+        open={pending !== null}
+        title={`Discard your changes to ${current?.name ?? 'this meeting type'}?`}
+        onClose={() => setPending(null)}
+        testId="discard-changes-dialog"
+        actions={
+          <>
+            <Button variant="secondary" onClick={() => setPending(null)} testId="keep-editing">
+              Keep editing
+            </Button>
+            <Button
+              variant="danger"
+              onClick={() => {
+                if (pending) open(pending);
+                setPending(null);
+              }}
+              testId="discard-changes"
+            >
+              Discard changes
+            </Button>
+          </>
+        }
+      >
+        <Text>They are not saved yet. Keep editing to save them, or discard them and edit the other meeting type.</Text>
+      </Dialog>
     </Screen>
   );
 }
