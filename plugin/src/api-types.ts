@@ -8,8 +8,14 @@ export type MediaKind = 'audio' | 'audio+video';
 export type CallState = 'created' | 'active' | 'ended' | 'failed';
 export type ParticipantRole = 'agent' | 'customer' | 'supervisor';
 
+export interface FieldError {
+  /** The field's path in the request body, e.g. "subject.email". */
+  path: string;
+  message: string;
+}
+
 export interface ErrorEnvelope {
-  error: { code: string; message: string; requestId: string };
+  error: { code: string; message: string; requestId: string; fields?: FieldError[] };
 }
 
 export interface DemoSessionRequest {

@@ -1,4 +1,4 @@
-import type { ErrorEnvelope } from './api-types';
+import type { ErrorEnvelope, FieldError } from './api-types';
 
 /** A failed API call, carrying the backend's error envelope when there was one. */
 export class ApiError extends Error {
@@ -8,9 +8,20 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly requestId: string | null,
+    /** The fields the server refused, where it named them. */
+    readonly fields: readonly FieldError[] = [],
   ) {
     super(message);
   }
+}
+
+/**
+ * What the server said about one field of a form, if it refused it: the first message for any of
+ * `paths` or a field under one of them ("subject" covers "subject.email").
+ */
+export function fieldError(error: unknown, ...paths: string[]): string | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  return error.fields.find((field) => paths.some((path) => field.path === path || field.path.startsWith(`${path}.`)))?.message;
 }
 
 export interface ApiOptions {
@@ -77,8 +88,8 @@ export async function api<T>(path: string, options: ApiOptions = {}): Promise<T>
 
 function failure(response: Response, payload: unknown): ApiError {
   if (isEnvelope(payload)) {
-    const { code, message, requestId } = payload.error;
-    return new ApiError(response.status, code, message, requestId ?? null);
+    const { code, message, requestId, fields } = payload.error;
+    return new ApiError(response.status, code, message, requestId ?? null, Array.isArray(fields) ? fields : []);
   }
   return new ApiError(
     response.status,

@@ -272,6 +272,13 @@ describe('the admin console in Chromium: a new account set up in the browser, ev
     expect(await overdue.getByTestId('extend-request').count()).toBe(0);
     expect(await overdue.textContent()).toContain('Too late: the deadline has passed');
 
+    // An address the server refuses is marked on its field, and nothing is recorded.
+    await page.getByTestId('dsar-subject').fill('alex-at-example.com');
+    await page.getByTestId('dsar-verification').fill('replied from the email address on file');
+    await page.getByTestId('dsar-submit').click();
+    const subjectField = page.getByTestId('receive-request').getByText('Invalid email address', { exact: true });
+    await expect.poll(() => subjectField.isVisible()).toBe(true);
+    expect(await rows.count()).toBe(3);
     await page.getByTestId('dsar-subject').fill('alex@example.com');
     await page.getByTestId('dsar-verification').fill('replied from the email address on file');
     await page.getByTestId('dsar-submit').click();

@@ -213,6 +213,8 @@ describe.each(databaseKinds)('data-subject requests on %s', (kind) => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.code, JSON.stringify(body)).toBe('VALIDATION_FAILED');
       expect(res.body.error.message, JSON.stringify(body)).toMatch(field);
+      // Each refused field is also named on its own, for a form to mark it.
+      expect(res.body.error.fields.map((f: { path: string }) => f.path).join(' '), JSON.stringify(body)).toMatch(field);
     }
     expect((await t.call('POST', '/api/dsar', { token: dpo, rawBody: '{"kind":' })).status).toBe(400);
     expect((await t.call('GET', '/api/dsar/not-a-uuid', { token: dpo })).status).toBe(400);

@@ -14,6 +14,8 @@ export const errorEnvelope = z
       code: z.string().openapi({ example: 'TOKEN_EXPIRED' }),
       message: z.string(),
       requestId: z.string(),
+      /** With VALIDATION_FAILED: each refused field by its path in the body (or query), so a form can mark it. */
+      fields: z.array(z.object({ path: z.string().openapi({ example: 'subject.email' }), message: z.string() })).optional(),
     }),
   })
   .openapi('Error');
@@ -49,6 +51,8 @@ export function validationHook(
   c: Context<AppEnv>,
 ) {
   if (result.success) return;
-  const detail = result.error.issues.map((i) => `${i.path.map(String).join('.') || 'body'}: ${i.message}`).join('; ');
-  return c.json(errorBody(c, 'VALIDATION_FAILED', detail), 400);
+  const fields = result.error.issues.map((i) => ({ path: i.path.map(String).join('.') || 'body', message: i.message }));
+  const detail = fields.map((f) => `${f.path}: ${f.message}`).join('; ');
+  const body = errorBody(c, 'VALIDATION_FAILED', detail);
+  return c.json({ error: { ...body.error, fields } }, 400);
 }

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { fieldError } from '../../../api';
 import type { DsarKind, DsarReceive, DsarResponse } from '../../../api-types';
 import { useSession } from '../../session-context';
 import { ErrorAlert } from '../../ui/error-alert';
@@ -68,6 +69,7 @@ export function ReceiveForm({ onReceived }: { onReceived: () => void }) {
           autoComplete="off"
           hint="Parley keeps only a digest of it, to find the person's data."
           value={subject}
+          error={fieldError(error, 'subject')}
           onChange={setSubject}
           testId="dsar-subject"
         />
@@ -76,6 +78,7 @@ export function ReceiveForm({ onReceived }: { onReceived: () => void }) {
           required
           hint='The method, not the evidence, e.g. "replied from the email address on file".'
           value={verification}
+          error={fieldError(error, 'verification')}
           onChange={setVerification}
           testId="dsar-verification"
         />
