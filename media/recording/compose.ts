@@ -80,7 +80,8 @@ export async function composeRecording(opts: ComposeOptions): Promise<ComposeRes
       // A video track can convert and still not decode: a recorder cut off by a crash, or a call
       // that ended before the first key frame reached Janus. The sound is worth more than the
       // picture: try once more with those pictures black. A picture that decodes at all is kept.
-      const blind = await blindVideo(decoded);
+      // The check itself failing says nothing new: the encode's own error is the one to report.
+      const blind = await blindVideo(decoded).catch((): DecodedTrack[] => []);
       if (blind.length === 0) throw error;
       probe = await encode(decoded.filter((track) => !blind.includes(track)));
       dropped.push(...blind.map((track) => track.source));

@@ -35,8 +35,8 @@ export interface MediaProbe {
   durationSeconds: number;
   streams: ProbedStream[];
   /**
-   * With `firstKeyFrame`: when the first key frame of the video starts, from the file's zero; no
-   * picture decodes before it. Undefined when none is among the first packets read.
+   * With `firstKeyFrame`: how long after the first packet the first key frame of the video comes;
+   * no picture decodes before it. Undefined when none is among the first packets read.
    */
   firstKeyFrameSeconds?: number;
 }
@@ -69,11 +69,13 @@ export function parseProbe(raw: unknown): MediaProbe {
   const durations = [json.format?.duration, ...(json.streams ?? []).map((s) => s.duration)]
     .map((d) => Number(d))
     .filter((d) => Number.isFinite(d) && d > 0);
-  const keyFrame = json.packets?.find((packet) => packet.flags?.includes('K') && Number.isFinite(Number(packet.pts_time)));
+  // Measured from the first packet, where ffmpeg starts the track when it reads it.
+  const timed = (json.packets ?? []).filter((packet) => Number.isFinite(Number(packet.pts_time)));
+  const keyFrame = timed.find((packet) => packet.flags?.includes('K'));
   return {
     durationSeconds: durations.length ? Math.max(...durations) : 0,
     streams,
-    ...(keyFrame ? { firstKeyFrameSeconds: Math.max(0, Number(keyFrame.pts_time)) } : {}),
+    ...(keyFrame ? { firstKeyFrameSeconds: Math.max(0, Number(keyFrame.pts_time) - Number(timed[0]!.pts_time)) } : {}),
   };
 }
 

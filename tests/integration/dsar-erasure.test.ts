@@ -13,7 +13,7 @@ import { ZendeskNoteRedaction } from '../../backend/src/adapters/zendesk/note-re
 import { ZendeskTicketCommentDeliverer } from '../../backend/src/adapters/zendesk/ticket-comments.js';
 import type { Database } from '../../backend/src/db/client.js';
 import {
-  auditEvents, calls, cases, customerRefs, customers, dsarRequests, legalHolds, meetingTypes, recordings, subjectKeys,
+  auditEvents, calls, cases, consentRequests, customerRefs, customers, dsarRequests, legalHolds, meetingTypes, noticeVersions, recordings, subjectKeys,
 } from '../../backend/src/db/schema/index.js';
 import { BlobStoreUnavailableError, type BlobStore } from '../../backend/src/ports/blob-store.js';
 import { openSealed } from '../../backend/src/services/audit/seal.js';
@@ -98,6 +98,12 @@ describe.each(databaseKinds)('erasure of a data subject on %s', (kind) => {
     await database.db.transaction((tx) => beginRecording({ dataDir: t.dataDir, recordingMinFreeBytes: 0 }, tx, call!, meetingType!));
     const [recording] = await database.db.select().from(recordings).where(eq(recordings.callId, call!.id));
     await cp(rawTemplate, recording!.rawDir, { recursive: true });
+    // The consent offer went into a messaging conversation of theirs.
+    const [notice] = await database.db.select({ id: noticeVersions.id }).from(noticeVersions).where(eq(noticeVersions.meetingTypeId, meetingType!.id)).limit(1);
+    await database.db.insert(consentRequests).values({
+      tenantId, callId: call!.id, customerId, tokenHash: `hash-${call!.id}`, channel: 'zendesk_messaging', noticeVersionId: notice!.id,
+      language: 'de', conversationId: `conversation-${ticketId}`, expiresAt: new Date(), decidedAt: new Date(),
+    });
     await noteOnTicket(database.db, call!, notes.decided({ join: true, recording: 'granted', version: 3, language: 'de' }), `call:${call!.id}:decided`);
     expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, t.recordings), recording!.id)).toBe('done');
     await new ZendeskApi({ auth: zendeskAuth, timeoutMs: 5_000 }).addComment(zendesk.url, ticketId, { body: 'Hi, this is me again, please call me back on +49 170 000000.', public: true });
@@ -195,6 +201,9 @@ describe.each(databaseKinds)('erasure of a data subject on %s', (kind) => {
     expect(await database.db.select().from(customerRefs).where(eq(customerRefs.customerId, chris.id))).toEqual([]);
     const theirCases = await database.db.select().from(cases).where(eq(cases.customerId, chris.id));
     expect(theirCases.map((c) => c.externalId)).toEqual(theirCases.map((c) => `erased:${c.id}`));
+    const chatsOf = async (customerId: string) => (await database.db.select().from(consentRequests).where(eq(consentRequests.customerId, customerId))).map((r) => r.conversationId);
+    expect(await chatsOf(chris.id)).toEqual([null, null]);
+    expect(await chatsOf(olga.id)).toEqual([`conversation-${hers.ticketId}`]);
     const [received] = await database.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'dsar.received'), eq(auditEvents.subjectId, id)));
     expect(await openSealed(database.db, t.recordings.masterKeys, tenantId, { dataSubjectId: received!.dataSubjectId!, sealed: received!.sealed! })).toEqual({ state: 'erased' });
 

@@ -289,12 +289,15 @@ describe.each(databaseKinds)('Zendesk messaging through Sunshine Conversations o
     expect(again.status).toBe(201);
     expect((await database.db.select().from(cases).where(eq(cases.id, ticketCase!.id)))[0]!.conversationId).toBe(later);
 
+    // The first invitation's button, sent from the case's new conversation, is not one Parley sent there.
+    const elsewhere = await sunco.postback(later, actionsOf(invitation)![0]!.payload!);
+    expect(elsewhere.status).toBe(200);
+    expect(await recordsOf(call.id)).toEqual([]);
+    expect(logs.lines.some((l) => l.includes(elsewhere.event.id) && l.includes('CONVERSATION_MISMATCH'))).toBe(true);
+    // From the conversation that carried it, it decides.
     const sent = await sunco.postback(conversation, actionsOf(invitation)![0]!.payload!);
     expect(sent.status).toBe(200);
     expect((await recordsOf(call.id)).map((r) => [r.purpose, r.granted])).toEqual([['join', true]]);
-    // The pressed button from the first conversation still decides nothing in the new one.
-    expect((await sunco.postback(later, actionsOf(invitation)![0]!.payload!)).status).toBe(200);
-    expect(await recordsOf(call.id)).toHaveLength(1);
   });
 
   it('acknowledges events it does not act on and stores nothing for them', async () => {

@@ -145,5 +145,8 @@ describe('parseProbe', () => {
     ];
     expect(parseProbe({ format: { duration: '4.0' }, streams: [], packets }).firstKeyFrameSeconds).toBeCloseTo(1.933);
     expect(parseProbe({ format: { duration: '4.0' }, streams: [], packets: packets.slice(0, 2) }).firstKeyFrameSeconds).toBeUndefined();
+    // A track whose timestamps start later: the wait is counted from its first packet.
+    const later = packets.map((p) => ({ ...p, pts_time: String(Number(p.pts_time) + 5) }));
+    expect(parseProbe({ format: { duration: '9.0', start_time: '5.0' }, streams: [], packets: later }).firstKeyFrameSeconds).toBeCloseTo(1.933);
   });
 });

@@ -34,7 +34,8 @@ export function usePaged<T>(fetchPage: (cursor: string | null) => Promise<Page<T
   const load = useCallback(
     (cursor: string | null) => {
       const mine = ++latest.current;
-      setState((previous) => ({ ...previous, error: null, busy: true }));
+      // A new start (another filter) takes the old rows away at once: they do not answer it.
+      setState((previous) => ({ ...previous, ...(cursor ? {} : { items: undefined, nextCursor: null }), error: null, busy: true }));
       fetchFrom(cursor).then(
         (page) => {
           if (mine !== latest.current) return;

@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { calls, cases, customerRefs, customers, joinTokens, outboxMessages, participants } from '../../../db/schema/index.js';
+import { calls, cases, consentRequests, customerRefs, customers, joinTokens, outboxMessages, participants } from '../../../db/schema/index.js';
 import { recordAudit } from '../../audit/record.js';
 import type { DsarJobDeps, DsarRequestRow } from '../job.js';
 import { messagesOfCases } from './case-messages.js';
@@ -40,6 +40,8 @@ export async function unlinkSubject(
       if (callIds.length) {
         await tx.update(participants).set({ mediaToken: null, updatedAt: now }).where(inArray(participants.callId, callIds));
         await tx.delete(joinTokens).where(inArray(joinTokens.callId, callIds));
+        // The chat each consent offer went into names the person's conversation as the case did.
+        await tx.update(consentRequests).set({ conversationId: null }).where(inArray(consentRequests.callId, callIds));
       }
       await tx
         .update(cases)

@@ -152,6 +152,8 @@ export async function collectSubjectData(db: DbOrTx, tenantId: string, customerI
       id: o.id,
       callId: o.callId,
       channel: o.channel,
+      /** The chat (Zendesk messaging, Teams) the offer was sent into; null for a ticket or a link handed over. */
+      conversationId: o.conversationId,
       noticeVersionId: o.noticeVersionId,
       language: o.language,
       sentAt: iso(o.createdAt),

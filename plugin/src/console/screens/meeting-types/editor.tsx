@@ -67,7 +67,10 @@ export function MeetingTypeEditor({ type, onSaved, onDirtyChange }: { type: Cons
     setBusy(true);
     setError(null);
     try {
-      const answer = await call<MeetingTypeChangeResponse>(`/api/admin/meeting-types/${encodeURIComponent(type.id)}`, { method: 'PUT', body: changedFields(saved, draft) });
+      // Saved as the server keeps it (trimmed), so the draft is not left "changed" after saving.
+      const cleaned = { ...draft, name: draft.name.trim() };
+      const answer = await call<MeetingTypeChangeResponse>(`/api/admin/meeting-types/${encodeURIComponent(type.id)}`, { method: 'PUT', body: changedFields(saved, cleaned) });
+      setDraft(cleaned);
       const versions = answer.noticeVersionsPublished;
       setResult(versions > 0 ? `Saved. ${versions} new notice version${versions === 1 ? '' : 's'} published: links sent from now on show the new words.` : 'Saved.');
       onSaved();

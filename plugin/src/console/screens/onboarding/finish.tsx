@@ -99,7 +99,15 @@ export function RecordingSwitch({ onboarding, onChanged }: { onboarding: Onboard
           : 'Recording is off: no call is recorded, whatever its meeting type says.'}
       </Text>
       {confirming ? null : <ErrorAlert error={error} />}
-      <Button variant={on ? 'danger' : 'primary'} onClick={() => setConfirming(true)} disabled={busy} testId="toggle-recording">
+      <Button
+        variant={on ? 'danger' : 'primary'}
+        onClick={() => {
+          setError(null);
+          setConfirming(true);
+        }}
+        disabled={busy}
+        testId="toggle-recording"
+      >
         {on ? 'Turn recording off' : 'Turn recording on'}
       </Button>
       <Dialog

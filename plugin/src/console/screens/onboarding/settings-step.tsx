@@ -92,7 +92,7 @@ export function SettingsStep({ step, settings, onChanged }: StepProps & { step: 
           required={field.required}
           multiline={field.multiline}
           value={valueOf(field.key)}
-          error={missing.includes(field.key) ? `Enter the ${field.label.toLowerCase()}; the privacy notice needs it.` : undefined}
+          error={missing.includes(field.key) && !valueOf(field.key).trim() ? `Enter the ${field.label.toLowerCase()}; the privacy notice needs it.` : undefined}
           testId={`setting-${field.key}`}
           onChange={(value) => setValues({ ...values, [field.key]: value })}
         />
