@@ -259,6 +259,30 @@ describe.each(databaseKinds)('who may do what on %s', (kind) => {
     expect((await t.call('GET', `/api/calls/${first.body.call.id}`, { token: users.admin.token })).status).toBe(200);
   });
 
+  it('cannot be talked round either by naming an own client for another client’s case: the case and its recordings stay where they are', async () => {
+    const externalId = String(Math.floor(Math.random() * 1e9));
+    const base = { meetingTypeId: types.support, customer: { externalId: randomUUID() } };
+    const first = await t.call('POST', '/api/calls', { token: users.admin.token, body: { ...base, case: { host: 'zendesk', externalId, client: { kind: 'zendesk_organization', externalId: OTHER_ORG } } } });
+    expect(first.status).toBe(201);
+    const takeover = await t.call('POST', '/api/calls', {
+      token: users.agent.token,
+      body: { ...base, case: { host: 'zendesk', externalId, client: { kind: 'zendesk_organization', externalId: OWN_ORG } } },
+    });
+    expect(takeover.status).toBe(403);
+    expect(takeover.body.error.message).toMatch(/client/);
+    const clientIds = {
+      own: await upsertClient(database.db, tenantId, { kind: 'zendesk_organization', externalId: OWN_ORG }),
+      other: await upsertClient(database.db, tenantId, { kind: 'zendesk_organization', externalId: OTHER_ORG }),
+    };
+    const clientOfTicket = async () =>
+      (await database.db.select({ clientId: cases.clientId }).from(cases).where(and(eq(cases.tenantId, tenantId), eq(cases.externalId, externalId))))[0]!.clientId;
+    expect(await clientOfTicket()).toBe(clientIds.other);
+    // Someone who works for both clients (here the admin) can move the ticket when Zendesk moved it.
+    const moved = await t.call('POST', '/api/calls', { token: users.admin.token, body: { ...base, case: { host: 'zendesk', externalId, client: { kind: 'zendesk_organization', externalId: OWN_ORG } } } });
+    expect(moved.status).toBe(201);
+    expect(await clientOfTicket()).toBe(clientIds.own);
+  });
+
   it('audits refused reads of recordings, with who tried and why', async () => {
     const recordingId = await storedRecording(tenantId, types.advice, OTHER_ORG);
     expect((await t.call('POST', `/api/recordings/${recordingId}/playback`, { token: users.agent.token })).status).toBe(403);

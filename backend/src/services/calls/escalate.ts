@@ -80,7 +80,7 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
   let known = await escalationContext(deps.db, tenantId, input);
   if (!known) throw new NotFoundError('MEETING_TYPE_NOT_FOUND', 'No such meeting type for this account.');
   const { meetingType } = known;
-  authorize(principal, 'escalate', { tenantId, meetingTypeId: meetingType.id, clientId: clientOfCase(input.case, known) });
+  authorizeEscalation(principal, input.case, known);
   // A call that must be recorded cannot go ahead unrecorded: refuse before the customer is asked.
   if (meetingType.recordingPolicy === 'required') {
     await assertRecordingAllowed(deps.db, tenantId);
@@ -105,6 +105,7 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
       if (pgErrorCode(error) !== UNIQUE_VIOLATION) throw error;
       known = await escalationContext(deps.db, tenantId, input);
       if (!known) throw error;
+      authorizeEscalation(principal, input.case, known);
       customerLink = await writeEscalation(deps, principal, input, known, fresh, room, agentLink.hash);
     }
   } catch (error) {
@@ -409,6 +410,21 @@ async function escalationContext(db: DbOrTx, tenantId: string, input: EscalateIn
  * already belongs to, so leaving it out cannot get round client segregation. A client Parley has
  * not seen yet has no users assigned, so it gets an id nobody holds.
  */
+/**
+ * The agent may escalate for the client the request names (or the case's own). A case that already
+ * belongs to a client moves to another only in the hands of someone who works for both: otherwise
+ * naming one's own client would take over another client's case, and with it its recordings.
+ */
+function authorizeEscalation(
+  principal: AgentPrincipal,
+  ref: EscalateInput['case'],
+  known: { meetingType: { id: string }; namedClientId: string | null; caseClientId: string | null },
+): void {
+  const resource = { tenantId: principal.tenantId, meetingTypeId: known.meetingType.id };
+  authorize(principal, 'escalate', { ...resource, clientId: clientOfCase(ref, known) });
+  if (known.caseClientId) authorize(principal, 'escalate', { ...resource, clientId: known.caseClientId });
+}
+
 function clientOfCase(ref: EscalateInput['case'], known: { namedClientId: string | null; caseClientId: string | null }): string | null {
   if (ref.client) return known.namedClientId ?? `unassigned:${ref.client.kind}`;
   return known.caseClientId;
