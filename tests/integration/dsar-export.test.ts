@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decrypter } from 'age-encryption';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../../backend/src/db/client.js';
 import { auditEvents, calls, consentRecords, dsarExports, dsarRequests, meetingTypes, noticeVersions, recordings } from '../../backend/src/db/schema/index.js';
@@ -150,6 +150,17 @@ describe.each(databaseKinds)('access request export on %s', (kind: DatabaseKind)
     expect(refused.status).toBe(403);
     const stranger = await t.signIn('globex', 'dpo-g', 'dpo');
     expect((await t.call('POST', `/api/dsar/${requestId}/export/link`, { token: stranger })).status).toBe(404);
+
+    // A failure after the passphrase was read (here the audit event cannot be written) hands
+    // nothing over and loses nothing: the passphrase is still there for the next call.
+    await database.db.execute(sql`CREATE FUNCTION refuse_link_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.action = 'dsar.export_link_issued' THEN RAISE EXCEPTION 'audit store unavailable'; END IF; RETURN NEW; END $$`);
+    await database.db.execute(sql`CREATE TRIGGER refuse_link_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_link_audit()`);
+    const failed = await t.call('POST', `/api/dsar/${requestId}/export/link`, { token: dpo });
+    await database.db.execute(sql`DROP TRIGGER refuse_link_audit ON audit_events`);
+    await database.db.execute(sql`DROP FUNCTION refuse_link_audit()`);
+    expect(failed.status).toBe(500);
+    expect(failed.body.passphrase).toBeUndefined();
 
     const first = await t.call('POST', `/api/dsar/${requestId}/export/link`, { token: dpo });
     expect(first.status).toBe(201);

@@ -32,7 +32,7 @@ export async function issueTenantExportLink(deps: OffboardingDeps, principal: Pr
     if (!store) throw new Error(`storage location "${row.storageLocation}" is not configured`);
 
     const keys = tenantExportKeys(admin.tenantId, row.id);
-    const passphrase = await takePassphraseOnce(deps.masterKeys, store, admin.tenantId, row.id, keys.passphrase);
+    const { passphrase, forget } = await takePassphraseOnce(deps.masterKeys, store, admin.tenantId, row.id, keys.passphrase);
     const expiresAt = new Date(Date.now() + (deps.exportTtlSeconds ?? DEFAULT_EXPORT_TTL_SECONDS) * 1000);
     await tx.update(tenantExports).set({ downloadTokenHash: hash, expiresAt, updatedAt: new Date() }).where(eq(tenantExports.id, row.id));
     await recordAudit(tx, {
@@ -43,6 +43,8 @@ export async function issueTenantExportLink(deps: OffboardingDeps, principal: Pr
       subjectId: row.id,
       details: { expiresAt: expiresAt.toISOString(), passphraseHandedOver: passphrase !== null },
     });
+    // Last, once nothing else can fail: from here on nobody can receive it again.
+    await forget();
     return { exportId: row.id, downloadUrl: `${deps.publicBaseUrl}/offboarding/bundles/${token}`, expiresAt: expiresAt.toISOString(), sizeBytes: row.sizeBytes!, passphrase };
   });
 }

@@ -63,7 +63,7 @@ export async function issueExportLink(deps: ExportLinkDeps, requester: LinkReque
     if (!store) throw new Error(`storage location "${row.storageLocation}" is not configured`);
 
     const keys = exportObjectKeys(tenantId, row.id);
-    const passphrase = await takePassphraseOnce(deps.masterKeys, store, tenantId, row.id, keys.passphrase);
+    const { passphrase, forget } = await takePassphraseOnce(deps.masterKeys, store, tenantId, row.id, keys.passphrase);
     const expiresAt = new Date(Date.now() + (deps.exportTtlSeconds ?? DEFAULT_EXPORT_TTL_SECONDS) * 1000);
     await tx.update(dsarExports).set({ downloadTokenHash: hash, expiresAt, updatedAt: new Date() }).where(eq(dsarExports.id, row.id));
     await recordAudit(tx, {
@@ -74,6 +74,8 @@ export async function issueExportLink(deps: ExportLinkDeps, requester: LinkReque
       subjectId: requestId,
       details: { exportId: row.id, expiresAt: expiresAt.toISOString(), passphraseHandedOver: passphrase !== null, via: agent ? 'api' : 'cli' },
     });
+    // Last, once nothing else can fail: from here on nobody can receive it again.
+    await forget();
     return { exportId: row.id, downloadUrl: `${deps.publicBaseUrl}/dsar/bundles/${token}`, expiresAt: expiresAt.toISOString(), sizeBytes: row.sizeBytes, passphrase };
   });
 }

@@ -67,17 +67,29 @@ export async function readWrappedSecret(masterKeys: MasterKeys, store: BlobStore
   return kms.unwrap({ keyId: stored.keyId, ciphertext: Buffer.from(stored.ciphertext, 'base64') }, contextFor(exportId));
 }
 
+/** The passphrase still to hand over, and how to forget it once it has been. */
+export interface PendingPassphrase {
+  passphrase: string | null;
+  /** Deletes the wrapped copy and checks it is gone; nothing to do when there was none. */
+  forget(): Promise<void>;
+}
+
 /**
- * Hands the passphrase over once: unwraps it, then deletes the wrapped copy before returning it, so
- * a failure leaves it stored (nobody received it; the call can be repeated) and a second call gets
+ * Hands the passphrase over once: unwraps it now, and the caller calls `forget` as the last step of
+ * its transaction, after everything else that can fail (the link, the audit event), so a failure
+ * before leaves it stored (nobody received it; the call can be repeated) and a second call gets
  * null. The caller holds the export's row lock, so two racing calls cannot both receive it.
  */
-export async function takePassphraseOnce(masterKeys: MasterKeys, store: BlobStore, tenantId: string, exportId: string, key: string): Promise<string | null> {
+export async function takePassphraseOnce(masterKeys: MasterKeys, store: BlobStore, tenantId: string, exportId: string, key: string): Promise<PendingPassphrase> {
   const secret = await readWrappedSecret(masterKeys, store, tenantId, exportId, key);
-  if (!secret) return null;
+  if (!secret) return { passphrase: null, forget: async () => {} };
   const passphrase = passphraseFrom(secret);
   secret.fill(0);
-  await store.delete(key);
-  if (await store.head(key)) throw new Error('the wrapped passphrase is still stored after deleting it');
-  return passphrase;
+  return {
+    passphrase,
+    async forget() {
+      await store.delete(key);
+      if (await store.head(key)) throw new Error('the wrapped passphrase is still stored after deleting it');
+    },
+  };
 }
