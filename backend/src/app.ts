@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import { requestId } from 'hono/request-id';
+import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from './http/context.js';
 import { errorBody, handleError } from './http/errors.js';
 import { pathForLog } from './logger.js';
@@ -53,6 +54,9 @@ export interface AppDeps extends ServiceDeps {
   onDsarReceived?: () => void;
 }
 
+/** The largest request body any route accepts (SCIM groups with many members are the largest). */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+
 /** Builds the HTTP app from injected dependencies; tests pass real ones with fake vendors. */
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
@@ -66,6 +70,9 @@ export function createApp(deps: AppDeps) {
       'request',
     );
   });
+  // No body Parley takes comes near this; routes with smaller bodies set tighter limits of their own.
+  // Without it a client could make the server hold any amount before validation looks at it.
+  app.use('*', bodyLimit({ maxSize: MAX_REQUEST_BYTES, onError: (c) => c.json(errorBody(c, 'PAYLOAD_TOO_LARGE', 'The request body is too large.'), 413) }));
   app.onError(handleError(deps.logger));
   app.notFound((c) => c.json(errorBody(c, 'NOT_FOUND', 'No such route.'), 404));
 

@@ -282,6 +282,34 @@ describe.each(databaseKinds)('consent and notices on %s', (kind) => {
     expect(done.headers.get('location')).toMatch(/\/j\/[\w-]{43}\?lang=en$/);
   });
 
+  it('answers a form post it cannot read as an incomplete answer, never as a server error, and refuses a huge body', async () => {
+    const { links } = await escalate('support', 'form-3');
+    const token = tokenOf(links.customer);
+    // Claims to be a form inside a multipart header, and is neither.
+    const crafted = await t.app.request(`/api/consent/${token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=x; a=application/x-www-form-urlencoded' },
+      body: 'not multipart at all',
+    });
+    expect(crafted.status).toBeLessThan(500);
+    const garbled = await t.app.request(`/api/consent/${token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      body: '%%%&&&===',
+    });
+    expect(garbled.status).toBe(400);
+    expect(await garbled.text()).toContain('<form');
+    const huge = await t.app.request(`/api/consent/${token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ noticeVersionId: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+    expect(huge.status).toBe(413);
+    expect((await huge.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+    // Nothing was decided: the link still works.
+    expect((await t.call('GET', `/api/consent/${token}`)).status).toBe(200);
+  });
+
   it('sends the customer on to the call page in the language they decided in', async () => {
     const { links } = await escalate('support', 'form-2', { locale: 'es' });
     const token = tokenOf(links.customer);

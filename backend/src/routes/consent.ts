@@ -126,9 +126,12 @@ export function consentRoutes(deps: ServiceDeps) {
 /** The consent page's form post: answered with pages and redirects, never JSON. */
 function formDecision(deps: ServiceDeps) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    if (c.req.method !== 'POST' || !c.req.header('content-type')?.includes('application/x-www-form-urlencoded')) return next();
+    const mediaType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (c.req.method !== 'POST' || mediaType !== 'application/x-www-form-urlencoded') return next();
     const token = c.req.param('token') ?? '';
-    const parsed = decisionForm.safeParse(Object.fromEntries(Object.entries(await c.req.parseBody()).map(([k, v]) => [k, String(v)])));
+    // A body that is not the form it claims to be is an incomplete answer, asked again below.
+    const fields = await c.req.parseBody().catch(() => ({}));
+    const parsed = decisionForm.safeParse(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)])));
     const form = parsed.success ? parsed.data : {};
     const answers: Partial<Record<ConsentQuestion, boolean>> = {};
     if (form.join !== undefined) answers.join = form.join === 'true';
