@@ -206,6 +206,16 @@ describe.each(databaseKinds)('consent and notices on %s', (kind) => {
     expect(unknown.body.error.code).toBe('CONSENT_NOT_FOUND');
   });
 
+  it('tells a customer whose call has ended so, in their language, instead of claiming they already chose', async () => {
+    const { call, links } = await escalate('support', 'ended-1', { locale: 'fr' });
+    expect((await t.call('POST', `/api/calls/${call.id}/end`, { token: agent })).status).toBe(200);
+    const res = await t.app.request(`/c/${tokenOf(links.customer)}`);
+    const page = await res.text();
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(page).toContain(fr.page.callEnded);
+    expect(page).not.toContain(fr.page.decidedAlready);
+  });
+
   it('keeps consent records append-only', async () => {
     const { call, links } = await escalate('support', 'append-1');
     await t.decide(links.customer, { join: true });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTeamsBot, type TeamsBot } from '../../backend/src/adapters/teams/bot.js';
 import { TeamsActivityDeliverer } from '../../backend/src/adapters/teams/deliverer.js';
 import type { Database } from '../../backend/src/db/client.js';
+import { de } from '../../backend/src/services/notices/locales/de.js';
 import { en } from '../../backend/src/services/notices/locales/en.js';
 import { agents, auditEvents, consentRecords, installations, outboxMessages, teamsConversations } from '../../backend/src/db/schema/index.js';
 import type { OutboxEnvelope } from '../../backend/src/ports/outbox-delivery.js';
@@ -376,6 +377,15 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
     const res = await invoke(chat, { token: 'x'.repeat(43), noticeVersionId: '00000000-0000-4000-8000-000000000000', join: true, lang: 'fr' });
     expect(res.body).toMatchObject({ statusCode: 200, type: ADAPTIVE });
     expect(textOf(res.body.value)).toContain('Ce lien n');
+  });
+
+  it('says the call has ended when the customer answers the card after the agent ended it', async () => {
+    const { chat, call, card } = await offerInTeams('support');
+    expect((await t.call('POST', `/api/calls/${call.id}/end`, { token: await teamsAgent() })).status).toBe(200);
+    const res = await invoke(chat, execute(card, true).data!);
+    expect(res.body).toMatchObject({ statusCode: 200, type: ADAPTIVE });
+    expect(textOf(res.body.value)).toContain(de.page.callEnded);
+    expect(await recordsOf(call.id)).toEqual([]);
   });
 
   it('hands throttling and failures back to the outbox: 429 with Retry-After, 5xx retry, 403/404 rejected', async () => {

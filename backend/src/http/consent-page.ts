@@ -162,7 +162,7 @@ export function consentResultPage(t: NoticeLocale, outcome: { join: boolean; joi
 }
 
 export function consentErrorPage(t: NoticeLocale, code: string): Html {
-  const message =
-    code === 'CONSENT_EXPIRED' ? t.page.expired : code === 'CONSENT_ALREADY_DECIDED' || code === 'CALL_ENDED' ? t.page.decidedAlready : t.page.notFound;
+  const messages: Partial<Record<string, string>> = { CONSENT_EXPIRED: t.page.expired, CONSENT_ALREADY_DECIDED: t.page.decidedAlready, CALL_ENDED: t.page.callEnded };
+  const message = messages[code] ?? t.page.notFound;
   return layout(t.language, t.title, html`<h1>${t.title}</h1><div class="error" role="alert">${message}</div>`);
 }

@@ -127,7 +127,7 @@ async function decideFromCard(deps: ServiceDeps, request: ConsentDecisionRequest
       refusal = error;
     }
   }
-  const reason =
-    refusal.code === 'CONSENT_EXPIRED' ? 'expired' : refusal.code === 'CONSENT_ALREADY_DECIDED' || refusal.code === 'CALL_ENDED' ? 'decided' : 'not_found';
+  const reasons: Partial<Record<string, 'expired' | 'decided' | 'ended'>> = { CONSENT_EXPIRED: 'expired', CONSENT_ALREADY_DECIDED: 'decided', CALL_ENDED: 'ended' };
+  const reason = reasons[refusal.code] ?? 'not_found';
   return { kind: 'refused', language: request.language, reason };
 }

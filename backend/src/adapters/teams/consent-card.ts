@@ -103,7 +103,7 @@ export function consentCard(input: ConsentCardInput): AdaptiveCard {
 export type ConsentCardResult =
   | { kind: 'decided'; language: ShippedLanguage; join: boolean; joinUrl: string | null }
   /** The link cannot decide (any more): already decided, expired, unknown, call over. */
-  | { kind: 'refused'; language: ShippedLanguage; reason: 'decided' | 'expired' | 'not_found' }
+  | { kind: 'refused'; language: ShippedLanguage; reason: 'decided' | 'expired' | 'ended' | 'not_found' }
   /** Nothing recorded: the answer would show the join link to everyone in the chat. */
   | { kind: 'answer_on_page'; language: ShippedLanguage; consentPage: string };
 
@@ -111,7 +111,7 @@ export type ConsentCardResult =
 export function resultCard(result: ConsentCardResult): AdaptiveCard {
   const t: NoticeLocale = locales[result.language];
   if (result.kind === 'refused') {
-    const text = { decided: t.page.decidedAlready, expired: t.page.expired, not_found: t.page.notFound }[result.reason];
+    const text = { decided: t.page.decidedAlready, expired: t.page.expired, ended: t.page.callEnded, not_found: t.page.notFound }[result.reason];
     return card(result.language, [heading(t.title), paragraph(text)], [], text);
   }
   if (result.kind === 'answer_on_page') {

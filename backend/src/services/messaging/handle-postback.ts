@@ -107,8 +107,9 @@ function refusalReply(t: NoticeLocale, error: DomainError, consentPage: string):
     case 'CONSENT_ALREADY_DECIDED':
       return { text: t.page.decidedAlready };
     case 'CONSENT_EXPIRED':
-    case 'CALL_ENDED':
       return { text: t.page.expired };
+    case 'CALL_ENDED':
+      return { text: t.page.callEnded };
     case 'NOTICE_VERSION_MISMATCH':
       return { text: t.page.noticeChanged, actions: readAgain };
     default:

@@ -64,6 +64,7 @@ export const de: NoticeLocale = {
     answerPrivatelyText: 'In diesem Chat würden alle Ihren persönlichen Link zum Anruf sehen. Bitte antworten Sie auf der Einwilligungsseite, dort sehen nur Sie ihn.',
     answerOnPage: 'Einwilligungsseite öffnen',
     expired: 'Dieser Link ist abgelaufen. Bitte fragen Sie nach einem neuen.',
+    callEnded: 'Dieser Videoanruf ist beendet. Bitte fragen Sie nach einem neuen.',
     notFound: 'Dieser Link ist ungültig. Bitte fragen Sie nach einem neuen.',
     otherLanguages: 'Andere Sprachen',
     fullNoticeLink: 'Vollständige Datenschutzinformation lesen',

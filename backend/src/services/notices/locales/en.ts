@@ -64,6 +64,7 @@ export const en: NoticeLocale = {
     answerPrivatelyText: 'In this chat everyone would see your personal join link. Please answer on the consent page, where only you see it.',
     answerOnPage: 'Open the consent page',
     expired: 'This link has expired. Please ask your agent for a new one.',
+    callEnded: 'This video call has ended. Please ask your agent for a new one.',
     notFound: 'This link is not valid. Please ask your agent for a new one.',
     otherLanguages: 'Other languages',
     fullNoticeLink: 'Read the full notice',

@@ -64,6 +64,7 @@ export const es: NoticeLocale = {
     answerPrivatelyText: 'En este chat todos verían su enlace personal a la llamada. Responda en la página de consentimiento, donde solo usted lo ve.',
     answerOnPage: 'Abrir la página de consentimiento',
     expired: 'Este enlace ha caducado. Pida uno nuevo a su agente.',
+    callEnded: 'Esta videollamada ha terminado. Pida una nueva a su agente.',
     notFound: 'Este enlace no es válido. Pida uno nuevo a su agente.',
     otherLanguages: 'Otros idiomas',
     fullNoticeLink: 'Leer la información completa',

@@ -64,6 +64,7 @@ export const fr: NoticeLocale = {
     answerPrivatelyText: 'Dans cette conversation, tout le monde verrait votre lien personnel vers l’appel. Veuillez répondre sur la page de consentement, où il n’est visible que pour vous.',
     answerOnPage: 'Ouvrir la page de consentement',
     expired: 'Ce lien a expiré. Demandez-en un nouveau à votre conseiller.',
+    callEnded: 'Cet appel vidéo est terminé. Demandez-en un nouveau à votre conseiller.',
     notFound: 'Ce lien n’est pas valide. Demandez-en un nouveau à votre conseiller.',
     otherLanguages: 'Autres langues',
     fullNoticeLink: 'Lire l’information complète',

@@ -64,6 +64,7 @@ export const nl: NoticeLocale = {
     answerPrivatelyText: 'In deze chat zou iedereen uw persoonlijke link naar het gesprek zien. Geef uw antwoord op de toestemmingspagina, waar alleen u die ziet.',
     answerOnPage: 'Toestemmingspagina openen',
     expired: 'Deze link is verlopen. Vraag uw medewerker om een nieuwe.',
+    callEnded: 'Dit videogesprek is beëindigd. Vraag uw medewerker om een nieuw gesprek.',
     notFound: 'Deze link is ongeldig. Vraag uw medewerker om een nieuwe.',
     otherLanguages: 'Andere talen',
     fullNoticeLink: 'Volledige privacyinformatie lezen',

@@ -55,6 +55,8 @@ export interface NoticeLocale {
     answerPrivatelyText: string;
     answerOnPage: string;
     expired: string;
+    /** The call the link was for is over (ended by the agent, or never started in time). */
+    callEnded: string;
     notFound: string;
     otherLanguages: string;
     fullNoticeLink: string;
