@@ -195,6 +195,13 @@ export interface PlaybackAbout {
   recording: { id: string; media: MediaKind; durationSeconds: number | null };
 }
 
+/** POST /media/:ticket/continue: the next link for a viewer still watching. */
+export interface PlaybackContinued {
+  ticket: string;
+  streamUrl: string;
+  expiresAt: string;
+}
+
 // Console: sign-in, settings, onboarding, people, retention and data-subject requests
 
 /** `GET /api/me`. */

@@ -33,7 +33,8 @@ describe('the admin console in Chromium: a new account set up in the browser, ev
 
   beforeAll(async () => {
     zendesk = await newZendeskAccount();
-    harness = await startHarness({ janusNodes: 1, env: zendesk.env });
+    // Playback links live 10 s here, so the viewer's continuing of them is seen within the run.
+    harness = await startHarness({ janusNodes: 1, env: { ...zendesk.env, PLAYBACK_TTL_SECONDS: '10' } });
     mkdirSync(SCREENSHOTS, { recursive: true });
   });
   afterAll(async () => {
@@ -180,6 +181,22 @@ describe('the admin console in Chromium: a new account set up in the browser, ev
     await expect.poll(() => row.textContent(), { timeout: 10_000 }).toMatch(/Advice call.*Alex Customer.*Ticket 9001/);
     const [viewer] = await Promise.all([page.context().waitForEvent('page'), row.getByTestId('play-recording').click()]);
     await expect.poll(() => viewer.getByTestId('watermark').textContent(), { timeout: 10_000 }).toContain(ADMIN.name);
+
+    // Watched for longer than one link lives, it asks for the next before the first runs out and plays on.
+    const continued = viewer.waitForResponse((response) => /\/media\/[^/]+\/continue$/.test(new URL(response.url()).pathname), { timeout: 20_000 });
+    await viewer.evaluate(() => {
+      const video = document.querySelector('video')!;
+      video.loop = true;
+      video.muted = true;
+      return video.play();
+    });
+    expect((await continued).status()).toBe(201);
+    const playsAt = () => viewer.evaluate(() => document.querySelector('video')!.currentTime);
+    await viewer.waitForTimeout(7_000);
+    const before = await playsAt();
+    await expect.poll(playsAt, { timeout: 5_000 }).not.toBe(before);
+    expect(await viewer.evaluate(() => document.querySelector('video')!.paused)).toBe(false);
+    expect(await viewer.getByTestId('viewer-error').isVisible()).toBe(false);
   }, LONG);
 
   it('shows the recordings of the meeting type chosen last, however late the answer for an earlier choice arrives', async () => {

@@ -7,7 +7,7 @@ import type { Database } from '../../backend/src/db/client.js';
 import { auditEvents, recordings, subjectKeys } from '../../backend/src/db/schema/index.js';
 import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
 import { captureRawCall, pipelineDeps, seedEndedRecordedCall, type SeededRecording } from '../support/recording-fixtures.js';
-import { startTestStack, type TestApp } from '../support/test-app.js';
+import { PUBLIC_BASE_URL, startTestStack, type TestApp } from '../support/test-app.js';
 
 describe('finding and playing recordings', () => {
   let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -34,7 +34,7 @@ describe('finding and playing recordings', () => {
     rmSync(rawTemplate, { recursive: true, force: true });
   });
 
-  const media = (url: string, headers: Record<string, string> = {}) => t.app.request(new URL(url).pathname, { headers });
+  const media = (url: string, headers: Record<string, string> = {}, method = 'GET') => t.app.request(new URL(url).pathname, { headers, method });
   const startPlayback = async (recordingId = stored.recordingId, token = agent) => t.call('POST', `/api/recordings/${recordingId}/playback`, { token });
 
   it("lists a customer's recordings with their status, and nothing about keys or files", async () => {
@@ -100,10 +100,45 @@ describe('finding and playing recordings', () => {
     expect(audits[0]).toMatchObject({ actorType: 'agent', details: { ticketId: expect.any(String), customerId: stored.customerId } });
   });
 
+  it('keeps a watched playback going with the next link, checking the viewer again each time', async () => {
+    const first = await startPlayback();
+    expect(first.status).toBe(201);
+    const firstTicket = new URL(first.body.streamUrl).pathname.split('/').pop()!;
+    const next = await media(`http://x/media/${firstTicket}/continue`, {}, 'POST');
+    expect(next.status).toBe(201);
+    const link = (await next.json()) as { ticket: string; streamUrl: string; expiresAt: string };
+    expect(link.streamUrl).toBe(`${PUBLIC_BASE_URL}/media/${link.ticket}`);
+    expect(link.ticket).not.toBe(firstTicket);
+    expect((await media(link.streamUrl, { range: 'bytes=0-99' })).status).toBe(206);
+    const [continued] = await database.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.subjectId, stored.recordingId), eq(auditEvents.action, 'recording.playback_continued')));
+    const firstId = (await t.tokens.verifyPlayback(firstTicket)).ticketId;
+    expect(continued).toMatchObject({ actorType: 'agent', details: { previousTicketId: firstId, customerId: stored.customerId } });
+
+    // An expired link cannot be continued.
+    const principal = await t.tokens.verify(agent);
+    if (principal.kind !== 'agent') throw new Error('expected an agent session');
+    const expired = await t.tokens.issuePlayback({ tenantId: principal.tenantId, agentId: principal.agentId, recordingId: stored.recordingId, epoch: 0 }, -5);
+    expect((await media(`http://x/media/${expired.token}/continue`, {}, 'POST')).status).toBe(401);
+
+    // Signed out everywhere: the running link stops at its next request and cannot be continued.
+    const viewer = await t.signIn('acme', 'agent-leaving', 'agent');
+    const playing = await startPlayback(stored.recordingId, viewer);
+    expect(playing.status).toBe(201);
+    expect((await t.call('POST', '/api/me/sign-out', { token: viewer })).status).toBe(204);
+    const stopped = await media(playing.body.streamUrl, { range: 'bytes=0-99' });
+    expect(stopped.status).toBe(401);
+    expect((await stopped.json()).error.message).toMatch(/session has ended/);
+    const ticketOfPlaying = new URL(playing.body.streamUrl).pathname.split('/').pop()!;
+    expect((await media(`http://x/media/${ticketOfPlaying}/continue`, {}, 'POST')).status).toBe(401);
+  });
+
   it('refuses expired, altered or borrowed tickets', async () => {
     const principal = await t.tokens.verify(agent);
     if (principal.kind !== 'agent') throw new Error('expected an agent session');
-    const expired = await t.tokens.issuePlayback({ tenantId: principal.tenantId, agentId: principal.agentId, recordingId: stored.recordingId }, -5);
+    const expired = await t.tokens.issuePlayback({ tenantId: principal.tenantId, agentId: principal.agentId, recordingId: stored.recordingId, epoch: 0 }, -5);
     const res = await media(`http://x/media/${expired.token}`);
     expect(res.status).toBe(401);
     expect((await res.json()).error.message).toMatch(/expired/);

@@ -50,7 +50,7 @@ describe('session tokens', () => {
   });
 
   it('never takes a playback ticket as a session, nor a session as a playback ticket', async () => {
-    const { token: ticket } = await tokens.issuePlayback({ tenantId: 'tenant-1', agentId: 'agent-1', recordingId: 'rec-1' }, 300);
+    const { token: ticket } = await tokens.issuePlayback({ tenantId: 'tenant-1', agentId: 'agent-1', recordingId: 'rec-1', epoch: 0 }, 300);
     await expect(tokens.verify(ticket)).rejects.toBeInstanceOf(UnauthorizedError);
     expect(await tokens.verifyPlayback(ticket)).toMatchObject({ tenantId: 'tenant-1', agentId: 'agent-1', recordingId: 'rec-1' });
     const { token: session } = await tokens.issueAgent(agent);

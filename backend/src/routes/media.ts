@@ -8,6 +8,7 @@ import type { AppEnv } from '../http/context.js';
 import { validationHook } from '../http/errors.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { describePlayback, openPlayback } from '../services/recordings/open-playback.js';
+import { continuePlayback } from '../services/recordings/start-playback.js';
 import { errors, json } from './schemas.js';
 
 const ticketParam = z.object({
@@ -62,9 +63,32 @@ const aboutRoute = createRoute({
   },
 });
 
+const continueRoute = createRoute({
+  method: 'post',
+  path: '/media/{ticket}/continue',
+  summary: 'The next playback link for a viewer still watching, asked for with the current one before it expires',
+  description:
+    'Runs the same checks as starting playback (the viewer is still signed in and may play this recording; it is still stored), ' +
+    'and is audited as recording.playback_continued. The new link is again valid for minutes only.',
+  request: { params: ticketParam },
+  responses: {
+    201: json(z.object({ ticket: z.string(), streamUrl: z.url(), expiresAt: z.string() }), 'The next link'),
+    400: errors[400],
+    401: errors[401],
+    403: errors[403],
+    404: errors[404],
+    409: errors[409],
+    410: errors[410],
+  },
+});
+
 export function mediaRoutes(deps: ServiceDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   return app
+    .openapi(continueRoute, async (c) => {
+      c.header('cache-control', 'no-store');
+      return c.json(await continuePlayback(deps, c.req.valid('param').ticket), 201);
+    })
     .openapi(aboutRoute, async (c) => {
       c.header('cache-control', 'no-store');
       return c.json(await describePlayback(deps, c.req.valid('param').ticket), 200);

@@ -66,8 +66,8 @@ async function load(ticket: string): Promise<void> {
     fail(explained.error, explained.retryable);
     return;
   }
-  const player = new RecordingPlayer(about, ended);
-  if (!player.start(path)) {
+  const player = new RecordingPlayer(about, ticket, ended);
+  if (!player.start()) {
     fail(new Error(MESSAGES.expired));
     return;
   }

@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { perDatabase } from '../../db/per-database.js';
 import { openEncryptedFile, type EncryptedFile } from '../../../../media/encryption/format.js';
 import { agents, calls, meetingTypes, recordings, subjectKeys } from '../../db/schema/index.js';
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError, UnauthorizedError } from '../../errors.js';
 import type { BlobReader } from '../../ports/blob-store.js';
 import type { ServiceDeps } from '../deps.js';
 import { unwrapRecordingKey } from './keys.js';
@@ -20,13 +20,18 @@ type Deps = Pick<ServiceDeps, 'db' | 'tokens' | 'recordings'>;
 /** The recording a ticket names, with what playback needs; prepared, as a player sends many range requests. */
 const ticketedRow = perDatabase((db) =>
   db
-    .select({ recording: recordings, media: meetingTypes.media, subject: subjectKeys, viewerName: agents.displayName })
+    .select({
+      recording: recordings,
+      media: meetingTypes.media,
+      subject: subjectKeys,
+      viewerName: agents.displayName,
+      viewerActive: agents.active,
+      viewerEpoch: agents.sessionEpoch,
+    })
     .from(recordings)
     .innerJoin(calls, eq(calls.id, recordings.callId))
     .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
-    // The viewer must still be an active user of the tenant: a deprovisioned user's ticket stops working.
-    // The full policy ran when the ticket was issued, minutes ago at most.
-    .innerJoin(agents, and(eq(agents.id, sql.placeholder('agentId')), eq(agents.tenantId, sql.placeholder('tenantId')), eq(agents.active, true)))
+    .innerJoin(agents, and(eq(agents.id, sql.placeholder('agentId')), eq(agents.tenantId, sql.placeholder('tenantId'))))
     .leftJoin(subjectKeys, eq(subjectKeys.id, recordings.subjectKeyId))
     .where(and(eq(recordings.id, sql.placeholder('recordingId')), eq(recordings.tenantId, sql.placeholder('tenantId'))))
     .prepare('playback_ticketed_recording'),
@@ -36,6 +41,10 @@ const ticketedRow = perDatabase((db) =>
 async function ticketedRecording(deps: Deps, token: string) {
   const ticket = await deps.tokens.verifyPlayback(token);
   const [row] = await ticketedRow(deps.db).execute({ agentId: ticket.agentId, tenantId: ticket.tenantId, recordingId: ticket.recordingId });
+  // The viewer must still be an active user whose sessions have not been ended: a deprovisioned or
+  // signed-out-everywhere user's ticket stops working at the next range request. The full policy
+  // ran when the ticket was issued, minutes ago at most.
+  if (row && (!row.viewerActive || row.viewerEpoch !== ticket.epoch)) throw new UnauthorizedError('Your session has ended; open Parley again.');
   if (!row || !row.recording.objectKey || !row.subject) throw new NotFoundError('RECORDING_NOT_FOUND', 'No such recording.');
   if (row.recording.stage === 'deleted') throw deletedRecordingError(row.recording.deletionReason);
   return { ticket, ...row, subject: row.subject, objectKey: row.recording.objectKey };

@@ -25,6 +25,8 @@ export interface PlaybackTicket {
   tenantId: string;
   agentId: string;
   recordingId: string;
+  /** The viewer's session epoch at issue: signing out everywhere stops their playback too. */
+  epoch: number;
   expiresAt: Date;
 }
 
@@ -83,7 +85,7 @@ export class SessionTokens {
   async issuePlayback(p: Omit<PlaybackTicket, 'ticketId' | 'expiresAt'>, ttlSeconds: number): Promise<{ token: string; ticket: PlaybackTicket }> {
     const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
     const ticketId = randomUUID();
-    const token = await new SignJWT({ tid: p.tenantId, rid: p.recordingId })
+    const token = await new SignJWT({ tid: p.tenantId, rid: p.recordingId, ep: p.epoch })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer(ISSUER)
       .setAudience(MEDIA_AUDIENCE)
@@ -98,10 +100,17 @@ export class SessionTokens {
   async verifyPlayback(token: string): Promise<PlaybackTicket> {
     try {
       const { payload } = await jwtVerify(token, await this.key, { issuer: ISSUER, audience: MEDIA_AUDIENCE, algorithms: ['HS256'] });
-      if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string' || typeof payload.rid !== 'string' || !payload.jti || !payload.exp) {
+      if (
+        typeof payload.sub !== 'string' ||
+        typeof payload.tid !== 'string' ||
+        typeof payload.rid !== 'string' ||
+        typeof payload.ep !== 'number' ||
+        !payload.jti ||
+        !payload.exp
+      ) {
         throw new UnauthorizedError('Playback link is incomplete.');
       }
-      return { ticketId: payload.jti, tenantId: payload.tid, agentId: payload.sub, recordingId: payload.rid, expiresAt: new Date(payload.exp * 1000) };
+      return { ticketId: payload.jti, tenantId: payload.tid, agentId: payload.sub, recordingId: payload.rid, epoch: payload.ep, expiresAt: new Date(payload.exp * 1000) };
     } catch (error) {
       if (error instanceof UnauthorizedError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw new UnauthorizedError('This playback link has expired; start playback again.');
