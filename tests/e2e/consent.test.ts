@@ -58,12 +58,19 @@ describe('consent in the browser (Janus + Chromium)', () => {
 
   it('declining on the consent page keeps the customer out and says so', async () => {
     const escalated = await escalateByApi(harness, 'support', 5001);
+    // The agent is already in the call, waiting for the customer.
+    const agent = await newPage();
+    await agent.goto(escalated.links.agent);
+    await agent.locator('#join-call').click();
+    await expect.poll(() => agent.getByTestId('call-status').textContent(), { timeout: 10_000 }).not.toBe('Ready to join');
     const page = await newPage();
     await page.goto(escalated.links.customer);
     await page.getByRole('button', { name: 'Do not join' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Your choice is saved');
     expect(page.url()).toContain('/api/consent/');
     expect((await recordsOf(escalated.call.id)).map((r) => [r.purpose, r.granted])).toEqual([['join', false]]);
+    // The "no" ends the call: the agent is told why instead of waiting on.
+    await expect.poll(() => agent.getByTestId('call-status').textContent(), { timeout: 10_000 }).toBe('The customer declined the video call');
   });
 
   it('a customer who declined recording joins, and the agent cannot start a recording', async () => {

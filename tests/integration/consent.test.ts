@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
-import { consentRecords, joinTokens, noticeVersions, outboxMessages, tenants } from '../../backend/src/db/schema/index.js';
+import { calls, consentRecords, joinTokens, noticeVersions, outboxMessages, tenants } from '../../backend/src/db/schema/index.js';
 import { hashNotice, type NoticeContent } from '../../backend/src/services/notices/content.js';
 import { de } from '../../backend/src/services/notices/locales/de.js';
 import { fr } from '../../backend/src/services/notices/locales/fr.js';
@@ -137,6 +137,12 @@ describe.each(databaseKinds)('consent and notices on %s', (kind) => {
     expect((await recordsOf(call.id)).map((r) => r.granted)).toEqual([false]);
     const customerLinks = await database.db.select({ n: count() }).from(joinTokens).where(eq(joinTokens.callId, call.id));
     expect(customerLinks[0]!.n).toBe(1); // the agent's only
+    // A "no" is final: the call ends at once with the reason, and its room is gone.
+    const [row] = await database.db.select().from(calls).where(eq(calls.id, call.id));
+    expect(row).toMatchObject({ state: 'ended', endReason: 'customer_declined' });
+    expect(row!.mediaReleasedAt).toBeInstanceOf(Date);
+    await expect(t.gateway.listParticipants({ nodeId: row!.mediaNodeId, roomId: row!.mediaRoomId, secret: row!.mediaRoomSecret })).rejects.toThrow(/426|no such room/i);
+    expect((await t.call('GET', `/api/calls/${call.id}`, { token: agent })).body.call).toMatchObject({ state: 'ended', endReason: 'customer_declined' });
   });
 
   it('asks no separate recording question where the law requires the recording', async () => {

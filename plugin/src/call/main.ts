@@ -321,7 +321,7 @@ function startMedia(join: JoinResponse, media: MediaGrant): void {
     },
     warning: (key, detail) => showWarning(withDetail(t(key), detail)),
     failed: (key, detail) => void mediaFailed(new LocalizedError(key, detail)),
-    roomClosed: () => leave('callEnded'),
+    roomClosed: () => void roomClosed(),
     removed: () => removed('call'),
   }, encryption);
   const started = current;
@@ -332,6 +332,17 @@ function startMedia(join: JoinResponse, media: MediaGrant): void {
   });
 }
 
+/** The server destroyed the room, so the call is over: say why, as the server tells it. */
+async function roomClosed(): Promise<void> {
+  const status = await api<CallResponse>(callPath(), { token: joined?.session }).then(
+    ({ call }) => (isOver(call) ? endStatus(call) : 'callEnded'),
+    (): MessageKey => 'callEnded',
+  );
+  // Already gone another way (a poll saw the end first, or the user left): nothing to add.
+  if (phase === 'ended' || phase === 'left' || phase === 'removed') return;
+  leave(status);
+}
+
 /**
  * Ending a call tears the room down and revokes our media token, which the
  * gateway connection reports as a failure: ask the server which it was.
@@ -340,7 +351,7 @@ async function mediaFailed(error: Error): Promise<void> {
   try {
     const { call } = await api<CallResponse>(callPath(), { token: joined?.session });
     if (call.state === 'ended' || call.state === 'failed') {
-      leave('callEnded');
+      leave(endStatus(call));
       return;
     }
   } catch (failure) {
@@ -359,6 +370,7 @@ function isOver(call: CallResponse['call']): boolean {
 function endStatus(call: CallResponse['call']): MessageKey {
   if (call.endReason === 'media_server_lost') return 'callCutOff';
   if (call.endReason === 'expired_unjoined') return 'callExpired';
+  if (call.endReason === 'customer_declined') return 'customerDeclined';
   return 'callEnded';
 }
 

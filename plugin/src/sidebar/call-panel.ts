@@ -14,6 +14,13 @@ const STATE_TEXT: Record<CallView['state'], string> = {
   failed: 'Call failed',
 };
 
+/** Ends the agent should know the reason of, beyond "Call ended". */
+const END_TEXT: Partial<Record<string, string>> = {
+  customer_declined: 'The customer declined the video call. You can help them in the ticket, or offer the call again.',
+  expired_unjoined: 'The call expired before anyone joined.',
+  media_server_lost: 'The call was cut off: the video server failed.',
+};
+
 function presenceText(participants: Participant[], role: Participant['role']): string {
   const mine = participants.filter((p) => p.role === role);
   if (mine.some((p) => p.admission === 'removed')) return 'Removed from the call';
@@ -75,8 +82,8 @@ export class CallPanel {
 
   private render(call: CallView): void {
     if (call.id !== this.callId) return;
-    this.state.textContent = STATE_TEXT[call.state] ?? call.state;
-    this.customer.textContent = presenceText(call.participants, 'customer');
+    this.state.textContent = END_TEXT[call.endReason ?? ''] ?? STATE_TEXT[call.state] ?? call.state;
+    this.customer.textContent = call.endReason === 'customer_declined' ? 'Declined the video call' : presenceText(call.participants, 'customer');
     this.recording.textContent = call.recording.active ? 'Recording' : 'Not recording';
     this.recording.classList.toggle('is-recording', call.recording.active);
     if (call.state === 'ended' || call.state === 'failed') this.finish(call.id);

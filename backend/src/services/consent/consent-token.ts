@@ -29,10 +29,11 @@ export function checkConsentLink<T extends { request: { expiresAt: Date; decided
 ): asserts row is T {
   if (!row) throw new NotFoundError('CONSENT_NOT_FOUND', 'This consent link is not valid.');
   if (row.request.expiresAt.getTime() <= Date.now()) throw new GoneError('CONSENT_EXPIRED', 'This consent link has expired.');
-  if (isFinished(row.call.state)) throw new ConflictError('CALL_ENDED', 'This call has already ended.');
+  // Decided first: a "no" ends the call, and pressed again it is the choice that explains why.
   if (row.request.decidedAt && !options.allowDecided) {
     throw new ConflictError('CONSENT_ALREADY_DECIDED', 'A decision has already been recorded for this link.');
   }
+  if (isFinished(row.call.state)) throw new ConflictError('CALL_ENDED', 'This call has already ended.');
 }
 
 export type LoadedConsentRequest = Awaited<ReturnType<typeof loadConsentRequest>>;

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Db, DbOrTx } from '../../db/client.js';
@@ -9,6 +9,7 @@ import { writeTogether, writeTogetherPrepared, type PlaceholderValues } from '..
 import { ConflictError, ValidationError } from '../../errors.js';
 import { auditValues, auditWrites, recordAudit, type AuditEntry } from '../audit/record.js';
 import { hashJoinToken, newJoinToken } from '../calls/join-token.js';
+import { releaseCallMedia } from '../calls/teardown-media.js';
 import type { ServiceDeps } from '../deps.js';
 import type { NoticeContent } from '../notices/content.js';
 import { isShippedLanguage } from '../notices/locales/index.js';
@@ -115,6 +116,12 @@ export async function recordConsentDecision(deps: ServiceDeps, token: string, ra
     throw error;
   }
 
+  if (!input.join) {
+    // Its room goes at once; a media server that cannot be reached is retried by the teardown sweep.
+    const [ended] = await deps.db.select().from(calls).where(and(eq(calls.id, call.id), eq(calls.state, 'ended')));
+    if (ended) await releaseCallMedia(deps, ended);
+  }
+
   return {
     callId: call.id,
     join: input.join,
@@ -174,8 +181,21 @@ function decisionWrites(db: DbOrTx, shape: DecisionShape) {
     note: outboxWrite(db, { tenantId: p('tenantId'), kind: p('noteKind'), idempotencyKey: p('noteKey'), payload: p('notePayload') }).returning({
       id: outboxMessages.id,
     }),
+    // A "no" is final (the link decides once): the call can never start, so it ends now, and the
+    // agent is free to offer another way instead of waiting for it to expire.
+    call_ended:
+      shape === 'declined'
+        ? db
+            .update(calls)
+            .set({ state: 'ended', endedAt: sql`now()`, endReason: CUSTOMER_DECLINED, updatedAt: sql`now()` })
+            .where(and(eq(calls.id, p('callId')), eq(calls.state, 'created')))
+            .returning({ id: calls.id })
+        : undefined,
   };
 }
+
+/** The end reason of a call whose customer declined it. */
+export const CUSTOMER_DECLINED = 'customer_declined';
 
 /** The decision and its audit event in one statement, one prepared statement per shape. */
 const decisionWithAudit = Object.fromEntries(

@@ -61,6 +61,7 @@ export const de: Messages = {
   leftLobby: 'Sie haben den Warteraum verlassen',
   callCutOff: 'Der Anruf wurde unterbrochen: Der Videoserver ist ausgefallen',
   callExpired: 'Dieser Anruf ist abgelaufen, bevor er begonnen hat',
+  customerDeclined: 'Der Kunde hat den Videoanruf abgelehnt',
   removedLobby:
     'Ihr Ansprechpartner hat Sie nicht in diesen Anruf gelassen. Wenn Sie das für einen Irrtum halten, wenden Sie sich auf demselben Weg an ihn wie zuvor.',
   removedCall: 'Ihr Ansprechpartner hat Sie aus diesem Anruf entfernt.',

@@ -66,6 +66,7 @@ export const en = {
   leftLobby: 'You left the waiting room',
   callCutOff: 'The call was cut off: the video server failed',
   callExpired: 'This call expired before it started',
+  customerDeclined: 'The customer declined the video call',
   removedLobby: 'The agent did not let you into this call. If you think this is a mistake, contact them the way you reached them before.',
   removedCall: 'The agent removed you from this call.',
   customerLeftLobby: 'The customer left the waiting room.',

@@ -60,6 +60,7 @@ export const es: Messages = {
   leftLobby: 'Ha salido de la sala de espera',
   callCutOff: 'La llamada se ha cortado: el servidor de vídeo ha fallado',
   callExpired: 'Esta llamada caducó antes de empezar',
+  customerDeclined: 'El cliente ha rechazado la videollamada',
   removedLobby:
     'Su agente no le ha dejado entrar en esta llamada. Si cree que se trata de un error, póngase en contacto con él por el mismo medio que antes.',
   removedCall: 'Su agente le ha retirado de esta llamada.',

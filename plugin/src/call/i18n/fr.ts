@@ -61,6 +61,7 @@ export const fr: Messages = {
   leftLobby: 'Vous avez quitté la salle d’attente',
   callCutOff: 'L’appel a été interrompu : le serveur vidéo est tombé en panne',
   callExpired: 'Cet appel a expiré avant d’avoir commencé',
+  customerDeclined: 'Le client a refusé l’appel vidéo',
   removedLobby:
     'Votre conseiller ne vous a pas fait entrer dans cet appel. Si vous pensez qu’il s’agit d’une erreur, contactez-le par le même moyen que précédemment.',
   removedCall: 'Votre conseiller a mis fin à votre participation à cet appel.',

@@ -60,6 +60,7 @@ export const nl: Messages = {
   leftLobby: 'U hebt de wachtkamer verlaten',
   callCutOff: 'Het gesprek is afgebroken: de videoserver is uitgevallen',
   callExpired: 'Dit gesprek is verlopen voordat het begon',
+  customerDeclined: 'De klant heeft het videogesprek geweigerd',
   removedLobby:
     'Uw medewerker heeft u niet tot dit gesprek toegelaten. Denkt u dat dit een vergissing is, neem dan contact op zoals u dat eerder deed.',
   removedCall: 'Uw medewerker heeft u uit dit gesprek verwijderd.',
