@@ -326,6 +326,59 @@ describe.each(databaseKinds)('consent and notices on %s', (kind) => {
     expect((await t.call('GET', `/api/consent/${token}`)).status).toBe(200);
   });
 
+  it('lets a customer who said yes but is not in the call yet back in with a fresh link, once, and never after a "no"', async () => {
+    const { call, links } = await escalate('support', 'again-1', { locale: 'de' });
+    const token = tokenOf(links.customer);
+    const view = await t.call('GET', `/api/consent/${token}`);
+    const form = (fields: Record<string, string>) =>
+      t.app.request(`/api/consent/${token}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields).toString(),
+      });
+    const joinUrlOf = (res: Response) => {
+      expect(res.status).toBe(303);
+      return res.headers.get('location')!;
+    };
+    const first = joinUrlOf(await form({ noticeVersionId: view.body.noticeVersionId, lang: 'de', join: 'true' }));
+    // A second tap on Join: the yes stands, a fresh link replaces the unused one.
+    const second = joinUrlOf(await form({ noticeVersionId: view.body.noticeVersionId, lang: 'de', join: 'true' }));
+    expect(second).toMatch(/\/j\/[\w-]{43}\?lang=de$/);
+    expect(second).not.toBe(first);
+    expect((await t.call('POST', `/api/join/${tokenOf(first)}`)).status).toBeGreaterThanOrEqual(400);
+    // Still one decision on record.
+    expect((await recordsOf(call.id)).map((r) => [r.purpose, r.granted])).toEqual([['join', true]]);
+
+    // Back on the consent link: one button into the call, by form post (a link preview takes nothing).
+    const page = await t.app.request(`/c/${token}`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain(de.page.joinedText);
+    expect(html).toContain('name="rejoin" value="true"');
+    const third = joinUrlOf(await form({ rejoin: 'true', lang: 'de' }));
+    expect((await t.call('POST', `/api/join/${tokenOf(third)}`)).status).toBe(200);
+    expect((await t.call('POST', `/api/join/${tokenOf(second)}`)).status).toBeGreaterThanOrEqual(400);
+
+    // In the call once: the consent link gives no other way in.
+    const after = await t.app.request(`/c/${token}`);
+    expect(after.status).toBe(409);
+    expect(await after.text()).toContain(de.page.decidedAlready);
+    const refused = await form({ rejoin: 'true', lang: 'de' });
+    expect(refused.status).toBe(409);
+
+    // A "no" gives none at all.
+    const declined = await escalate('support', 'again-2');
+    const declinedToken = tokenOf(declined.links.customer);
+    await t.decide(declined.links.customer, { join: false });
+    expect((await t.app.request(`/c/${declinedToken}`)).status).toBe(409);
+    const retried = await t.app.request(`/api/consent/${declinedToken}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ rejoin: 'true' }).toString(),
+    });
+    expect(retried.status).toBe(409);
+  });
+
   it('sends the customer on to the call page in the language they decided in', async () => {
     const { links } = await escalate('support', 'form-2', { locale: 'es' });
     const token = tokenOf(links.customer);

@@ -166,3 +166,21 @@ export function consentErrorPage(t: NoticeLocale, code: string): Html {
   const message = messages[code] ?? t.page.notFound;
   return layout(t.language, t.title, html`<h1>${t.title}</h1><div class="error" role="alert">${message}</div>`);
 }
+
+/**
+ * The consent link of a customer who said yes and has not entered the call yet: one button into
+ * it. A form post, not a link, because opening the call gives them a fresh join link.
+ */
+export function consentJoinAgainPage(t: NoticeLocale, action: string): Html {
+  return layout(
+    t.language,
+    t.page.joinedTitle,
+    html`<h1>${t.page.joinedTitle}</h1>
+      <p>${t.page.joinedText}</p>
+      <form method="post" action="${action}">
+        <input type="hidden" name="rejoin" value="true" />
+        <input type="hidden" name="lang" value="${t.language}" />
+        <button type="submit" class="button">${t.page.joinNow}</button>
+      </form>`,
+  );
+}

@@ -3,10 +3,11 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { parseAccept } from 'hono/utils/accept';
 import { DomainError } from '../errors.js';
-import { consentErrorPage, consentPage, consentResultPage, type ConsentQuestion } from '../http/consent-page.js';
+import { consentErrorPage, consentJoinAgainPage, consentPage, consentResultPage, type ConsentQuestion } from '../http/consent-page.js';
 import type { AppEnv } from '../http/context.js';
 import { validationHook } from '../http/errors.js';
 import { decisionInput, recordConsentDecision } from '../services/consent/record-decision.js';
+import { mayReissueJoinLink, reissueJoinLink } from '../services/consent/reissue-join-link.js';
 import { consentLinkLanguage, viewConsent } from '../services/consent/view.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { pickLanguage } from '../services/notices/language.js';
@@ -26,6 +27,8 @@ const decisionForm = z.object({
   join: z.enum(['true', 'false']).optional(),
   recording: z.enum(['true', 'false']).optional(),
   lang: z.string().max(10).optional(),
+  /** Sent by the page offered to a customer who said yes and is not in the call yet. */
+  rejoin: z.literal('true').optional(),
 });
 
 const decisionResult = z
@@ -110,6 +113,10 @@ export function consentRoutes(deps: ServiceDeps) {
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const t = locales[await consentLinkLanguage(deps, token, { chosen: c.req.query('lang'), acceptLanguages: languagesOf(c) })];
+      // Back on the link after saying yes, but not in the call yet: offer the way in again.
+      if (error.code === 'CONSENT_ALREADY_DECIDED' && (await mayReissueJoinLink(deps.db, token))) {
+        return c.html(consentJoinAgainPage(t, `/api/consent/${token}`), 200);
+      }
       return c.html(consentErrorPage(t, error.code), error.status);
     }
   });
@@ -136,12 +143,30 @@ function formDecision(deps: ServiceDeps) {
     const answers: Partial<Record<ConsentQuestion, boolean>> = {};
     if (form.join !== undefined) answers.join = form.join === 'true';
     if (form.recording !== undefined) answers.recording = form.recording === 'true';
+    if (form.rejoin) {
+      try {
+        return c.redirect((await reissueJoinLink(deps, token)).joinUrl, 303);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        const t = locales[await consentLinkLanguage(deps, token, { chosen: form.lang, acceptLanguages: languagesOf(c) })];
+        return c.html(consentErrorPage(t, error.code), error.status);
+      }
+    }
     try {
       const outcome = await recordConsentDecision(deps, token, { noticeVersionId: form.noticeVersionId, ...answers });
       if (outcome.joinUrl) return c.redirect(outcome.joinUrl, 303);
       return c.html(consentResultPage(locales[pickLanguage([form.lang, outcome.language], 'en')], outcome), 200);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
+      // "Join" sent again (a second tap, the Back button): the yes stands, and a fresh join link
+      // replaces the one not used yet. Anything else about a decided link is said on the page.
+      if (error.code === 'CONSENT_ALREADY_DECIDED' && answers.join === true) {
+        const again = await reissueJoinLink(deps, token).catch((refused: unknown) => {
+          if (refused instanceof DomainError) return null;
+          throw refused;
+        });
+        if (again) return c.redirect(again.joinUrl, 303);
+      }
       if (error.status === 400 || error.code === 'NOTICE_VERSION_MISMATCH') {
         const view = await viewConsent(deps, token, { chosen: form.lang, acceptLanguages: languagesOf(c) });
         if (error.code === 'NOTICE_VERSION_MISMATCH') return c.html(consentPage(view, token, { message: view.texts.page.noticeChanged, missing: [], answers: {} }), error.status);
