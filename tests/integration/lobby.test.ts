@@ -126,4 +126,33 @@ describe('the lobby: the customer waits until the agent lets them in', () => {
     const otherCall = await t.call('POST', `/api/calls/${second.callId}/participants/${second.customerId}/admit`, { token: first.agent });
     expect(otherCall.status).toBe(403);
   });
+
+  it('leaves no media token at the gateway when letting someone in is refused', async () => {
+    const first = await callWithCustomerWaiting('lobby-6');
+    const second = await callWithCustomerWaiting('lobby-7');
+    // Watch what the gateway is told: every token added must be taken away again.
+    const added: string[] = [];
+    const removed: string[] = [];
+    const { addParticipantToken, removeParticipantToken } = t.gateway;
+    t.gateway.addParticipantToken = async (node, token) => {
+      added.push(token);
+      return addParticipantToken.call(t.gateway, node, token);
+    };
+    t.gateway.removeParticipantToken = async (node, token) => {
+      removed.push(token);
+      return removeParticipantToken.call(t.gateway, node, token);
+    };
+    try {
+      const foreign = await t.call('POST', `/api/calls/${first.callId}/participants/${second.customerId}/admit`, { token: first.agent });
+      expect(foreign.status).toBe(404);
+      const unknown = await t.call('POST', `/api/calls/${first.callId}/participants/00000000-0000-4000-8000-000000000000/admit`, { token: first.agent });
+      expect(unknown.status).toBe(404);
+    } finally {
+      t.gateway.addParticipantToken = addParticipantToken;
+      t.gateway.removeParticipantToken = removeParticipantToken;
+    }
+    expect(added).toHaveLength(2);
+    expect(removed).toEqual(added);
+    for (const token of added) expect(await gatewayAccepts(janus.node.browserUrl, token)).toBe(false);
+  });
 });

@@ -34,6 +34,8 @@ export async function admitParticipant(deps: ServiceDeps, principal: CallPartici
   const mediaToken = newMediaToken();
   await deps.media.addParticipantToken(before.call.mediaNodeId, mediaToken);
 
+  const forget = () => deps.media.removeParticipantToken(before.call.mediaNodeId, mediaToken).catch(() => {});
+  // Refused or failed, the token must not stay valid at the gateway: no row would ever revoke it.
   const admitted = await deps.db.transaction(async (tx) => {
     const loaded = await loadCallFor(tx, principal, callId, { forUpdate: true });
     assertRunning(loaded);
@@ -52,8 +54,11 @@ export async function admitParticipant(deps: ServiceDeps, principal: CallPartici
       details: { role: target.role },
     });
     return true;
+  }).catch(async (error: unknown) => {
+    await forget();
+    throw error;
   });
-  if (!admitted) await deps.media.removeParticipantToken(before.call.mediaNodeId, mediaToken).catch(() => {});
+  if (!admitted) await forget();
   return viewOf(deps, principal, callId);
 }
 

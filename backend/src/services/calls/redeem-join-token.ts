@@ -73,6 +73,10 @@ export async function redeemJoinToken(deps: ServiceDeps, token: string) {
       details: { role: principal.role },
     });
     return true;
+  }).catch(async (error: unknown) => {
+    // Nothing was written, so no row would ever revoke the token the gateway already holds.
+    if (mediaToken) await deps.media.removeParticipantToken(loaded.call.mediaNodeId, mediaToken).catch(() => {});
+    throw error;
   });
   if (!spent) {
     if (mediaToken) await deps.media.removeParticipantToken(loaded.call.mediaNodeId, mediaToken).catch(() => {});
