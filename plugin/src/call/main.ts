@@ -2,6 +2,7 @@ import { api, ApiError } from '../api';
 import type { AdmissionResponse, CallResponse, JoinResponse, MediaGrant, PresenceRequest } from '../api-types';
 import { byId, clearError, showAlert } from '../dom';
 import { poll, pollShowingFailures } from '../poll';
+import { ActionGate } from './action-gate';
 import { detectE2eeSupport, MediaEncryption, type E2eeMethod, type EncryptionState } from './e2ee/media-encryption';
 import { hangUp, isRemoval } from './hang-up';
 import { chooseLanguage, describeCallError, LocalizedError, translatePage, translator, withDetail, type MessageKey } from './i18n';
@@ -158,12 +159,21 @@ function removed(from: keyof typeof REMOVED_TEXT): void {
   lobby.hidden = true;
 }
 
+/** Buttons that change the call; status polls that may predate their change are not shown. */
+const actions = new ActionGate();
+
 function watchCall(): void {
   stopPolling?.();
+  let fresh = () => true;
   // Once stopped (we left), a late answer is dropped: it must not bring the indicator back.
   stopPolling = pollShowingFailures(
-    () => api<CallResponse>(callPath(), { token: joined?.session }),
+    () => {
+      fresh = actions.ask();
+      return api<CallResponse>(callPath(), { token: joined?.session });
+    },
     ({ call }) => {
+      // Possibly older than a button's change: the button's own answer, or the next poll, shows the call.
+      if (!fresh()) return;
       showRecording(call);
       showAdmission(call);
       if (isOver(call)) leave(endStatus(call), call.state === 'failed' ? 'failed' : 'ended');
@@ -234,7 +244,8 @@ async function toggleRecording(): Promise<void> {
   const on = recordingToggle.dataset.recording !== 'true';
   recordingToggle.disabled = true;
   try {
-    const { call } = await api<CallResponse>(callPath('/recording'), { method: 'POST', body: { on }, token: joined.session });
+    const session = joined.session;
+    const { call } = await actions.run(() => api<CallResponse>(callPath('/recording'), { method: 'POST', body: { on }, token: session }));
     clearError(alert);
     showRecording(call);
   } catch (error) {
@@ -262,10 +273,9 @@ async function controlCustomer(action: 'admit' | 'remove', button: HTMLButtonEle
   if (!joined || !customerId) return;
   button.disabled = true;
   try {
-    const after = await api<CallResponse>(callPath(`/participants/${encodeURIComponent(customerId)}/${action}`), {
-      method: 'POST',
-      token: joined.session,
-    });
+    const path = callPath(`/participants/${encodeURIComponent(customerId)}/${action}`);
+    const session = joined.session;
+    const after = await actions.run(() => api<CallResponse>(path, { method: 'POST', token: session }));
     clearError(alert);
     showAdmission(after.call);
   } catch (error) {
