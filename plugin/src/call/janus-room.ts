@@ -1,6 +1,7 @@
 import Janus, { type JanusJS } from 'janus-gateway';
 import adapter from 'webrtc-adapter';
 import type { JoinResponse, MediaGrant } from '../api-types';
+import { deviceProblem } from './device-problem';
 import type { MediaEncryption } from './e2ee/media-encryption';
 import { LocalizedError, type MessageKey } from './i18n';
 
@@ -239,10 +240,14 @@ export class JanusRoom {
       externalEncryption: this.encryption !== null,
       success: (jsep) => handle.send({ message: { request: 'configure', audio: true, video: withVideo }, jsep }),
       error: (error) => {
+        const problem = deviceProblem(error);
         if (withVideo) {
-          // A missing or busy camera should not keep the customer out of the call.
-          this.emit('warning', 'cameraUnavailable', errorText(error));
+          // A blocked, busy or missing camera should not keep the customer out of the call.
+          const key = problem === 'blocked' ? 'cameraBlocked' : problem === 'busy' ? 'cameraBusy' : 'cameraUnavailable';
+          this.emit('warning', key, problem ? undefined : errorText(error));
           this.publish(false);
+        } else if (problem) {
+          this.emit('failed', problem === 'blocked' ? 'microphoneBlocked' : problem === 'busy' ? 'microphoneBusy' : 'microphoneMissing');
         } else {
           this.emit('failed', 'microphoneUnavailable', errorText(error));
         }

@@ -86,6 +86,11 @@ export const de: Messages = {
   joinFailed: 'Der Beitritt zum Anruf ist fehlgeschlagen.',
   cameraUnavailable: 'Kamera nicht verfügbar. Der Anruf geht nur mit Ton weiter.',
   microphoneUnavailable: 'Mikrofon nicht verfügbar.',
+  cameraBlocked: 'Ihr Browser blockiert die Kamera für diese Seite. Der Anruf geht nur mit Ton weiter.',
+  cameraBusy: 'Die Kamera wird von einer anderen App verwendet. Der Anruf geht nur mit Ton weiter.',
+  microphoneBlocked: 'Ihr Browser blockiert das Mikrofon für diese Seite. Erlauben Sie es in den Website-Einstellungen (das Symbol neben der Adresse) und wählen Sie dann „Erneut verbinden“.',
+  microphoneBusy: 'Das Mikrofon wird von einer anderen App verwendet. Schließen Sie diese App und wählen Sie dann „Erneut verbinden“.',
+  microphoneMissing: 'Es wurde kein Mikrofon gefunden. Schließen Sie eines an und wählen Sie dann „Erneut verbinden“.',
   e2eeSetupFailed: 'Die Ende-zu-Ende-Verschlüsselung konnte nicht eingerichtet werden.',
   receiveFailed: 'Bild und Ton der anderen Person kommen nicht an.',
 

@@ -91,6 +91,11 @@ export const en = {
   joinFailed: 'Could not join the call.',
   cameraUnavailable: 'Camera not available. Continuing with audio only.',
   microphoneUnavailable: 'Microphone not available.',
+  cameraBlocked: 'Your browser blocks the camera for this page. Continuing with audio only.',
+  cameraBusy: 'The camera is in use by another app. Continuing with audio only.',
+  microphoneBlocked: 'Your browser blocks the microphone for this page. Allow it in the site settings (the icon beside the address), then choose Reconnect.',
+  microphoneBusy: 'The microphone is in use by another app. Close that app, then choose Reconnect.',
+  microphoneMissing: 'No microphone was found. Connect one, then choose Reconnect.',
   e2eeSetupFailed: 'End-to-end encryption could not be set up.',
   receiveFailed: 'Could not receive the other participant.',
 

@@ -85,6 +85,11 @@ export const es: Messages = {
   joinFailed: 'No se ha podido unir a la llamada.',
   cameraUnavailable: 'La cámara no está disponible. La llamada continúa solo con audio.',
   microphoneUnavailable: 'El micrófono no está disponible.',
+  cameraBlocked: 'Su navegador bloquea la cámara para esta página. La llamada continúa solo con audio.',
+  cameraBusy: 'Otra aplicación está usando la cámara. La llamada continúa solo con audio.',
+  microphoneBlocked: 'Su navegador bloquea el micrófono para esta página. Permítalo en la configuración del sitio (el icono junto a la dirección) y elija «Volver a conectar».',
+  microphoneBusy: 'Otra aplicación está usando el micrófono. Ciérrela y elija «Volver a conectar».',
+  microphoneMissing: 'No se ha encontrado ningún micrófono. Conecte uno y elija «Volver a conectar».',
   e2eeSetupFailed: 'No se ha podido configurar el cifrado de extremo a extremo.',
   receiveFailed: 'No llegan la imagen ni el sonido del otro participante.',
 

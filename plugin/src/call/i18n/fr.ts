@@ -86,6 +86,11 @@ export const fr: Messages = {
   joinFailed: 'Impossible de rejoindre l’appel.',
   cameraUnavailable: 'Caméra indisponible. L’appel continue avec le son uniquement.',
   microphoneUnavailable: 'Micro indisponible.',
+  cameraBlocked: 'Votre navigateur bloque la caméra pour cette page. L’appel continue avec le son uniquement.',
+  cameraBusy: 'La caméra est utilisée par une autre application. L’appel continue avec le son uniquement.',
+  microphoneBlocked: 'Votre navigateur bloque le micro pour cette page. Autorisez-le dans les paramètres du site (l’icône à côté de l’adresse), puis choisissez « Se reconnecter ».',
+  microphoneBusy: 'Le micro est utilisé par une autre application. Fermez-la, puis choisissez « Se reconnecter ».',
+  microphoneMissing: 'Aucun micro n’a été trouvé. Branchez-en un, puis choisissez « Se reconnecter ».',
   e2eeSetupFailed: 'Le chiffrement de bout en bout n’a pas pu être mis en place.',
   receiveFailed: 'Impossible de recevoir l’image et le son de l’autre participant.',
 

@@ -85,6 +85,11 @@ export const nl: Messages = {
   joinFailed: 'Deelnemen aan het gesprek is mislukt.',
   cameraUnavailable: 'Camera niet beschikbaar. Het gesprek gaat verder met alleen geluid.',
   microphoneUnavailable: 'Microfoon niet beschikbaar.',
+  cameraBlocked: 'Uw browser blokkeert de camera voor deze pagina. Het gesprek gaat verder met alleen geluid.',
+  cameraBusy: 'De camera wordt door een andere app gebruikt. Het gesprek gaat verder met alleen geluid.',
+  microphoneBlocked: 'Uw browser blokkeert de microfoon voor deze pagina. Sta hem toe in de site-instellingen (het pictogram naast het adres) en kies daarna ‘Opnieuw verbinden’.',
+  microphoneBusy: 'De microfoon wordt door een andere app gebruikt. Sluit die app en kies daarna ‘Opnieuw verbinden’.',
+  microphoneMissing: 'Er is geen microfoon gevonden. Sluit er een aan en kies daarna ‘Opnieuw verbinden’.',
   e2eeSetupFailed: 'De end-to-end versleuteling kon niet worden ingesteld.',
   receiveFailed: 'Beeld en geluid van de andere deelnemer komen niet binnen.',
 
