@@ -1,4 +1,5 @@
 import { byId, clearError, showError } from '../dom';
+import { openWindowFor } from '../open-window';
 import { pollShowingFailures } from '../poll';
 import { OwnAlert } from './own-alert';
 import { SessionEndedError, type AgentSession } from './session';
@@ -76,15 +77,12 @@ export class LiveCalls {
   private async listen(callId: string, button: HTMLButtonElement): Promise<void> {
     clearError(this.alert);
     button.disabled = true;
-    // Opened inside the click, while the browser allows popups; pointed at the link once it exists.
-    const opened = window.open('about:blank', '_blank');
     try {
-      const { link } = await this.session.request<{ link: string }>(`/api/calls/${encodeURIComponent(callId)}/supervise`, { method: 'POST' });
-      if (!opened) throw new Error('Your browser blocked the call window. Allow pop-ups for this app and try again.');
-      opened.opener = null;
-      opened.location.href = link;
+      await openWindowFor(async () => {
+        const { link } = await this.session.request<{ link: string }>(`/api/calls/${encodeURIComponent(callId)}/supervise`, { method: 'POST' });
+        return link;
+      });
     } catch (error) {
-      opened?.close();
       // The sidebar already says the session ended, and the list is gone with it.
       if (error instanceof SessionEndedError) return;
       showError(this.alert, error);

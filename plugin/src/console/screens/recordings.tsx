@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { formatDuration } from '../../format';
 import { formatBytes, formatDate, formatDateTime } from '../format';
 import type { AdminRecording, AdminRecordingsResponse, PlaybackResponse } from '../../api-types';
+import { openWindowFor } from '../../open-window';
 import { useSession, type ConsoleSession } from '../session-context';
 import { ErrorAlert } from '../ui/error-alert';
 import { useKit } from '../ui/kit-context';
@@ -20,12 +21,11 @@ const statusLabels: Record<AdminRecording['status'], string> = {
 };
 
 /** Each playback is its own audited link, valid minutes only; the viewer opens in a tab of its own. */
-async function play(call: ConsoleSession['call'], recordingId: string): Promise<void> {
-  const { viewerUrl } = await call<PlaybackResponse>(`/api/recordings/${encodeURIComponent(recordingId)}/playback`, { method: 'POST' });
-  const url = new URL(viewerUrl, window.location.href);
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('The server sent an unusable viewer link.');
-  // noopener: the viewer must not be able to reach back into the console.
-  window.open(url.href, '_blank', 'noopener');
+function play(call: ConsoleSession['call'], recordingId: string): Promise<void> {
+  return openWindowFor(async () => {
+    const { viewerUrl } = await call<PlaybackResponse>(`/api/recordings/${encodeURIComponent(recordingId)}/playback`, { method: 'POST' });
+    return viewerUrl;
+  });
 }
 
 function caseLabel(recording: AdminRecording): string {
