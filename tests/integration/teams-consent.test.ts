@@ -9,6 +9,7 @@ import { TeamsActivityDeliverer } from '../../backend/src/adapters/teams/deliver
 import type { Database } from '../../backend/src/db/client.js';
 import { de } from '../../backend/src/services/notices/locales/de.js';
 import { en } from '../../backend/src/services/notices/locales/en.js';
+import { fr } from '../../backend/src/services/notices/locales/fr.js';
 import { agents, auditEvents, consentRecords, installations, outboxMessages, teamsConversations } from '../../backend/src/db/schema/index.js';
 import type { OutboxEnvelope } from '../../backend/src/ports/outbox-delivery.js';
 import { teamsRoutes } from '../../backend/src/routes/teams.js';
@@ -357,6 +358,10 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
     const declined = await submitFrom(chat, card, false, {});
     expect(textOf(declined.card)).not.toContain('Veuillez répondre');
     expect((await recordsOf(call.id)).map((r) => [r.purpose, r.granted])).toEqual([['join', false]]);
+    // Accepting after that is told the choice was made, not sent to a page that would say so.
+    const late = await submitFrom(chat, card, true, { recording: 'true' });
+    expect(textOf(late.card)).toContain(fr.page.decidedAlready);
+    expect(actionsOf(late.card)).toEqual([]);
   });
 
   it('returns the reply in the HTTP body when the channel asks for expectReplies', async () => {

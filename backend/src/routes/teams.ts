@@ -96,11 +96,15 @@ async function decideFromCard(deps: ServiceDeps, request: ConsentDecisionRequest
   // In a group chat the agent sees the card too: only the invited customer decides with it.
   const ids = [request.from.id, request.from.aadObjectId].filter((id): id is string => typeof id === 'string');
   if ((await isConsentSubject(deps.db, token, ids)) === false) return { kind: 'not_for_you', language: request.language };
-  // An acceptance answered in front of the whole chat would hand everyone the customer's join
-  // link; the consent page shows it to the one who answers. A refusal reveals nothing.
-  if (request.join && request.answerSeenByAll) return { kind: 'answer_on_page', language: request.language, consentPage: `${deps.publicBaseUrl}/c/${token}?lang=${request.language}` };
   let refusal: DomainError;
   try {
+    // An acceptance answered in front of the whole chat would hand everyone the customer's join
+    // link; the consent page shows it to the one who answers. A refusal reveals nothing. A link
+    // that can no longer decide is said so here, as below, rather than sent to the page.
+    if (request.join && request.answerSeenByAll) {
+      await viewConsent(deps, token, { chosen: request.language, acceptLanguages: [] });
+      return { kind: 'answer_on_page', language: request.language, consentPage: `${deps.publicBaseUrl}/c/${token}?lang=${request.language}` };
+    }
     const outcome = await recordConsentDecision(deps, token, { noticeVersionId: request.noticeVersionId, join: request.join, recording: request.recording });
     return { kind: 'decided', language: pickLanguage([outcome.language], request.language), join: outcome.join, joinUrl: outcome.joinUrl };
   } catch (error) {
