@@ -63,14 +63,17 @@ describe('consent in the browser (Janus + Chromium)', () => {
     await agent.goto(escalated.links.agent);
     await agent.locator('#join-call').click();
     await expect.poll(() => agent.getByTestId('call-status').textContent(), { timeout: 10_000 }).not.toBe('Ready to join');
+    // Join is gone with the lobby: the focus moved on to Hang up.
+    expect(await agent.evaluate(() => document.activeElement?.id)).toBe('hang-up');
     const page = await newPage();
     await page.goto(escalated.links.customer);
     await page.getByRole('button', { name: 'Do not join' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Your choice is saved');
     expect(page.url()).toContain('/api/consent/');
     expect((await recordsOf(escalated.call.id)).map((r) => [r.purpose, r.granted])).toEqual([['join', false]]);
-    // The "no" ends the call: the agent is told why instead of waiting on.
+    // The "no" ends the call: the agent is told why instead of waiting on, and the keyboard is at that line.
     await expect.poll(() => agent.getByTestId('call-status').textContent(), { timeout: 10_000 }).toBe('The customer declined the video call');
+    expect(await agent.evaluate(() => document.activeElement?.id)).toBe('call-status');
   });
 
   it('a customer who declined recording joins, and the agent cannot start a recording', async () => {

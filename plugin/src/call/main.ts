@@ -149,6 +149,10 @@ function leave(status: MessageKey, next: CallPhase = 'ended'): void {
   lobbyWaiting.hidden = true;
   warning.hidden = true;
   setPhase(next, status);
+  // The button that had the focus is gone: the keyboard and the screen reader go on at the status.
+  if (!document.activeElement || document.activeElement === document.body || (document.activeElement as HTMLElement).closest('[hidden]')) {
+    statusLine.focus();
+  }
 }
 
 /** The agent took this customer out (or never let them in): nothing on this page can bring them back. */
@@ -437,6 +441,8 @@ function enterCall(join: JoinResponse): void {
   stage.hidden = false;
   hangUpButton.hidden = false;
   hangUpButton.disabled = false;
+  // The Join button that had the focus is hidden with the lobby: Hang up is the control now.
+  hangUpButton.focus();
   statusLine.textContent = t('statusConnecting');
   watchCall();
   startMedia(join, join.media);
