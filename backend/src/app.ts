@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import { requestId } from 'hono/request-id';
-import { bodyLimit } from 'hono/body-limit';
+import { bodySizeLimit } from './http/body-limit.js';
 import type { AppEnv } from './http/context.js';
 import { errorBody, handleError } from './http/errors.js';
 import { pathForLog } from './logger.js';
@@ -72,7 +72,7 @@ export function createApp(deps: AppDeps) {
   });
   // No body Parley takes comes near this; routes with smaller bodies set tighter limits of their own.
   // Without it a client could make the server hold any amount before validation looks at it.
-  app.use('*', bodyLimit({ maxSize: MAX_REQUEST_BYTES, onError: (c) => c.json(errorBody(c, 'PAYLOAD_TOO_LARGE', 'The request body is too large.'), 413) }));
+  app.use('*', bodySizeLimit(MAX_REQUEST_BYTES, (c) => c.json(errorBody(c, 'PAYLOAD_TOO_LARGE', 'The request body is too large.'), 413)));
   app.onError(handleError(deps.logger));
   app.notFound((c) => c.json(errorBody(c, 'NOT_FOUND', 'No such route.'), 404));
 
