@@ -268,16 +268,19 @@ describe.each(databaseKinds)('consent and notices on %s', (kind) => {
     expect(await unknown.text()).toContain(fr.page.notFound);
   });
 
+  /** The consent page's plain form post (no script), as a browser sends it. */
+  const postForm = (token: string, fields: Record<string, string>) =>
+    t.app.request(`/api/consent/${token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
+
   it('takes the plain form post: a missing answer re-renders the page, a "yes" redirects to the join page', async () => {
     const { links } = await escalate('consultation', 'form-1');
     const token = tokenOf(links.customer);
     const view = await t.call('GET', `/api/consent/${token}`);
-    const post = (fields: Record<string, string>) =>
-      t.app.request(`/api/consent/${token}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ noticeVersionId: view.body.noticeVersionId, lang: 'en', ...fields }).toString(),
-      });
+    const post = (fields: Record<string, string>) => postForm(token, { noticeVersionId: view.body.noticeVersionId, lang: 'en', ...fields });
     const incomplete = await post({ join: 'true' });
     expect(incomplete.status).toBe(400);
     const page = await incomplete.text();
@@ -330,12 +333,7 @@ describe.each(databaseKinds)('consent and notices on %s', (kind) => {
     const { call, links } = await escalate('support', 'again-1', { locale: 'de' });
     const token = tokenOf(links.customer);
     const view = await t.call('GET', `/api/consent/${token}`);
-    const form = (fields: Record<string, string>) =>
-      t.app.request(`/api/consent/${token}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(fields).toString(),
-      });
+    const form = (fields: Record<string, string>) => postForm(token, fields);
     const joinUrlOf = (res: Response) => {
       expect(res.status).toBe(303);
       return res.headers.get('location')!;
@@ -371,11 +369,7 @@ describe.each(databaseKinds)('consent and notices on %s', (kind) => {
     const declinedToken = tokenOf(declined.links.customer);
     await t.decide(declined.links.customer, { join: false });
     expect((await t.app.request(`/c/${declinedToken}`)).status).toBe(409);
-    const retried = await t.app.request(`/api/consent/${declinedToken}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ rejoin: 'true' }).toString(),
-    });
+    const retried = await postForm(declinedToken, { rejoin: 'true' });
     expect(retried.status).toBe(409);
   });
 
@@ -383,11 +377,7 @@ describe.each(databaseKinds)('consent and notices on %s', (kind) => {
     const { links } = await escalate('support', 'form-2', { locale: 'es' });
     const token = tokenOf(links.customer);
     const view = await t.call('GET', `/api/consent/${token}?lang=es`);
-    const done = await t.app.request(`/api/consent/${token}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ noticeVersionId: view.body.noticeVersionId, lang: 'es', join: 'true' }).toString(),
-    });
+    const done = await postForm(token, { noticeVersionId: view.body.noticeVersionId, lang: 'es', join: 'true' });
     expect(done.status).toBe(303);
     expect(done.headers.get('location')).toMatch(/\/j\/[\w-]{43}\?lang=es$/);
   });

@@ -8,6 +8,7 @@ import type { AppEnv } from '../http/context.js';
 import { errorBody } from '../http/errors.js';
 import { isConsentSubject } from '../services/consent/is-consent-subject.js';
 import { recordConsentDecision } from '../services/consent/record-decision.js';
+import { loadConsentRequest } from '../services/consent/consent-token.js';
 import { viewConsent } from '../services/consent/view.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { pickLanguage } from '../services/notices/language.js';
@@ -102,7 +103,7 @@ async function decideFromCard(deps: ServiceDeps, request: ConsentDecisionRequest
     // link; the consent page shows it to the one who answers. A refusal reveals nothing. A link
     // that can no longer decide is said so here, as below, rather than sent to the page.
     if (request.join && request.answerSeenByAll) {
-      await viewConsent(deps, token, { chosen: request.language, acceptLanguages: [] });
+      await loadConsentRequest(deps.db, token);
       return { kind: 'answer_on_page', language: request.language, consentPage: `${deps.publicBaseUrl}/c/${token}?lang=${request.language}` };
     }
     const outcome = await recordConsentDecision(deps, token, { noticeVersionId: request.noticeVersionId, join: request.join, recording: request.recording });
