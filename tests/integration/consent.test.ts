@@ -268,6 +268,20 @@ describe.each(databaseKinds)('consent and notices on %s', (kind) => {
     expect(await unknown.text()).toContain(fr.page.notFound);
   });
 
+  it('answers a malformed consent link with the not-found page, and ignores a language choice that is no language', async () => {
+    for (const path of ['/c/short', `/c/${'x'.repeat(101)}`, '/c/%3Cscript%3E']) {
+      const res = await t.app.request(path, { headers: { 'accept-language': 'fr' } });
+      expect(res.status, path).toBe(404);
+      const page = await res.text();
+      expect(page).toContain(fr.page.notFound);
+      expect(page).not.toContain('<script>');
+    }
+    const { links } = await escalate('support', 'odd-lang', { locale: 'de' });
+    const res = await t.app.request(`/c/${tokenOf(links.customer)}?lang=${'q'.repeat(500)}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<html lang="de">');
+  });
+
   /** The consent page's plain form post (no script), as a browser sends it. */
   const postForm = (token: string, fields: Record<string, string>) =>
     t.app.request(`/api/consent/${token}`, {

@@ -98,6 +98,12 @@ const viewRoute = createRoute({
   },
 });
 
+/**
+ * The consent page's address and query. A malformed token is a link that does not exist; a
+ * language choice that is not a plausible language tag is ignored, as an unshipped one is.
+ */
+const consentPageRequest = z.object({ token: tokenParam.shape.token, lang: z.string().max(10).optional().catch(undefined) });
+
 const languagesOf = (c: Context<AppEnv>) => parseAccept(c.req.header('accept-language') ?? '').map((a) => a.type);
 
 export function consentRoutes(deps: ServiceDeps) {
@@ -106,13 +112,15 @@ export function consentRoutes(deps: ServiceDeps) {
   app.use('/api/consent/:token', formDecision(deps));
   app.get('/c/:token', async (c) => {
     c.header('Cache-Control', 'no-store');
-    const token = c.req.param('token');
+    const request = consentPageRequest.safeParse({ token: c.req.param('token'), lang: c.req.query('lang') });
+    if (!request.success) return c.html(consentErrorPage(locales[pickLanguage(languagesOf(c), 'en')], 'CONSENT_NOT_FOUND'), 404);
+    const { token, lang } = request.data;
     try {
-      const view = await viewConsent(deps, token, { chosen: c.req.query('lang'), acceptLanguages: languagesOf(c) });
+      const view = await viewConsent(deps, token, { chosen: lang, acceptLanguages: languagesOf(c) });
       return c.html(consentPage(view, token));
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      const t = locales[await consentLinkLanguage(deps, token, { chosen: c.req.query('lang'), acceptLanguages: languagesOf(c) })];
+      const t = locales[await consentLinkLanguage(deps, token, { chosen: lang, acceptLanguages: languagesOf(c) })];
       // Back on the link after saying yes, but not in the call yet: offer the way in again.
       if (error.code === 'CONSENT_ALREADY_DECIDED' && (await mayReissueJoinLink(deps.db, token))) {
         return c.html(consentJoinAgainPage(t, `/api/consent/${token}`), 200);
