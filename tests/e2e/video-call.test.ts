@@ -66,6 +66,36 @@ describe('escalate to video, end to end (Janus + Chromium)', () => {
     await Promise.all(call.contexts.map((c) => c.close()));
   });
 
+  it('takes a person who reloads the call page back into the running call, and not once it is over', async () => {
+    const call = await connectedCall('Support call');
+
+    await call.customer.reload();
+    // The link was spent by the first join: the page offers the way back in, with nothing switched on.
+    await expect.poll(() => call.customer.locator('#join-call').textContent()).toBe('Go back in');
+    expect(await call.customer.evaluate(() => (document.querySelector('#local-video') as HTMLVideoElement).srcObject)).toBeNull();
+    await call.customer.locator('#join-call').click();
+    await waitForRemoteVideo(call.customer);
+    expect(await remoteVideoAdvances(call.customer)).toBe(true);
+    // The agent sees the customer again: a new stream from the new publisher, not the frozen last frame.
+    await expect.poll(() => remoteVideoAdvances(call.agentCall), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => call.agentCall.getByTestId('call-status').textContent(), { timeout: 10_000 }).toBe('Connected');
+
+    // The agent reloads too, and is back in the same call.
+    await call.agentCall.reload();
+    await call.agentCall.locator('#join-call').click();
+    await waitForRemoteVideo(call.agentCall);
+    await expect.poll(() => remoteVideoAdvances(call.customer), { timeout: 15_000 }).toBe(true);
+
+    await call.agentCall.locator('#hang-up').click();
+    await expect.poll(() => call.customer.evaluate(() => document.body.dataset.callState), { timeout: 10_000 }).toBe('ended');
+    // Over: a reload is a spent link again.
+    await call.customer.reload();
+    expect(await call.customer.locator('#join-call').textContent()).toBe('Join call');
+    await call.customer.locator('#join-call').click();
+    await expect.poll(() => call.customer.getByTestId('call-status').textContent()).toBe('This link can no longer be used');
+    await Promise.all(call.contexts.map((c) => c.close()));
+  });
+
   it('records an advice call encrypted at rest and plays it back through /media with Range', async () => {
     const call = await connectedCall('Advice call');
     await expect.poll(() => call.customer.getByTestId('recording-indicator').isVisible(), { timeout: 10_000 }).toBe(true);

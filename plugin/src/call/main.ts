@@ -8,6 +8,7 @@ import { hangUp, isRemoval } from './hang-up';
 import { chooseLanguage, describeCallError, LocalizedError, translatePage, translator, withDetail, type MessageKey } from './i18n';
 import { JanusRoom } from './janus-room';
 import { joinTokenFromPath } from './join-token';
+import { forgetJoin, rememberedJoin, rememberJoin, type RememberedJoin } from './remembered-join';
 import { VideoTracks } from './video-tracks';
 
 // Before anything else: the page speaks the customer's language from its first paint on.
@@ -67,6 +68,9 @@ const FINAL_JOIN_ERRORS = new Set(['TOKEN_EXPIRED', 'TOKEN_USED', 'TOKEN_NOT_FOU
 
 const REMOVED_TEXT = { lobby: 'removedLobby', call: 'removedCall' } as const satisfies Record<string, MessageKey>;
 
+const token = joinTokenFromPath(location.pathname);
+/** This tab was in the call before a reload: its session, kept until the call is over for it. */
+let remembered = token === null ? null : rememberedJoin(sessionStorage, token);
 let joined: JoinResponse | null = null;
 /** Set before the link is redeemed when the call is end-to-end encrypted: how this browser encrypts. */
 let e2eeMethod: E2eeMethod | null = null;
@@ -128,8 +132,12 @@ function sendPresence(event: PresenceRequest['event'], keepalive = false): Promi
   return api(callPath('/presence'), { method: 'POST', body: { event }, token: joined.session, keepalive });
 }
 
-/** Local teardown; the server side is told separately (end or presence). */
-function leave(status: MessageKey, next: CallPhase = 'ended'): void {
+/**
+ * Local teardown; the server side is told separately (end or presence). Only a lost connection
+ * (`failed` with the call still running) keeps the way back in for a reload of the page.
+ */
+function leave(status: MessageKey, next: CallPhase = 'ended', callOver = next !== 'failed'): void {
+  if (callOver && token !== null) forgetJoin(sessionStorage, token);
   stopPolling?.();
   stopPolling = null;
   room?.leave();
@@ -180,7 +188,7 @@ function watchCall(): void {
       if (!fresh()) return;
       showRecording(call);
       showAdmission(call);
-      if (isOver(call)) leave(endStatus(call), call.state === 'failed' ? 'failed' : 'ended');
+      if (isOver(call)) leave(endStatus(call), call.state === 'failed' ? 'failed' : 'ended', true);
     },
     POLL_MS,
     {
@@ -399,7 +407,7 @@ function watchForEnd(): void {
       if (stopPolling === null || !isOver(call)) return;
       clearError(alert);
       lobby.hidden = true;
-      leave(endStatus(call), call.state === 'failed' ? 'failed' : 'ended');
+      leave(endStatus(call), call.state === 'failed' ? 'failed' : 'ended', true);
     },
     POLL_MS,
     () => undefined,
@@ -516,17 +524,59 @@ async function join(token: string): Promise<void> {
       }
     }
     joined = await api<JoinResponse>(`/api/join/${encodeURIComponent(token)}`, { method: 'POST' });
+    rememberJoin(sessionStorage, token, joined, e2ee);
   } catch (error) {
-    showProblem(error);
-    const final = error instanceof ApiError && FINAL_JOIN_ERRORS.has(error.code);
-    statusLine.textContent = t(final ? 'statusLinkSpent' : 'statusReady');
-    joinButton.disabled = final;
-    lobby.hidden = final;
+    joinRefused(error);
     return;
   }
-  meetingType.textContent = `${joined.call.meetingTypeName} · ${t(RECORDING_TEXT[recordingPolicyOf(joined.call)])}`;
-  meetingType.hidden = false;
+  showMeetingType(joined);
   enterCall(joined);
+}
+
+/** Back on this page after a reload: the link is spent, the call session it gave is not. */
+async function resume(token: string, saved: RememberedJoin): Promise<void> {
+  clearError(alert);
+  joinButton.disabled = true;
+  statusLine.textContent = t('statusConnecting');
+  if (saved.e2ee) {
+    e2eeMethod = detectE2eeSupport();
+    if (!e2eeMethod) {
+      showProblem(new LocalizedError('e2eeUnsupported'));
+      statusLine.textContent = t('statusCannotJoin');
+      lobby.hidden = true;
+      return;
+    }
+  }
+  try {
+    // Where this person stands now, and fresh media credentials: a reload may follow a removal, an end or a lobby.
+    const path = `/api/calls/${encodeURIComponent(saved.call.id)}/admission`;
+    const { admission, media } = await api<AdmissionResponse>(path, { token: saved.session });
+    joined = { session: saved.session, role: saved.role, call: saved.call, admission, media };
+  } catch (error) {
+    // The session lapsed or the call is over for this person: the page is back to a spent link.
+    if (error instanceof ApiError && (error.status === 401 || FINAL_JOIN_ERRORS.has(error.code))) {
+      forgetJoin(sessionStorage, token);
+      remembered = null;
+    }
+    if (isRemoval(error)) return removed('call');
+    joinRefused(error);
+    return;
+  }
+  showMeetingType(joined);
+  enterCall(joined);
+}
+
+function joinRefused(error: unknown): void {
+  showProblem(error);
+  const final = error instanceof ApiError && (error.status === 401 || FINAL_JOIN_ERRORS.has(error.code));
+  statusLine.textContent = t(final ? 'statusLinkSpent' : 'statusReady');
+  joinButton.disabled = final;
+  lobby.hidden = final;
+}
+
+function showMeetingType(join: JoinResponse): void {
+  meetingType.textContent = `${join.call.meetingTypeName} · ${t(RECORDING_TEXT[recordingPolicyOf(join.call)])}`;
+  meetingType.hidden = false;
 }
 
 /**
@@ -564,13 +614,21 @@ async function onHangUp(): Promise<void> {
   setPhase('left', 'leftCall');
 }
 
-const token = joinTokenFromPath(location.pathname);
 if (token === null) {
   joinButton.disabled = true;
   showProblem(new LocalizedError('linkIncomplete'));
 } else {
-  // The token is single-use: after a media failure, reconnect with the session we already hold.
-  joinButton.addEventListener('click', () => (joined ? enterCall(joined) : void join(token)));
+  if (remembered) {
+    joinButton.textContent = t('rejoin');
+    lobbyText.textContent = t('lobbyTextRejoin');
+  }
+  // The token is single-use: after a media failure, reconnect with the session we already hold;
+  // after a reload, with the session this tab remembered.
+  joinButton.addEventListener('click', () => {
+    if (joined) return enterCall(joined);
+    if (remembered) return void resume(token, remembered);
+    void join(token);
+  });
 }
 hangUpButton.addEventListener('click', () => void onHangUp());
 leaveLobbyButton.addEventListener('click', () => void leaveWaitingRoom());

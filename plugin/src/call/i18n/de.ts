@@ -68,6 +68,8 @@ export const de: Messages = {
   customerLeftLobby: 'Der Kunde hat den Warteraum verlassen.',
   reconnect: 'Erneut verbinden',
   lobbyTextReconnect: 'Ihre Kamera und Ihr Mikrofon sind aus. Verbinden Sie sich erneut, um den Anruf fortzusetzen.',
+  rejoin: 'Zurück in den Anruf',
+  lobbyTextRejoin: 'Sie waren auf dieser Seite in diesem Anruf. Ihre Kamera und Ihr Mikrofon bleiben aus, bis Sie zurückkehren.',
   transportEncrypted: 'Bei der Übertragung verschlüsselt (DTLS-SRTP, {cipher})',
   transportUnconfirmed: 'Es ließ sich nicht bestätigen, dass dieser Anruf bei der Übertragung verschlüsselt ist.',
 

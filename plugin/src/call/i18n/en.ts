@@ -72,6 +72,8 @@ export const en = {
   customerLeftLobby: 'The customer left the waiting room.',
   reconnect: 'Reconnect',
   lobbyTextReconnect: 'Your camera and microphone are off. Reconnect to continue the call.',
+  rejoin: 'Go back in',
+  lobbyTextRejoin: 'You were in this call on this page. Your camera and microphone are off until you go back in.',
   transportEncrypted: 'Encrypted in transit (DTLS-SRTP, {cipher})',
   transportUnconfirmed: 'Could not confirm that this call is encrypted in transit.',
 

@@ -67,6 +67,8 @@ export const es: Messages = {
   customerLeftLobby: 'El cliente ha salido de la sala de espera.',
   reconnect: 'Volver a conectar',
   lobbyTextReconnect: 'Su cámara y su micrófono están apagados. Vuelva a conectarse para continuar la llamada.',
+  rejoin: 'Volver a la llamada',
+  lobbyTextRejoin: 'Estaba en esta llamada en esta página. Su cámara y su micrófono siguen apagados hasta que vuelva.',
   transportEncrypted: 'Cifrado en tránsito (DTLS-SRTP, {cipher})',
   transportUnconfirmed: 'No se ha podido confirmar que esta llamada esté cifrada en tránsito.',
 

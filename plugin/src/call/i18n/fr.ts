@@ -68,6 +68,8 @@ export const fr: Messages = {
   customerLeftLobby: 'Le client a quitté la salle d’attente.',
   reconnect: 'Se reconnecter',
   lobbyTextReconnect: 'Votre caméra et votre micro sont éteints. Reconnectez-vous pour poursuivre l’appel.',
+  rejoin: 'Revenir dans l’appel',
+  lobbyTextRejoin: 'Vous étiez dans cet appel sur cette page. Votre caméra et votre micro restent éteints jusqu’à votre retour.',
   transportEncrypted: 'Chiffré pendant la transmission (DTLS-SRTP, {cipher})',
   transportUnconfirmed: 'Impossible de confirmer que cet appel est chiffré pendant la transmission.',
 

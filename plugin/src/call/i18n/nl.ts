@@ -67,6 +67,8 @@ export const nl: Messages = {
   customerLeftLobby: 'De klant heeft de wachtkamer verlaten.',
   reconnect: 'Opnieuw verbinden',
   lobbyTextReconnect: 'Uw camera en microfoon zijn uit. Verbind opnieuw om het gesprek voort te zetten.',
+  rejoin: 'Terug naar het gesprek',
+  lobbyTextRejoin: 'U was op deze pagina in dit gesprek. Uw camera en microfoon blijven uit tot u terugkeert.',
   transportEncrypted: 'Versleuteld tijdens verzending (DTLS-SRTP, {cipher})',
   transportUnconfirmed: 'Niet te bevestigen dat dit gesprek tijdens de verzending is versleuteld.',
 
