@@ -74,13 +74,13 @@ export interface EscalateRequest {
 }
 
 export interface EscalateResponse {
-  call: {
-    id: string;
-    state: CallState;
-    meetingType: Pick<MeetingType, 'id' | 'key' | 'name' | 'recordingPolicy' | 'media'>;
-    recording: CallRecording;
-  };
+  call: CallView;
   links: { customer: string; agent: string };
+}
+
+/** The agent's own calls on a ticket or chat that have not ended, newest first. */
+export interface OwnOpenCallsResponse {
+  calls: CallView[];
 }
 
 export interface Participant {
@@ -131,6 +131,12 @@ export interface JoinResponse {
   /** `waiting`: the meeting type has a lobby, and the agent has not let this customer in yet. */
   admission: 'admitted' | 'waiting';
   media: MediaGrant | null;
+}
+
+/** A fresh single-use link into the call view, for the agent who escalated the call. */
+export interface AgentLinkResponse {
+  link: string;
+  expiresAt: string;
 }
 
 export interface MediaGrant {

@@ -78,9 +78,17 @@ export interface EscalatedCall {
 export async function escalateFromDemo(harness: Harness, meetingTypeName: string): Promise<EscalatedCall> {
   const agentContext = await harness.browser.newContext();
   const demo = await agentContext.newPage();
+  const openCalls = demo.waitForResponse((r) => r.url().includes('/my-open-calls'));
   await demo.goto(`${harness.parley.url}/demo`);
   const sidebar = demo.frameLocator('[data-testid=sidebar-frame]');
   await sidebar.getByTestId('signin-status').filter({ hasText: 'demo sign-in' }).waitFor();
+  // Every demo escalation is on the same ticket: a call an earlier test left open is shown in the
+  // sidebar, and the agent ends it before offering a new one, as a person would.
+  await openCalls;
+  if (await sidebar.locator('#call-panel').isVisible()) {
+    await sidebar.getByTestId('end-call-button').click();
+    await sidebar.getByTestId('sidebar-call-state').filter({ hasText: /ended/i }).waitFor();
+  }
   const option = sidebar.locator('#meeting-type option', { hasText: meetingTypeName });
   await sidebar.locator('#meeting-type').selectOption((await option.getAttribute('value'))!);
 

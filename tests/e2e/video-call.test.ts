@@ -96,6 +96,30 @@ describe('escalate to video, end to end (Janus + Chromium)', () => {
     await Promise.all(call.contexts.map((c) => c.close()));
   });
 
+  it('shows the agent their running call again after the sidebar reloads, and "Open call" takes them back in', async () => {
+    const call = await connectedCall('Support call');
+    await call.agentCall.close();
+
+    await call.demo.reload();
+    const sidebar = call.demo.frameLocator('[data-testid=sidebar-frame]');
+    await expect.poll(() => sidebar.getByTestId('sidebar-call-state').textContent(), { timeout: 10_000 }).toBe('Call in progress');
+    expect(await sidebar.getByTestId('escalate-button').isDisabled()).toBe(true);
+
+    const popup = call.demo.context().waitForEvent('page');
+    await sidebar.getByTestId('open-call').click();
+    const reopened = await popup;
+    await reopened.locator('#join-call').click();
+    await waitForRemoteVideo(reopened);
+    expect(await remoteVideoAdvances(reopened)).toBe(true);
+    // The customer sees the agent again, through the locked room.
+    await expect.poll(() => remoteVideoAdvances(call.customer), { timeout: 15_000 }).toBe(true);
+
+    await sidebar.getByTestId('end-call-button').click();
+    await expect.poll(() => call.customer.evaluate(() => document.body.dataset.callState), { timeout: 10_000 }).toBe('ended');
+    await expect.poll(() => sidebar.getByTestId('escalate-button').isDisabled()).toBe(false);
+    await Promise.all(call.contexts.map((c) => c.close()));
+  });
+
   it('records an advice call encrypted at rest and plays it back through /media with Range', async () => {
     const call = await connectedCall('Advice call');
     await expect.poll(() => call.customer.getByTestId('recording-indicator').isVisible(), { timeout: 10_000 }).toBe(true);

@@ -8,6 +8,7 @@ import { escalateCall, escalateInput } from '../services/calls/escalate.js';
 import { getCall } from '../services/calls/get.js';
 import { admission, admitParticipant, removeParticipant } from '../services/calls/lobby.js';
 import { listSupervisableCalls, superviseCall } from '../services/calls/supervise.js';
+import { issueAgentLink, listOwnOpenCalls } from '../services/calls/own-calls.js';
 import { presenceInput, recordPresence } from '../services/calls/record-presence.js';
 import { recordingToggleInput, setRecording } from '../services/calls/set-recording.js';
 import { listMeetingTypes } from '../services/meeting-types/list.js';
@@ -166,12 +167,37 @@ const liveCallsRoute = createRoute({
   },
 });
 
+const ownOpenCallsRoute = createRoute({
+  method: 'get',
+  path: '/api/cases/{host}/{externalId}/my-open-calls',
+  summary: 'The calls this agent escalated from a ticket or chat that have not ended, newest first',
+  security: bearer,
+  request: { params: caseParams },
+  responses: { 200: json(z.object({ calls: z.array(callViewSchema) }), 'Calls'), 400: errors[400], 401: errors[401], 403: errors[403] },
+});
+
+const agentLinkRoute = createRoute({
+  method: 'post',
+  path: '/api/calls/{id}/agent-link',
+  summary: 'A fresh single-use link into the call view for the agent who escalated the call; earlier unused links stop working',
+  security: bearer,
+  request: { params: idParam },
+  responses: {
+    201: json(z.object({ link: z.url(), expiresAt: z.string() }).openapi('AgentCallLink'), 'A single-use link to the call view'),
+    401: errors[401],
+    403: errors[403],
+    404: errors[404],
+    409: errors[409],
+  },
+});
+
 export function callRoutes(deps: ServiceDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('/api/meeting-types', authenticate(deps));
   app.use('/api/calls', authenticate(deps));
   app.use('/api/calls/*', authenticate(deps));
   app.use('/api/cases/:host/:externalId/live-calls', authenticate(deps));
+  app.use('/api/cases/:host/:externalId/my-open-calls', authenticate(deps));
   return app
     .openapi(listMeetingTypesRoute, async (c) => {
       const meetingTypes = await listMeetingTypes(deps.db, requireAgent(c.get('principal')));
@@ -207,6 +233,13 @@ export function callRoutes(deps: ServiceDeps) {
     .openapi(liveCallsRoute, async (c) => {
       const { host, externalId } = c.req.valid('param');
       return c.json({ calls: await listSupervisableCalls(deps, requireAgent(c.get('principal')), host, externalId) }, 200);
+    })
+    .openapi(ownOpenCallsRoute, async (c) => {
+      const { host, externalId } = c.req.valid('param');
+      return c.json({ calls: await listOwnOpenCalls(deps, requireAgent(c.get('principal')), host, externalId) }, 200);
+    })
+    .openapi(agentLinkRoute, async (c) => {
+      return c.json(await issueAgentLink(deps, requireAgent(c.get('principal')), c.req.valid('param').id), 201);
     })
     .openapi(superviseRoute, async (c) => {
       return c.json(await superviseCall(deps, requireAgent(c.get('principal')), c.req.valid('param').id), 201);

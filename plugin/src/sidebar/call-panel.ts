@@ -1,5 +1,6 @@
-import type { CallResponse, CallView, EscalateResponse, Participant, RecordingPolicy } from '../api-types';
+import type { AgentLinkResponse, CallResponse, CallView, Participant, RecordingPolicy } from '../api-types';
 import { byId, clearError, showError } from '../dom';
+import { openWindowFor } from '../open-window';
 import { pollShowingFailures } from '../poll';
 import { OwnAlert } from './own-alert';
 import { RecordingRow } from './recording-row';
@@ -34,7 +35,7 @@ function presenceText(participants: Participant[], role: Participant['role']): s
 export class CallPanel {
   private readonly panel = byId('call-panel', HTMLElement);
   private readonly notice = byId('escalate-notice', HTMLElement);
-  private readonly openLink = byId('open-call', HTMLAnchorElement);
+  private readonly openButton = byId('open-call', HTMLButtonElement);
   private readonly state = byId('call-state', HTMLElement);
   private readonly customer = byId('customer-presence', HTMLElement);
   private readonly recording = byId('call-recording', HTMLElement);
@@ -54,24 +55,25 @@ export class CallPanel {
     this.recordingRow = new RecordingRow(session, alert);
     this.pollAlert = new OwnAlert(alert, 'update the call status');
     this.endButton.addEventListener('click', () => void this.end());
+    this.openButton.addEventListener('click', () => void this.open());
     session.onEnded(() => this.sessionEnded());
   }
 
-  show(escalation: EscalateResponse, notice: string): void {
+  /** Shows a call just escalated, or one still running when the sidebar loads. */
+  show(call: CallView, notice: string): void {
     this.stop();
     this.recordingRow.reset();
-    this.callId = escalation.call.id;
+    this.callId = call.id;
     // An account that records nothing records none of its calls, whatever their meeting type says.
-    this.recordingPolicy = escalation.call.recording.accountRecordingOff ? 'forbidden' : escalation.call.meetingType.recordingPolicy;
+    this.recordingPolicy = call.recording.accountRecordingOff ? 'forbidden' : call.meetingType.recordingPolicy;
     this.notice.textContent = notice;
-    this.openLink.href = escalation.links.agent;
-    this.openLink.hidden = false;
+    this.openButton.hidden = false;
+    this.openButton.disabled = false;
     this.endButton.hidden = false;
     this.endButton.disabled = false;
-    const { id, state, meetingType, recording } = escalation.call;
-    this.render({ id, state, meetingType, participants: [], recording, locked: false, endReason: null });
+    this.render(call);
     this.panel.hidden = false;
-    const callId = escalation.call.id;
+    const callId = call.id;
     this.stopPolling = pollShowingFailures(
       () => this.session.request<CallResponse>(`/api/calls/${encodeURIComponent(callId)}`),
       ({ call }) => this.render(call),
@@ -87,6 +89,27 @@ export class CallPanel {
     this.recording.textContent = call.recording.active ? 'Recording' : 'Not recording';
     this.recording.classList.toggle('is-recording', call.recording.active);
     if (call.state === 'ended' || call.state === 'failed') this.finish(call.id);
+  }
+
+  /**
+   * Opens the call view with a fresh link: the first one is spent once a window used it, and a
+   * closed window or a reloaded sidebar must not leave the agent outside their own call.
+   */
+  private async open(): Promise<void> {
+    const callId = this.callId;
+    if (!callId) return;
+    this.openButton.disabled = true;
+    clearError(this.alert);
+    try {
+      await openWindowFor(async () => {
+        const { link } = await this.session.request<AgentLinkResponse>(`/api/calls/${encodeURIComponent(callId)}/agent-link`, { method: 'POST' });
+        return link;
+      });
+    } catch (error) {
+      if (!(error instanceof SessionEndedError)) showError(this.alert, error);
+    } finally {
+      this.openButton.disabled = false;
+    }
   }
 
   private async end(): Promise<void> {
@@ -113,6 +136,7 @@ export class CallPanel {
   private sessionEnded(): void {
     this.stop();
     this.endButton.disabled = true;
+    this.openButton.disabled = true;
     if (this.callId) this.notice.textContent = 'This status is no longer updated. The call goes on in its window: end it there.';
   }
 
@@ -120,7 +144,7 @@ export class CallPanel {
     this.stop();
     this.callId = null;
     this.endButton.hidden = true;
-    this.openLink.hidden = true;
+    this.openButton.hidden = true;
     this.notice.textContent = '';
     // Asked for every meeting type that may record, not only when the sidebar saw recording on:
     // an optional recording switched on and off between two polls would otherwise go unnoticed.

@@ -1,4 +1,4 @@
-import type { EscalateRequest, EscalateResponse, MeetingType, MeetingTypesResponse } from '../api-types';
+import type { EscalateRequest, EscalateResponse, MeetingType, MeetingTypesResponse, OwnOpenCallsResponse } from '../api-types';
 import { byId, clearError, showError } from '../dom';
 import { CallPanel } from './call-panel';
 import { LiveCalls } from './live-calls';
@@ -151,6 +151,19 @@ async function start(): Promise<void> {
   // Calls a supervisor could listen to; the list stays hidden for everyone else.
   new LiveCalls(session, alert, String(ticket.ticketId)).watch();
 
+  // A call of this agent still running on this ticket (the sidebar was reloaded): shown again,
+  // with Escalate off until it ends, so the customer is not offered a second call.
+  try {
+    const { calls } = await session.request<OwnOpenCallsResponse>(`/api/cases/zendesk/${encodeURIComponent(String(ticket.ticketId))}/my-open-calls`);
+    const [running] = calls;
+    if (running) {
+      escalateButton.disabled = true;
+      panel.show(running, 'Your call on this ticket is still open. “Open call” takes you back into it.');
+    }
+  } catch (error) {
+    if (!(error instanceof SessionEndedError)) showError(alert, error);
+  }
+
   const escalate = async (): Promise<void> => {
     clearError(alert);
     escalateButton.disabled = true;
@@ -186,7 +199,7 @@ async function start(): Promise<void> {
     // customer's answer comes back as an internal note.
     const notice = ['Privacy notice and consent request sent to the customer.'];
     if (!opened) notice.push('Your browser blocked the call window: use “Open call”.');
-    panel.show(escalation, notice.join(' '));
+    panel.show(escalation.call, notice.join(' '));
   };
 
   form.addEventListener('submit', (event) => {

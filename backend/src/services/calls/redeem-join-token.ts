@@ -49,8 +49,9 @@ export async function redeemJoinToken(deps: ServiceDeps, token: string) {
   // down the person can simply try the same link again.
   const mediaToken = waits ? null : newMediaToken();
   if (mediaToken) await deps.media.addParticipantToken(loaded.call.mediaNodeId, mediaToken);
-  // A supervisor may come after the room was locked to the two participants: their token joins the list.
-  if (mediaToken && principal.role === 'supervisor' && loaded.call.lockedAt) await deps.media.allowInRoom(roomOf(loaded.call), mediaToken);
+  // A supervisor may come after the room was locked to the two participants, and an agent who
+  // reopened the call view holds a new token for their seat: either joins the room's list.
+  if (mediaToken && principal.role !== 'customer' && loaded.call.lockedAt) await deps.media.allowInRoom(roomOf(loaded.call), mediaToken);
 
   const spent = await deps.db.transaction(async (tx) => {
     const claimed = await tx
@@ -82,7 +83,7 @@ export async function redeemJoinToken(deps: ServiceDeps, token: string) {
     if (mediaToken) await deps.media.removeParticipantToken(loaded.call.mediaNodeId, mediaToken).catch(() => {});
     throw new ConflictError('TOKEN_USED', 'This join link has already been used. Ask for a new one.');
   }
-  // A supervisor's new link replaces their earlier one: the earlier media token goes.
+  // A new link for a seat (a supervisor's, or the agent's reopened view) replaces the earlier one: the earlier media token goes.
   const replaced = link.participant.mediaToken;
   if (mediaToken && replaced && replaced !== mediaToken) {
     await deps.media.removeParticipantToken(loaded.call.mediaNodeId, replaced).catch((error: unknown) => {
