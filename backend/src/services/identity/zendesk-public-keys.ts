@@ -21,8 +21,14 @@ export class ZendeskKeyUnavailable extends Error {
 export interface ZendeskPublicKeysOptions {
   /** Fetches the app's PEM key from the account (undefined: the app is not installed there). */
   fetchPem(subdomain: string): Promise<string | undefined>;
-  /** A failed signature fetches the key again at most this often per account, so forged tokens cannot flood Zendesk. */
+  /**
+   * A failed signature fetches the key again at most this often per account, and an account
+   * without the app (or with an unreadable key) is asked again no sooner: forged tokens naming any
+   * account cannot make Parley flood Zendesk.
+   */
   refetchIntervalMs?: number;
+  /** An account whose API did not answer is asked again no sooner than this. */
+  unreachableRetryMs?: number;
   /** Accounts kept; the oldest is dropped beyond this. */
   maxAccounts?: number;
   now?: () => number;
@@ -34,13 +40,16 @@ export interface ZendeskPublicKeysOptions {
  * once more, since the account may have rotated it; a token that still fails is refused.
  */
 export class ZendeskPublicKeys {
-  private readonly cache = new Map<string, Promise<CachedKey>>();
+  /** Keys, fetches under way, and refusals until `retryAt` (absent while the entry is good). */
+  private readonly cache = new Map<string, { loading: Promise<CachedKey>; retryAt?: number }>();
   private readonly refetchIntervalMs: number;
+  private readonly unreachableRetryMs: number;
   private readonly maxAccounts: number;
   private readonly now: () => number;
 
   constructor(private readonly options: ZendeskPublicKeysOptions) {
     this.refetchIntervalMs = options.refetchIntervalMs ?? 60_000;
+    this.unreachableRetryMs = options.unreachableRetryMs ?? 5_000;
     this.maxAccounts = options.maxAccounts ?? 10_000;
     this.now = options.now ?? Date.now;
   }
@@ -61,18 +70,20 @@ export class ZendeskPublicKeys {
 
   private entry(subdomain: string): Promise<CachedKey> {
     const known = this.cache.get(subdomain);
-    if (known) return known;
+    if (known && (known.retryAt === undefined || this.now() < known.retryAt)) return known.loading;
     return this.load(subdomain, 0);
   }
 
   private load(subdomain: string, refetchedAt: number): Promise<CachedKey> {
     const loading = this.fetchKey(subdomain, refetchedAt);
+    const entry: { loading: Promise<CachedKey>; retryAt?: number } = { loading };
     this.cache.delete(subdomain);
-    this.cache.set(subdomain, loading);
+    this.cache.set(subdomain, entry);
     if (this.cache.size > this.maxAccounts) this.cache.delete(this.cache.keys().next().value!);
-    // A failed fetch is not kept: the next sign-in asks again.
-    loading.catch(() => {
-      if (this.cache.get(subdomain) === loading) this.cache.delete(subdomain);
+    // A refusal is kept for a while, then asked again: the app may be installed, or Zendesk back, by then.
+    loading.catch((error: unknown) => {
+      const reason = error instanceof ZendeskKeyUnavailable ? error.reason : 'unreachable';
+      entry.retryAt = this.now() + (reason === 'unreachable' ? this.unreachableRetryMs : this.refetchIntervalMs);
     });
     return loading;
   }
