@@ -215,11 +215,13 @@ describe('the Teams app package', () => {
     expect(await teamsManifestProblems(broken)).toEqual(expect.arrayContaining([expect.stringMatching(/^\/id /), expect.stringMatching(/icons/)]));
   });
 
-  it('points the bot, the tab and single sign-on at this deployment', () => {
+  it('points the bot, its escalate action, the tab and single sign-on at this deployment', () => {
     expect(teams.json('manifest.json')).toMatchObject({
       id: ids.app,
       version: '2.3.4',
       bots: [{ botId: ids.bot, scopes: ['personal', 'groupChat', 'team'] }],
+      // "Escalate to video" in a chat: the bot answers the dialog (fetchTask) and its submission.
+      composeExtensions: [{ botId: ids.bot, commands: [{ id: 'escalateToVideo', type: 'action', fetchTask: true }] }],
       staticTabs: [{ contentUrl: `${BASE_URL}/teams/tab`, scopes: ['personal'] }],
       validDomains: [HOST],
       webApplicationInfo: { id: ids.sso, resource: `api://${HOST}/${ids.sso}` },

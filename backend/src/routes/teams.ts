@@ -13,6 +13,7 @@ import { viewConsent } from '../services/consent/view.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { pickLanguage } from '../services/notices/language.js';
 import { locales } from '../services/notices/locales/index.js';
+import { chatEscalationOptions, escalateChat } from '../services/teams/escalate-from-chat.js';
 import { rememberTeamsConversation } from '../services/teams/remember-conversation.js';
 import { errors, json } from './schemas.js';
 
@@ -51,6 +52,8 @@ export function teamsRoutes(deps: ServiceDeps, bot: TeamsBot) {
         await rememberTeamsConversation(deps.db, seen);
       },
       consentDecision: (request) => decideFromCard(deps, request),
+      escalationOptions: (escalation) => chatEscalationOptions(deps, escalation),
+      escalate: (escalation, answer) => escalateChat(deps, escalation, answer),
     },
     deps.logger,
   );

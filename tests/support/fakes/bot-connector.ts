@@ -34,10 +34,15 @@ export interface FakeBotConnector {
   delivered(): ConnectorCall[];
   /** Answer the next `times` activity requests with this failure. */
   failNext(times: number, failure: ConnectorFailure): void;
+  /** Who is in a conversation, as `GET …/pagedmembers` lists them (TeamsChannelAccount objects). */
+  setMembers(conversationId: string, members: Record<string, unknown>[]): void;
   close(): Promise<void>;
 }
 
 const activityPath = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?\/?$/;
+const membersPath = /^\/v3\/conversations\/([^/]+)\/pagedmembers\/?$/;
+/** Members per page, so a bot that reads only the first page misses people. */
+const MEMBERS_PAGE = 2;
 
 /**
  * The Bot Connector REST API as far as a bot uses it to post into a conversation:
@@ -48,13 +53,24 @@ const activityPath = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?\/?
 export async function startFakeBotConnector(): Promise<FakeBotConnector> {
   const calls: ConnectorCall[] = [];
   const failures: ConnectorFailure[] = [];
+  const membersOf = new Map<string, Record<string, unknown>[]>();
 
   const server = createServer((req, res) => {
     void handle(req, res).catch(() => answer(res, 500, { error: { code: 'ServiceError', message: 'fake connector failed' } }));
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const match = activityPath.exec(new URL(req.url ?? '/', 'http://connector').pathname);
+    const url = new URL(req.url ?? '/', 'http://connector');
+    const listing = membersPath.exec(url.pathname);
+    if (listing && req.method === 'GET') {
+      const members = membersOf.get(decodeURIComponent(listing[1]!));
+      if (!members) return answer(res, 404, { error: { code: 'ConversationNotFound', message: 'no such conversation' } });
+      // The continuation token is the index of the next member.
+      const start = Number(url.searchParams.get('continuationToken') ?? 0);
+      const next = start + MEMBERS_PAGE;
+      return answer(res, 200, { members: members.slice(start, next), ...(next < members.length ? { continuationToken: String(next) } : {}) });
+    }
+    const match = activityPath.exec(url.pathname);
     const method = req.method;
     if (!match || (method !== 'POST' && method !== 'PUT') || (method === 'PUT' && !match[2])) {
       return answer(res, 404, { error: { code: 'NotFound', message: 'no such operation' } });
@@ -102,6 +118,9 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
     delivered: () => calls.filter((c) => c.status >= 200 && c.status < 300),
     failNext(times, failure) {
       for (let i = 0; i < times; i++) failures.push(failure);
+    },
+    setMembers(conversationId, members) {
+      membersOf.set(conversationId, members);
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -1,10 +1,14 @@
 import {
-  ActivityHandler,
   CardFactory,
+  TeamsActivityHandler,
+  TeamsInfo,
   TurnContext,
   type AdaptiveCardInvokeResponse,
   type AdaptiveCardInvokeValue,
   type ConversationReference,
+  type MessagingExtensionAction,
+  type MessagingExtensionActionResponse,
+  type TeamsChannelAccount,
 } from 'botbuilder';
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
@@ -20,6 +24,7 @@ import {
   type ConsentCardInput,
   type ConsentCardResult,
 } from './consent-card.js';
+import { ESCALATE_COMMAND, escalationDialog, escalationOffered, type EscalationChoice, type EscalationDialogInput } from './escalation-dialog.js';
 
 export interface ConsentDecisionRequest {
   token: string;
@@ -45,11 +50,33 @@ export type ConsentDecisionAnswer =
   /** Someone other than the customer pressed it; the card stays as it is for everyone. */
   | { kind: 'not_for_you'; language: ShippedLanguage };
 
+/** Who asked to escalate a Teams chat, and where: as the Bot Framework Service vouches for it. */
+export interface ChatEscalationContext {
+  teamsTenantId: string;
+  conversationId: string;
+  /** The agent's Entra object id. */
+  agentObjectId: string;
+  /** The people in the chat other than the agent and the bot. */
+  members: readonly (EscalationChoice & { objectId: string | undefined; email: string | undefined })[];
+}
+
+/** The dialog to show, or why the agent cannot escalate from here (said in the dialog). */
+export type EscalationOptions = { kind: 'dialog'; dialog: EscalationDialogInput } | { kind: 'refused'; message: string };
+
+export type EscalationOutcome =
+  | { kind: 'offered'; customerName: string; meetingTypeName: string; agentLink: string }
+  | { kind: 'refused'; message: string };
+
 /** What the bot needs from the rest of Parley; the adapter itself never touches the database. */
 export interface TeamsActivityHooks {
   conversationSeen(seen: { teamsTenantId: string; reference: Partial<ConversationReference> }): Promise<void>;
   consentDecision(request: ConsentDecisionRequest): Promise<ConsentDecisionAnswer>;
+  escalationOptions(context: ChatEscalationContext): Promise<EscalationOptions>;
+  escalate(context: ChatEscalationContext, answer: { meetingTypeId: string; customer: string }): Promise<EscalationOutcome>;
 }
+
+/** The escalation dialog's answer as Teams posts it back. */
+const postedEscalation = z.object({ command: z.literal(ESCALATE_COMMAND), meetingTypeId: z.uuid(), customer: z.string().min(1).max(300) });
 
 /** Card data as Teams posts it back: our data plus the inputs, which arrive as strings. */
 const postedConsent = z.object({
@@ -75,7 +102,7 @@ const invokeError = (statusCode: number, code: string, message: string): Adaptiv
  * consent card (Action.Execute, or the Action.Submit fallback of older clients)
  * into a recorded decision and the card that replaces the offer.
  */
-export class ParleyActivityHandler extends ActivityHandler {
+export class ParleyActivityHandler extends TeamsActivityHandler {
   constructor(
     private readonly hooks: TeamsActivityHooks,
     private readonly logger: Logger,
@@ -110,6 +137,50 @@ export class ParleyActivityHandler extends ActivityHandler {
     return { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: answer };
   }
 
+  /** "Escalate to video" in a chat's message extension: the dialog to pick a meeting type and the customer. */
+  protected override async handleTeamsMessagingExtensionFetchTask(context: TurnContext, action: MessagingExtensionAction): Promise<MessagingExtensionActionResponse> {
+    if (action.commandId !== ESCALATE_COMMAND) return dialogMessage('Parley does not know this command.');
+    const escalation = await this.escalationContext(context);
+    if (typeof escalation === 'string') return dialogMessage(escalation);
+    const options = await this.hooks.escalationOptions(escalation);
+    if (options.kind === 'refused') return dialogMessage(options.message);
+    return dialogCard('Escalate to video', escalationDialog(options.dialog));
+  }
+
+  protected override async handleTeamsMessagingExtensionSubmitAction(context: TurnContext, action: MessagingExtensionAction): Promise<MessagingExtensionActionResponse> {
+    const answer = postedEscalation.safeParse(action.data);
+    if (action.commandId !== ESCALATE_COMMAND || !answer.success) return dialogMessage('Choose a meeting type and the customer, then try again.');
+    const escalation = await this.escalationContext(context);
+    if (typeof escalation === 'string') return dialogMessage(escalation);
+    const outcome = await this.hooks.escalate(escalation, answer.data);
+    if (outcome.kind === 'refused') return dialogMessage(outcome.message);
+    return dialogCard('Video call offered', escalationOffered(outcome));
+  }
+
+  /** Who escalates which chat, and who else is in it; a string says why this is no place to escalate. */
+  private async escalationContext(context: TurnContext): Promise<ChatEscalationContext | string> {
+    const { activity } = context;
+    const teamsTenantId = tenantOf(activity);
+    if (!teamsTenantId || !activity.from?.aadObjectId) return 'Teams did not say who you are. Open the chat again and retry.';
+    if (activity.conversation?.conversationType !== 'groupChat') return 'Escalate from a chat with the customer: add Parley to that chat first.';
+    // The chat is where the consent card goes: remembered now, in case the bot was added before Parley kept chats.
+    await this.remember(context);
+    const members: TeamsChannelAccount[] = [];
+    let continuationToken: string | undefined;
+    do {
+      const page = await TeamsInfo.getPagedMembers(context, 100, continuationToken);
+      members.push(...page.members);
+      continuationToken = page.continuationToken || undefined;
+    } while (continuationToken && members.length < 1000);
+    const others = members.filter((m) => m.id !== activity.from.id && m.aadObjectId !== activity.from.aadObjectId && m.id !== activity.recipient?.id);
+    return {
+      teamsTenantId,
+      conversationId: activity.conversation.id,
+      agentObjectId: activity.from.aadObjectId,
+      members: others.map((m) => ({ id: m.aadObjectId ?? m.id, name: m.name || m.email || 'Teams user', objectId: m.aadObjectId, email: m.email ?? undefined })),
+    };
+  }
+
   private async replyToSubmit(context: TurnContext, data: PostedConsent): Promise<void> {
     // The bot's reply to a message is a message of its own, seen by every member of the chat.
     const answer = await this.decide(context, data, context.activity.conversation?.conversationType !== 'personal');
@@ -142,8 +213,7 @@ export class ParleyActivityHandler extends ActivityHandler {
 
   private async remember(context: TurnContext): Promise<void> {
     const { activity } = context;
-    const channelData = activity.channelData as { tenant?: { id?: unknown } } | undefined;
-    const teamsTenantId = activity.conversation?.tenantId ?? (typeof channelData?.tenant?.id === 'string' ? channelData.tenant.id : undefined);
+    const teamsTenantId = tenantOf(activity);
     if (!teamsTenantId) {
       // Without a tenant the chat cannot be tied to an installation; Teams always sends one.
       this.logger.warn({ channelId: activity.channelId, type: activity.type }, 'teams: activity without a tenant id, conversation not stored');
@@ -151,4 +221,19 @@ export class ParleyActivityHandler extends ActivityHandler {
     }
     await this.hooks.conversationSeen({ teamsTenantId, reference: TurnContext.getConversationReference(activity) });
   }
+}
+
+function tenantOf(activity: TurnContext['activity']): string | undefined {
+  const channelData = activity.channelData as { tenant?: { id?: unknown } } | undefined;
+  return activity.conversation?.tenantId ?? (typeof channelData?.tenant?.id === 'string' ? channelData.tenant.id : undefined);
+}
+
+/** A dialog (task module) that shows a card. */
+function dialogCard(title: string, card: AdaptiveCard): MessagingExtensionActionResponse {
+  return { task: { type: 'continue', value: { title, card: CardFactory.adaptiveCard(card) } } };
+}
+
+/** A dialog that only says something. */
+function dialogMessage(message: string): MessagingExtensionActionResponse {
+  return { task: { type: 'message', value: message } };
 }
