@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { startFakeSunco, type FakeSunco } from './adapters/sunco/fake-server.js';
 import { SuncoMessageDeliverer } from './adapters/sunco/deliverer.js';
 import { createTeamsBot, type TeamsBot } from './adapters/teams/bot.js';
-import { TeamsActivityDeliverer } from './adapters/teams/deliverer.js';
+import { TeamsActivityDeliverer, type TeamsDelivererConfig } from './adapters/teams/deliverer.js';
 import { TeamsMessageReplacement } from './adapters/teams/message-replacement.js';
 import type { ChatMessageReplacement } from './ports/chat-message-replacement.js';
 import { startFakeZendesk, type FakeZendesk } from './adapters/zendesk/fake-server.js';
@@ -76,13 +76,13 @@ export async function startVendors(config: Config, db: Db, logger: Logger): Prom
       baseUrlFor: async (tenantId) => apiBaseUrl ?? `${await accountUrl(tenantId)}/sc`,
     });
   }
-  const teamsBot = config.teams ? createTeamsBot({ ...config.teams }) : undefined;
+  const chats = teamsChats(config, db);
+  const teamsBot = chats?.bot;
   let chatMessages: ChatMessageReplacement | undefined;
-  if (teamsBot) {
-    if (!teamsBot.authEnabled) logger.warn('teams: no MICROSOFT_APP_ID, /api/messages is unauthenticated (demo only)');
-    const teamsChats = { bot: teamsBot, referenceFor: (tenantId: string, conversationId: string) => findConversationReference(db, tenantId, conversationId) };
-    deliverers['teams.activity'] = new TeamsActivityDeliverer(teamsChats);
-    chatMessages = new TeamsMessageReplacement(teamsChats);
+  if (chats) {
+    if (!chats.bot.authEnabled) logger.warn('teams: no MICROSOFT_APP_ID, /api/messages is unauthenticated (demo only)');
+    deliverers['teams.activity'] = new TeamsActivityDeliverer(chats);
+    chatMessages = new TeamsMessageReplacement(chats);
   }
   return {
     deliverers,
@@ -95,4 +95,10 @@ export async function startVendors(config: Config, db: Db, logger: Logger): Prom
       await Promise.allSettled([fakes?.zendesk.close(), fakes?.sunco.close()]);
     },
   };
+}
+
+/** The Teams bot and how it finds a chat, when Teams is configured: what sends into chats and replaces messages there. */
+export function teamsChats(config: Config, db: Db): (TeamsDelivererConfig & { bot: TeamsBot }) | undefined {
+  if (!config.teams) return undefined;
+  return { bot: createTeamsBot({ ...config.teams }), referenceFor: (tenantId, conversationId) => findConversationReference(db, tenantId, conversationId) };
 }

@@ -13,7 +13,7 @@ import { ZendeskNoteRedaction } from '../../backend/src/adapters/zendesk/note-re
 import { ZendeskTicketCommentDeliverer } from '../../backend/src/adapters/zendesk/ticket-comments.js';
 import type { Database } from '../../backend/src/db/client.js';
 import {
-  auditEvents, calls, cases, consentRequests, customerRefs, customers, dsarRequests, legalHolds, meetingTypes, noticeVersions, recordings, subjectKeys,
+  auditEvents, calls, cases, consentRequests, customerRefs, customers, dsarExports, dsarRequests, legalHolds, meetingTypes, noticeVersions, recordings, subjectKeys,
 } from '../../backend/src/db/schema/index.js';
 import { BlobStoreUnavailableError, type BlobStore } from '../../backend/src/ports/blob-store.js';
 import { openSealed } from '../../backend/src/services/audit/seal.js';
@@ -245,6 +245,33 @@ describe.each(databaseKinds)('erasure of a data subject on %s', (kind) => {
     const again = await requestErasure(chris.email);
     expect((await view(again)).subjectKnown).toBe(false);
   }, 120_000);
+
+  it('deletes an export bundle made for an earlier access request, so its link stops working', async () => {
+    const dana = await seedCustomer('Dana');
+    await seedRecordedCall(dana.id, 'consultation');
+    const access = await t.call('POST', '/api/dsar', { token: dpo, body: { kind: 'access', subject: { email: dana.email }, verification: 'replied from the email address on file' } });
+    expect(access.status).toBe(201);
+    const accessId = access.body.request.id as string;
+    expect((await worker().drain()).get(accessId)).toBe('completed');
+    const link = await t.call('POST', `/api/dsar/${accessId}/export/link`, { token: dpo });
+    expect(link.status).toBe(201);
+    const download = new URL(link.body.downloadUrl as string).pathname;
+    const [bundle] = await database.db.select().from(dsarExports).where(eq(dsarExports.requestId, accessId));
+    const store = t.recordings.stores.get(bundle!.storageLocation)!;
+    // Before: the bundle is there and downloads, so what follows can fail.
+    expect(await store.head(bundle!.objectKey)).toBeTruthy();
+    expect((await t.app.request(download)).status).toBe(200);
+
+    const id = await requestErasure(dana.email);
+    expect((await worker().drain()).get(id)).toBe('completed');
+    expect((await view(id)).outcome.erased.exportBundlesRemoved).toBe(1);
+    expect(await database.db.select().from(dsarExports).where(eq(dsarExports.requestId, accessId))).toEqual([]);
+    expect(await store.head(bundle!.objectKey)).toBeFalsy();
+    expect((await t.app.request(download)).status).toBe(404);
+    expect((await t.call('POST', `/api/dsar/${accessId}/export/link`, { token: dpo })).status).not.toBe(201);
+    const deleted = await database.db.select().from(auditEvents).where(and(eq(auditEvents.subjectId, accessId), eq(auditEvents.action, 'dsar.export_deleted')));
+    expect(deleted).toHaveLength(1);
+  });
 
   it('refuses to erase recordings kept by a legal duty, says until when, and erases them on that date', async () => {
     const lena = await seedCustomer('Lena');

@@ -2,12 +2,14 @@ import pino from 'pino';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
 import { createLogger } from '../../logger.js';
+import { TeamsMessageReplacement } from '../../adapters/teams/message-replacement.js';
 import { ZendeskNoteRedaction } from '../../adapters/zendesk/note-redaction.js';
 import { openRecordingStores } from '../../recording-stores.js';
 import { zendeskAccountUrl } from '../../services/outbox/zendesk-account-url.js';
 import type { AccessRequestDeps } from '../../services/dsar/export/run-access-request.js';
 import type { DsarWorkerDeps } from '../../services/dsar/run-request.js';
 import { newLeaseOwner } from '../../services/recordings/claim.js';
+import { teamsChats } from '../../vendors.js';
 import { CliUsageError } from '../context.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -20,6 +22,7 @@ export function requestIdArgument(value: string): string {
 /** What the request worker gets in the server, from the same configuration; logs go to stderr. */
 export function dsarWorkerDeps(config: Config, database: Database): DsarWorkerDeps & AccessRequestDeps {
   const { masterKeys, stores } = openRecordingStores(config);
+  const chats = teamsChats(config, database.db);
   return {
     db: database.db,
     logger: createLogger(config.logLevel, pino.destination(2)),
@@ -32,6 +35,8 @@ export function dsarWorkerDeps(config: Config, database: Database): DsarWorkerDe
     ticketNotes: config.zendesk.auth
       ? new ZendeskNoteRedaction({ auth: config.zendesk.auth, timeoutMs: config.zendesk.timeoutMs, baseUrlFor: zendeskAccountUrl(database.db, { override: config.zendesk.apiBaseUrl }) })
       : undefined,
+    // And with a Teams bot, it replaces the bot's messages in the subject's chats.
+    chatMessages: chats ? new TeamsMessageReplacement(chats) : undefined,
     lease: { owner: newLeaseOwner(), ms: config.dsar.leaseMs },
     retry: { baseDelayMs: 60_000, maxDelayMs: 3_600_000 },
   };

@@ -7,7 +7,8 @@ import { redactTicketNotes } from './redact-notes.js';
 import { destroyRecordingKeys, destroySubjectKey, mustKeepAnything, removeBlobs, removeSubjectKeyRow } from './shred.js';
 import { unlinkSubject } from './unlink.js';
 import type { ChatMessageReplacement } from '../../../ports/chat-message-replacement.js';
-import { replaceChatMessages } from './replace-chat-messages.js';
+import { removeSubjectExports } from './remove-exports.js';
+import { replaceChatMessages, type ChatReplacement } from './replace-chat-messages.js';
 
 export interface ErasureDeps extends DsarJobDeps {
   /** Redacts Parley's notes on the host's tickets; absent when no Zendesk API access is configured. */
@@ -54,7 +55,7 @@ interface Refusal {
  *    what goes now;
  * 2. crypto-shred: with nothing kept, destroy the subject key (all recordings unreadable at once);
  *    otherwise destroy the wrapped key of each erasable recording and keep the subject key;
- * 3. remove the blobs and check they are gone;
+ * 3. remove the blobs and check they are gone, and the subject's export bundles not yet expired;
  * 4. redact Parley's own notes on the subject's tickets;
  * 5. unlink cases from their tickets and chats and, with nothing kept, blank the customer.
  * What is kept is refused with its reason, and the request is run again when the reason ends.
@@ -99,10 +100,12 @@ export async function runErasureRequest(deps: ErasureDeps, request: DsarRequestR
   const base = done;
   const blobs = await removeBlobs(deps, request, inventory.customer.id, now, (removed) => progress(Math.min(base + removed, total), total));
   done = base + inventory.erasable.length;
+  // Copies made for an earlier access request: whatever is kept, a delivery copy is not.
+  const exportsRemoved = await removeSubjectExports(deps, request);
 
   const redactions = await redactTicketNotes(deps, request, erasableCases);
   // Before unlinking: the chat's id is what finds the messages.
-  await replaceChatMessages(deps, request, erasableCases);
+  const chats = await replaceChatMessages(deps, request, erasableCases);
   await step(erasableCases.length);
   const unlinked = await unlinkSubject(deps, request, inventory, erasableCases, !keepIdentity, now);
   await step();
@@ -111,7 +114,7 @@ export async function runErasureRequest(deps: ErasureDeps, request: DsarRequestR
     // The keys are gone already (nothing decrypts); the blobs are removed on the next run.
     throw new ErasureIncomplete(`${blobs.remaining} recording blob(s) could not be removed yet; their keys are destroyed`);
   }
-  return result(inventory, request, erasableCases, { keyDestroyed, recordingsShredded, blobsRemoved: blobs.removed, redactions, ...unlinked }, now);
+  return result(inventory, request, erasableCases, { keyDestroyed, recordingsShredded, blobsRemoved: blobs.removed, exportsRemoved, redactions, chats, ...unlinked }, now);
 }
 
 function refusals(inventory: ErasureInventory): Refusal[] {
@@ -169,7 +172,9 @@ function result(
     keyDestroyed: 'subject_key' | 'recording_keys' | 'none';
     recordingsShredded: number;
     blobsRemoved: number;
+    exportsRemoved: number;
     redactions: Record<string, CaseRedaction>;
+    chats: Record<string, ChatReplacement>;
     casesUnlinked: number;
     messagesDropped: number;
     identityErased: boolean;
@@ -201,9 +206,11 @@ function result(
   const refusedTickets = tickets.filter((t) => t.state === 'refused');
   if (refusedTickets.length > 0) notDone.push({ what: 'zendesk_notes', tickets: refusedTickets.length, reason: 'Zendesk refused the redaction (ticket deleted, or redaction not allowed for the API user).' });
   if (tickets.some((t) => t.state === 'not_configured')) notDone.push({ what: 'zendesk_notes', reason: 'No Zendesk API access is configured, so Parley’s notes on the tickets could not be redacted.' });
-  if (erasableCases.some((c) => c.channel === 'teams_chat' || c.host === 'teams')) {
-    notDone.push({ what: 'teams_messages', reason: 'Parley does not keep the ids of the bot messages it sent, so it cannot replace them; they name no person (status lines and the consent card).' });
-  }
+  // All chat results so far, as for the tickets.
+  const chats = Object.values({ ...((request.outcome?.chatMessages ?? {}) as Record<string, ChatReplacement>), ...work.chats });
+  const refusedChats = chats.filter((c) => c.state === 'refused');
+  if (refusedChats.length > 0) notDone.push({ what: 'teams_messages', chats: refusedChats.length, reason: 'Teams refused to replace the bot’s messages (the bot was removed from the chat, or the chat is gone).' });
+  if (chats.some((c) => c.state === 'not_configured')) notDone.push({ what: 'teams_messages', reason: 'No Teams bot is configured here, so the bot’s messages in the chats could not be replaced.' });
   if (erasableCases.some((c) => c.channel === 'zendesk_messaging')) {
     notDone.push({ what: 'messaging_messages', reason: 'Parley does not keep the ids of the messages it sent into Zendesk messaging, so it cannot delete them there.' });
   }
@@ -217,6 +224,7 @@ function result(
         keys: work.keyDestroyed,
         recordings: erasedRecordings,
         blobsRemoved: work.blobsRemoved,
+        exportBundlesRemoved: work.exportsRemoved,
         casesUnlinked: erasableCases.length,
         messagesDropped: work.messagesDropped,
         ticketNotesRedacted: redacted.reduce((n, t) => n + t.redacted + t.alreadyRedacted, 0),
