@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -172,4 +174,30 @@ export async function escalateByApi(harness: Harness, meetingTypeKey: 'support' 
   });
   if (res.status !== 201) throw new Error(`escalation failed: ${JSON.stringify(res.body)}`);
   return { ...res.body, agentToken: session.body.token };
+}
+
+/** The demo ticket's organization (plugin/src/demo/ticket.ts): its calls belong to that client, so only agents working for it see them. */
+export const DEMO_ORGANIZATION = '360001';
+
+/**
+ * A stored recording as its viewer receives it: the demo agent asks for a playback link, the whole
+ * stream is fetched through /media, and ffprobe says what it holds.
+ */
+export async function playedRecording(harness: Harness, recordingId: string) {
+  const session = await api<{ token: string }>(harness, 'POST', '/api/demo/session', { body: { accountId: 'demo', userId: '1234', name: 'Dana Agent', organizations: [DEMO_ORGANIZATION] } });
+  const playback = await api<{ streamUrl: string; viewerUrl: string; expiresAt: string }>(harness, 'POST', `/api/recordings/${recordingId}/playback`, { token: session.body.token });
+  if (playback.status !== 201) throw new Error(`playback refused: ${JSON.stringify(playback.body)}`);
+  const whole = await fetch(playback.body.streamUrl, { headers: { range: 'bytes=0-' } });
+  const bytes = Buffer.from(await whole.arrayBuffer());
+  const played = join(harness.dataDir, '..', `played-${recordingId}.webm`);
+  await writeFile(played, bytes);
+  try {
+    const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', played], { encoding: 'utf8' })) as {
+      streams: { codec_type: string }[];
+      format: { duration: string };
+    };
+    return { playback: playback.body, response: whole, bytes, streams: probe.streams.map((s) => s.codec_type).sort(), duration: Number(probe.format.duration) };
+  } finally {
+    await rm(played, { force: true });
+  }
 }
