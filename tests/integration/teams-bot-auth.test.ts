@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { SignJWT, exportSPKI, generateKeyPair, importJWK, type JWK, type JWTPayload } from 'jose';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTeamsBot } from '../../backend/src/adapters/teams/bot.js';
 import { startFakeMicrosoftIdentity, type FakeMicrosoftIdentity } from '../../backend/src/adapters/teams/fake-entra.js';
@@ -13,7 +12,7 @@ import { teamsRoutes } from '../../backend/src/routes/teams.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
 import { startFakeBotConnector, type FakeBotConnector } from '../support/fakes/bot-connector.js';
-import { PUBLIC_BASE_URL, buildTestApp, localRecordingDeps, startTestJanus } from '../support/test-app.js';
+import { buildTestApp, startTestJanus } from '../support/test-app.js';
 
 const BOT_APP_ID = '9e1b5ae6-7c43-4a4b-9ad6-0c5a4f3d2e10';
 const OTHER_BOT_APP_ID = '0a7d1c55-3e2f-4b8a-9c6d-5e4f3a2b1c0d';
@@ -57,17 +56,7 @@ describe('Bot Framework tokens on /api/messages', () => {
         emulatorOpenIdMetadataUrl: microsoft.emulatorOpenIdMetadataUrl,
       });
       expect(bot.authEnabled).toBe(true);
-      const deps = {
-        db: database.db,
-        media: t.gateway,
-        tokens: t.tokens,
-        logger: pino({ level: 'silent' }),
-        publicBaseUrl: PUBLIC_BASE_URL,
-        joinTokenTtlSeconds: 900,
-        dataDir: t.dataDir,
-        ...localRecordingDeps(t.dataDir),
-      };
-      t.app.route('/', teamsRoutes(deps, bot));
+            t.app.route('/', teamsRoutes(t.deps, bot));
     });
     afterAll(async () => {
       await t?.close();

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTeamsBot } from '../../backend/src/adapters/teams/bot.js';
 import { TeamsActivityDeliverer } from '../../backend/src/adapters/teams/deliverer.js';
@@ -11,12 +10,11 @@ import { agents, calls, cases, installations, outboxMessages } from '../../backe
 import type { OutboxEnvelope } from '../../backend/src/ports/outbox-delivery.js';
 import { teamsRoutes } from '../../backend/src/routes/teams.js';
 import { setHostRoles } from '../../backend/src/services/access/assignments.js';
-import type { ServiceDeps } from '../../backend/src/services/deps.js';
 import { findConversationReference } from '../../backend/src/services/teams/find-conversation-reference.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { freshDatabase } from '../support/databases.js';
 import { startFakeBotConnector, type FakeBotConnector } from '../support/fakes/bot-connector.js';
-import { PUBLIC_BASE_URL, buildTestApp, localRecordingDeps, startTestJanus, tokenOf } from '../support/test-app.js';
+import { PUBLIC_BASE_URL, buildTestApp, startTestJanus, tokenOf } from '../support/test-app.js';
 
 const TEAMS_TENANT = '3d5c1b2a-8e7f-4a6b-9c0d-1e2f3a4b5c6d';
 const BOT = { id: '28:9e1b5ae6-7c43-4a4b-9ad6-0c5a4f3d2e10', name: 'Parley' };
@@ -40,19 +38,9 @@ describe('escalating a Teams chat from the message extension', () => {
     baseDir = mkdtempSync(join(tmpdir(), 'parley-teams-escalate-'));
     [database, janus, connector] = await Promise.all([freshDatabase('pglite'), startTestJanus(baseDir), startFakeBotConnector()]);
     t = await buildTestApp(database, janus);
-    const deps: ServiceDeps = {
-      db: database.db,
-      media: t.gateway,
-      tokens: t.tokens,
-      logger: pino({ level: 'silent' }),
-      publicBaseUrl: PUBLIC_BASE_URL,
-      joinTokenTtlSeconds: 900,
-      dataDir: t.dataDir,
-      ...localRecordingDeps(t.dataDir),
-    };
-    // No app id: CloudAdapter skips token checks, as it would for a local emulator.
+        // No app id: CloudAdapter skips token checks, as it would for a local emulator.
     const bot = createTeamsBot({ connectorTimeoutMs: 5_000 });
-    t.app.route('/', teamsRoutes(deps, bot));
+    t.app.route('/', teamsRoutes(t.deps, bot));
     deliverer = new TeamsActivityDeliverer({ bot, referenceFor: (tenant, conversation) => findConversationReference(database.db, tenant, conversation) });
   });
   afterAll(async () => {

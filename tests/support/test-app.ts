@@ -7,6 +7,7 @@ import { JanusGateway } from '../../backend/src/adapters/janus/gateway.js';
 import { createApp } from '../../backend/src/app.js';
 import type { Database } from '../../backend/src/db/client.js';
 import type { S3LocationConfig } from '../../backend/src/config.js';
+import type { ServiceDeps } from '../../backend/src/services/deps.js';
 import { SessionTokens } from '../../backend/src/services/sessions/session-tokens.js';
 import type { HostIdentity } from '../../backend/src/services/identity/host-identity.js';
 import { freshDatabase } from './databases.js';
@@ -37,7 +38,8 @@ export async function buildTestApp(database: Database, janus: LocalJanus | Local
   const recordingDeps = localRecordingDeps(dataDir, options.s3Locations);
   const gateway = new JanusGateway((Array.isArray(janus) ? janus : [janus]).map((j) => j.node));
   const tokens = new SessionTokens('test-session-secret-that-is-long-enough-0123456789');
-  const app = createApp({
+  /** What the app's services get: also what a test mounts extra routes (the Teams bot) with. */
+  const deps: ServiceDeps = {
     db: database.db,
     media: gateway,
     tokens,
@@ -47,6 +49,9 @@ export async function buildTestApp(database: Database, janus: LocalJanus | Local
     dataDir,
     ...recordingDeps,
     ...(options.recordingMinFreeBytes === undefined ? {} : { recordingMinFreeBytes: options.recordingMinFreeBytes }),
+  };
+  const app = createApp({
+    ...deps,
     demo: options.demo ?? true,
     identity: options.identity,
     staticDir: mkdirSync(join(dataDir, 'bundle'), { recursive: true })!,
@@ -74,6 +79,7 @@ export async function buildTestApp(database: Database, janus: LocalJanus | Local
 
   return {
     app,
+    deps,
     gateway,
     tokens,
     dataDir,

@@ -513,16 +513,8 @@ async function join(token: string): Promise<void> {
   statusLine.textContent = t('statusConnecting');
   try {
     const { e2ee } = await api<{ e2ee: boolean }>('/api/join-encryption', { method: 'POST', body: { token } });
-    if (e2ee) {
-      e2eeMethod = detectE2eeSupport();
-      if (!e2eeMethod) {
-        // Said before the link is redeemed: it stays unspent for another browser.
-        showProblem(new LocalizedError('e2eeUnsupported'));
-        statusLine.textContent = t('statusCannotJoin');
-        lobby.hidden = true;
-        return;
-      }
-    }
+    // Said before the link is redeemed: it stays unspent for another browser.
+    if (!browserCanJoin(e2ee)) return;
     joined = await api<JoinResponse>(`/api/join/${encodeURIComponent(token)}`, { method: 'POST' });
     rememberJoin(sessionStorage, token, joined, e2ee);
   } catch (error) {
@@ -533,20 +525,23 @@ async function join(token: string): Promise<void> {
   enterCall(joined);
 }
 
+/** An end-to-end encrypted call needs a browser that can encrypt; otherwise say so and offer nothing. */
+function browserCanJoin(e2ee: boolean): boolean {
+  if (!e2ee) return true;
+  e2eeMethod = detectE2eeSupport();
+  if (e2eeMethod) return true;
+  showProblem(new LocalizedError('e2eeUnsupported'));
+  statusLine.textContent = t('statusCannotJoin');
+  lobby.hidden = true;
+  return false;
+}
+
 /** Back on this page after a reload: the link is spent, the call session it gave is not. */
 async function resume(token: string, saved: RememberedJoin): Promise<void> {
   clearError(alert);
   joinButton.disabled = true;
   statusLine.textContent = t('statusConnecting');
-  if (saved.e2ee) {
-    e2eeMethod = detectE2eeSupport();
-    if (!e2eeMethod) {
-      showProblem(new LocalizedError('e2eeUnsupported'));
-      statusLine.textContent = t('statusCannotJoin');
-      lobby.hidden = true;
-      return;
-    }
-  }
+  if (!browserCanJoin(saved.e2ee)) return;
   try {
     // Where this person stands now, and fresh media credentials: a reload may follow a removal, an end or a lobby.
     const path = `/api/calls/${encodeURIComponent(saved.call.id)}/admission`;
