@@ -4,7 +4,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
-import { auditEvents, calls, cases, consentRecords, customers, meetingTypes, nonces, noticeVersions, participants, recordings } from '../../backend/src/db/schema/index.js';
+import { auditEvents, calls, cases, consentRecords, customers, dsarRequests, meetingTypes, nonces, noticeVersions, participants, recordings } from '../../backend/src/db/schema/index.js';
 import { deleteDueRecordings } from '../../backend/src/services/recordings/delete-due.js';
 import { deleteDueCallData } from '../../backend/src/services/retention/delete-due-call-data.js';
 import { sweepExpiredNonces, useOnce } from '../../backend/src/services/identity/one-time-values.js';
@@ -49,10 +49,12 @@ describe.each(databaseKinds)('retention and legal holds on %s', (kind) => {
   });
 
   /** An ended call of `type`, with consent records and, if asked, a stored recording, as old as asked. */
-  async function seedCall(type: TypeKey, options: { endedDaysAgo: number; recordingStoredDaysAgo?: number; consentRecords?: number }) {
+  async function seedCall(type: TypeKey, options: { endedDaysAgo: number; recordingStoredDaysAgo?: number; consentRecords?: number; customerId?: string }) {
     const db = database.db;
     const owner = await seedAgent(db, tenantId, { roles: [] });
-    const [customer] = await db.insert(customers).values({ tenantId }).returning({ id: customers.id });
+    const [customer] = options.customerId
+      ? [{ id: options.customerId }]
+      : await db.insert(customers).values({ tenantId, displayName: 'Kim Customer', email: 'kim@example.org' }).returning({ id: customers.id });
     const [kase] = await db
       .insert(cases)
       .values({ tenantId, host: 'zendesk', externalId: String(Math.floor(Math.random() * 1e12)), customerId: customer!.id })
@@ -145,6 +147,38 @@ describe.each(databaseKinds)('retention and legal holds on %s', (kind) => {
         expect.objectContaining({ action: 'call.metadata_deleted' }),
       ]),
     );
+  });
+
+  it('deletes the case and the customer record with the last call, and not while anything of theirs is kept or asked about', async () => {
+    const customerExists = async (id: string) => (await database.db.select({ id: customers.id }).from(customers).where(eq(customers.id, id))).length === 1;
+    const caseExists = async (id: string) => (await database.db.select({ id: cases.id }).from(cases).where(eq(cases.id, id))).length === 1;
+    // One old call and nothing else: all of it goes.
+    const alone = await seedCall('support', { endedDaysAgo: 400 });
+    // An old call and a recent one: the old call and its case go, the customer stays for the recent one.
+    const regular = await seedCall('support', { endedDaysAgo: 400 });
+    const recent = await seedCall('support', { endedDaysAgo: 10, customerId: regular.customerId });
+    // An old call, but the customer has asked for their data and the request is still open.
+    const asking = await seedCall('support', { endedDaysAgo: 400 });
+    await database.db.insert(dsarRequests).values({ tenantId, kind: 'access', customerId: asking.customerId, subjectDigest: 'retention-test', verification: 'checked', dueAt: new Date(Date.now() + 86_400_000) });
+
+    const result = await runRetention();
+    expect(result.customers).toBeGreaterThanOrEqual(1);
+    expect(await callExists(alone.callId)).toBe(false);
+    expect(await caseExists(alone.caseId)).toBe(false);
+    expect(await customerExists(alone.customerId)).toBe(false);
+
+    expect(await callExists(regular.callId)).toBe(false);
+    expect(await caseExists(regular.caseId)).toBe(false);
+    expect(await customerExists(regular.customerId)).toBe(true);
+    expect(await callExists(recent.callId)).toBe(true);
+    expect(await caseExists(recent.caseId)).toBe(true);
+
+    expect(await callExists(asking.callId)).toBe(false);
+    expect(await customerExists(asking.customerId)).toBe(true);
+
+    const trail = await database.db.select({ action: auditEvents.action, details: auditEvents.details }).from(auditEvents).where(eq(auditEvents.subjectId, alone.customerId));
+    expect(trail).toEqual([{ action: 'customer.deleted', details: { reason: 'retention' } }]);
+    expect(await database.db.select().from(auditEvents).where(and(eq(auditEvents.subjectId, alone.caseId), eq(auditEvents.action, 'case.deleted')))).toHaveLength(1);
   });
 
   it('keeps a call whose recording is still kept, however old its metadata', async () => {

@@ -1,6 +1,6 @@
-import { and, count, eq, isNotNull, notExists, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, isNotNull, notExists, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.js';
-import { calls, consentRecords, meetingTypes, recordings } from '../../db/schema/index.js';
+import { calls, cases, consentRecords, customers, dsarRequests, legalHolds, meetingTypes, recordings } from '../../db/schema/index.js';
 import type { Logger } from '../../logger.js';
 import { recordAudit } from '../audit/record.js';
 import { lockCustomerData } from '../legal-holds/active.js';
@@ -40,10 +40,11 @@ async function stillUnheld(tx: Tx, call: { id: string; tenantId: string; custome
 /**
  * Deletes call data whose retention has ended, per the meeting type's periods: first consent
  * records (evidence, kept as long as `consentRetentionDays`), then the call itself with its
- * participants and links (`metadataRetentionDays`). Each call is one transaction with its audit
- * row; several instances may run this at once, since a row already gone is simply skipped.
+ * participants and links (`metadataRetentionDays`), and with a customer's last call their case
+ * and customer record (see `deleteWhatIsLeft`). Each call is one transaction with its audit rows;
+ * several instances may run this at once, since a row already gone is simply skipped.
  */
-export async function deleteDueCallData(deps: { db: Db; logger: Logger }, now: Date = new Date()): Promise<{ consentRecords: number; calls: number }> {
+export async function deleteDueCallData(deps: { db: Db; logger: Logger }, now: Date = new Date()): Promise<{ consentRecords: number; calls: number; customers: number }> {
   const withConsent = await deps.db
     .selectDistinct({ id: calls.id, tenantId: calls.tenantId, customerId: calls.customerId })
     .from(consentRecords)
@@ -77,10 +78,11 @@ export async function deleteDueCallData(deps: { db: Db; logger: Logger }, now: D
     .where(and(callDue(now), notExists(deps.db.select({ one: sql`1` }).from(consentRecords).where(eq(consentRecords.callId, calls.id)))))
     .limit(BATCH);
   let callsDeleted = 0;
+  let customersDeleted = 0;
   for (const call of dueCalls) {
     callsDeleted += await deps.db.transaction(async (tx) => {
       if (!(await stillUnheld(tx, call))) return 0;
-      const removed = await tx.delete(calls).where(eq(calls.id, call.id)).returning({ id: calls.id });
+      const removed = await tx.delete(calls).where(eq(calls.id, call.id)).returning({ id: calls.id, caseId: calls.caseId });
       if (removed.length === 0) return 0;
       await recordAudit(tx, {
         tenantId: call.tenantId,
@@ -90,11 +92,61 @@ export async function deleteDueCallData(deps: { db: Db; logger: Logger }, now: D
         subjectId: call.id,
         details: { reason: 'retention', endedAt: call.endedAt?.toISOString() ?? null },
       });
+      if (await deleteWhatIsLeft(tx, call, removed[0]!.caseId)) customersDeleted += 1;
       return 1;
     });
   }
-  if (consentDeleted + callsDeleted > 0) deps.logger.info({ consentRecords: consentDeleted, calls: callsDeleted }, 'call data past its retention deleted');
-  return { consentRecords: consentDeleted, calls: callsDeleted };
+  if (consentDeleted + callsDeleted > 0) deps.logger.info({ consentRecords: consentDeleted, calls: callsDeleted, customers: customersDeleted }, 'call data past its retention deleted');
+  return { consentRecords: consentDeleted, calls: callsDeleted, customers: customersDeleted };
+}
+
+const activeHoldOn = (targetType: 'case' | 'customer', targetId: SQL) =>
+  sql`exists (select 1 from ${legalHolds} where ${legalHolds.targetType} = ${targetType} and ${legalHolds.targetId} = ${targetId} and ${legalHolds.releasedAt} is null)`;
+
+/**
+ * A deleted call may have been the last thing Parley held under its case or about its customer.
+ * The case (ticket or chat reference) goes once no call or recording is left on it; the customer
+ * record (name, email, host ids, subject key) once no call, consent record or recording of theirs
+ * is left: kept no longer than what it was kept for. Neither goes under a legal hold, nor the
+ * customer while a data-subject request about them is still open. Returns whether the customer went.
+ */
+async function deleteWhatIsLeft(tx: Tx, call: { tenantId: string; customerId: string }, caseId: string): Promise<boolean> {
+  const emptyCase = await tx
+    .delete(cases)
+    .where(
+      and(
+        eq(cases.id, caseId),
+        notExists(tx.select({ one: sql`1` }).from(calls).where(eq(calls.caseId, caseId))),
+        notExists(tx.select({ one: sql`1` }).from(recordings).where(eq(recordings.caseId, caseId))),
+        sql`not ${activeHoldOn('case', sql`${cases.id}`)}`,
+      ),
+    )
+    .returning({ id: cases.id });
+  if (emptyCase.length > 0) {
+    await recordAudit(tx, { tenantId: call.tenantId, actor: { kind: 'system' }, action: 'case.deleted', subjectType: 'case', subjectId: caseId, details: { reason: 'retention' } });
+  }
+  const gone = await tx
+    .delete(customers)
+    .where(
+      and(
+        eq(customers.id, call.customerId),
+        eq(customers.tenantId, call.tenantId),
+        notExists(tx.select({ one: sql`1` }).from(calls).where(eq(calls.customerId, call.customerId))),
+        notExists(tx.select({ one: sql`1` }).from(consentRecords).where(eq(consentRecords.customerId, call.customerId))),
+        notExists(tx.select({ one: sql`1` }).from(recordings).where(eq(recordings.customerId, call.customerId))),
+        notExists(
+          tx
+            .select({ one: sql`1` })
+            .from(dsarRequests)
+            .where(and(eq(dsarRequests.customerId, call.customerId), inArray(dsarRequests.state, ['received', 'in_progress', 'partially_refused']))),
+        ),
+        sql`not ${activeHoldOn('customer', sql`${customers.id}`)}`,
+      ),
+    )
+    .returning({ id: customers.id });
+  if (gone.length === 0) return false;
+  await recordAudit(tx, { tenantId: call.tenantId, actor: { kind: 'system' }, action: 'customer.deleted', subjectType: 'customer', subjectId: call.customerId, details: { reason: 'retention' } });
+  return true;
 }
 
 /** Counts, for a preview: how much of a meeting type's data the given periods make due now. */
