@@ -2,7 +2,10 @@ import { ConflictError } from '../../errors.js';
 
 export type CallState = 'created' | 'active' | 'ended' | 'failed';
 
-/** Every move a call may make. Anything not listed is refused. */
+/**
+ * Every move a call may make. Anything not listed is refused, here and by the database (migration
+ * 0024, a trigger on calls.state; tests/integration/call-state-machine-db.test.ts keeps the two equal).
+ */
 const allowed: Record<CallState, readonly CallState[]> = {
   created: ['active', 'ended', 'failed'],
   active: ['ended', 'failed'],
