@@ -209,9 +209,8 @@ describe.each(databaseKinds)('recording pipeline on %s', (kind) => {
     // The media server recorded, then the transaction that would have written the job failed.
     const ended = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate);
     await database.db.delete(recordings).where(eq(recordings.id, ended.recordingId));
-    const running = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate);
+    const running = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate, { running: true });
     await database.db.delete(recordings).where(eq(recordings.id, running.recordingId));
-    await database.db.update(calls).set({ state: 'active', endedAt: null }).where(eq(calls.id, running.callId));
     const owned = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate);
     const unknownCall = path.join(dataDir, 'recordings', 'raw', '00000000-0000-4000-8000-000000000000');
     await mkdir(unknownCall, { recursive: true });

@@ -67,7 +67,8 @@ export async function seedEndedRecordedCall(
   dataDir: string,
   tenant: { tenantId: string; agentId: string },
   rawTemplate: string,
-  options: { meetingType?: 'advice' | 'consultation'; ticketId?: string } = {},
+  /** `running`: the call is still active (no end yet), as when the media server writes while it goes on. */
+  options: { meetingType?: 'advice' | 'consultation'; ticketId?: string; running?: boolean } = {},
 ): Promise<SeededRecording> {
   const { tenantId, agentId } = tenant;
   const [type] = await db
@@ -82,8 +83,8 @@ export async function seedEndedRecordedCall(
   const [call] = await db
     .insert(calls)
     .values({
-      tenantId, caseId: kase!.id, customerId: customer!.id, agentId, meetingTypeId: type!.id, state: 'ended',
-      mediaNodeId: 'janus-1', mediaRoomId: 4242, mediaRoomPin: '0000', mediaRoomSecret: 'secret', endedAt: new Date(),
+      tenantId, caseId: kase!.id, customerId: customer!.id, agentId, meetingTypeId: type!.id, state: options.running ? 'active' : 'ended',
+      mediaNodeId: 'janus-1', mediaRoomId: 4242, mediaRoomPin: '0000', mediaRoomSecret: 'secret', endedAt: options.running ? null : new Date(),
     })
     .returning();
   await db.transaction((tx) => beginRecording({ dataDir, recordingMinFreeBytes: 0 }, tx, call!, type!));
