@@ -33,7 +33,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['plugin/**/*.ts'],
+    files: ['plugin/**/*.ts', 'plugin/**/*.tsx'],
     rules: {
       'no-restricted-imports': [
         'error',
