@@ -5,7 +5,7 @@ import { and, eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
-import { auditEvents, customerRefs, customers, dsarRequests } from '../../backend/src/db/schema/index.js';
+import { auditEvents, customerRefs, customers, dsarExports, dsarRequests, tenants } from '../../backend/src/db/schema/index.js';
 import { openSealed } from '../../backend/src/services/audit/seal.js';
 import { newLeaseOwner } from '../../backend/src/services/recordings/claim.js';
 import { createDsarWorker } from '../../backend/src/services/dsar/worker.js';
@@ -195,6 +195,30 @@ describe.each(databaseKinds)('data-subject requests on %s', (kind) => {
     expect((await t.call('POST', `/api/dsar/${id}/extend`, { token: strangerDpo, body: { months: 1, reason: 'many recordings to review', requesterInformed: true } })).status).toBe(404);
     expect((await t.call('GET', '/api/dsar', { token: strangerDpo })).body.requests).toEqual([]);
     expect((await t.call('GET', `/api/dsar/${id}`, { token: dpo })).status).toBe(200);
+  });
+
+  it('keeps an export bundle only in a region the account allows: it waits, says why, and goes on once allowed', async () => {
+    const [rita] = await database.db.insert(customers).values({ tenantId, displayName: 'Rita Customer', email: 'rita@example.org' }).returning();
+    const [before] = await database.db.select({ allowedRegions: tenants.allowedRegions }).from(tenants).where(eq(tenants.id, tenantId));
+    await database.db.update(tenants).set({ allowedRegions: ['us'] }).where(eq(tenants.id, tenantId));
+    try {
+      const received = await receive({ kind: 'access', subject: { email: 'rita@example.org' }, verification });
+      expect(received.status).toBe(201);
+      const id = received.body.request.id as string;
+      expect((await worker().drain()).get(id)).not.toBe('completed');
+      const [waiting] = await database.db.select().from(dsarRequests).where(eq(dsarRequests.id, id));
+      expect(waiting!.state).not.toBe('completed');
+      expect(waiting!.lastError).toMatch(/region eu, which this account does not allow/);
+      expect(await database.db.select().from(dsarExports).where(eq(dsarExports.requestId, id))).toEqual([]);
+
+      await database.db.update(tenants).set({ allowedRegions: before!.allowedRegions }).where(eq(tenants.id, tenantId));
+      await database.db.update(dsarRequests).set({ nextAttemptAt: new Date() }).where(eq(dsarRequests.id, id));
+      expect((await worker().drain()).get(id)).toBe('completed');
+      expect(await database.db.select().from(dsarExports).where(eq(dsarExports.requestId, id))).toHaveLength(1);
+      expect(rita!.id).toBe((await database.db.select().from(dsarRequests).where(eq(dsarRequests.id, id)))[0]!.customerId);
+    } finally {
+      await database.db.update(tenants).set({ allowedRegions: before!.allowedRegions }).where(eq(tenants.id, tenantId));
+    }
   });
 
   it('answers bad input with 400 and says what is wrong', async () => {

@@ -2,8 +2,9 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { and, eq, ne } from 'drizzle-orm';
-import { dsarExports } from '../../../db/schema/index.js';
+import { dsarExports, tenants } from '../../../db/schema/index.js';
 import { recordAudit } from '../../audit/record.js';
+import { regionAllowed } from '../../recordings/regions.js';
 import type { DsarJobDeps, DsarProgress, DsarRequestRow, DsarRunResult } from '../job.js';
 import { subjectAccessLog } from './access-log.js';
 import { writeEncryptedBundle } from './bundle.js';
@@ -41,6 +42,11 @@ export async function runAccessRequest(deps: AccessRequestDeps, request: DsarReq
   const customerId = data.customer.id;
   const store = deps.stores.get(EXPORT_STORE);
   if (!store) throw new Error(`storage location "${EXPORT_STORE}" is not configured`);
+  // The bundle holds the subject's data, recordings decrypted: kept only where the account allows, as they are.
+  const [tenant] = await deps.db.select({ allowedRegions: tenants.allowedRegions }).from(tenants).where(eq(tenants.id, tenantId));
+  if (!tenant || !regionAllowed(store.region, tenant.allowedRegions)) {
+    throw new Error(`storage location "${store.location}" is in region ${store.region}, which this account does not allow; the export waits until it does`);
+  }
 
   const accessLog = await subjectAccessLog(deps.db, deps.masterKeys, {
     tenantId,
