@@ -258,6 +258,45 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
     expect(await recordsOf(call.id)).toHaveLength(2);
   });
 
+  it('replaces the card for everyone once the customer decided, and gives the customer’s own client a fresh way in', async () => {
+    const chat = newChat();
+    expect((await botAdded(chat)).status).toBe(200);
+    const { call } = await escalate(chat, 'support');
+    const worker = createOutboxWorker({ db: database.db, logger: pino({ level: 'silent' }), deliverers: { 'teams.activity': deliverer }, batchSize: 100 });
+    await worker.runOnce();
+    const [invitation] = await database.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, `call:${call.id}:invitation`));
+    expect(invitation).toMatchObject({ state: 'delivered', vendorMessageId: expect.any(String) });
+    const sentCard = (connector.calls.find((c) => c.answeredId === invitation!.vendorMessageId)!.activity.attachments as { content: Card }[])[0]!.content;
+
+    expect((await invoke(chat, execute(sentCard, true).data!)).body.statusCode).toBe(200);
+    const before = connector.calls.length;
+    await worker.runOnce();
+    const update = connector.calls.slice(before).find((c) => c.kind === 'update')!;
+    // The same message, replaced in the chat: what was chosen, no buttons, no link for anyone to take.
+    expect(update).toMatchObject({ conversationId: chat, activityId: invitation!.vendorMessageId, status: 200 });
+    const everyone = (update.activity.attachments as { content: Card & { refresh?: { action: Action; userIds: string[] } } }[])[0]!.content;
+    expect(textOf(everyone)).toContain(de.page.cardAccepted);
+    expect(everyone.actions ?? []).toEqual([]);
+    expect(JSON.stringify(everyone)).not.toMatch(/\/j\//);
+    // Only the customer's client asks for more.
+    expect(everyone.refresh!.userIds).toEqual([CUSTOMER.id]);
+
+    const refresh = (from: Record<string, unknown>) =>
+      post(activity(chat, { type: 'invoke', name: 'adaptiveCard/action', from, value: { action: everyone.refresh!.action, trigger: 'automatic' } }));
+    const mine = await refresh(CUSTOMER);
+    expect(mine.body).toMatchObject({ statusCode: 200, type: ADAPTIVE });
+    const join = actionsOf(mine.body.value as Card).find((a) => a.type === 'Action.OpenUrl')!;
+    expect(join.url).toMatch(/^http:\/\/parley\.test\/j\/[\w-]{43}\?lang=de$/);
+    const redeemed = await t.call('POST', `/api/join/${new URL(join.url!).pathname.split('/').pop()}`);
+    expect(redeemed.body).toMatchObject({ role: 'customer', call: { id: call.id } });
+    // Anyone else who somehow asks gets what everyone sees; once in the call, the customer too.
+    const theirs = await refresh({ id: '29:agent-dana', name: 'Dana Agent' });
+    expect(actionsOf(theirs.body.value as Card)).toEqual([]);
+    expect(textOf(theirs.body.value as Card)).toContain(de.page.cardAccepted);
+    const afterJoin = await refresh(CUSTOMER);
+    expect(actionsOf(afterJoin.body.value as Card)).toEqual([]);
+  });
+
   it('posts the decision into the chat as a bot message instead of a ticket note', async () => {
     const { chat, call, card } = await offerInTeams('support');
     expect((await invoke(chat, execute(card, true).data!)).body.statusCode).toBe(200);

@@ -9,7 +9,8 @@ export interface OutboxPayloads {
     actions?: ({ type: 'link'; text: string; uri: string } | { type: 'postback'; text: string; payload: string })[];
   };
   /** An activity (text or Adaptive Card) into a Teams conversation the bot was added to. */
-  'teams.activity': { conversationId: string; activity: Record<string, unknown> };
+  /** `replaces`: the id of an earlier bot message this one takes the place of. */
+  'teams.activity': { conversationId: string; replaces?: string; activity: Record<string, unknown> };
   /** A copy of one audit event for the off-host sink (AUDIT_SINK_URL); personal data only sealed. */
   'audit.event': AuditForwardPayload;
 }

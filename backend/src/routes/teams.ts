@@ -13,6 +13,7 @@ import { viewConsent } from '../services/consent/view.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { pickLanguage } from '../services/notices/language.js';
 import { locales } from '../services/notices/locales/index.js';
+import { consentRefreshCard, queueDecidedCard } from '../services/teams/decided-card.js';
 import { chatEscalationOptions, escalateChat } from '../services/teams/escalate-from-chat.js';
 import { rememberTeamsConversation } from '../services/teams/remember-conversation.js';
 import { errors, json } from './schemas.js';
@@ -52,6 +53,7 @@ export function teamsRoutes(deps: ServiceDeps, bot: TeamsBot) {
         await rememberTeamsConversation(deps.db, seen);
       },
       consentDecision: (request) => decideFromCard(deps, request),
+      consentRefresh: (request) => consentRefreshCard(deps, request),
       escalationOptions: (escalation) => chatEscalationOptions(deps, escalation),
       escalate: (escalation, answer) => escalateChat(deps, escalation, answer),
     },
@@ -110,7 +112,14 @@ async function decideFromCard(deps: ServiceDeps, request: ConsentDecisionRequest
       return { kind: 'answer_on_page', language: request.language, consentPage: `${deps.publicBaseUrl}/c/${token}?lang=${request.language}` };
     }
     const outcome = await recordConsentDecision(deps, token, { noticeVersionId: request.noticeVersionId, join: request.join, recording: request.recording });
-    return { kind: 'decided', language: pickLanguage([outcome.language], request.language), join: outcome.join, joinUrl: outcome.joinUrl };
+    const language = pickLanguage([outcome.language], request.language);
+    // The presser's card shows their answer at once; everyone else's card is replaced through the outbox.
+    if (request.from.id) {
+      await queueDecidedCard(deps.db, { callId: outcome.callId, token, join: outcome.join, language, customerTeamsId: request.from.id }).catch((error: unknown) => {
+        deps.logger.warn({ err: error, callId: outcome.callId }, 'teams: could not queue the decided card for the chat');
+      });
+    }
+    return { kind: 'decided', language, join: outcome.join, joinUrl: outcome.joinUrl };
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
     refusal = error;

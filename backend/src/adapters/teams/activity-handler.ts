@@ -18,6 +18,7 @@ import {
   ADAPTIVE_CARD_CONTENT_TYPE,
   CONSENT_VERB,
   MESSAGE_CONTENT_TYPE,
+  REFRESH_VERB,
   consentCard,
   resultCard,
   type AdaptiveCard,
@@ -71,6 +72,8 @@ export type EscalationOutcome =
 export interface TeamsActivityHooks {
   conversationSeen(seen: { teamsTenantId: string; reference: Partial<ConversationReference> }): Promise<void>;
   consentDecision(request: ConsentDecisionRequest): Promise<ConsentDecisionAnswer>;
+  /** The customer's client asks for their own view of a decided card: their way into the call, or what they chose. */
+  consentRefresh(request: { token: string; language: ShippedLanguage; from: { id: string | undefined; aadObjectId: string | undefined } }): Promise<AdaptiveCard>;
   escalationOptions(context: ChatEscalationContext): Promise<EscalationOptions>;
   escalate(context: ChatEscalationContext, answer: { meetingTypeId: string; customer: string }): Promise<EscalationOutcome>;
 }
@@ -87,6 +90,9 @@ const postedConsent = z.object({
   recording: z.enum(['true', 'false', '']).optional(),
 });
 type PostedConsent = z.infer<typeof postedConsent>;
+
+/** What a decided card's refresh carries. */
+const refreshData = z.object({ token: z.string().regex(/^[\w-]{20,100}$/), lang: z.string().max(10).optional() });
 
 /** The Action.Submit fallback: a message whose value names our verb. */
 const submittedConsent = postedConsent.extend({ verb: z.literal(CONSENT_VERB) });
@@ -126,6 +132,13 @@ export class ParleyActivityHandler extends TeamsActivityHandler {
   }
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, invoke: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    if (invoke.action.verb === REFRESH_VERB) {
+      const refresh = refreshData.safeParse(invoke.action.data);
+      if (!refresh.success) return invokeError(400, 'BadRequest', 'not a consent card');
+      const { from, locale } = context.activity;
+      const card = await this.hooks.consentRefresh({ token: refresh.data.token, language: pickLanguage([refresh.data.lang, locale], 'en'), from: { id: from?.id, aadObjectId: from?.aadObjectId } });
+      return { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card };
+    }
     if (invoke.action.verb !== CONSENT_VERB) return invokeError(400, 'NotSupported', `unknown verb`);
     const data = postedConsent.safeParse(invoke.action.data);
     if (!data.success) return invokeError(400, 'BadRequest', 'not a consent decision');

@@ -7,6 +7,8 @@ import type { NoticeContent } from '../../services/notices/content.js';
 import { locales, type NoticeLocale, type ShippedLanguage } from '../../services/notices/locales/index.js';
 
 export const CONSENT_VERB = 'parley.consent';
+/** Asked by the customer's Teams client for their own view of the decided card (Universal Actions refresh). */
+export const REFRESH_VERB = 'parley.consent.refresh';
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 /** An invoke answer Teams shows to the user who pressed, leaving the card unchanged. */
 export const MESSAGE_CONTENT_TYPE = 'application/vnd.microsoft.activity.message';
@@ -131,4 +133,20 @@ export function resultCard(result: ConsentCardResult): AdaptiveCard {
     result.joinUrl ? [{ type: 'Action.OpenUrl', title: t.page.joinNow, url: result.joinUrl }] : [],
     result.joinUrl ? `${t.page.joinedText}\n${t.page.joinNow}: ${result.joinUrl}` : t.page.joinedText,
   );
+}
+
+/**
+ * What the consent card becomes for everyone in the chat once the customer has decided: what they
+ * chose, no buttons, no link. The customer's own client asks again (refresh, for their Teams user
+ * id only) and gets their card with a way into the call (`resultCard`).
+ */
+export function decidedCard(input: { language: ShippedLanguage; join: boolean; token: string; customerTeamsId?: string }): AdaptiveCard {
+  const t = locales[input.language];
+  const text = input.join ? t.page.cardAccepted : t.page.cardDeclined;
+  return {
+    ...card(input.language, [heading(t.title), paragraph(text)], [], text),
+    ...(input.join && input.customerTeamsId
+      ? { refresh: { action: { type: 'Action.Execute', verb: REFRESH_VERB, data: { token: input.token, lang: input.language } }, userIds: [input.customerTeamsId] } }
+      : {}),
+  };
 }

@@ -31,6 +31,8 @@ export interface TeamsDelivererConfig {
 
 const teamsActivityPayload = z.object({
   conversationId: z.string().min(1).max(1000),
+  /** The id of a message the bot sent earlier, to be replaced by this one (update activity). */
+  replaces: z.string().min(1).max(1000).optional(),
   activity: z.looseObject({ type: z.string().min(1) }),
 });
 
@@ -76,7 +78,13 @@ export class TeamsActivityDeliverer implements OutboxDeliverer<'teams.activity'>
           return next();
         });
         try {
-          activityId = (await context.sendActivity(payload.data.activity as Partial<Activity>))?.id;
+          const { replaces } = payload.data;
+          if (replaces) {
+            await context.updateActivity({ ...(payload.data.activity as Partial<Activity>), id: replaces });
+            activityId = replaces;
+          } else {
+            activityId = (await context.sendActivity(payload.data.activity as Partial<Activity>))?.id;
+          }
         } catch (error) {
           failure = error;
         }

@@ -60,6 +60,8 @@ export const de: NoticeLocale = {
     declinedText: 'Sie nehmen nicht am Videoanruf teil. Ihr Ansprechpartner hilft Ihnen weiter im Chat.',
     decidedAlready: 'Sie haben für diesen Anruf bereits entschieden.',
     notForYou: 'Diese Entscheidung trifft die Person, der der Anruf angeboten wurde.',
+    cardAccepted: 'Die Kundin oder der Kunde hat dem Videoanruf zugestimmt.',
+    cardDeclined: 'Die Kundin oder der Kunde hat den Videoanruf abgelehnt.',
     answerPrivatelyTitle: 'Bitte antworten Sie auf der Einwilligungsseite',
     answerPrivatelyText: 'In diesem Chat würden alle Ihren persönlichen Link zum Anruf sehen. Bitte antworten Sie auf der Einwilligungsseite, dort sehen nur Sie ihn.',
     answerOnPage: 'Einwilligungsseite öffnen',

@@ -60,6 +60,8 @@ export const en: NoticeLocale = {
     declinedText: 'You will not join the video call. Your agent will continue to help you in the chat.',
     decidedAlready: 'You have already made your choice for this call.',
     notForYou: 'This choice belongs to the customer the call was offered to.',
+    cardAccepted: 'The customer agreed to join the video call.',
+    cardDeclined: 'The customer declined the video call.',
     answerPrivatelyTitle: 'Please answer on the consent page',
     answerPrivatelyText: 'In this chat everyone would see your personal join link. Please answer on the consent page, where only you see it.',
     answerOnPage: 'Open the consent page',

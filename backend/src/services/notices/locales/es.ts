@@ -60,6 +60,8 @@ export const es: NoticeLocale = {
     declinedText: 'No se unirá a la videollamada. Su agente seguirá ayudándole en el chat.',
     decidedAlready: 'Ya ha tomado su decisión para esta llamada.',
     notForYou: 'Esta decisión corresponde a la persona a quien se ofreció la llamada.',
+    cardAccepted: 'La persona cliente aceptó unirse a la videollamada.',
+    cardDeclined: 'La persona cliente rechazó la videollamada.',
     answerPrivatelyTitle: 'Responda en la página de consentimiento',
     answerPrivatelyText: 'En este chat todos verían su enlace personal a la llamada. Responda en la página de consentimiento, donde solo usted lo ve.',
     answerOnPage: 'Abrir la página de consentimiento',

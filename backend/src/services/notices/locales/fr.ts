@@ -60,6 +60,8 @@ export const fr: NoticeLocale = {
     declinedText: 'Vous ne rejoindrez pas l’appel vidéo. Votre conseiller continue de vous aider dans la conversation.',
     decidedAlready: 'Vous avez déjà fait votre choix pour cet appel.',
     notForYou: 'Ce choix appartient à la personne à qui l’appel a été proposé.',
+    cardAccepted: 'Le client a accepté de rejoindre l’appel vidéo.',
+    cardDeclined: 'Le client a refusé l’appel vidéo.',
     answerPrivatelyTitle: 'Veuillez répondre sur la page de consentement',
     answerPrivatelyText: 'Dans cette conversation, tout le monde verrait votre lien personnel vers l’appel. Veuillez répondre sur la page de consentement, où il n’est visible que pour vous.',
     answerOnPage: 'Ouvrir la page de consentement',

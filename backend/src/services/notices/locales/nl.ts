@@ -60,6 +60,8 @@ export const nl: NoticeLocale = {
     declinedText: 'U neemt niet deel aan het videogesprek. Uw medewerker helpt u verder in de chat.',
     decidedAlready: 'U hebt voor dit gesprek al een keuze gemaakt.',
     notForYou: 'Deze keuze is aan de persoon aan wie het gesprek is aangeboden.',
+    cardAccepted: 'De klant heeft ingestemd met het videogesprek.',
+    cardDeclined: 'De klant heeft het videogesprek geweigerd.',
     answerPrivatelyTitle: 'Geef uw antwoord op de toestemmingspagina',
     answerPrivatelyText: 'In deze chat zou iedereen uw persoonlijke link naar het gesprek zien. Geef uw antwoord op de toestemmingspagina, waar alleen u die ziet.',
     answerOnPage: 'Toestemmingspagina openen',

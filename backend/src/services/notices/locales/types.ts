@@ -47,6 +47,9 @@ export interface NoticeLocale {
     decidedAlready: string;
     /** Told to someone else in a group chat who presses the customer's consent card. */
     notForYou: string;
+    /** The consent card once decided, as everyone in a Teams chat sees it. */
+    cardAccepted: string;
+    cardDeclined: string;
     /**
      * Where a Teams client too old to answer privately pressed Accept in a chat others share: the
      * reply would show everyone the customer's join link, so they are sent to the consent page.
