@@ -8,6 +8,8 @@ import type { Database } from '../../backend/src/db/client.js';
 import { auditEvents, customerRefs, customers, dsarExports, dsarRequests, tenants } from '../../backend/src/db/schema/index.js';
 import { openSealed } from '../../backend/src/services/audit/seal.js';
 import { newLeaseOwner } from '../../backend/src/services/recordings/claim.js';
+import { runAccessRequest } from '../../backend/src/services/dsar/export/run-access-request.js';
+import { DsarNotYet } from '../../backend/src/services/dsar/not-yet.js';
 import { createDsarWorker } from '../../backend/src/services/dsar/worker.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
@@ -219,6 +221,22 @@ describe.each(databaseKinds)('data-subject requests on %s', (kind) => {
     } finally {
       await database.db.update(tenants).set({ allowedRegions: before!.allowedRegions }).where(eq(tenants.id, tenantId));
     }
+  });
+
+  it('makes no export while an erasure of the same subject is open, and makes it once that is done', async () => {
+    const [sam] = await database.db.insert(customers).values({ tenantId, displayName: 'Sam Customer', email: 'sam@example.org' }).returning();
+    const requests = await database.db
+      .insert(dsarRequests)
+      .values(
+        (['erasure', 'access'] as const).map((kind) => ({ tenantId, kind, customerId: sam!.id, subjectDigest: `both-${kind}`, verification, dueAt: new Date(Date.now() + 30 * DAY) })),
+      )
+      .returning();
+    const [erasure, access] = requests;
+    const deps = { db: database.db, logger: pino({ level: 'silent' }), masterKeys: t.recordings.masterKeys, stores: t.recordings.stores, publicBaseUrl: PUBLIC_BASE_URL, dataDir: t.dataDir };
+    await expect(runAccessRequest(deps, access!, async () => {})).rejects.toBeInstanceOf(DsarNotYet);
+    expect(await database.db.select().from(dsarExports).where(eq(dsarExports.requestId, access!.id))).toEqual([]);
+    await database.db.update(dsarRequests).set({ state: 'completed', completedAt: new Date() }).where(eq(dsarRequests.id, erasure!.id));
+    expect(await runAccessRequest(deps, access!, async () => {})).toMatchObject({ state: 'completed' });
   });
 
   it('answers bad input with 400 and says what is wrong', async () => {

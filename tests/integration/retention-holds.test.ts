@@ -49,16 +49,18 @@ describe.each(databaseKinds)('retention and legal holds on %s', (kind) => {
   });
 
   /** An ended call of `type`, with consent records and, if asked, a stored recording, as old as asked. */
-  async function seedCall(type: TypeKey, options: { endedDaysAgo: number; recordingStoredDaysAgo?: number; consentRecords?: number; customerId?: string }) {
+  async function seedCall(type: TypeKey, options: { endedDaysAgo: number; recordingStoredDaysAgo?: number; consentRecords?: number; customerId?: string; caseId?: string }) {
     const db = database.db;
     const owner = await seedAgent(db, tenantId, { roles: [] });
     const [customer] = options.customerId
       ? [{ id: options.customerId }]
       : await db.insert(customers).values({ tenantId, displayName: 'Kim Customer', email: 'kim@example.org' }).returning({ id: customers.id });
-    const [kase] = await db
-      .insert(cases)
-      .values({ tenantId, host: 'zendesk', externalId: String(Math.floor(Math.random() * 1e12)), customerId: customer!.id })
-      .returning({ id: cases.id });
+    const [kase] = options.caseId
+      ? [{ id: options.caseId }]
+      : await db
+          .insert(cases)
+          .values({ tenantId, host: 'zendesk', externalId: String(Math.floor(Math.random() * 1e12)), customerId: customer!.id })
+          .returning({ id: cases.id });
     const [call] = await db
       .insert(calls)
       .values({
@@ -175,6 +177,16 @@ describe.each(databaseKinds)('retention and legal holds on %s', (kind) => {
 
     expect(await callExists(asking.callId)).toBe(false);
     expect(await customerExists(asking.customerId)).toBe(true);
+
+    // A case two people share (a Teams group chat): the first one's old call goes, their case and
+    // record stay while the other's call is on it, and that call is untouched.
+    const first = await seedCall('support', { endedDaysAgo: 400 });
+    const second = await seedCall('support', { endedDaysAgo: 10, caseId: first.caseId });
+    await runRetention();
+    expect(await callExists(first.callId)).toBe(false);
+    expect(await caseExists(first.caseId)).toBe(true);
+    expect(await customerExists(first.customerId)).toBe(true);
+    expect(await callExists(second.callId)).toBe(true);
 
     const trail = await database.db.select({ action: auditEvents.action, details: auditEvents.details }).from(auditEvents).where(eq(auditEvents.subjectId, alone.customerId));
     expect(trail).toEqual([{ action: 'customer.deleted', details: { reason: 'retention' } }]);

@@ -160,6 +160,10 @@ describe('escalating a Teams chat from the message extension', () => {
     expect(incomplete.body.task).toMatchObject({ type: 'message', value: expect.stringMatching(/Choose a meeting type/) });
     const unknownType = await submit(chat, { command: 'escalateToVideo', meetingTypeId: '00000000-0000-4000-8000-000000000000', customer: CUSTOMER.aadObjectId });
     expect(unknownType.body.task).toMatchObject({ type: 'message', value: 'No such meeting type for this account.' });
+    // A chat Parley was never added to: Teams will not list its members to the bot.
+    const elsewhere = await fetchTask('19:parley-not-here@thread.v2');
+    expect(elsewhere.status).toBe(200);
+    expect(elsewhere.body.task).toMatchObject({ type: 'message', value: expect.stringMatching(/Add Parley to the chat/) });
     for (const kind of ['channel', 'personal']) {
       expect((await fetchTask(chat, AGENT, kind)).body.task).toMatchObject({ type: 'message', value: expect.stringMatching(/Escalate from a chat with the customer/) });
     }

@@ -73,7 +73,7 @@ export interface TeamsActivityHooks {
   conversationSeen(seen: { teamsTenantId: string; reference: Partial<ConversationReference> }): Promise<void>;
   consentDecision(request: ConsentDecisionRequest): Promise<ConsentDecisionAnswer>;
   /** The customer's client asks for their own view of a decided card: their way into the call, or what they chose. */
-  consentRefresh(request: { token: string; language: ShippedLanguage; from: { id: string | undefined; aadObjectId: string | undefined } }): Promise<AdaptiveCard>;
+  consentRefresh(request: { token: string; language: ShippedLanguage; from: { id: string | undefined; aadObjectId: string | undefined }; issue: boolean }): Promise<AdaptiveCard>;
   escalationOptions(context: ChatEscalationContext): Promise<EscalationOptions>;
   escalate(context: ChatEscalationContext, answer: { meetingTypeId: string; customer: string }): Promise<EscalationOutcome>;
 }
@@ -92,7 +92,7 @@ const postedConsent = z.object({
 type PostedConsent = z.infer<typeof postedConsent>;
 
 /** What a decided card's refresh carries. */
-const refreshData = z.object({ token: z.string().regex(/^[\w-]{20,100}$/), lang: z.string().max(10).optional() });
+const refreshData = z.object({ token: z.string().regex(/^[\w-]{20,100}$/), lang: z.string().max(10).optional(), issue: z.literal(true).optional() });
 
 /** The Action.Submit fallback: a message whose value names our verb. */
 const submittedConsent = postedConsent.extend({ verb: z.literal(CONSENT_VERB) });
@@ -136,7 +136,13 @@ export class ParleyActivityHandler extends TeamsActivityHandler {
       const refresh = refreshData.safeParse(invoke.action.data);
       if (!refresh.success) return invokeError(400, 'BadRequest', 'not a consent card');
       const { from, locale } = context.activity;
-      const card = await this.hooks.consentRefresh({ token: refresh.data.token, language: pickLanguage([refresh.data.lang, locale], 'en'), from: { id: from?.id, aadObjectId: from?.aadObjectId } });
+      const card = await this.hooks.consentRefresh({
+        token: refresh.data.token,
+        language: pickLanguage([refresh.data.lang, locale], 'en'),
+        from: { id: from?.id, aadObjectId: from?.aadObjectId },
+        // Only a press of the customer's "Join" asks for a link; a refresh on display never does.
+        issue: refresh.data.issue === true,
+      });
       return { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card };
     }
     if (invoke.action.verb !== CONSENT_VERB) return invokeError(400, 'NotSupported', `unknown verb`);
@@ -180,11 +186,17 @@ export class ParleyActivityHandler extends TeamsActivityHandler {
     await this.remember(context);
     const members: TeamsChannelAccount[] = [];
     let continuationToken: string | undefined;
-    do {
-      const page = await TeamsInfo.getPagedMembers(context, 100, continuationToken);
-      members.push(...page.members);
-      continuationToken = page.continuationToken || undefined;
-    } while (continuationToken && members.length < 1000);
+    try {
+      do {
+        const page = await TeamsInfo.getPagedMembers(context, 100, continuationToken);
+        members.push(...page.members);
+        continuationToken = page.continuationToken || undefined;
+      } while (continuationToken && members.length < 1000);
+    } catch (error) {
+      // Teams refuses the list to a bot that is not in the chat; the agent can fix that.
+      this.logger.warn({ err: { name: (error as Error).name, message: (error as Error).message } }, 'teams: could not list the chat members');
+      return 'Parley could not see who is in this chat. Add Parley to the chat, then try again.';
+    }
     const others = members.filter((m) => m.id !== activity.from.id && m.aadObjectId !== activity.from.aadObjectId && m.id !== activity.recipient?.id);
     return {
       teamsTenantId,

@@ -136,6 +136,21 @@ export function resultCard(result: ConsentCardResult): AdaptiveCard {
 }
 
 /**
+ * The customer's own view of their accepted card (refresh): a button that asks for their join
+ * link. Shown, not pressed: Teams refreshes a card every time it is displayed, and a link made on
+ * display would replace the one the customer may just have opened.
+ */
+export function customerAcceptedCard(input: { language: ShippedLanguage; token: string }): AdaptiveCard {
+  const t = locales[input.language];
+  return card(
+    input.language,
+    [heading(t.page.joinedTitle), paragraph(t.page.joinedText)],
+    [{ type: 'Action.Execute', verb: REFRESH_VERB, title: t.page.joinNow, data: { token: input.token, lang: input.language, issue: true } }],
+    t.page.joinedText,
+  );
+}
+
+/**
  * What the consent card becomes for everyone in the chat once the customer has decided: what they
  * chose, no buttons, no link. The customer's own client asks again (refresh, for their Teams user
  * id only) and gets their card with a way into the call (`resultCard`).

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/client.js';
-import { UNIQUE_VIOLATION, pgErrorCode } from '../../db/errors.js';
+import { FOREIGN_KEY_VIOLATION, UNIQUE_VIOLATION, pgErrorCode } from '../../db/errors.js';
 import { perDatabase } from '../../db/per-database.js';
 import { calls, cases, clients, customerRefs, customers, joinTokens, meetingTypes, participants, tenants } from '../../db/schema/index.js';
 import { writeTogetherPrepared, type PlaceholderValues } from '../../db/write-together.js';
@@ -101,8 +101,10 @@ export async function escalateCall(deps: ServiceDeps, principal: AgentPrincipal,
     try {
       customerLink = await writeEscalation(deps, principal, input, known, fresh, room, agentLink.hash);
     } catch (error) {
-      // Another escalation created this customer or case a moment ago: read again and use theirs.
-      if (pgErrorCode(error) !== UNIQUE_VIOLATION) throw error;
+      // Another escalation created this customer or case a moment ago, or retention deleted the
+      // ones read (their last call's data ran out): read again and use what is there now.
+      const code = pgErrorCode(error);
+      if (code !== UNIQUE_VIOLATION && code !== FOREIGN_KEY_VIOLATION) throw error;
       known = await escalationContext(deps.db, tenantId, input);
       if (!known) throw error;
       authorizeEscalation(principal, input.case, known);

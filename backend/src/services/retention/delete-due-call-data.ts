@@ -106,8 +106,8 @@ const activeHoldOn = (targetType: 'case' | 'customer', targetId: SQL) =>
 /**
  * A deleted call may have been the last thing Parley held under its case or about its customer.
  * The case (ticket or chat reference) goes once no call or recording is left on it; the customer
- * record (name, email, host ids, subject key) once no call, consent record or recording of theirs
- * is left: kept no longer than what it was kept for. Neither goes under a legal hold, nor the
+ * record (name, email, host ids, subject key) once no call, case, consent record or recording of
+ * theirs is left: kept no longer than what it was kept for. Neither goes under a legal hold, nor the
  * customer while a data-subject request about them is still open. Returns whether the customer went.
  */
 async function deleteWhatIsLeft(tx: Tx, call: { tenantId: string; customerId: string }, caseId: string): Promise<boolean> {
@@ -132,6 +132,9 @@ async function deleteWhatIsLeft(tx: Tx, call: { tenantId: string; customerId: st
         eq(customers.id, call.customerId),
         eq(customers.tenantId, call.tenantId),
         notExists(tx.select({ one: sql`1` }).from(calls).where(eq(calls.customerId, call.customerId))),
+        // A case stays theirs while others' calls are on it (a Teams group chat): deleting the
+        // customer would take the case, and those calls, with it.
+        notExists(tx.select({ one: sql`1` }).from(cases).where(eq(cases.customerId, call.customerId))),
         notExists(tx.select({ one: sql`1` }).from(consentRecords).where(eq(consentRecords.customerId, call.customerId))),
         notExists(tx.select({ one: sql`1` }).from(recordings).where(eq(recordings.customerId, call.customerId))),
         notExists(

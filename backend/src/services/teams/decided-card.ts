@@ -1,10 +1,10 @@
 import { and, eq, isNotNull } from 'drizzle-orm';
-import { ADAPTIVE_CARD_CONTENT_TYPE, decidedCard, resultCard, type AdaptiveCard } from '../../adapters/teams/consent-card.js';
+import { ADAPTIVE_CARD_CONTENT_TYPE, customerAcceptedCard, decidedCard, resultCard, type AdaptiveCard } from '../../adapters/teams/consent-card.js';
 import type { Db } from '../../db/client.js';
 import { consentRequests, outboxMessages } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
 import { isConsentSubject } from '../consent/is-consent-subject.js';
-import { reissueJoinLink } from '../consent/reissue-join-link.js';
+import { mayReissueJoinLink, reissueJoinLink } from '../consent/reissue-join-link.js';
 import type { ServiceDeps } from '../deps.js';
 import type { ShippedLanguage } from '../notices/locales/index.js';
 import { outboxWrite } from '../outbox/enqueue.js';
@@ -44,17 +44,20 @@ export async function queueDecidedCard(
 }
 
 /**
- * The customer's own view of a decided card, asked by their Teams client (refresh): a fresh way
- * into the call while they have not joined yet, otherwise what they chose. Anyone else gets the
- * card everyone sees.
+ * The customer's own view of a decided card, asked by their Teams client: on display (refresh) a
+ * Join button while they have not joined yet, and on its press a fresh join link; otherwise what
+ * they chose. Anyone else gets the card everyone sees.
  */
 export async function consentRefreshCard(
   deps: Pick<ServiceDeps, 'db' | 'publicBaseUrl' | 'joinTokenTtlSeconds'>,
-  request: { token: string; language: ShippedLanguage; from: { id: string | undefined; aadObjectId: string | undefined } },
+  request: { token: string; language: ShippedLanguage; from: { id: string | undefined; aadObjectId: string | undefined }; issue: boolean },
 ): Promise<AdaptiveCard> {
   const ids = [request.from.id, request.from.aadObjectId].filter((id): id is string => typeof id === 'string');
   const everyone = decidedCard({ language: request.language, join: true, token: request.token });
   if ((await isConsentSubject(deps.db, request.token, ids)) !== true) return everyone;
+  if (!request.issue) {
+    return (await mayReissueJoinLink(deps.db, request.token)) ? customerAcceptedCard(request) : resultCard({ kind: 'refused', language: request.language, reason: 'decided' });
+  }
   try {
     const { joinUrl } = await reissueJoinLink(deps, request.token);
     return resultCard({ kind: 'decided', language: request.language, join: true, joinUrl });

@@ -1,11 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { and, eq, ne } from 'drizzle-orm';
-import { dsarExports, tenants } from '../../../db/schema/index.js';
+import { and, eq, inArray, ne } from 'drizzle-orm';
+import { dsarExports, dsarRequests, tenants } from '../../../db/schema/index.js';
 import { recordAudit } from '../../audit/record.js';
 import { regionAllowed } from '../../recordings/regions.js';
 import type { DsarJobDeps, DsarProgress, DsarRequestRow, DsarRunResult } from '../job.js';
+import { DsarNotYet } from '../not-yet.js';
 import { subjectAccessLog } from './access-log.js';
 import { writeEncryptedBundle } from './bundle.js';
 import { collectSubjectData } from './collect.js';
@@ -40,6 +41,13 @@ export async function runAccessRequest(deps: AccessRequestDeps, request: DsarReq
     return { state: 'completed', outcome: { kind: 'access', dataHeld: false } };
   }
   const customerId = data.customer.id;
+  // An erasure of the same subject goes first: a bundle made meanwhile would be a copy it missed.
+  const [erasing] = await deps.db
+    .select({ id: dsarRequests.id })
+    .from(dsarRequests)
+    .where(and(eq(dsarRequests.customerId, customerId), eq(dsarRequests.kind, 'erasure'), inArray(dsarRequests.state, ['received', 'in_progress'])))
+    .limit(1);
+  if (erasing) throw new DsarNotYet('an erasure request for this subject is open; the export waits for it');
   const store = deps.stores.get(EXPORT_STORE);
   if (!store) throw new Error(`storage location "${EXPORT_STORE}" is not configured`);
   // The bundle holds the subject's data, recordings decrypted: kept only where the account allows, as they are.
