@@ -258,7 +258,13 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
     expect(await recordsOf(call.id)).toHaveLength(2);
   });
 
-  it('replaces the card for everyone once the customer decided, and gives the customer’s own client a fresh way in', async () => {
+  type DecidedCard = Card & { refresh?: { action: Action; userIds: string[] } };
+
+  /**
+   * A call offered in a new chat through the outbox worker, accepted from the card by the
+   * customer; then the worker's next run, which replaces the card in the chat.
+   */
+  const acceptedInTeams = async () => {
     const chat = newChat();
     expect((await botAdded(chat)).status).toBe(200);
     const { call } = await escalate(chat, 'support');
@@ -267,61 +273,51 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
     const [invitation] = await database.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, `call:${call.id}:invitation`));
     expect(invitation).toMatchObject({ state: 'delivered', vendorMessageId: expect.any(String) });
     const sentCard = (connector.calls.find((c) => c.answeredId === invitation!.vendorMessageId)!.activity.attachments as { content: Card }[])[0]!.content;
-
     const pressed = await invoke(chat, execute(sentCard, true).data!);
-    const firstLink = actionsOf(pressed.body.value as Card).find((a) => a.type === 'Action.OpenUrl')!.url!;
+    const link = actionsOf(pressed.body.value as Card).find((a) => a.type === 'Action.OpenUrl')!.url!;
     const before = connector.calls.length;
     await worker.runOnce();
     const update = connector.calls.slice(before).find((c) => c.kind === 'update')!;
+    const everyone = (update.activity.attachments as { content: DecidedCard }[])[0]!.content;
+    return { chat, call, invitation: invitation!, link, update, everyone };
+  };
+  /** What a Teams client sends for an Action.Execute: pressed (`manual`), or a refresh on display (`automatic`). */
+  const ask = (chat: string, from: Record<string, unknown>, action: Action, trigger: 'automatic' | 'manual') =>
+    post(activity(chat, { type: 'invoke', name: 'adaptiveCard/action', from, value: { action, trigger } }));
+
+  it('replaces the card for everyone once the customer decided, and gives the customer’s own client a fresh way in', async () => {
+    const { chat, call, invitation, link: firstLink, update, everyone } = await acceptedInTeams();
     // The same message, replaced in the chat: what was chosen, no buttons, no link for anyone to take.
-    expect(update).toMatchObject({ conversationId: chat, activityId: invitation!.vendorMessageId, status: 200 });
-    const everyone = (update.activity.attachments as { content: Card & { refresh?: { action: Action; userIds: string[] } } }[])[0]!.content;
+    expect(update).toMatchObject({ conversationId: chat, activityId: invitation.vendorMessageId, status: 200 });
     expect(textOf(everyone)).toContain(de.page.cardAccepted);
     expect(everyone.actions ?? []).toEqual([]);
     expect(JSON.stringify(everyone)).not.toMatch(/\/j\//);
     // Only the customer's client asks for more.
     expect(everyone.refresh!.userIds).toEqual([CUSTOMER.id]);
 
-    const ask = (from: Record<string, unknown>, action: Action, trigger: 'automatic' | 'manual') =>
-      post(activity(chat, { type: 'invoke', name: 'adaptiveCard/action', from, value: { action, trigger } }));
     // Shown again (Teams refreshes on every display): a Join button, and the link already opened keeps working.
-    const shown = await ask(CUSTOMER, everyone.refresh!.action, 'automatic');
+    const shown = await ask(chat, CUSTOMER, everyone.refresh!.action, 'automatic');
     expect(shown.body).toMatchObject({ statusCode: 200, type: ADAPTIVE });
     const join = actionsOf(shown.body.value as Card).find((a) => a.type === 'Action.Execute')!;
     expect(actionsOf(shown.body.value as Card).some((a) => a.type === 'Action.OpenUrl')).toBe(false);
     // Pressed: a fresh link, which takes the customer in.
-    const issued = await ask(CUSTOMER, join, 'manual');
+    const issued = await ask(chat, CUSTOMER, join, 'manual');
     const fresh = actionsOf(issued.body.value as Card).find((a) => a.type === 'Action.OpenUrl')!.url!;
     expect(fresh).toMatch(/^http:\/\/parley\.test\/j\/[\w-]{43}\?lang=de$/);
     expect(fresh).not.toBe(firstLink);
     const redeemed = await t.call('POST', `/api/join/${new URL(fresh).pathname.split('/').pop()}`);
     expect(redeemed.body).toMatchObject({ role: 'customer', call: { id: call.id } });
     // Anyone else who somehow asks gets what everyone sees; once in the call, the customer too.
-    const theirs = await ask({ id: '29:agent-dana', name: 'Dana Agent' }, join, 'manual');
+    const theirs = await ask(chat, { id: '29:agent-dana', name: 'Dana Agent' }, join, 'manual');
     expect(actionsOf(theirs.body.value as Card)).toEqual([]);
     expect(textOf(theirs.body.value as Card)).toContain(de.page.cardAccepted);
-    expect(actionsOf((await ask(CUSTOMER, everyone.refresh!.action, 'automatic')).body.value as Card)).toEqual([]);
-    expect(actionsOf((await ask(CUSTOMER, join, 'manual')).body.value as Card)).toEqual([]);
+    expect(actionsOf((await ask(chat, CUSTOMER, everyone.refresh!.action, 'automatic')).body.value as Card)).toEqual([]);
+    expect(actionsOf((await ask(chat, CUSTOMER, join, 'manual')).body.value as Card)).toEqual([]);
   });
 
   it('keeps the join link the customer opened working however often Teams shows the card again', async () => {
-    const chat = newChat();
-    expect((await botAdded(chat)).status).toBe(200);
-    const { call } = await escalate(chat, 'support');
-    const worker = createOutboxWorker({ db: database.db, logger: pino({ level: 'silent' }), deliverers: { 'teams.activity': deliverer }, batchSize: 100 });
-    await worker.runOnce();
-    const [invitation] = await database.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, `call:${call.id}:invitation`));
-    const sentCard = (connector.calls.find((c) => c.answeredId === invitation!.vendorMessageId)!.activity.attachments as { content: Card }[])[0]!.content;
-    const pressed = await invoke(chat, execute(sentCard, true).data!);
-    const link = actionsOf(pressed.body.value as Card).find((a) => a.type === 'Action.OpenUrl')!.url!;
-    const before = connector.calls.length;
-    await worker.runOnce();
-    const update = connector.calls.slice(before).find((c) => c.kind === 'update')!;
-    const { refresh } = (update.activity.attachments as { content: { refresh: { action: Action } } }[])[0]!.content;
-    for (let shown = 0; shown < 3; shown++) {
-      const res = await post(activity(chat, { type: 'invoke', name: 'adaptiveCard/action', value: { action: refresh.action, trigger: 'automatic' } }));
-      expect(res.body.statusCode).toBe(200);
-    }
+    const { chat, link, everyone } = await acceptedInTeams();
+    for (let shown = 0; shown < 3; shown++) expect((await ask(chat, CUSTOMER, everyone.refresh!.action, 'automatic')).body.statusCode).toBe(200);
     const redeemed = await t.call('POST', `/api/join/${new URL(link).pathname.split('/').pop()}`);
     expect(redeemed.status).toBe(200);
   });
