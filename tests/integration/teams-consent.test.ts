@@ -26,6 +26,7 @@ import { REPLACEMENT_TEXT } from '../../backend/src/services/dsar/erase/replace-
 import { createOutboxWorker } from '../../backend/src/services/outbox/worker.js';
 import { newLeaseOwner } from '../../backend/src/services/recordings/claim.js';
 import { finishOnboarding } from '../support/onboarding.js';
+import { postActivity, teamsActivity } from '../support/teams-activities.js';
 
 const TEAMS_TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const BOT = { id: '28:9e1b5ae6-7c43-4a4b-9ad6-0c5a4f3d2e10', name: 'Parley' };
@@ -78,24 +79,12 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
   const newChat = () => `19:chat-${kind}-${++chatCounter}@thread.v2`;
 
   /** An activity as the Bot Framework Service posts it for a Teams group chat. */
-  const activity = (chat: string, fields: Record<string, unknown>) => ({
-    id: `1:${Math.random().toString(36).slice(2)}`,
-    channelId: 'msteams',
-    serviceUrl: connector.url,
-    timestamp: new Date().toISOString(),
-    from: CUSTOMER,
-    recipient: BOT,
-    conversation: { id: chat, tenantId: TEAMS_TENANT, conversationType: 'groupChat', isGroup: true, name: 'Alex and support' },
-    channelData: { tenant: { id: TEAMS_TENANT } },
-    ...fields,
-  });
-
-  const post = async (body: unknown) => {
-    const res = await t.app.request('/api/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const text = await res.text();
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as any };
+  /** From the customer unless said otherwise, in a group chat with a name (which Parley must not keep). */
+  const activity = (chat: string, fields: Record<string, unknown>) => {
+    const base = teamsActivity({ serviceUrl: connector.url, teamsTenantId: TEAMS_TENANT, bot: BOT }, chat, { from: CUSTOMER, ...fields });
+    return { ...base, conversation: { ...base.conversation, name: 'Alex and support' } };
   };
+  const post = (body: unknown) => postActivity(t.app, body);
 
   const botAdded = (chat: string) => post(activity(chat, { type: 'conversationUpdate', membersAdded: [{ id: BOT.id }], from: { id: '29:agent-dana' } }));
 

@@ -14,6 +14,7 @@ import { findConversationReference } from '../../backend/src/services/teams/find
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { freshDatabase } from '../support/databases.js';
 import { startFakeBotConnector, type FakeBotConnector } from '../support/fakes/bot-connector.js';
+import { postActivity, teamsActivity } from '../support/teams-activities.js';
 import { PUBLIC_BASE_URL, buildTestApp, startTestJanus, tokenOf } from '../support/test-app.js';
 
 const TEAMS_TENANT = '3d5c1b2a-8e7f-4a6b-9c0d-1e2f3a4b5c6d';
@@ -51,24 +52,9 @@ describe('escalating a Teams chat from the message extension', () => {
     rmSync(baseDir, { recursive: true, force: true });
   });
 
-  const activity = (chat: string, from: Record<string, unknown>, fields: Record<string, unknown>, conversationType = 'groupChat') => ({
-    id: `1:${Math.random().toString(36).slice(2)}`,
-    channelId: 'msteams',
-    serviceUrl: connector.url,
-    timestamp: new Date().toISOString(),
-    from,
-    recipient: BOT,
-    conversation: { id: chat, tenantId: TEAMS_TENANT, conversationType, isGroup: conversationType !== 'personal' },
-    channelData: { tenant: { id: TEAMS_TENANT } },
-    ...fields,
-  });
-
-  const post = async (body: unknown) => {
-    const res = await t.app.request('/api/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const text = await res.text();
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as any };
-  };
+  const activity = (chat: string, from: Record<string, unknown>, fields: Record<string, unknown>, conversationType = 'groupChat') =>
+    teamsActivity({ serviceUrl: connector.url, teamsTenantId: TEAMS_TENANT, bot: BOT }, chat, { from, ...fields }, conversationType);
+  const post = (body: unknown) => postActivity(t.app, body);
 
   /** A group chat of the agent, the customer and a colleague, with Parley added. */
   const newChat = async () => {

@@ -66,6 +66,9 @@ function recordingPolicyOf(call: JoinResponse['call']): JoinResponse['call']['re
 /** Errors that retrying the same link cannot fix. */
 const FINAL_JOIN_ERRORS = new Set(['TOKEN_EXPIRED', 'TOKEN_USED', 'TOKEN_NOT_FOUND', 'CALL_ENDED', 'PARTICIPANT_REMOVED']);
 
+/** The link, or the call session a reload kept, cannot take this person into the call any more. */
+const joinIsOver = (error: unknown): boolean => error instanceof ApiError && (error.status === 401 || FINAL_JOIN_ERRORS.has(error.code));
+
 const REMOVED_TEXT = { lobby: 'removedLobby', call: 'removedCall' } as const satisfies Record<string, MessageKey>;
 
 const token = joinTokenFromPath(location.pathname);
@@ -549,7 +552,7 @@ async function resume(token: string, saved: RememberedJoin): Promise<void> {
     joined = { session: saved.session, role: saved.role, call: saved.call, admission, media };
   } catch (error) {
     // The session lapsed or the call is over for this person: the page is back to a spent link.
-    if (error instanceof ApiError && (error.status === 401 || FINAL_JOIN_ERRORS.has(error.code))) {
+    if (joinIsOver(error)) {
       forgetJoin(sessionStorage, token);
       remembered = null;
     }
@@ -563,7 +566,7 @@ async function resume(token: string, saved: RememberedJoin): Promise<void> {
 
 function joinRefused(error: unknown): void {
   showProblem(error);
-  const final = error instanceof ApiError && (error.status === 401 || FINAL_JOIN_ERRORS.has(error.code));
+  const final = joinIsOver(error);
   statusLine.textContent = t(final ? 'statusLinkSpent' : 'statusReady');
   joinButton.disabled = final;
   lobby.hidden = final;

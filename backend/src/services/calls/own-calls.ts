@@ -1,11 +1,12 @@
-import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
-import { calls, cases, joinTokens, participants } from '../../db/schema/index.js';
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import { calls, cases, participants } from '../../db/schema/index.js';
 import { ConflictError, ForbiddenError } from '../../errors.js';
 import { recordAudit } from '../audit/record.js';
 import type { ServiceDeps } from '../deps.js';
 import type { AgentPrincipal } from '../principal.js';
-import { newJoinToken } from './join-token.js';
-import { callView, loadCallFor, loadParticipants } from './load-call.js';
+import { getCall } from './get.js';
+import { loadCallFor } from './load-call.js';
+import { replaceSeatLink } from './seat-link.js';
 import { isFinished } from './state-machine.js';
 
 /**
@@ -28,9 +29,7 @@ export async function listOwnOpenCalls(deps: Pick<ServiceDeps, 'db'>, principal:
       ),
     )
     .orderBy(desc(calls.createdAt));
-  return Promise.all(
-    rows.map(async ({ id }) => callView(await loadCallFor(deps.db, principal, id), await loadParticipants(deps.db, principal.tenantId, id))),
-  );
+  return Promise.all(rows.map(({ id }) => getCall(deps, principal, id)));
 }
 
 /**
@@ -40,9 +39,7 @@ export async function listOwnOpenCalls(deps: Pick<ServiceDeps, 'db'>, principal:
  * media token of the old one is revoked then.
  */
 export async function issueAgentLink(deps: ServiceDeps, principal: AgentPrincipal, callId: string) {
-  const link = newJoinToken();
-  const expiresAt = new Date(Date.now() + deps.joinTokenTtlSeconds * 1000);
-  await deps.db.transaction(async (tx) => {
+  const link = await deps.db.transaction(async (tx) => {
     const loaded = await loadCallFor(tx, principal, callId, { forUpdate: true });
     if (loaded.call.agentId !== principal.agentId) throw new ForbiddenError('Only the agent who escalated this call can open it.');
     if (isFinished(loaded.call.state)) throw new ConflictError('CALL_ENDED', 'This call has already ended.');
@@ -51,8 +48,7 @@ export async function issueAgentLink(deps: ServiceDeps, principal: AgentPrincipa
       .from(participants)
       .where(and(eq(participants.tenantId, principal.tenantId), eq(participants.callId, callId), eq(participants.role, 'agent')));
     if (!seat) throw new ConflictError('CALL_ENDED', 'This call has no agent seat any more.');
-    await tx.delete(joinTokens).where(and(eq(joinTokens.participantId, seat.id), isNull(joinTokens.usedAt)));
-    await tx.insert(joinTokens).values({ tenantId: principal.tenantId, callId, participantId: seat.id, tokenHash: link.hash, expiresAt });
+    const fresh = await replaceSeatLink(tx, { tenantId: principal.tenantId, callId, participantId: seat.id }, deps.joinTokenTtlSeconds);
     await recordAudit(tx, {
       tenantId: principal.tenantId,
       actor: principal,
@@ -61,6 +57,7 @@ export async function issueAgentLink(deps: ServiceDeps, principal: AgentPrincipa
       subjectId: callId,
       details: {},
     });
+    return fresh;
   });
-  return { link: `${deps.publicBaseUrl}/j/${link.token}`, expiresAt: expiresAt.toISOString() };
+  return { link: `${deps.publicBaseUrl}/j/${link.token}`, expiresAt: link.expiresAt.toISOString() };
 }

@@ -1,9 +1,10 @@
-import { and, desc, eq, isNotNull, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNotNull } from 'drizzle-orm';
 import { calls, consentRecords, consentRequests, joinTokens, participants } from '../../db/schema/index.js';
 import type { DbOrTx } from '../../db/client.js';
 import { ConflictError, DomainError } from '../../errors.js';
 import { recordAudit } from '../audit/record.js';
-import { hashJoinToken, newJoinToken } from '../calls/join-token.js';
+import { hashJoinToken } from '../calls/join-token.js';
+import { replaceSeatLink } from '../calls/seat-link.js';
 import type { ServiceDeps } from '../deps.js';
 import { checkConsentLink } from './consent-token.js';
 
@@ -17,15 +18,7 @@ import { checkConsentLink } from './consent-token.js';
 export async function reissueJoinLink(deps: Pick<ServiceDeps, 'db' | 'publicBaseUrl' | 'joinTokenTtlSeconds'>, token: string) {
   return deps.db.transaction(async (tx) => {
     const { request, call, seat, language } = await reissuable(tx, token, { lock: true });
-    await tx.delete(joinTokens).where(and(eq(joinTokens.participantId, seat.id), isNull(joinTokens.usedAt)));
-    const link = newJoinToken();
-    await tx.insert(joinTokens).values({
-      tenantId: request.tenantId,
-      callId: call.id,
-      participantId: seat.id,
-      tokenHash: link.hash,
-      expiresAt: new Date(Date.now() + deps.joinTokenTtlSeconds * 1000),
-    });
+    const link = await replaceSeatLink(tx, { tenantId: request.tenantId, callId: call.id, participantId: seat.id }, deps.joinTokenTtlSeconds);
     await recordAudit(tx, {
       tenantId: request.tenantId,
       actor: { kind: 'call-participant', participantId: seat.id, role: 'customer' },

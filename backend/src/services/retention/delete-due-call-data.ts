@@ -1,9 +1,9 @@
-import { and, count, eq, inArray, isNotNull, notExists, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, inArray, isNotNull, notExists, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.js';
-import { calls, cases, consentRecords, customers, dsarRequests, legalHolds, meetingTypes, recordings } from '../../db/schema/index.js';
+import { calls, cases, consentRecords, customers, dsarRequests, meetingTypes, recordings } from '../../db/schema/index.js';
 import type { Logger } from '../../logger.js';
 import { recordAudit } from '../audit/record.js';
-import { lockCustomerData } from '../legal-holds/active.js';
+import { activeHolds, lockCustomerData } from '../legal-holds/active.js';
 import { callNotHeld } from './call-data-held.js';
 import { periodEnded } from './due.js';
 import { allowEvidenceDeletion } from './evidence.js';
@@ -100,9 +100,6 @@ export async function deleteDueCallData(deps: { db: Db; logger: Logger }, now: D
   return { consentRecords: consentDeleted, calls: callsDeleted, customers: customersDeleted };
 }
 
-const activeHoldOn = (targetType: 'case' | 'customer', targetId: SQL) =>
-  sql`exists (select 1 from ${legalHolds} where ${legalHolds.targetType} = ${targetType} and ${legalHolds.targetId} = ${targetId} and ${legalHolds.releasedAt} is null)`;
-
 /**
  * A deleted call may have been the last thing Parley held under its case or about its customer.
  * The case (ticket or chat reference) goes once no call or recording is left on it; the customer
@@ -111,20 +108,23 @@ const activeHoldOn = (targetType: 'case' | 'customer', targetId: SQL) =>
  * customer while a data-subject request about them is still open. Returns whether the customer went.
  */
 async function deleteWhatIsLeft(tx: Tx, call: { tenantId: string; customerId: string }, caseId: string): Promise<boolean> {
-  const emptyCase = await tx
+  // Asked once for both: the call was free of holds, but its case may be another customer's.
+  const holds = await activeHolds(tx, { tenantId: call.tenantId, caseId, customerId: call.customerId });
+  const held = (targetType: 'case' | 'customer') => holds.some((hold) => hold.targetType === targetType);
+  const emptyCase = held('case') ? [] : await tx
     .delete(cases)
     .where(
       and(
         eq(cases.id, caseId),
         notExists(tx.select({ one: sql`1` }).from(calls).where(eq(calls.caseId, caseId))),
         notExists(tx.select({ one: sql`1` }).from(recordings).where(eq(recordings.caseId, caseId))),
-        sql`not ${activeHoldOn('case', sql`${cases.id}`)}`,
       ),
     )
     .returning({ id: cases.id });
   if (emptyCase.length > 0) {
     await recordAudit(tx, { tenantId: call.tenantId, actor: { kind: 'system' }, action: 'case.deleted', subjectType: 'case', subjectId: caseId, details: { reason: 'retention' } });
   }
+  if (held('customer')) return false;
   const gone = await tx
     .delete(customers)
     .where(
@@ -143,7 +143,6 @@ async function deleteWhatIsLeft(tx: Tx, call: { tenantId: string; customerId: st
             .from(dsarRequests)
             .where(and(eq(dsarRequests.customerId, call.customerId), inArray(dsarRequests.state, ['received', 'in_progress', 'partially_refused']))),
         ),
-        sql`not ${activeHoldOn('customer', sql`${customers.id}`)}`,
       ),
     )
     .returning({ id: customers.id });

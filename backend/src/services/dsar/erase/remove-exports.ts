@@ -1,7 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { dsarExports, dsarRequests } from '../../../db/schema/index.js';
-import { recordAudit } from '../../audit/record.js';
-import { deleteExportObjects } from '../export/sweep-expired.js';
+import { auditExportDeleted, deleteExportObjects } from '../export/sweep-expired.js';
 import type { DsarJobDeps, DsarRequestRow } from '../job.js';
 
 /**
@@ -31,14 +30,7 @@ export async function removeSubjectExports(deps: DsarJobDeps, request: DsarReque
       const [gone] = await tx.delete(dsarExports).where(eq(dsarExports.id, row.id)).returning({ id: dsarExports.id });
       if (!gone) return;
       removed += 1;
-      await recordAudit(tx, {
-        tenantId: row.tenantId,
-        actor: { kind: 'system' },
-        action: 'dsar.export_deleted',
-        subjectType: 'dsar_request',
-        subjectId: row.requestId,
-        details: { exportId: row.id, reason: 'erasure', erasureRequestId: request.id, downloaded: row.downloadedAt !== null, verifiedGone: true },
-      });
+      await auditExportDeleted(tx, row, 'erasure', { erasureRequestId: request.id });
     });
   }
   return removed;

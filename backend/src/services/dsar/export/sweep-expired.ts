@@ -1,5 +1,5 @@
 import { and, eq, lte } from 'drizzle-orm';
-import type { Db } from '../../../db/client.js';
+import type { Db, DbOrTx } from '../../../db/client.js';
 import { dsarExports } from '../../../db/schema/index.js';
 import type { Logger } from '../../../logger.js';
 import type { BlobStore } from '../../../ports/blob-store.js';
@@ -20,6 +20,23 @@ export async function deleteExportObjects(
     await store.delete(key);
     if (await store.head(key)) throw new Error('the object is still there after deleting it');
   }
+}
+
+/** The audit event of an export's deletion, once its row is gone: why, and that its objects were checked gone. */
+export async function auditExportDeleted(
+  tx: DbOrTx,
+  row: { id: string; tenantId: string; requestId: string; downloadedAt: Date | null },
+  reason: 'expired' | 'abandoned' | 'erasure',
+  more: Record<string, unknown> = {},
+): Promise<void> {
+  await recordAudit(tx, {
+    tenantId: row.tenantId,
+    actor: { kind: 'system' },
+    action: 'dsar.export_deleted',
+    subjectType: 'dsar_request',
+    subjectId: row.requestId,
+    details: { exportId: row.id, reason, ...more, downloaded: row.downloadedAt !== null, verifiedGone: true },
+  });
 }
 
 /**
@@ -44,14 +61,7 @@ export async function sweepExpiredExports(deps: { db: Db; stores: ReadonlyMap<st
         .where(and(eq(dsarExports.id, row.id), lte(dsarExports.expiresAt, now)))
         .returning({ id: dsarExports.id });
       if (!removed) return false;
-      await recordAudit(tx, {
-        tenantId: row.tenantId,
-        actor: { kind: 'system' },
-        action: 'dsar.export_deleted',
-        subjectType: 'dsar_request',
-        subjectId: row.requestId,
-        details: { exportId: row.id, reason: row.sizeBytes === null ? 'abandoned' : 'expired', downloaded: row.downloadedAt !== null, verifiedGone: true },
-      });
+      await auditExportDeleted(tx, row, row.sizeBytes === null ? 'abandoned' : 'expired');
       return true;
     });
     if (gone) deleted += 1;
