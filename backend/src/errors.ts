@@ -23,8 +23,8 @@ export class UnauthorizedError extends DomainError {
 export class ForbiddenError extends DomainError {
   readonly status = 403;
   override readonly name = 'ForbiddenError';
-  constructor(message = 'You may not do this.') {
-    super('FORBIDDEN', message);
+  constructor(message = 'You may not do this.', code = 'FORBIDDEN') {
+    super(code, message);
   }
 }
 export class NotFoundError extends DomainError {

@@ -10,7 +10,7 @@ import type { Database } from '../../backend/src/db/client.js';
 import { de } from '../../backend/src/services/notices/locales/de.js';
 import { en } from '../../backend/src/services/notices/locales/en.js';
 import { fr } from '../../backend/src/services/notices/locales/fr.js';
-import { agents, auditEvents, consentRecords, installations, outboxMessages, teamsConversations } from '../../backend/src/db/schema/index.js';
+import { agents, auditEvents, consentRecords, installations, joinTokens, outboxMessages, teamsConversations } from '../../backend/src/db/schema/index.js';
 import type { OutboxEnvelope } from '../../backend/src/ports/outbox-delivery.js';
 import { teamsRoutes } from '../../backend/src/routes/teams.js';
 import type { ServiceDeps } from '../../backend/src/services/deps.js';
@@ -254,21 +254,31 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
    * customer; then the worker's next run, which replaces the card in the chat.
    */
   const acceptedInTeams = async () => {
+    const { chat, call, invitation, sentCard, worker } = await offeredByWorker('support');
+    const pressed = await invoke(chat, execute(sentCard, true).data!);
+    const link = actionsOf(pressed.body.value as Card).find((a) => a.type === 'Action.OpenUrl')!.url!;
+    const { update, everyone } = await replacedByWorker(worker);
+    return { chat, call, invitation, link, update, everyone };
+  };
+  /** A call offered in a new chat, its card sent by the outbox worker (which keeps the id Teams gave it). */
+  const offeredByWorker = async (type: 'support' | 'consultation', locale?: string) => {
     const chat = newChat();
     expect((await botAdded(chat)).status).toBe(200);
-    const { call } = await escalate(chat, 'support');
+    const { call } = await escalate(chat, type, locale);
     const worker = createOutboxWorker({ db: database.db, logger: pino({ level: 'silent' }), deliverers: { 'teams.activity': deliverer }, batchSize: 100 });
     await worker.runOnce();
     const [invitation] = await database.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, `call:${call.id}:invitation`));
     expect(invitation).toMatchObject({ state: 'delivered', vendorMessageId: expect.any(String) });
     const sentCard = (connector.calls.find((c) => c.answeredId === invitation!.vendorMessageId)!.activity.attachments as { content: Card }[])[0]!.content;
-    const pressed = await invoke(chat, execute(sentCard, true).data!);
-    const link = actionsOf(pressed.body.value as Card).find((a) => a.type === 'Action.OpenUrl')!.url!;
+    return { chat, call, invitation: invitation!, sentCard, worker };
+  };
+  /** The worker's next run, which replaces the decided card in the chat. */
+  const replacedByWorker = async (worker: ReturnType<typeof createOutboxWorker>) => {
     const before = connector.calls.length;
     await worker.runOnce();
     const update = connector.calls.slice(before).find((c) => c.kind === 'update')!;
     const everyone = (update.activity.attachments as { content: DecidedCard }[])[0]!.content;
-    return { chat, call, invitation: invitation!, link, update, everyone };
+    return { update, everyone };
   };
   /** What a Teams client sends for an Action.Execute: pressed (`manual`), or a refresh on display (`automatic`). */
   const ask = (chat: string, from: Record<string, unknown>, action: Action, trigger: 'automatic' | 'manual') =>
@@ -397,24 +407,80 @@ describe.each(databaseKinds)('Teams consent card on %s', (kind) => {
     ]);
   });
 
-  it('never posts the join link into a group chat: an older client accepting there is sent to the consent page', async () => {
-    const { chat, call, card, links } = await offerInTeams('consultation', 'fr-FR');
+  it('never posts the join link into a group chat: an older client’s acceptance is saved, and the customer’s own client shows Join', async () => {
+    const { chat, call, sentCard: card, worker } = await offeredByWorker('consultation', 'fr-FR');
     const { reply, card: answer } = await submitFrom(chat, card, true, { recording: 'true' });
-    // The reply is a message every member sees: no join link in it, and nothing recorded yet.
+    // The reply is a message every member sees: no join link in it, but the answer is taken.
     expect(JSON.stringify(reply.activity)).not.toMatch(/\/j\//);
-    expect(textOf(answer)).toContain('Veuillez répondre sur la page de consentement');
-    const consentPage = actionsOf(answer).find((a) => a.type === 'Action.OpenUrl')!;
-    expect(consentPage).toMatchObject({ title: 'Ouvrir la page de consentement', url: `${links.customer}?lang=fr` });
-    expect(await recordsOf(call.id)).toEqual([]);
+    expect(textOf(answer)).toContain(fr.page.joinFromTeamsApp);
+    expect(actionsOf(answer)).toEqual([]);
+    expect((await recordsOf(call.id)).map((r) => [r.purpose, r.granted])).toEqual([
+      ['join', true],
+      ['recording', true],
+    ]);
+    // The card is replaced for the chat, and the customer's current client asks for their own way in.
+    const { everyone } = await replacedByWorker(worker);
+    expect(JSON.stringify(everyone)).not.toMatch(/\/j\//);
+    expect(everyone.refresh!.userIds).toEqual([CUSTOMER.id]);
+    const shown = await ask(chat, CUSTOMER, everyone.refresh!.action, 'automatic');
+    const join = actionsOf(shown.body.value as Card).find((a) => a.type === 'Action.Execute')!;
+    const issued = await ask(chat, CUSTOMER, join, 'manual');
+    const link = actionsOf(issued.body.value as Card).find((a) => a.type === 'Action.OpenUrl')!.url!;
+    expect((await t.call('POST', `/api/join/${new URL(link).pathname.split('/').pop()}`)).body).toMatchObject({ role: 'customer', call: { id: call.id } });
 
-    // Declining there reveals nothing, so it is taken as it is.
-    const declined = await submitFrom(chat, card, false, {});
-    expect(textOf(declined.card)).not.toContain('Veuillez répondre');
-    expect((await recordsOf(call.id)).map((r) => [r.purpose, r.granted])).toEqual([['join', false]]);
-    // Accepting after that is told the choice was made, not sent to a page that would say so.
+    // Pressed again, the choice stands and is said so.
     const late = await submitFrom(chat, card, true, { recording: 'true' });
     expect(textOf(late.card)).toContain(fr.page.decidedAlready);
     expect(actionsOf(late.card)).toEqual([]);
+  });
+
+  it('takes a decline from an older client in a group chat as it is: it reveals nothing', async () => {
+    const { chat, call, card } = await offerInTeams('support', 'fr-FR');
+    const declined = await submitFrom(chat, card, false, {});
+    expect(textOf(declined.card)).toContain(fr.page.declinedText);
+    expect((await recordsOf(call.id)).map((r) => [r.purpose, r.granted])).toEqual([['join', false]]);
+  });
+
+  it('answers an offer made in a chat only on its card: the link everyone in the chat can open shows the notice and takes no answer', async () => {
+    const { chat, call, card, links } = await offerInTeams('consultation');
+    const consentToken = new URL(links.customer).pathname.split('/').pop()!;
+    // The card's "Read the full notice" is this page: the notice, in the customer's language, and no choices.
+    expect(actionsOf(card).find((a) => a.type === 'Action.OpenUrl')!.url).toBe(links.customer);
+    const page = await t.app.request(`/c/${consentToken}`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain(de.page.answerOnTeamsCard);
+    expect(html).toContain(de.title);
+    expect(html).not.toContain('<form');
+    const view = await t.call('GET', `/api/consent/${consentToken}`);
+    expect(view.body).toMatchObject({ language: 'de', answerPath: 'teams_card' });
+
+    // A colleague who opened it cannot answer for the customer, by the API or by a form post.
+    const noticeVersionId = execute(card, true).data!.noticeVersionId;
+    const byApi = await t.call('POST', `/api/consent/${consentToken}`, { body: { noticeVersionId, join: true, recording: true } });
+    expect(byApi.status).toBe(403);
+    expect(byApi.body).toMatchObject({ error: { code: 'CONSENT_ANSWER_IN_TEAMS' } });
+    const byForm = await t.app.request(`/api/consent/${consentToken}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ noticeVersionId: String(noticeVersionId), join: 'true', recording: 'true', lang: 'de' }).toString(),
+    });
+    expect(byForm.status).toBe(403);
+    expect(await byForm.text()).toContain(de.page.answerOnTeamsCard);
+    expect(await recordsOf(call.id)).toEqual([]);
+
+    // Once the customer accepted on the card, the page offers no way into the call either.
+    expect((await invoke(chat, { ...execute(card, true).data, recording: 'false' })).body.statusCode).toBe(200);
+    const tokensBefore = await database.db.select().from(joinTokens).where(eq(joinTokens.callId, call.id));
+    const after = await t.app.request(`/c/${consentToken}`);
+    expect(await after.text()).not.toContain('name="rejoin"');
+    const rejoin = await t.app.request(`/api/consent/${consentToken}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ rejoin: 'true', lang: 'de' }).toString(),
+    });
+    expect(rejoin.status).toBe(403);
+    expect(await database.db.select().from(joinTokens).where(eq(joinTokens.callId, call.id))).toEqual(tokensBefore);
   });
 
   it('returns the reply in the HTTP body when the channel asks for expectReplies', async () => {

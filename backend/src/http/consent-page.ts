@@ -99,13 +99,18 @@ ${
     : ''
 }
 <div class="card">${sections}</div>
-<form class="card" method="post" action="${action}">
+${
+  view.answerPath === 'teams_card'
+    ? // Everyone in the chat can open this page: the choices are on the card, for the customer alone.
+      html`<div class="card" data-testid="answer-on-teams-card"><p>${t.page.answerOnTeamsCard}</p><p class="meta">${t.withdrawal}</p></div>`
+    : html`<form class="card" method="post" action="${action}">
   <h2>${t.page.choices}</h2>
   <input type="hidden" name="noticeVersionId" value="${view.noticeVersionId}">
   <input type="hidden" name="lang" value="${view.language}">
   ${choices(view, t, problem)}
   <p class="meta">${t.withdrawal}</p>
-</form>
+</form>`
+}
 <nav aria-label="${t.page.otherLanguages}"><h2>${t.page.otherLanguages}</h2><ul>${view.otherLanguages.map(
       // Absolute: after a form error this page is shown at the form's address, not at /c/:token.
       (l) => html`<li><a href="/c/${token}?lang=${l.code}" hreflang="${l.code}" lang="${l.code}">${l.name}</a></li>`,
@@ -162,7 +167,12 @@ export function consentResultPage(t: NoticeLocale, outcome: { join: boolean; joi
 }
 
 export function consentErrorPage(t: NoticeLocale, code: string): Html {
-  const messages: Partial<Record<string, string>> = { CONSENT_EXPIRED: t.page.expired, CONSENT_ALREADY_DECIDED: t.page.decidedAlready, CALL_ENDED: t.page.callEnded };
+  const messages: Partial<Record<string, string>> = {
+    CONSENT_EXPIRED: t.page.expired,
+    CONSENT_ALREADY_DECIDED: t.page.decidedAlready,
+    CALL_ENDED: t.page.callEnded,
+    CONSENT_ANSWER_IN_TEAMS: t.page.answerOnTeamsCard,
+  };
   const message = messages[code] ?? t.page.notFound;
   return layout(t.language, t.title, html`<h1>${t.title}</h1><div class="error" role="alert">${message}</div>`);
 }

@@ -60,6 +60,7 @@ const decideRoute = createRoute({
     200: json(decisionResult, 'Decision recorded'),
     303: { description: 'Form post: redirect to the join page after a "yes"' },
     400: errors[400],
+    403: errors[403],
     404: errors[404],
     409: errors[409],
     410: errors[410],
@@ -88,6 +89,9 @@ const viewRoute = createRoute({
           noticeHash: z.string(),
           notice: z.object({ title: z.string(), intro: z.string(), summary: z.string(), sections: z.array(noticeSection) }),
           choices: z.object({ askRecording: z.boolean(), recordingRequiredByLaw: z.boolean() }),
+          answerPath: z.enum(['link', 'teams_card']).openapi({
+            description: 'link: this link answers (POST /api/consent/{token}). teams_card: an offer made in a Teams chat, answered only with the buttons on its card; POST answers 403 CONSENT_ANSWER_IN_TEAMS.',
+          }),
         })
         .openapi('ConsentView'),
       'The notice',
@@ -122,7 +126,7 @@ export function consentRoutes(deps: ServiceDeps) {
       if (!(error instanceof DomainError)) throw error;
       const t = locales[await consentLinkLanguage(deps, token, { chosen: lang, acceptLanguages: languagesOf(c) })];
       // Back on the link after saying yes, but not in the call yet: offer the way in again.
-      if (error.code === 'CONSENT_ALREADY_DECIDED' && (await mayReissueJoinLink(deps.db, token))) {
+      if (error.code === 'CONSENT_ALREADY_DECIDED' && (await mayReissueJoinLink(deps.db, token, 'link'))) {
         return c.html(consentJoinAgainPage(t, `/api/consent/${token}`), 200);
       }
       return c.html(consentErrorPage(t, error.code), error.status);
@@ -132,8 +136,8 @@ export function consentRoutes(deps: ServiceDeps) {
   return app
     .openapi(viewRoute, async (c) => {
       const view = await viewConsent(deps, c.req.valid('param').token, { chosen: c.req.valid('query').lang, acceptLanguages: languagesOf(c) });
-      const { language, noticeVersionId, noticeVersion, noticeHash, notice, choices } = view;
-      return c.json({ language, noticeVersionId, noticeVersion, noticeHash, notice, choices }, 200);
+      const { language, noticeVersionId, noticeVersion, noticeHash, notice, choices, answerPath } = view;
+      return c.json({ language, noticeVersionId, noticeVersion, noticeHash, notice, choices, answerPath }, 200);
     })
     .openapi(decideRoute, async (c) => c.json(await recordConsentDecision(deps, c.req.valid('param').token, c.req.valid('json')), 200));
 }
@@ -153,7 +157,7 @@ function formDecision(deps: ServiceDeps) {
     if (form.recording !== undefined) answers.recording = form.recording === 'true';
     if (form.rejoin) {
       try {
-        return c.redirect((await reissueJoinLink(deps, token)).joinUrl, 303);
+        return c.redirect((await reissueJoinLink(deps, token, 'link')).joinUrl, 303);
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         const t = locales[await consentLinkLanguage(deps, token, { chosen: form.lang, acceptLanguages: languagesOf(c) })];
@@ -169,7 +173,7 @@ function formDecision(deps: ServiceDeps) {
       // "Join" sent again (a second tap, the Back button): the yes stands, and a fresh join link
       // replaces the one not used yet. Anything else about a decided link is said on the page.
       if (error.code === 'CONSENT_ALREADY_DECIDED' && answers.join === true) {
-        const again = await reissueJoinLink(deps, token).catch((refused: unknown) => {
+        const again = await reissueJoinLink(deps, token, 'link').catch((refused: unknown) => {
           if (refused instanceof DomainError) return null;
           throw refused;
         });

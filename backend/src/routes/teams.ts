@@ -8,7 +8,6 @@ import type { AppEnv } from '../http/context.js';
 import { errorBody } from '../http/errors.js';
 import { isConsentSubject } from '../services/consent/is-consent-subject.js';
 import { recordConsentDecision } from '../services/consent/record-decision.js';
-import { loadConsentRequest } from '../services/consent/consent-token.js';
 import { viewConsent } from '../services/consent/view.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { pickLanguage } from '../services/notices/language.js';
@@ -104,14 +103,7 @@ async function decideFromCard(deps: ServiceDeps, request: ConsentDecisionRequest
   if ((await isConsentSubject(deps.db, token, ids)) === false) return { kind: 'not_for_you', language: request.language };
   let refusal: DomainError;
   try {
-    // An acceptance answered in front of the whole chat would hand everyone the customer's join
-    // link; the consent page shows it to the one who answers. A refusal reveals nothing. A link
-    // that can no longer decide is said so here, as below, rather than sent to the page.
-    if (request.join && request.answerSeenByAll) {
-      await loadConsentRequest(deps.db, token);
-      return { kind: 'answer_on_page', language: request.language, consentPage: `${deps.publicBaseUrl}/c/${token}?lang=${request.language}` };
-    }
-    const outcome = await recordConsentDecision(deps, token, { noticeVersionId: request.noticeVersionId, join: request.join, recording: request.recording });
+    const outcome = await recordConsentDecision(deps, token, { noticeVersionId: request.noticeVersionId, join: request.join, recording: request.recording }, 'teams_card');
     const language = pickLanguage([outcome.language], request.language);
     // The presser's card shows their answer at once; everyone else's card is replaced through the outbox.
     if (request.from.id) {
@@ -119,7 +111,9 @@ async function decideFromCard(deps: ServiceDeps, request: ConsentDecisionRequest
         deps.logger.warn({ err: error, callId: outcome.callId }, 'teams: could not queue the decided card for the chat');
       });
     }
-    return { kind: 'decided', language, join: outcome.join, joinUrl: outcome.joinUrl };
+    // An answer every member of the chat reads (an older client's reply message) must not carry
+    // the join link: the customer's own client gets it from the replaced card's Join button.
+    return { kind: 'decided', language, join: outcome.join, joinUrl: request.answerSeenByAll ? null : outcome.joinUrl };
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
     refusal = error;

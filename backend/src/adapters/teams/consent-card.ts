@@ -105,9 +105,7 @@ export function consentCard(input: ConsentCardInput): AdaptiveCard {
 export type ConsentCardResult =
   | { kind: 'decided'; language: ShippedLanguage; join: boolean; joinUrl: string | null }
   /** The link cannot decide (any more): already decided, expired, unknown, call over. */
-  | { kind: 'refused'; language: ShippedLanguage; reason: 'decided' | 'expired' | 'ended' | 'not_found' }
-  /** Nothing recorded: the answer would show the join link to everyone in the chat. */
-  | { kind: 'answer_on_page'; language: ShippedLanguage; consentPage: string };
+  | { kind: 'refused'; language: ShippedLanguage; reason: 'decided' | 'expired' | 'ended' | 'not_found' };
 
 /** Replaces the consent card once the customer has decided, or says why they cannot. */
 export function resultCard(result: ConsentCardResult): AdaptiveCard {
@@ -116,22 +114,16 @@ export function resultCard(result: ConsentCardResult): AdaptiveCard {
     const text = { decided: t.page.decidedAlready, expired: t.page.expired, ended: t.page.callEnded, not_found: t.page.notFound }[result.reason];
     return card(result.language, [heading(t.title), paragraph(text)], [], text);
   }
-  if (result.kind === 'answer_on_page') {
-    return card(
-      result.language,
-      [heading(t.page.answerPrivatelyTitle), paragraph(t.page.answerPrivatelyText)],
-      [{ type: 'Action.OpenUrl', title: t.page.answerOnPage, url: result.consentPage }],
-      `${t.page.answerPrivatelyText}\n${t.page.answerOnPage}: ${result.consentPage}`,
-    );
-  }
   if (!result.join) {
     return card(result.language, [heading(t.page.declinedTitle), paragraph(t.page.declinedText)], [], t.page.declinedText);
   }
+  // Without a link (the answer is read by the whole chat) the customer's own Teams client shows the way in.
+  if (!result.joinUrl) return card(result.language, [heading(t.page.joinedTitle), paragraph(t.page.joinFromTeamsApp)], [], t.page.joinFromTeamsApp);
   return card(
     result.language,
     [heading(t.page.joinedTitle), paragraph(t.page.joinedText)],
-    result.joinUrl ? [{ type: 'Action.OpenUrl', title: t.page.joinNow, url: result.joinUrl }] : [],
-    result.joinUrl ? `${t.page.joinedText}\n${t.page.joinNow}: ${result.joinUrl}` : t.page.joinedText,
+    [{ type: 'Action.OpenUrl', title: t.page.joinNow, url: result.joinUrl }],
+    `${t.page.joinedText}\n${t.page.joinNow}: ${result.joinUrl}`,
   );
 }
 

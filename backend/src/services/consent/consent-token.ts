@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { calls, consentRequests, meetingTypes, noticeVersions } from '../../db/schema/index.js';
-import { ConflictError, GoneError, NotFoundError } from '../../errors.js';
+import { ConflictError, ForbiddenError, GoneError, NotFoundError } from '../../errors.js';
 import { hashJoinToken } from '../calls/join-token.js';
 import { isFinished, type CallState } from '../calls/state-machine.js';
 import type { NoticeContent } from '../notices/content.js';
@@ -41,4 +41,27 @@ export type LoadedConsentRequest = Awaited<ReturnType<typeof loadConsentRequest>
 /** Whether the customer is asked about recording separately: only where consent is the legal basis. */
 export function asksForRecordingConsent(meetingType: { recordingPolicy: string; legalBasis: string }): boolean {
   return meetingType.recordingPolicy === 'optional' && meetingType.legalBasis === 'consent';
+}
+
+/**
+ * How a consent link was answered: by whoever holds the link (the consent page, the JSON API, a
+ * messaging postback), or with the buttons of Parley's card in a Teams chat, where Teams says who
+ * pressed them.
+ */
+export type ConsentAnswerPath = 'link' | 'teams_card';
+
+/**
+ * A Teams chat's card reaches every member of the chat, its link included: an offer made there is
+ * answered only with the card's buttons, which decide only for the invited customer. Its consent
+ * page shows the notice and no choices. Everywhere else the link is the customer's own.
+ */
+export function assertAnswerPath(request: { channel: string }, via: ConsentAnswerPath): void {
+  if (request.channel === 'teams_chat' && via !== 'teams_card') {
+    throw new ForbiddenError('This invitation is answered with the buttons on its card in the Teams chat.', 'CONSENT_ANSWER_IN_TEAMS');
+  }
+}
+
+/** Where the customer of an offer on this channel answers it. */
+export function answerPathOf(channel: string): ConsentAnswerPath {
+  return channel === 'teams_chat' ? 'teams_card' : 'link';
 }

@@ -16,7 +16,7 @@ import { isShippedLanguage } from '../notices/locales/index.js';
 import { latestNotice } from '../notices/publish.js';
 import { outboxWrite } from '../outbox/enqueue.js';
 import { ticketNote } from '../outbox/ticket-note.js';
-import { asksForRecordingConsent, checkConsentLink } from './consent-token.js';
+import { asksForRecordingConsent, assertAnswerPath, checkConsentLink, type ConsentAnswerPath } from './consent-token.js';
 import { notes } from './notes.js';
 
 export const decisionInput = z.object({
@@ -33,7 +33,12 @@ export type DecisionInput = z.infer<typeof decisionInput>;
  * ticket note and the audit event. Only a "yes" to joining creates the customer's join link.
  * Two statements: one reads the link with everything the decision needs, one writes.
  */
-export async function recordConsentDecision(deps: ServiceDeps, token: string, raw: Partial<Record<keyof DecisionInput, unknown>>) {
+export async function recordConsentDecision(
+  deps: ServiceDeps,
+  token: string,
+  raw: Partial<Record<keyof DecisionInput, unknown>>,
+  via: ConsentAnswerPath = 'link',
+) {
   const parsed = decisionInput.safeParse(raw);
   if (!parsed.success) {
     const field = parsed.error.issues[0]?.path[0];
@@ -43,6 +48,7 @@ export async function recordConsentDecision(deps: ServiceDeps, token: string, ra
   }
   const input = parsed.data;
   const { request, call, meetingType, ticket, shown } = await loadForDecision(deps.db, token, input.noticeVersionId);
+  assertAnswerPath(request, via);
   // The version on the link, or the latest of its language (the page shows the latest on a reload).
   const shownHere = shown && shown.tenantId === request.tenantId && shown.meetingTypeId === meetingType.id;
   if (!shownHere || (shown.id !== request.noticeVersionId && !(await isLatest(deps, shown)))) {

@@ -6,7 +6,7 @@ import { recordAudit } from '../audit/record.js';
 import { hashJoinToken } from '../calls/join-token.js';
 import { replaceSeatLink } from '../calls/seat-link.js';
 import type { ServiceDeps } from '../deps.js';
-import { checkConsentLink } from './consent-token.js';
+import { assertAnswerPath, checkConsentLink, type ConsentAnswerPath } from './consent-token.js';
 
 /**
  * A customer who said yes on this consent link but has not entered the call yet (a second tap on
@@ -15,9 +15,9 @@ import { checkConsentLink } from './consent-token.js';
  * link gives no other; a "no" gives none at all. Asked for by a form post, never by a page view,
  * so a link preview cannot take the customer's link away.
  */
-export async function reissueJoinLink(deps: Pick<ServiceDeps, 'db' | 'publicBaseUrl' | 'joinTokenTtlSeconds'>, token: string) {
+export async function reissueJoinLink(deps: Pick<ServiceDeps, 'db' | 'publicBaseUrl' | 'joinTokenTtlSeconds'>, token: string, via: ConsentAnswerPath) {
   return deps.db.transaction(async (tx) => {
-    const { request, call, seat, language } = await reissuable(tx, token, { lock: true });
+    const { request, call, seat, language } = await reissuable(tx, token, { lock: true, via });
     const link = await replaceSeatLink(tx, { tenantId: request.tenantId, callId: call.id, participantId: seat.id }, deps.joinTokenTtlSeconds);
     await recordAudit(tx, {
       tenantId: request.tenantId,
@@ -32,8 +32,8 @@ export async function reissueJoinLink(deps: Pick<ServiceDeps, 'db' | 'publicBase
 }
 
 /** Whether `reissueJoinLink` would give this consent link a join link now; for the page to offer it. */
-export async function mayReissueJoinLink(db: DbOrTx, token: string): Promise<boolean> {
-  return reissuable(db, token, { lock: false }).then(
+export async function mayReissueJoinLink(db: DbOrTx, token: string, via: ConsentAnswerPath): Promise<boolean> {
+  return reissuable(db, token, { lock: false, via }).then(
     () => true,
     (error: unknown) => {
       if (error instanceof DomainError) return false;
@@ -43,10 +43,16 @@ export async function mayReissueJoinLink(db: DbOrTx, token: string): Promise<boo
 }
 
 /** The accepted, still open call of a consent link whose customer has not used a join link yet. */
-async function reissuable(db: DbOrTx, token: string, options: { lock: boolean }) {
+async function reissuable(db: DbOrTx, token: string, options: { lock: boolean; via: ConsentAnswerPath }) {
   const query = db
     .select({
-      request: { id: consentRequests.id, tenantId: consentRequests.tenantId, expiresAt: consentRequests.expiresAt, decidedAt: consentRequests.decidedAt },
+      request: {
+        id: consentRequests.id,
+        tenantId: consentRequests.tenantId,
+        channel: consentRequests.channel,
+        expiresAt: consentRequests.expiresAt,
+        decidedAt: consentRequests.decidedAt,
+      },
       call: { id: calls.id, state: calls.state },
     })
     .from(consentRequests)
@@ -54,6 +60,8 @@ async function reissuable(db: DbOrTx, token: string, options: { lock: boolean })
     .where(eq(consentRequests.tokenHash, hashJoinToken(token)));
   const [row] = options.lock ? await query.for('update', { of: consentRequests }) : await query;
   checkConsentLink(row, { allowDecided: true });
+  // In a Teams chat only the customer's own Join button on the card asks; the link reaches everyone.
+  assertAnswerPath(row.request, options.via);
   const alreadyDecided = () => new ConflictError('CONSENT_ALREADY_DECIDED', 'A decision has already been recorded for this link.');
   const [join] = await db
     .select({ granted: consentRecords.granted, language: consentRecords.language })

@@ -6,7 +6,7 @@ import type { ServiceDeps } from '../deps.js';
 import { pickLanguage } from '../notices/language.js';
 import { locales, shippedLanguages, type ShippedLanguage } from '../notices/locales/index.js';
 import { latestNotice } from '../notices/publish.js';
-import { asksForRecordingConsent, loadConsentRequest } from './consent-token.js';
+import { answerPathOf, asksForRecordingConsent, loadConsentRequest } from './consent-token.js';
 
 type LanguagePreferences = { chosen?: string; acceptLanguages: string[] };
 
@@ -32,6 +32,8 @@ export async function viewConsent(deps: Pick<ServiceDeps, 'db'>, token: string, 
       askRecording: asksForRecordingConsent(notice.content),
       recordingRequiredByLaw: notice.content.recordingPolicy === 'required',
     },
+    /** Where the customer answers: here, or (an offer made in a Teams chat) on the card there only. */
+    answerPath: answerPathOf(request.channel),
     alternativeContact: tenant?.alternativeContact ?? tenant?.controllerContact ?? null,
     otherLanguages: shippedLanguages
       .filter((l): l is ShippedLanguage => l !== language)

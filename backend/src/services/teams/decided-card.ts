@@ -56,10 +56,10 @@ export async function consentRefreshCard(
   const everyone = decidedCard({ language: request.language, join: true, token: request.token });
   if ((await isConsentSubject(deps.db, request.token, ids)) !== true) return everyone;
   if (!request.issue) {
-    return (await mayReissueJoinLink(deps.db, request.token)) ? customerAcceptedCard(request) : resultCard({ kind: 'refused', language: request.language, reason: 'decided' });
+    return (await mayReissueJoinLink(deps.db, request.token, 'teams_card')) ? customerAcceptedCard(request) : resultCard({ kind: 'refused', language: request.language, reason: 'decided' });
   }
   try {
-    const { joinUrl } = await reissueJoinLink(deps, request.token);
+    const { joinUrl } = await reissueJoinLink(deps, request.token, 'teams_card');
     return resultCard({ kind: 'decided', language: request.language, join: true, joinUrl });
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;

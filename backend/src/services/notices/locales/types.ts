@@ -51,12 +51,12 @@ export interface NoticeLocale {
     cardAccepted: string;
     cardDeclined: string;
     /**
-     * Where a Teams client too old to answer privately pressed Accept in a chat others share: the
-     * reply would show everyone the customer's join link, so they are sent to the consent page.
+     * An acceptance from a Teams client too old to answer privately, in a chat others share: saved,
+     * but the reply everyone reads carries no join link; the customer's own client shows Join.
      */
-    answerPrivatelyTitle: string;
-    answerPrivatelyText: string;
-    answerOnPage: string;
+    joinFromTeamsApp: string;
+    /** The consent page of an offer made in a Teams chat: read there, answered on the card. */
+    answerOnTeamsCard: string;
     expired: string;
     /** The call the link was for is over (ended by the agent, or never started in time). */
     callEnded: string;
