@@ -8,8 +8,9 @@ import type { Database } from '../../backend/src/db/client.js';
 import { auditEvents, customerRefs, customers, dsarExports, dsarRequests, tenants } from '../../backend/src/db/schema/index.js';
 import { openSealed } from '../../backend/src/services/audit/seal.js';
 import { newLeaseOwner } from '../../backend/src/services/recordings/claim.js';
-import { runAccessRequest } from '../../backend/src/services/dsar/export/run-access-request.js';
+import { EXPORT_STORE, runAccessRequest } from '../../backend/src/services/dsar/export/run-access-request.js';
 import { DsarNotYet } from '../../backend/src/services/dsar/not-yet.js';
+import { runErasureRequest } from '../../backend/src/services/dsar/erase/run-erasure.js';
 import { createDsarWorker } from '../../backend/src/services/dsar/worker.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
@@ -237,6 +238,39 @@ describe.each(databaseKinds)('data-subject requests on %s', (kind) => {
     expect(await database.db.select().from(dsarExports).where(eq(dsarExports.requestId, access!.id))).toEqual([]);
     await database.db.update(dsarRequests).set({ state: 'completed', completedAt: new Date() }).where(eq(dsarRequests.id, erasure!.id));
     expect(await runAccessRequest(deps, access!, async () => {})).toMatchObject({ state: 'completed' });
+  });
+
+  it('leaves no bundle when an erasure of the subject runs while the export is written, and exports what is left after it', async () => {
+    const [lee] = await database.db.insert(customers).values({ tenantId, displayName: 'Lee Customer', email: 'lee@example.org' }).returning();
+    const due = new Date(Date.now() + 30 * DAY);
+    const [access] = await database.db.insert(dsarRequests).values({ tenantId, kind: 'access', customerId: lee!.id, subjectDigest: 'lee-access', verification, dueAt: due }).returning();
+    const deps = { db: database.db, logger: pino({ level: 'silent' }), masterKeys: t.recordings.masterKeys, stores: t.recordings.stores, publicBaseUrl: PUBLIC_BASE_URL, dataDir: t.dataDir };
+    const bundlesOf = () => database.db.select().from(dsarExports).where(eq(dsarExports.requestId, access!.id));
+    const store = t.recordings.stores.get(EXPORT_STORE)!;
+    let preparing: { objectKey: string } | undefined;
+
+    // The export is writing its bundle when the erasure is received and runs to the end.
+    let erased = false;
+    const duringExport = async () => {
+      if (erased) return;
+      erased = true;
+      [preparing] = await bundlesOf();
+      expect(preparing).toBeDefined();
+      const [erasure] = await database.db.insert(dsarRequests).values({ tenantId, kind: 'erasure', customerId: lee!.id, subjectDigest: 'lee-erasure', verification, dueAt: due }).returning();
+      expect(await runErasureRequest(deps, erasure!, async () => {})).toMatchObject({ state: 'completed' });
+      await database.db.update(dsarRequests).set({ state: 'completed', completedAt: new Date() }).where(eq(dsarRequests.id, erasure!.id));
+    };
+    await expect(runAccessRequest(deps, access!, duringExport)).rejects.toBeInstanceOf(DsarNotYet);
+    expect(await bundlesOf()).toEqual([]);
+    expect(await store.head(preparing!.objectKey)).toBeNull();
+
+    // Run again, it answers with what the erasure left: a blanked record, not the name it had.
+    const again = await runAccessRequest(deps, access!, async () => {});
+    expect(again).toMatchObject({ state: 'completed', outcome: { dataHeld: true } });
+    const [bundle] = await bundlesOf();
+    expect(bundle?.sizeBytes).toBeGreaterThan(0);
+    const [record] = await database.db.select().from(customers).where(eq(customers.id, lee!.id));
+    expect(record).toMatchObject({ displayName: null, email: null, erasedAt: expect.any(Date) });
   });
 
   it('answers bad input with 400 and says what is wrong', async () => {

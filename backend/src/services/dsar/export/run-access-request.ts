@@ -33,21 +33,8 @@ export const EXPORT_STORE = 'local';
  */
 export async function runAccessRequest(deps: AccessRequestDeps, request: DsarRequestRow, progress: DsarProgress): Promise<DsarRunResult> {
   if (request.kind !== 'access') throw new Error(`request ${request.id} is not an access request`);
-  const { tenantId } = request;
-  const data = request.customerId ? await collectSubjectData(deps.db, tenantId, request.customerId) : null;
-  if (!data) {
-    await progress(0, 0);
-    // Nothing is held: the answer to an access request is then exactly that (Art. 15(1)).
-    return { state: 'completed', outcome: { kind: 'access', dataHeld: false } };
-  }
-  const customerId = data.customer.id;
-  // An erasure of the same subject goes first: a bundle made meanwhile would be a copy it missed.
-  const [erasing] = await deps.db
-    .select({ id: dsarRequests.id })
-    .from(dsarRequests)
-    .where(and(eq(dsarRequests.customerId, customerId), eq(dsarRequests.kind, 'erasure'), inArray(dsarRequests.state, ['received', 'in_progress'])))
-    .limit(1);
-  if (erasing) throw new DsarNotYet('an erasure request for this subject is open; the export waits for it');
+  const { tenantId, customerId } = request;
+  if (!customerId) return nothingHeld(progress);
   const store = deps.stores.get(EXPORT_STORE);
   if (!store) throw new Error(`storage location "${EXPORT_STORE}" is not configured`);
   // The bundle holds the subject's data, recordings decrypted: kept only where the account allows, as they are.
@@ -56,14 +43,6 @@ export async function runAccessRequest(deps: AccessRequestDeps, request: DsarReq
     throw new Error(`storage location "${store.location}" is in region ${store.region}, which this account does not allow; the export waits until it does`);
   }
 
-  const accessLog = await subjectAccessLog(deps.db, deps.masterKeys, {
-    tenantId,
-    customerId,
-    caseIds: data.cases.map((c) => c.id),
-    callIds: data.calls.map((c) => c.id),
-    recordingIds: data.recordings.map((r) => r.id),
-  });
-  const media = await subjectRecordings(deps.db, deps.masterKeys, deps.stores, tenantId, customerId);
   const generatedAt = new Date();
   const exportId = randomUUID();
   const keys = exportObjectKeys(tenantId, exportId);
@@ -86,6 +65,24 @@ export async function runAccessRequest(deps: AccessRequestDeps, request: DsarReq
   });
   let stored = false;
   try {
+    // An erasure of the same subject goes first: a bundle made meanwhile would be a copy it
+    // missed. Asked only now that the row above is in: an erasure received after this question
+    // finds the row and removes it with the bundle, so the export cannot outlive it.
+    await assertNoErasureOpen(deps, customerId);
+    const data = await collectSubjectData(deps.db, tenantId, customerId);
+    if (!data) {
+      // Gone meanwhile (retention deleted the customer with their last call).
+      await deps.db.delete(dsarExports).where(eq(dsarExports.id, exportId));
+      return nothingHeld(progress);
+    }
+    const accessLog = await subjectAccessLog(deps.db, deps.masterKeys, {
+      tenantId,
+      customerId,
+      caseIds: data.cases.map((c) => c.id),
+      callIds: data.calls.map((c) => c.id),
+      recordingIds: data.recordings.map((r) => r.id),
+    });
+    const media = await subjectRecordings(deps.db, deps.masterKeys, deps.stores, tenantId, customerId);
     const { sizeBytes } = await writeEncryptedBundle(
       {
         files: [
@@ -121,7 +118,8 @@ export async function runAccessRequest(deps: AccessRequestDeps, request: DsarReq
         .set({ sizeBytes, expiresAt, updatedAt: new Date() })
         .where(eq(dsarExports.id, exportId))
         .returning({ id: dsarExports.id });
-      if (!ready) throw new Error(`export ${exportId} was removed while it was prepared`);
+      // Removed by an erasure of the subject meanwhile: the export runs again once that is done.
+      if (!ready) throw new DsarNotYet(`export ${exportId} was removed while it was prepared`);
       await recordAudit(tx, {
         tenantId,
         actor: { kind: 'system' },
@@ -172,4 +170,19 @@ export async function runAccessRequest(deps: AccessRequestDeps, request: DsarReq
     secret.fill(0);
     await rm(partial, { force: true });
   }
+}
+
+/** Nothing is held: the answer to an access request is then exactly that (Art. 15(1)). */
+async function nothingHeld(progress: DsarProgress): Promise<DsarRunResult> {
+  await progress(0, 0);
+  return { state: 'completed', outcome: { kind: 'access', dataHeld: false } };
+}
+
+async function assertNoErasureOpen(deps: AccessRequestDeps, customerId: string): Promise<void> {
+  const [erasing] = await deps.db
+    .select({ id: dsarRequests.id })
+    .from(dsarRequests)
+    .where(and(eq(dsarRequests.customerId, customerId), eq(dsarRequests.kind, 'erasure'), inArray(dsarRequests.state, ['received', 'in_progress'])))
+    .limit(1);
+  if (erasing) throw new DsarNotYet('an erasure request for this subject is open; the export waits for it');
 }
