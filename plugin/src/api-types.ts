@@ -293,8 +293,11 @@ export interface ConsoleUser {
   clients: { kind: string; externalId: string; name: string | null; source: 'host' | 'admin' }[];
 }
 
+/** `GET /api/admin/users?limit=&cursor=&q=`: one page, by name. */
 export interface UsersResponse {
   users: ConsoleUser[];
+  /** Pass as `cursor` for the next page; null on the last. */
+  nextCursor: string | null;
 }
 
 /** `PUT /api/admin/users/{id}/access`: what an admin assigns in Parley, on top of the host's. */

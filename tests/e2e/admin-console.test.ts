@@ -116,6 +116,13 @@ describe('the admin console in Chromium: a new account set up in the browser, ev
     await next();
     await stepDone('retention');
 
+    // The people list is searched as the admin types, by part of a name.
+    await step.getByTestId('people-search').fill('nobody-by-this-name');
+    await expect.poll(() => step.getByTestId('people').textContent()).toContain('No one matches.');
+    await step.getByTestId('people-search').fill(ADMIN.name.slice(0, 3).toLowerCase());
+    await expect.poll(() => step.getByTestId('people-table').locator('tbody tr').count()).toBe(1);
+    await expect.poll(() => step.getByTestId('people-table').textContent()).toContain(ADMIN.name);
+
     // The admin also takes the DPO role, which brings data-subject requests into the console.
     await step.getByRole('button', { name: `Edit access of ${ADMIN.name}` }).click();
     const editor = page.getByTestId('access-editor');

@@ -72,9 +72,23 @@ const deleteRoleRoute = createRoute({
 const listUsersRoute = createRoute({
   method: 'get',
   path: '/api/admin/users',
-  summary: 'Users of this account with their roles and clients, and where each assignment came from',
+  summary: 'Users of this account by name, a page at a time, with their roles and clients and where each assignment came from',
   security: bearer,
-  responses: { 200: json(z.object({ users: z.array(userSchema) }), 'Users'), 401: errors[401], 403: errors[403] },
+  request: {
+    query: z
+      .object({
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        cursor: z.string().min(1).max(400).optional().openapi({ description: 'nextCursor of the previous page.' }),
+        q: z.string().trim().min(1).max(200).optional().openapi({ description: 'Part of a name or sign-in name, or a whole host user id.' }),
+      })
+      .strict(),
+  },
+  responses: {
+    200: json(z.object({ users: z.array(userSchema), nextCursor: z.string().nullable().openapi({ description: 'Null on the last page.' }) }), 'One page'),
+    400: errors[400],
+    401: errors[401],
+    403: errors[403],
+  },
 });
 
 const assignRoute = createRoute({
@@ -108,6 +122,6 @@ export function adminAccessRoutes(deps: ServiceDeps) {
       await deleteRole(deps.db, c.get('principal'), c.req.valid('param').id);
       return c.body(null, 204);
     })
-    .openapi(listUsersRoute, async (c) => c.json({ users: await listUsers(deps.db, c.get('principal')) }, 200))
+    .openapi(listUsersRoute, async (c) => c.json(await listUsers(deps.db, c.get('principal'), c.req.valid('query')), 200))
     .openapi(assignRoute, async (c) => c.json(await assignAccess(deps.db, c.get('principal'), c.req.valid('param').id, c.req.valid('json')), 200));
 }

@@ -13,6 +13,8 @@ export interface PagedList<T> {
   busy: boolean;
   /** Appends the page after the last one shown. */
   loadMore(): void;
+  /** Reads the list again from its first page (after a change to what it shows). */
+  reload(): void;
 }
 
 /**
@@ -60,5 +62,6 @@ export function usePaged<T>(fetchPage: (cursor: string | null) => Promise<Page<T
   const loadMore = useCallback(() => {
     if (nextCursor) load(nextCursor);
   }, [load, nextCursor]);
-  return { ...state, loadMore };
+  const reload = useCallback(() => load(null), [load]);
+  return { ...state, loadMore, reload };
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { id, tenantScoped, timestamps } from './columns.js';
 import { hostKind } from './installations.js';
 
@@ -29,5 +29,7 @@ export const agents = pgTable(
     uniqueIndex('agents_tenant_host_user_uq').on(t.tenantId, t.host, t.externalUserId),
     // Identity providers treat sign-in names case-insensitively; so does the index.
     uniqueIndex('agents_tenant_username_uq').on(t.tenantId, sql`lower(${t.userName})`),
+    // The console's people list: by name, a page at a time.
+    index('agents_tenant_name_idx').on(t.tenantId, t.displayName, t.id),
   ],
 );

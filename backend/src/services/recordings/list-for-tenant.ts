@@ -1,11 +1,11 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
 import { calls, cases, customers, meetingTypes, recordings } from '../../db/schema/index.js';
-import { ValidationError } from '../../errors.js';
 import { decide } from '../access/policy.js';
 import type { ServiceDeps } from '../deps.js';
 import { UNLINKED_PREFIX } from '../dsar/erase/inventory.js';
 import { recordingNotHeld } from '../legal-holds/active.js';
+import { decodeCursor, encodeCursor, UUID_PATTERN } from '../paging/cursor.js';
 import type { Principal } from '../principal.js';
 import { listPermitted, recordingResourceColumns } from './access.js';
 import { recordingView } from './view.js';
@@ -36,10 +36,6 @@ interface Cursor {
   id: string;
 }
 
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString('base64url');
-}
-
 /** Exactly what `createdAtKey` writes, and a real instant the database takes (it would refuse 2026-02-30). */
 function validInstant(at: string): boolean {
   if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/.test(at)) return false;
@@ -48,14 +44,9 @@ function validInstant(at: string): boolean {
   return !Number.isNaN(parsed.getTime()) && parsed.getUTCFullYear() >= 1 && parsed.toISOString().slice(0, 23) === at.slice(0, 23);
 }
 
-function decodeCursor(text: string): Cursor {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
-    if (typeof at === 'string' && typeof id === 'string' && validInstant(at) && /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(id)) return { at, id };
-  } catch {
-    // Falls through to the refusal below.
-  }
-  throw new ValidationError('INVALID_CURSOR', 'cursor: not a cursor this list handed out.');
+function recordingsCursor(text: string): Cursor {
+  const [at, id] = decodeCursor(text, 2, ([at, id]) => validInstant(at) && UUID_PATTERN.test(id));
+  return { at, id };
 }
 
 /**
@@ -66,7 +57,7 @@ function decodeCursor(text: string): Cursor {
  * case's list is, so a data subject's access log names this look too.
  */
 export async function listTenantRecordings(deps: Pick<ServiceDeps, 'db'>, principal: Principal, query: TenantRecordingsQuery) {
-  let after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  let after = query.cursor ? recordingsCursor(query.cursor) : undefined;
   return deps.db.transaction(async (tx) => {
     type Row = Awaited<ReturnType<typeof readBatch>>[number];
     const page: Row[] = [];
@@ -99,7 +90,7 @@ export async function listTenantRecordings(deps: Pick<ServiceDeps, 'db'>, princi
 
     return {
       recordings: page.filter((row) => permitted.has(row.recording.id)).map(adminRecordingView),
-      nextCursor: exhausted || !after ? null : encodeCursor(after),
+      nextCursor: exhausted || !after ? null : encodeCursor([after.at, after.id]),
     };
   });
 }

@@ -4,8 +4,13 @@ import { useSession } from '../../session-context';
 import { ErrorAlert } from '../../ui/error-alert';
 import { useKit } from '../../ui/kit-context';
 import { Screen, Section } from '../../ui/screen';
+import { useDebounced } from '../../use-debounced';
 import { useLoad } from '../../use-load';
+import { usePaged } from '../../use-paged';
 import { AccessEditor, clientKindLabels } from './access-editor';
+
+/** People per page: a screenful, and few enough to read the roles and clients of at once. */
+const PAGE_SIZE = 50;
 
 const actionLabels: Record<string, string> = {
   escalate: 'start video calls',
@@ -27,23 +32,35 @@ export function describeGrants(role: Role): string {
 
 /** Users with their roles and clients, and the roles there are; admins change a user's access here. */
 export function UsersAndRoles({ level = 2 }: { level?: 2 | 3 }) {
-  const { Table, Badge, Button, Text, Spinner } = useKit();
+  const { Table, Badge, Button, Text, Spinner, TextField } = useKit();
   const { call } = useSession();
-  const users = useLoad(() => call<UsersResponse>('/api/admin/users').then((r) => r.users), [call]);
+  const [search, setSearch] = useState('');
+  const q = useDebounced(search.trim(), 300);
+  const users = usePaged(
+    async (cursor) => {
+      const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+      if (cursor) query.set('cursor', cursor);
+      if (q) query.set('q', q);
+      const page = await call<UsersResponse>(`/api/admin/users?${query}`);
+      return { items: page.users, nextCursor: page.nextCursor };
+    },
+    [call, q],
+  );
   const roles = useLoad(() => call<RolesResponse>('/api/admin/roles').then((r) => r.roles), [call]);
   const [editing, setEditing] = useState<ConsoleUser | null>(null);
 
   return (
     <>
       <Section title="People" testId="people" level={level}>
+        <TextField label="Search people" hint="Part of a name or sign-in name, or a Zendesk or Teams user id" value={search} onChange={setSearch} testId="people-search" />
         <ErrorAlert error={users.error} />
-        {users.data === undefined && !users.error ? <Spinner label="Loading people…" /> : null}
-        {users.data && users.data.length === 0 ? <Text>No one has signed in yet.</Text> : null}
-        {users.data && users.data.length > 0 ? (
+        {users.items === undefined && !users.error ? <Spinner label="Loading people…" /> : null}
+        {users.items && users.items.length === 0 ? <Text>{q ? 'No one matches.' : 'No one has signed in yet.'}</Text> : null}
+        {users.items && users.items.length > 0 ? (
           <Table
             label="People"
             testId="people-table"
-            rows={users.data}
+            rows={users.items}
             rowKey={(user) => user.id}
             columns={[
               { key: 'name', header: 'Name', render: (user) => user.name },
@@ -82,6 +99,11 @@ export function UsersAndRoles({ level = 2 }: { level?: 2 | 3 }) {
               },
             ]}
           />
+        ) : null}
+        {users.nextCursor ? (
+          <Button onClick={users.loadMore} disabled={users.busy} testId="people-more">
+            Show more people
+          </Button>
         ) : null}
       </Section>
       <Section title="Roles" testId="roles" level={level}>

@@ -1,0 +1,1 @@
+CREATE INDEX "agents_tenant_name_idx" ON "agents" USING btree ("tenant_id","display_name","id");
