@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { count, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
-import { auditEvents, calls, customers, joinTokens } from '../../backend/src/db/schema/index.js';
+import { auditEvents, calls, cases, customers, joinTokens } from '../../backend/src/db/schema/index.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
 import { buildTestApp, escalation, startTestJanus, tokenOf } from '../support/test-app.js';
@@ -86,6 +86,34 @@ describe.each(databaseKinds)('escalate to video on %s', (kind) => {
     const rows = await database.db.select({ caseId: calls.caseId, customerId: calls.customerId }).from(calls).where(inArray(calls.id, results.map((r) => r.body.call.id)));
     expect(new Set(rows.map((r) => r.caseId)).size).toBe(1);
     expect(new Set(rows.map((r) => r.customerId)).size).toBe(1);
+  });
+
+  it('escalates anyway when retention deletes the customer and case it just read, with new ones', async () => {
+    const support = await t.meetingType(agent, 'support');
+    // A customer and ticket whose last call's data ran out: the next retention run deletes both.
+    const first = await t.call('POST', '/api/calls', { token: agent, body: escalation(support, 'expiring-ticket', 'expiring-customer') });
+    const [old] = await database.db.select({ caseId: calls.caseId, customerId: calls.customerId }).from(calls).where(eq(calls.id, first.body.call.id));
+    await database.db.delete(calls).where(eq(calls.id, first.body.call.id));
+    // It runs while this escalation waits for Janus: after the escalation read them, before it writes.
+    const createRoom = t.gateway.createRoom.bind(t.gateway);
+    t.gateway.createRoom = async (options) => {
+      t.gateway.createRoom = createRoom;
+      await database.db.delete(cases).where(eq(cases.id, old!.caseId));
+      await database.db.delete(customers).where(eq(customers.id, old!.customerId));
+      return createRoom(options);
+    };
+    const res = await t.call('POST', '/api/calls', { token: agent, body: escalation(support, 'expiring-ticket', 'expiring-customer') });
+    expect(t.gateway.createRoom).toBe(createRoom);
+    expect(res.status).toBe(201);
+    const [now] = await database.db.select({ caseId: calls.caseId, customerId: calls.customerId }).from(calls).where(eq(calls.id, res.body.call.id));
+    expect(now!.customerId).not.toBe(old!.customerId);
+    expect(now!.caseId).not.toBe(old!.caseId);
+    const [customer] = await database.db.select().from(customers).where(eq(customers.id, now!.customerId));
+    expect(customer).toMatchObject({ displayName: 'Alex Customer' });
+    const [kase] = await database.db.select().from(cases).where(eq(cases.id, now!.caseId));
+    expect(kase).toMatchObject({ host: 'zendesk', customerId: now!.customerId });
+    // One call, one room: the failed write left nothing behind.
+    expect(await database.db.select().from(calls).where(eq(calls.caseId, now!.caseId))).toHaveLength(1);
   });
 
   it('keeps what the host left out of the customer’s profile', async () => {
