@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
 import { outboxMessages } from '../../backend/src/db/schema/index.js';
+import { latestNotice } from '../../backend/src/services/notices/publish.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { freshDatabase } from '../support/databases.js';
 import { buildTestApp, escalation, startTestJanus, tokenOf } from '../support/test-app.js';
@@ -21,7 +22,7 @@ describe('tenant administration', () => {
     [database, janus] = await Promise.all([freshDatabase('pglite'), startTestJanus(baseDir)]);
     // Two S3 locations nobody writes to here: only their names and regions matter.
     const s3 = (name: string, region: string) => ({ name, kind: 's3' as const, region, bucket: 'parley', prefix: '', endpoint: 'http://127.0.0.1:9', forcePathStyle: true });
-    t = await buildTestApp(database, janus, { s3Locations: [s3('eu-s3', 'eu-central-1'), s3('us-s3', 'us-east-1')] });
+    t = await buildTestApp(database, janus, { s3Locations: [s3('eu-s3', 'eu-central-1'), s3('uk-s3', 'eu-west-2'), s3('us-s3', 'us-east-1')] });
     admin = await t.signIn('acme', 'admin-1', 'admin');
     agent = await t.signIn('acme', 'agent-1', 'agent');
   });
@@ -106,6 +107,7 @@ describe('tenant administration', () => {
     expect(locations.body.locations).toEqual([
       { name: 'local', region: 'eu', allowed: true },
       { name: 'eu-s3', region: 'eu-central-1', allowed: true },
+      { name: 'uk-s3', region: 'eu-west-2', allowed: true },
       { name: 'us-s3', region: 'us-east-1', allowed: false },
     ]);
     const advice = await t.meetingType(admin, 'advice');
@@ -116,11 +118,22 @@ describe('tenant administration', () => {
     expect(outside.status).toBe(422);
     expect(outside.body.error).toMatchObject({ code: 'REGION_NOT_ALLOWED', message: expect.stringContaining('us-east-1') });
     const unknown = await t.call('PUT', path, { token: admin, body: { storageLocation: 'nowhere' } });
-    expect(unknown.body.error).toMatchObject({ code: 'UNKNOWN_STORAGE_LOCATION', message: expect.stringContaining('local, eu-s3, us-s3') });
+    expect(unknown.body.error).toMatchObject({ code: 'UNKNOWN_STORAGE_LOCATION', message: expect.stringContaining('local, eu-s3, uk-s3, us-s3') });
 
     const moved = await t.call('PUT', path, { token: admin, body: { storageLocation: 'eu-s3' } });
     expect(moved.status).toBe(200);
     expect(moved.body.meetingType).toMatchObject({ key: 'advice', storageLocation: 'eu-s3' });
+    // The notice customers read says where the recordings go from now on.
+    expect(await storageSection(advice, 'en')).toEqual([expect.any(String), 'Recordings of this call are stored in the European Union (Frankfurt, Germany).']);
+    // London is outside the EU: the notice names the transfer and what it rests on (Art. 13(1)(f)).
+    expect((await t.call('PUT', path, { token: admin, body: { storageLocation: 'uk-s3' } })).status).toBe(200);
+    expect((await storageSection(advice, 'en'))[1]).toBe(
+      'Recordings of this call are stored outside the European Union, in London, United Kingdom. The European Commission has decided that data is adequately protected there (Art. 45 GDPR).',
+    );
+    expect((await storageSection(advice, 'de'))[1]).toContain('außerhalb der Europäischen Union');
+    // A meeting type that never records says nothing about recordings' place.
+    expect(await storageSection(await t.meetingType(admin, 'support'), 'en')).toHaveLength(1);
+    expect((await t.call('PUT', path, { token: admin, body: { storageLocation: 'eu-s3' } })).status).toBe(200);
 
     // Narrowing the regions may not leave a recording meeting type outside them.
     const narrowed = await t.call('PUT', '/api/admin/settings', { token: admin, body: { allowedRegions: ['eu-west-1'] } });
@@ -132,5 +145,14 @@ describe('tenant administration', () => {
     const widened = await t.call('PUT', '/api/admin/settings', { token: admin, body: { allowedRegions: ['eu', 'us'] } });
     expect(widened.body.settings.allowedRegions).toEqual(['eu', 'us']);
     expect((await t.call('PUT', path, { token: admin, body: { storageLocation: 'us-s3' } })).status).toBe(200);
+    expect((await storageSection(advice, 'en'))[1]).toBe(
+      'Recordings of this call are stored outside the European Union (storage region us-east-1). Ask us which safeguards protect them there (Art. 46 GDPR).',
+    );
   });
+
+  /** The storage section of the latest notice of a meeting type, as customers are shown it now. */
+  const storageSection = async (meetingTypeId: string, language: 'en' | 'de') => {
+    const notice = await latestNotice(database.db, (await t.tokens.verify(admin)).tenantId, meetingTypeId, language);
+    return notice!.content.sections.find((section) => section.key === 'storage')!.paragraphs;
+  };
 });

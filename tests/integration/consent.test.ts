@@ -61,11 +61,11 @@ describe.each(databaseKinds)('consent and notices on %s', (kind) => {
 
   it('makes a new version when the words change, and never changes an old one', async () => {
     const [row] = await database.db.select().from(noticeVersions).where(eq(noticeVersions.meetingTypeId, types.support!)).limit(1);
-    expect(await publishNotices(database.db, row!.tenantId)).toBe(0);
+    expect(await publishNotices(database.db, row!.tenantId, t.recordings.stores)).toBe(0);
     await expect(database.db.update(noticeVersions).set({ contentHash: 'forged' }).where(eq(noticeVersions.id, row!.id))).rejects.toThrow();
 
     await database.db.update(tenants).set({ dpoContact: 'dpo@acme.example' }).where(eq(tenants.id, row!.tenantId));
-    expect(await publishNotices(database.db, row!.tenantId)).toBe(15);
+    expect(await publishNotices(database.db, row!.tenantId, t.recordings.stores)).toBe(15);
     const versions = await database.db
       .select({ version: noticeVersions.version })
       .from(noticeVersions)

@@ -214,7 +214,7 @@ export function adminConsoleRoutes(deps: ServiceDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('/api/admin/*', authenticate(deps));
   return app
-    .openapi(updateRoute, async (c) => c.json(await updateMeetingType(deps.db, c.get('principal'), c.req.valid('param').id, c.req.valid('json')), 200))
+    .openapi(updateRoute, async (c) => c.json(await updateMeetingType(deps.db, c.get('principal'), c.req.valid('param').id, c.req.valid('json'), deps.recordings.stores), 200))
     .openapi(previewRoute, async (c) => {
       const preview = await previewNotice(deps, c.get('principal'), c.req.valid('param').id, c.req.valid('json'));
       const { notice, ...rest } = preview;

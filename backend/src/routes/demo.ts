@@ -36,7 +36,7 @@ const ticketCommentsRoute = createRoute({
 export function demoRoutes(deps: ServiceDeps, options: { ticketComments?: (ticketId: string) => unknown[] } = {}) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.openapi(demoSessionRoute, async (c) => {
-    const result = await signInDemoAgent(deps.db, deps.tokens, c.req.valid('json'));
+    const result = await signInDemoAgent(deps.db, deps.tokens, c.req.valid('json'), deps.recordings.stores);
     return c.json({ ...result, expiresAt: result.expiresAt.toISOString() }, 201);
   });
   const { ticketComments } = options;

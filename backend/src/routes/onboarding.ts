@@ -79,7 +79,7 @@ export function onboardingRoutes(deps: ServiceDeps & { dsarExportTtlSeconds?: nu
       const onboarding = await reviewOnboardingStep(deps.db, c.get('principal'), c.req.valid('param').key, c.req.valid('json'));
       return c.json({ onboarding }, 200);
     })
-    .openapi(completeRoute, async (c) => c.json({ onboarding: await completeOnboarding(deps.db, c.get('principal'), c.req.valid('json')) }, 200))
-    .openapi(recordingRoute, async (c) => c.json({ onboarding: await setTenantRecording(deps.db, c.get('principal'), c.req.valid('json')) }, 200))
+    .openapi(completeRoute, async (c) => c.json({ onboarding: await completeOnboarding(deps.db, c.get('principal'), c.req.valid('json'), deps.recordings.stores) }, 200))
+    .openapi(recordingRoute, async (c) => c.json({ onboarding: await setTenantRecording(deps.db, c.get('principal'), c.req.valid('json'), deps.recordings.stores) }, 200))
     .route('/', offboardingRoutes(deps));
 }

@@ -5,6 +5,7 @@ import { meetingTypes, tenants } from '../../db/schema/index.js';
 import { NotFoundError, PolicyViolation } from '../../errors.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import { recordAudit } from '../audit/record.js';
+import { publishNotices } from '../notices/publish.js';
 import { authorizeAccount } from '../access/policy.js';
 import type { Principal } from '../principal.js';
 import { regionAllowed } from '../recordings/regions.js';
@@ -26,7 +27,7 @@ export async function listStorageLocations(deps: { db: Db; stores: Locations }, 
 
 /**
  * Where a meeting type's future recordings are stored. Only a configured location in a region the
- * tenant allows; recordings already made stay where they are.
+ * tenant allows; recordings already made stay where they are. Its notices say so from now on.
  */
 export async function setStorageLocation(
   deps: { db: Db; stores: Locations },
@@ -54,13 +55,15 @@ export async function setStorageLocation(
       .where(and(eq(meetingTypes.id, meetingTypeId), eq(meetingTypes.tenantId, admin.tenantId)))
       .returning({ id: meetingTypes.id, key: meetingTypes.key, storageLocation: meetingTypes.storageLocation });
     if (!updated) throw new NotFoundError('MEETING_TYPE_NOT_FOUND', 'No such meeting type for this account.');
+    // The notice says where the recordings go: a new place is new words.
+    const noticeVersionsPublished = await publishNotices(tx, admin.tenantId, deps.stores, admin.agentId);
     await recordAudit(tx, {
       tenantId: admin.tenantId,
       actor: admin,
       action: 'meeting_type.storage_location_changed',
       subjectType: 'meeting_type',
       subjectId: updated.id,
-      details: { storageLocation: store.location, region: store.region },
+      details: { storageLocation: store.location, region: store.region, noticeVersionsPublished },
     });
     return updated;
   });

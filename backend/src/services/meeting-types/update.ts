@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { authorize } from '../access/policy.js';
 import type { AuditDetails } from '../audit/chain.js';
 import { recordAudit } from '../audit/record.js';
-import { publishNotices } from '../notices/publish.js';
+import { publishNotices, type StoragePlaces } from '../notices/publish.js';
 import type { Principal } from '../principal.js';
 import { configurationProblems, type MeetingTypeChange } from './change-input.js';
 import { meetingTypeColumns } from './list.js';
@@ -27,7 +27,7 @@ export const meetingTypeNotFound = () => new NotFoundError('MEETING_TYPE_NOT_FOU
  * words change gets a new version in the same transaction, so links sent from now on show the new
  * words and links already sent keep the version they offered.
  */
-export async function updateMeetingType(db: Db, principal: Principal, meetingTypeId: string, input: MeetingTypeChange) {
+export async function updateMeetingType(db: Db, principal: Principal, meetingTypeId: string, input: MeetingTypeChange, places: StoragePlaces) {
   return db.transaction(async (tx) => {
     // Locked: two admins saving at once must not each pass the rules against a stale row.
     const [current] = await tx
@@ -63,7 +63,7 @@ export async function updateMeetingType(db: Db, principal: Principal, meetingTyp
       .set({ ...Object.fromEntries(changed.map((field) => [field, next[field]])), updatedAt: new Date() })
       .where(eq(meetingTypes.id, current.id))
       .returning(meetingTypeColumns);
-    const noticeVersionsPublished = await publishNotices(tx, current.tenantId, admin.agentId);
+    const noticeVersionsPublished = await publishNotices(tx, current.tenantId, places, admin.agentId);
 
     const details: AuditDetails = { fields: changed.join(','), noticeVersionsPublished };
     for (const field of changed) {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { locales, type ShippedLanguage } from './locales/index.js';
+import { classifyRegion, knownPlace } from '../records/classify-region.js';
+import { locales, type NoticeLocale, type ShippedLanguage } from './locales/index.js';
 
 export interface NoticeSection {
   key: string;
@@ -29,6 +30,8 @@ export interface NoticeFacts {
   dpoContact: string | null;
   privacyPolicyUrl: string | null;
   storageLocation: string;
+  /** The storage region of the meeting type's recordings; set whenever it records. */
+  recordingsRegion?: string;
   meetingTypeName: string;
   recordingPolicy: NoticeContent['recordingPolicy'];
   legalBasis: NoticeContent['legalBasis'];
@@ -44,6 +47,18 @@ const unknownContact: Record<ShippedLanguage, string> = {
   nl: 'Vraag uw medewerker om de contactgegevens.',
   es: 'Pida los datos de contacto a su agente.',
 };
+
+/**
+ * Where the recordings go, from the region of the meeting type's storage location, so the notice
+ * cannot claim the EU for a store in London (Art. 13(1)(f) GDPR: a transfer, and on what it rests).
+ */
+function recordingsStored(l: NoticeLocale, region: string | undefined): string {
+  if (region === undefined) throw new Error('a recorded meeting type needs the region of its storage location in its notice');
+  const where = classifyRegion(region);
+  if (where.eu) return l.recordingsStored.inEu(knownPlace(region));
+  if (where.adequacy) return l.recordingsStored.adequacy(knownPlace(region) ?? region);
+  return l.recordingsStored.outsideEu(region);
+}
 
 /** Builds the full notice for one language from the tenant's facts and the meeting type's policy. */
 export function buildNotice(language: ShippedLanguage, facts: NoticeFacts): NoticeContent {
@@ -66,7 +81,11 @@ export function buildNotice(language: ShippedLanguage, facts: NoticeFacts): Noti
       paragraphs: [recorded ? l.retention(facts.retentionDays) : l.notRecordedRetention],
     },
     ...(facts.silentSupervision ? [{ key: 'supervision', heading: l.headings.supervision, paragraphs: [l.supervision] }] : []),
-    { key: 'storage', heading: l.headings.storage, paragraphs: [facts.storageLocation] },
+    {
+      key: 'storage',
+      heading: l.headings.storage,
+      paragraphs: recorded ? [facts.storageLocation, recordingsStored(l, facts.recordingsRegion)] : [facts.storageLocation],
+    },
     { key: 'processors', heading: l.headings.processors, paragraphs: [l.processors] },
     { key: 'rights', heading: l.headings.rights, paragraphs: [...l.rights, l.withdrawal, l.complaint] },
   ];

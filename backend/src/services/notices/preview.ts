@@ -10,7 +10,7 @@ import { meetingTypeNotFound } from '../meeting-types/update.js';
 import type { Principal } from '../principal.js';
 import { buildNotice, hashNotice } from './content.js';
 import { locales, type ShippedLanguage } from './locales/index.js';
-import { latestNotice, noticeFacts } from './publish.js';
+import { latestNotice, noticeFacts, type StoragePlaces } from './publish.js';
 
 /**
  * Stand-ins for what only a real offer has. The card and the invitation carry a consent link with
@@ -27,7 +27,7 @@ export const PREVIEW_NOTICE_VERSION_ID = '00000000-0000-0000-0000-000000000000';
  * the preview and the reason side by side while the admin is still typing.
  */
 export async function previewNotice(
-  deps: { db: DbOrTx; publicBaseUrl: string },
+  deps: { db: DbOrTx; publicBaseUrl: string; recordings: { stores: StoragePlaces } },
   principal: Principal,
   meetingTypeId: string,
   input: { language: ShippedLanguage; draft?: MeetingTypeChange },
@@ -41,7 +41,7 @@ export async function previewNotice(
   authorize(principal, 'configure', { tenantId: row.type.tenantId, meetingTypeId: row.type.id }, meetingTypeNotFound());
 
   const draft = { ...row.type, ...input.draft };
-  const notice = buildNotice(input.language, noticeFacts(row.tenant, draft));
+  const notice = buildNotice(input.language, noticeFacts(row.tenant, draft, deps.recordings.stores));
   const latest = await latestNotice(deps.db, row.type.tenantId, row.type.id, input.language);
   const unchanged = latest?.contentHash === hashNotice(notice);
   const link = `${deps.publicBaseUrl}/c/${PREVIEW_TOKEN}`;

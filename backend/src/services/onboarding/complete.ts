@@ -5,7 +5,7 @@ import { tenants } from '../../db/schema/index.js';
 import { ConflictError } from '../../errors.js';
 import { authorizeAccount } from '../access/policy.js';
 import { recordAudit } from '../audit/record.js';
-import { publishNotices } from '../notices/publish.js';
+import { publishNotices, type StoragePlaces } from '../notices/publish.js';
 import type { AgentPrincipal, Principal } from '../principal.js';
 import { loadTenant } from './read.js';
 import { missingSteps, onboardingView } from './steps.js';
@@ -17,7 +17,7 @@ export const completeOnboardingInput = z.object({ enableRecording: z.boolean() }
  * then the account records nothing. Finishing again later changes nothing already set, except that
  * it can still switch recording on.
  */
-export async function completeOnboarding(db: Db, principal: Principal, input: z.infer<typeof completeOnboardingInput>) {
+export async function completeOnboarding(db: Db, principal: Principal, input: z.infer<typeof completeOnboardingInput>, places: StoragePlaces) {
   const admin = authorizeAccount(principal, 'configure');
   return db.transaction(async (tx) => {
     const tenant = await loadTenant(tx, admin.tenantId, { forUpdate: true });
@@ -31,7 +31,7 @@ export async function completeOnboarding(db: Db, principal: Principal, input: z.
       updated = await save(tx, admin.tenantId, { onboardedAt: now });
       await recordAudit(tx, { tenantId: admin.tenantId, actor: admin, action: 'tenant.onboarded', subjectType: 'tenant', subjectId: admin.tenantId, details: { enableRecording: input.enableRecording } });
     }
-    if (input.enableRecording && !tenant.recordingEnabledAt) updated = await switchRecording(tx, admin, true);
+    if (input.enableRecording && !tenant.recordingEnabledAt) updated = await switchRecording(tx, admin, true, places);
     return onboardingView(updated);
   });
 }
@@ -49,9 +49,9 @@ async function save(tx: Tx, tenantId: string, change: Partial<typeof tenants.$in
  * Switches recording for the whole account, audited; the caller holds the tenant row. The notices
  * follow in the same transaction: customers are told about recording, and asked, only while it is on.
  */
-export async function switchRecording(tx: Tx, admin: AgentPrincipal, enabled: boolean) {
+export async function switchRecording(tx: Tx, admin: AgentPrincipal, enabled: boolean, places: StoragePlaces) {
   const updated = await save(tx, admin.tenantId, { recordingEnabledAt: enabled ? new Date() : null });
-  const noticeVersionsPublished = await publishNotices(tx, admin.tenantId, admin.agentId);
+  const noticeVersionsPublished = await publishNotices(tx, admin.tenantId, places, admin.agentId);
   await recordAudit(tx, {
     tenantId: admin.tenantId,
     actor: admin,

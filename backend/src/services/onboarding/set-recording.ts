@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { ConflictError } from '../../errors.js';
 import { authorizeAccount } from '../access/policy.js';
+import type { StoragePlaces } from '../notices/publish.js';
 import type { Principal } from '../principal.js';
 import { switchRecording } from './complete.js';
 import { loadTenant } from './read.js';
@@ -14,7 +15,7 @@ export const tenantRecordingInput = z.object({ enabled: z.boolean() }).strict();
  * refused: the notice customers read must name the controller and DPO before anything is recorded.
  * Switched off, nothing new is recorded; recordings already made are kept as their retention says.
  */
-export async function setTenantRecording(db: Db, principal: Principal, input: z.infer<typeof tenantRecordingInput>) {
+export async function setTenantRecording(db: Db, principal: Principal, input: z.infer<typeof tenantRecordingInput>, places: StoragePlaces) {
   const admin = authorizeAccount(principal, 'configure');
   return db.transaction(async (tx) => {
     const tenant = await loadTenant(tx, admin.tenantId, { forUpdate: true });
@@ -22,6 +23,6 @@ export async function setTenantRecording(db: Db, principal: Principal, input: z.
       throw new ConflictError('ONBOARDING_INCOMPLETE', 'Finish set-up first (POST /api/admin/onboarding/complete); it can switch recording on.');
     }
     if (input.enabled === (tenant.recordingEnabledAt !== null)) return onboardingView(tenant);
-    return onboardingView(await switchRecording(tx, admin, input.enabled));
+    return onboardingView(await switchRecording(tx, admin, input.enabled, places));
   });
 }

@@ -22,6 +22,11 @@ const knownRegions: Record<string, RegionClass> = {
   'eu-central-2': { eu: false, place: 'Zurich, Switzerland', adequacy: 'adequacy decision for Switzerland (Art. 45 GDPR)' },
 };
 
+/** The place a region is known to be in ("Frankfurt, Germany"), or null for a region named otherwise. */
+export function knownPlace(region: string): string | null {
+  return knownRegions[region.toLowerCase()]?.place ?? null;
+}
+
 export function classifyRegion(region: string): RegionClass {
   const name = region.toLowerCase();
   const known = knownRegions[name];

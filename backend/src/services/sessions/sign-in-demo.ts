@@ -4,6 +4,7 @@ import { agents } from '../../db/schema/index.js';
 import { setHostClients, setHostRoles } from '../access/assignments.js';
 import { builtInRoleNames } from '../access/permissions.js';
 import { recordAudit } from '../audit/record.js';
+import type { StoragePlaces } from '../notices/publish.js';
 import { provisionTenant } from '../tenants/provision.js';
 import { openAgentSession } from './open-agent-session.js';
 import type { SessionTokens } from './session-tokens.js';
@@ -22,10 +23,10 @@ export const demoSignInInput = z.object({
  * Demo-only agent sign-in: trusts the Zendesk ids the demo page passes. Exists
  * only when PARLEY_DEMO=1; real installs verify the host's signed token instead.
  */
-export async function signInDemoAgent(db: Db, tokens: SessionTokens, input: z.input<typeof demoSignInInput>) {
+export async function signInDemoAgent(db: Db, tokens: SessionTokens, input: z.input<typeof demoSignInInput>, places: StoragePlaces) {
   const { role = 'agent', organizations = [] } = input;
   // The demo account plays an installation an admin has already set up, recording included.
-  const { tenantId } = await provisionTenant(db, { host: 'zendesk', externalAccountId: input.accountId }, { preconfigured: true });
+  const { tenantId } = await provisionTenant(db, { host: 'zendesk', externalAccountId: input.accountId }, { preconfigured: true, places });
   const agent = await db.transaction(async (tx) => {
     const [row] = await tx
       .insert(agents)

@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.js';
 import { installations, meetingTypes, tenants } from '../../db/schema/index.js';
 import { ensureBuiltInRoles } from '../access/assignments.js';
 import { recordAudit } from '../audit/record.js';
-import { publishNotices } from '../notices/publish.js';
+import { publishNotices, type StoragePlaces } from '../notices/publish.js';
 import { defaultMeetingTypes } from './default-meeting-types.js';
 
 export interface HostAccount {
@@ -17,6 +17,8 @@ export interface ProvisionOptions {
    * installs never pass it: they start unconfigured and record nothing until an admin says so.
    */
   preconfigured?: boolean;
+  /** Where recordings go: the notices of a preconfigured account, which records, name the place. */
+  places?: StoragePlaces;
 }
 
 /**
@@ -44,7 +46,8 @@ export async function provisionTenant(db: Db, account: HostAccount, options: Pro
     }
     await ensureBuiltInRoles(tx, tenant!.id);
     await tx.insert(meetingTypes).values(defaultMeetingTypes.map((type) => ({ ...type, tenantId: tenant!.id })));
-    await publishNotices(tx, tenant!.id);
+    // An unconfigured account records nothing, so its notices name no place for recordings.
+    await publishNotices(tx, tenant!.id, options.places ?? new Map());
     await recordAudit(tx, {
       tenantId: tenant!.id,
       actor: { kind: 'system' },

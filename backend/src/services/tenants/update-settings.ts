@@ -6,7 +6,7 @@ import { PolicyViolation } from '../../errors.js';
 import { recordAudit } from '../audit/record.js';
 import { authorizeAccount } from '../access/policy.js';
 import { shippedLanguages } from '../notices/locales/index.js';
-import { publishNotices } from '../notices/publish.js';
+import { publishNotices, type StoragePlaces } from '../notices/publish.js';
 import type { Principal } from '../principal.js';
 import { regionAllowed } from '../recordings/regions.js';
 
@@ -46,7 +46,7 @@ export async function updateSettings(
   db: Db,
   principal: Principal,
   input: z.infer<typeof settingsInput>,
-  locations: ReadonlyMap<string, { region: string }> = new Map(),
+  locations: StoragePlaces,
 ) {
   return db.transaction(async (tx) => {
     const admin = authorizeAccount(principal, 'configure');
@@ -56,7 +56,7 @@ export async function updateSettings(
       .set({ ...input, updatedAt: new Date() })
       .where(eq(tenants.id, admin.tenantId))
       .returning();
-    const published = await publishNotices(tx, admin.tenantId, admin.agentId);
+    const published = await publishNotices(tx, admin.tenantId, locations, admin.agentId);
     await recordAudit(tx, {
       tenantId: admin.tenantId,
       actor: admin,

@@ -33,6 +33,11 @@ export const de: NoticeLocale = {
   media: { audio: 'Nur der Ton wird aufgezeichnet.', 'audio+video': 'Ton und Bild werden aufgezeichnet.' },
   retention: (days) => `Aufzeichnungen werden ${days} Tage aufbewahrt und danach automatisch gelöscht.`,
   notRecordedRetention: 'Vom Anruf selbst wird nichts gespeichert; Ihre Entscheidung bewahren wir als Nachweis auf.',
+  recordingsStored: {
+    inEu: (place) => `Aufzeichnungen dieses Anrufs werden in der Europäischen Union gespeichert${place ? ` (${place})` : ''}.`,
+    adequacy: (place) => `Aufzeichnungen dieses Anrufs werden außerhalb der Europäischen Union gespeichert, in ${place}. Die Europäische Kommission hat beschlossen, dass Daten dort angemessen geschützt sind (Art. 45 DSGVO).`,
+    outsideEu: (region) => `Aufzeichnungen dieses Anrufs werden außerhalb der Europäischen Union gespeichert (Speicherregion ${region}). Fragen Sie uns, welche Garantien sie dort schützen (Art. 46 DSGVO).`,
+  },
   supervision:
     'Eine Teamleitung kann bei diesem Gespräch zuhören, ohne zu sprechen oder angezeigt zu werden, um die Qualität unserer Beratung zu prüfen und zu verbessern. Sie ist an dieselbe Vertraulichkeit gebunden wie Ihr Ansprechpartner. Dadurch wird nichts zusätzlich aufgezeichnet.',
   processors: 'Parley (Videodienst, betrieben auf unseren eigenen Servern).',

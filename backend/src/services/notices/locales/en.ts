@@ -33,6 +33,11 @@ export const en: NoticeLocale = {
   media: { audio: 'Only the sound is recorded.', 'audio+video': 'Sound and picture are recorded.' },
   retention: (days) => `Recordings are kept for ${days} days and then deleted automatically.`,
   notRecordedRetention: 'Nothing of the call itself is kept; we keep a record of your decision as proof.',
+  recordingsStored: {
+    inEu: (place) => `Recordings of this call are stored in the European Union${place ? ` (${place})` : ''}.`,
+    adequacy: (place) => `Recordings of this call are stored outside the European Union, in ${place}. The European Commission has decided that data is adequately protected there (Art. 45 GDPR).`,
+    outsideEu: (region) => `Recordings of this call are stored outside the European Union (storage region ${region}). Ask us which safeguards protect them there (Art. 46 GDPR).`,
+  },
   supervision:
     'A supervisor of our team may listen to this call, without speaking or being shown, to check and improve the quality of our advice. They are bound by the same confidentiality as your agent. Nothing extra is recorded because of it.',
   processors: 'Parley (video service, operated on our own servers).',

@@ -33,6 +33,11 @@ export const es: NoticeLocale = {
   media: { audio: 'Solo se graba el sonido.', 'audio+video': 'Se graban el sonido y la imagen.' },
   retention: (days) => `Las grabaciones se conservan ${days} días y después se eliminan automáticamente.`,
   notRecordedRetention: 'No se conserva nada de la llamada; guardamos su decisión como prueba.',
+  recordingsStored: {
+    inEu: (place) => `Las grabaciones de esta llamada se guardan en la Unión Europea${place ? ` (${place})` : ''}.`,
+    adequacy: (place) => `Las grabaciones de esta llamada se guardan fuera de la Unión Europea, en ${place}. La Comisión Europea ha decidido que allí los datos están adecuadamente protegidos (art. 45 RGPD).`,
+    outsideEu: (region) => `Las grabaciones de esta llamada se guardan fuera de la Unión Europea (región de almacenamiento ${region}). Pregúntenos qué garantías las protegen allí (art. 46 RGPD).`,
+  },
   supervision:
     'Un supervisor de nuestro equipo puede escuchar esta llamada, sin hablar ni aparecer, para comprobar y mejorar la calidad de nuestro asesoramiento. Está sujeto a la misma confidencialidad que su agente. No se graba nada más por ello.',
   processors: 'Parley (servicio de vídeo, en nuestros propios servidores).',

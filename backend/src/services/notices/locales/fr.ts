@@ -33,6 +33,11 @@ export const fr: NoticeLocale = {
   media: { audio: 'Seul le son est enregistré.', 'audio+video': 'Le son et l’image sont enregistrés.' },
   retention: (days) => `Les enregistrements sont conservés ${days} jours puis supprimés automatiquement.`,
   notRecordedRetention: 'Rien de l’appel lui-même n’est conservé ; nous gardons votre décision comme preuve.',
+  recordingsStored: {
+    inEu: (place) => `Les enregistrements de cet appel sont conservés dans l’Union européenne${place ? ` (${place})` : ''}.`,
+    adequacy: (place) => `Les enregistrements de cet appel sont conservés hors de l’Union européenne, à ${place}. La Commission européenne a décidé que les données y sont protégées de manière adéquate (art. 45 RGPD).`,
+    outsideEu: (region) => `Les enregistrements de cet appel sont conservés hors de l’Union européenne (région de stockage ${region}). Demandez-nous quelles garanties les y protègent (art. 46 RGPD).`,
+  },
   supervision:
     'Un responsable de notre équipe peut écouter cet appel, sans parler ni apparaître, pour vérifier et améliorer la qualité de nos conseils. Il est tenu à la même confidentialité que votre conseiller. Rien de plus n\'est enregistré pour autant.',
   processors: 'Parley (service vidéo, exploité sur nos propres serveurs).',

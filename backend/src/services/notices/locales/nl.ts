@@ -33,6 +33,11 @@ export const nl: NoticeLocale = {
   media: { audio: 'Alleen het geluid wordt opgenomen.', 'audio+video': 'Geluid en beeld worden opgenomen.' },
   retention: (days) => `Opnames worden ${days} dagen bewaard en daarna automatisch verwijderd.`,
   notRecordedRetention: 'Van het gesprek zelf wordt niets bewaard; uw keuze bewaren wij als bewijs.',
+  recordingsStored: {
+    inEu: (place) => `Opnamen van dit gesprek worden bewaard in de Europese Unie${place ? ` (${place})` : ''}.`,
+    adequacy: (place) => `Opnamen van dit gesprek worden buiten de Europese Unie bewaard, in ${place}. De Europese Commissie heeft besloten dat gegevens daar passend worden beschermd (art. 45 AVG).`,
+    outsideEu: (region) => `Opnamen van dit gesprek worden buiten de Europese Unie bewaard (opslagregio ${region}). Vraag ons welke waarborgen ze daar beschermen (art. 46 AVG).`,
+  },
   supervision:
     'Een leidinggevende van ons team kan dit gesprek beluisteren, zonder te spreken of in beeld te komen, om de kwaliteit van ons advies te controleren en te verbeteren. Hij of zij is aan dezelfde geheimhouding gebonden als uw medewerker. Hierdoor wordt niets extra opgenomen.',
   processors: 'Parley (videodienst, op onze eigen servers).',

@@ -23,6 +23,16 @@ export interface NoticeLocale {
   media: Record<'audio' | 'audio+video', string>;
   retention: (days: number) => string;
   notRecordedRetention: string;
+  /**
+   * Where the recordings of a recorded meeting type are kept (Art. 13(1)(f) GDPR): inside the EU
+   * (with the place, where the region names one), outside it under an adequacy decision, or
+   * outside it otherwise.
+   */
+  recordingsStored: {
+    inEu: (place: string | null) => string;
+    adequacy: (place: string) => string;
+    outsideEu: (region: string) => string;
+  };
   /** Shown only for meeting types that allow silent supervision. */
   supervision: string;
   processors: string;
