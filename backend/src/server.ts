@@ -16,6 +16,7 @@ import { sweepStaleTempFiles } from './services/stale-temp-files.js';
 import { createMediaWatchdog } from './services/calls/fail-on-lost-media.js';
 import { createTicker } from './services/ticker.js';
 import { findLocationProblems } from './services/recordings/check-locations.js';
+import { refreshAllNotices } from './services/notices/refresh.js';
 import { deleteDueRecordings } from './services/recordings/delete-due.js';
 import { removeFailedRawMedia, sweepOrphanedRawMedia } from './services/recordings/sweep-raw.js';
 import { deleteDueCallData } from './services/retention/delete-due-call-data.js';
@@ -75,6 +76,14 @@ export async function startParley(config: Config, options: { logger?: Logger } =
   for (const problem of await findLocationProblems(database.db, stores)) {
     logger.warn(problem, 'a meeting type records to a storage location that is missing or outside its tenant\'s regions; its recordings will wait');
   }
+  // In the background: notices follow a storage region changed in the configuration.
+  const stopping = new AbortController();
+  const noticesRefreshed = refreshAllNotices({ db: database.db, places: stores, logger, signal: stopping.signal }).then(
+    (result) => {
+      if (result.published > 0 || result.failed > 0) logger.info(result, 'notices brought up to date with this deployment');
+    },
+    (error: unknown) => logger.warn({ err: error }, 'bringing notices up to date failed'),
+  );
   const recordingWorker = createRecordingWorker(
     {
       db: database.db,
@@ -195,7 +204,9 @@ export async function startParley(config: Config, options: { logger?: Logger } =
     vendors,
     logger,
     stop: async () => {
+      stopping.abort();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await noticesRefreshed;
       await watchdog.stop();
       await expiry.stop();
       await retention.stop();
