@@ -338,6 +338,12 @@ export interface DsarResponse {
   request: DataSubjectRequest;
 }
 
+/** `POST /api/dsar`: one request per customer record of the subject, received together. */
+export interface DsarReceivedResponse {
+  request: DataSubjectRequest;
+  requests: DataSubjectRequest[];
+}
+
 export interface DsarReceive {
   kind: DsarKind;
   subject: { email: string } | { host: 'zendesk' | 'teams'; externalId: string };

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
@@ -99,6 +99,38 @@ describe.each(databaseKinds)('data-subject requests on %s', (kind) => {
     const repeat = await receive({ kind: 'erasure', subject: { host: 'zendesk', externalId: '90210' }, verification });
     expect(repeat.status).toBe(409);
     expect(repeat.body.error.code).toBe('DSAR_ALREADY_OPEN');
+  });
+
+  it('makes one request per customer record an email names, due together, and answers each', async () => {
+    // The same person known to Zendesk and to Teams: two customer records with one address.
+    const [zendesk, teams] = await database.db
+      .insert(customers)
+      .values([
+        { tenantId, displayName: 'Morgan Customer', email: 'morgan@example.org', createdAt: new Date(Date.now() - 1000) },
+        { tenantId, displayName: 'Morgan C.', email: 'Morgan@Example.org' },
+      ])
+      .returning();
+    await database.db.insert(customerRefs).values([
+      { tenantId, customerId: zendesk!.id, host: 'zendesk', externalId: '31337' },
+      { tenantId, customerId: teams!.id, host: 'teams', externalId: 'aad-morgan' },
+    ]);
+    const res = await receive({ kind: 'access', subject: { email: 'MORGAN@example.org' }, verification });
+    expect(res.status).toBe(201);
+    const requests = res.body.requests as { id: string; customerId: string; dueAt: string }[];
+    expect(requests.map((r) => r.customerId)).toEqual([zendesk!.id, teams!.id]);
+    expect(res.body.request).toEqual(requests[0]);
+    expect(new Set(requests.map((r) => r.dueAt)).size).toBe(1);
+    // Named again the same way while open: refused, as for one record.
+    expect((await receive({ kind: 'access', subject: { email: 'morgan@example.org' }, verification })).status).toBe(409);
+
+    const outcomes = await worker().drain();
+    for (const request of requests) {
+      expect(outcomes.get(request.id)).toBe('completed');
+      const done = await t.call('GET', `/api/dsar/${request.id}`, { token: dpo });
+      expect(done.body.request.outcome).toMatchObject({ dataHeld: true, exportId: expect.any(String) });
+    }
+    const bundles = await database.db.select().from(dsarExports).where(inArray(dsarExports.requestId, requests.map((r) => r.id)));
+    expect(bundles).toHaveLength(2);
   });
 
   it('answers a subject Parley does not know with "no data held"', async () => {

@@ -41,7 +41,15 @@ const receiveRoute = createRoute({
   security: bearer,
   request: { body: { required: true, content: { 'application/json': { schema: receiveDsarInput.openapi('DataSubjectRequestInput') } } } },
   responses: {
-    201: json(z.object({ request: dsarSchema }), 'Received'),
+    201: json(
+      z.object({
+        request: dsarSchema.openapi({ description: 'The first request made.' }),
+        requests: z.array(dsarSchema).openapi({
+          description: 'Every request made: one per customer record of the subject (an email several records carry names them all), with one deadline.',
+        }),
+      }),
+      'Received',
+    ),
     400: errors[400],
     401: errors[401],
     403: errors[403],
@@ -89,9 +97,9 @@ export function dsarRoutes(deps: ServiceDeps & { onDsarReceived?: () => void }) 
   const requestDeps = { db: deps.db, masterKeys: deps.recordings.masterKeys };
   return app
     .openapi(receiveRoute, async (c) => {
-      const request = await receiveDsarRequest(requestDeps, c.get('principal'), c.req.valid('json'));
+      const requests = await receiveDsarRequest(requestDeps, c.get('principal'), c.req.valid('json'));
       deps.onDsarReceived?.();
-      return c.json({ request }, 201);
+      return c.json({ request: requests[0]!, requests }, 201);
     })
     .openapi(listRoute, async (c) => c.json({ requests: await listDsarRequests(deps, c.get('principal')) }, 200))
     .openapi(getRoute, async (c) => c.json({ request: await getDsarRequest(deps, c.get('principal'), c.req.valid('param').id) }, 200))

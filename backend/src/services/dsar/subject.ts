@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { customerRefs, customers } from '../../db/schema/index.js';
-import { ConflictError } from '../../errors.js';
 
 /** How the requester names themselves: the email Parley holds, or the id a host gives them. */
 export const subjectInput = z.union([
@@ -36,27 +35,26 @@ export function subjectForSeal(subject: SubjectInput): Record<string, string> {
 }
 
 /**
- * The tenant's customer the identifier names, or null when Parley holds nothing about them.
- * Customers already erased are not found again: what is left of them is no longer theirs.
+ * The tenant's customer records the identifier names, oldest first; none when Parley holds
+ * nothing about them. An email can name several (the same person known to Zendesk and to Teams,
+ * or two Zendesk requesters with one address): the requester proved they hold it, so each is
+ * theirs. Customers already erased are not found again: what is left of them is no longer theirs.
  */
-export async function resolveSubject(db: DbOrTx, tenantId: string, subject: SubjectInput): Promise<string | null> {
+export async function resolveSubjects(db: DbOrTx, tenantId: string, subject: SubjectInput): Promise<string[]> {
   if ('email' in subject) {
     const found = await db
       .select({ id: customers.id })
       .from(customers)
       .where(and(eq(customers.tenantId, tenantId), isNull(customers.erasedAt), sql`lower(${customers.email}) = ${subject.email.trim().toLowerCase()}`))
-      .limit(2);
-    if (found.length > 1) {
-      throw new ConflictError('DSAR_SUBJECT_AMBIGUOUS', 'Several customer records carry this email; name the subject by the id their host gives them.');
-    }
-    return found[0]?.id ?? null;
+      .orderBy(asc(customers.createdAt), asc(customers.id));
+    return found.map((c) => c.id);
   }
-  const [ref] = await db
+  const found = await db
     .select({ id: customers.id })
     .from(customerRefs)
     .innerJoin(customers, eq(customers.id, customerRefs.customerId))
     .where(
       and(eq(customerRefs.tenantId, tenantId), eq(customerRefs.host, subject.host), eq(customerRefs.externalId, subject.externalId), isNull(customers.erasedAt)),
     );
-  return ref?.id ?? null;
+  return found.map((c) => c.id);
 }

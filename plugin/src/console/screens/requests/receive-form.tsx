@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { fieldError } from '../../../api';
-import type { DsarKind, DsarReceive, DsarResponse } from '../../../api-types';
+import type { DsarKind, DsarReceive, DsarReceivedResponse } from '../../../api-types';
 import { useSession } from '../../session-context';
 import { ErrorAlert } from '../../ui/error-alert';
 import { useKit } from '../../ui/kit-context';
@@ -16,7 +16,7 @@ const namedByOptions = [
 
 /** Records a request as it was received; the deadline runs from now. */
 export function ReceiveForm({ onReceived }: { onReceived: () => void }) {
-  const { Select, TextField, Button } = useKit();
+  const { Select, TextField, Button, Text } = useKit();
   const { call } = useSession();
   const [kind, setKind] = useState<DsarKind>('access');
   const [namedBy, setNamedBy] = useState<NamedBy>('email');
@@ -24,18 +24,25 @@ export function ReceiveForm({ onReceived }: { onReceived: () => void }) {
   const [verification, setVerification] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [recorded, setRecorded] = useState<string | null>(null);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(null);
+    setRecorded(null);
     try {
       const body: DsarReceive = {
         kind,
         subject: namedBy === 'email' ? { email: subject.trim() } : { host: namedBy, externalId: subject.trim() },
         verification: verification.trim(),
       };
-      await call<DsarResponse>('/api/dsar', { method: 'POST', body });
+      const { requests } = await call<DsarReceivedResponse>('/api/dsar', { method: 'POST', body });
+      setRecorded(
+        requests.length > 1
+          ? `Recorded ${requests.length} requests, one for each customer record this person has; they are due together.`
+          : 'Recorded the request.',
+      );
       setSubject('');
       setVerification('');
       onReceived();
@@ -83,6 +90,11 @@ export function ReceiveForm({ onReceived }: { onReceived: () => void }) {
           testId="dsar-verification"
         />
         <ErrorAlert error={error} />
+        {recorded ? (
+          <div role="status" data-testid="dsar-recorded">
+            <Text>{recorded}</Text>
+          </div>
+        ) : null}
         <div>
           <Button type="submit" variant="primary" disabled={busy || subject.trim() === '' || verification.trim() === ''} testId="dsar-submit">
             Record the request
