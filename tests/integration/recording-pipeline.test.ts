@@ -12,7 +12,7 @@ import { decryptStream, openEncryptedFile } from '../../media/encryption/format.
 import { probeMedia } from '../../media/recording/compose.js';
 import { startFakeS3, type FakeS3 } from '../../backend/src/adapters/storage/fake-s3-server.js';
 import type { Database } from '../../backend/src/db/client.js';
-import { auditEvents, calls, meetingTypes, outboxMessages, recordings, tenants } from '../../backend/src/db/schema/index.js';
+import { auditEvents, calls, legalHolds, meetingTypes, outboxMessages, recordings, tenants } from '../../backend/src/db/schema/index.js';
 import { BlobStoreUnavailableError, type BlobStore } from '../../backend/src/ports/blob-store.js';
 import { findLocationProblems } from '../../backend/src/services/recordings/check-locations.js';
 import { recordingKeyFor } from '../../backend/src/services/recordings/keys.js';
@@ -202,6 +202,29 @@ describe.each(databaseKinds)('recording pipeline on %s', (kind) => {
       .where(and(eq(auditEvents.subjectId, seeded.recordingId), eq(auditEvents.action, 'recording.raw_removed')));
     expect(event?.details).toMatchObject({ reason: 'failed', callId: seeded.callId });
     keptForOperator.length = 0;
+  }, 60_000);
+
+  it('keeps the raw media of a failed recording past the operator window while a legal hold covers it', async () => {
+    const seeded = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate);
+    for (const name of await readdir(seeded.rawDir)) await writeFile(path.join(seeded.rawDir, name), 'MJR00002');
+    expect(await runRecordingJob(pipelineDeps(database.db, dataDir, stores, { maxComposeAttempts: 1 }), seeded.recordingId)).toBe('failed');
+    const [hold] = await database.db
+      .insert(legalHolds)
+      .values({ tenantId: tenant.tenantId, targetType: 'customer', targetId: seeded.customerId, reference: 'LIT-2026-7' })
+      .returning();
+    const sweep = { db: database.db, dataDir, logger: pino({ level: 'silent' }) };
+    const later = new Date(Date.now() + 73 * 3_600_000);
+    await removeFailedRawMedia(sweep, 72 * 3_600_000, later);
+    // Held: the only copy of the recording stays, as the row that says what it is.
+    expect((await readdir(seeded.rawDir)).length).toBeGreaterThan(0);
+    const [held] = await database.db.select().from(recordings).where(eq(recordings.id, seeded.recordingId));
+    expect(held).toMatchObject({ stage: 'failed', deletedAt: null });
+
+    await database.db.update(legalHolds).set({ releasedAt: new Date() }).where(eq(legalHolds.id, hold!.id));
+    expect(await removeFailedRawMedia(sweep, 72 * 3_600_000, later)).toBe(1);
+    await expect(stat(seeded.rawDir)).rejects.toMatchObject({ code: 'ENOENT' });
+    const [released] = await database.db.select().from(recordings).where(eq(recordings.id, seeded.recordingId));
+    expect(released).toMatchObject({ stage: 'deleted', deletionReason: 'failed' });
   }, 60_000);
 
   it('removes raw media no recording job owns once its call is over, never that of a running call', async () => {

@@ -3,6 +3,7 @@ import { and, eq, inArray, lt } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { calls, recordings } from '../../db/schema/index.js';
 import type { Logger } from '../../logger.js';
+import { lockCustomerData, recordingNotHeld } from '../legal-holds/active.js';
 import { recordAudit } from '../audit/record.js';
 import { isFinished } from '../calls/state-machine.js';
 import { rawRecordingDir, rawRecordingRoot } from './raw-dir.js';
@@ -41,23 +42,32 @@ export async function sweepOrphanedRawMedia(deps: SweepDeps): Promise<number> {
 
 /**
  * A recording the pipeline gave up on keeps its raw media for an operator to look at, but only
- * for `keepMs`: then the plaintext goes, the row is marked deleted and the removal audited.
+ * for `keepMs`: then the plaintext goes, the row is marked deleted and the removal audited. A
+ * legal hold over the recording, its case or its customer keeps it, raw media included: that is
+ * the only copy there is. The folder goes while the row is locked and checked, and before the row
+ * says so: a crash in between leaves a failed row without a folder, which the next run marks.
  */
 export async function removeFailedRawMedia(deps: SweepDeps, keepMs: number, now: Date = new Date()): Promise<number> {
   const expired = await deps.db
     .select()
     .from(recordings)
-    .where(and(eq(recordings.stage, 'failed'), lt(recordings.updatedAt, new Date(now.getTime() - keepMs))));
+    .where(and(eq(recordings.stage, 'failed'), lt(recordings.updatedAt, new Date(now.getTime() - keepMs)), recordingNotHeld()));
   let removed = 0;
   for (const row of expired) {
-    await rm(row.rawDir, { recursive: true, force: true });
     const marked = await deps.db.transaction(async (tx) => {
-      const [updated] = await tx
+      // Checked again under the lock a new hold takes: one placed since the list was read keeps it.
+      await lockCustomerData(tx, row.tenantId, row.customerId);
+      const [still] = await tx
+        .select({ id: recordings.id })
+        .from(recordings)
+        .where(and(eq(recordings.id, row.id), eq(recordings.stage, 'failed'), recordingNotHeld()))
+        .for('update');
+      if (!still) return false;
+      await rm(row.rawDir, { recursive: true, force: true });
+      await tx
         .update(recordings)
         .set({ stage: 'deleted', wrappedKey: null, deletedAt: now, deletionReason: 'failed', updatedAt: now })
-        .where(and(eq(recordings.id, row.id), eq(recordings.stage, 'failed')))
-        .returning({ id: recordings.id });
-      if (!updated) return false;
+        .where(eq(recordings.id, row.id));
       await recordAudit(tx, {
         tenantId: row.tenantId,
         actor: { kind: 'system' },
