@@ -170,7 +170,10 @@ describe.each(databaseKinds)('erasure of a data subject on %s', (kind) => {
     const copies = await Promise.all([first, second, hers].map((s) => readFile(s.blob)));
     // Before: everything decrypts and plays, so what follows can fail.
     expect(await decrypts(copies[0]!, first.recording)).toBe(true);
-    expect((await t.call('POST', `/api/recordings/${first.recording.id}/playback`, { token: admin })).status).toBe(201);
+    const playing = await t.call('POST', `/api/recordings/${first.recording.id}/playback`, { token: admin });
+    expect(playing.status).toBe(201);
+    const streamPath = new URL(playing.body.streamUrl).pathname;
+    expect((await t.app.request(streamPath, { headers: { range: 'bytes=0-99' } })).status).toBe(206);
     expect(parleyNotes(first.ticketId).length).toBeGreaterThanOrEqual(2);
 
     const id = await requestErasure(chris.email);
@@ -194,6 +197,12 @@ describe.each(databaseKinds)('erasure of a data subject on %s', (kind) => {
     const playback = await t.call('POST', `/api/recordings/${first.recording.id}/playback`, { token: admin });
     expect(playback.status).toBe(410);
     expect(playback.body.error.code).toBe('RECORDING_DELETED');
+    // A player opened before the erasure is told at its next range request, with the reason.
+    for (const path of [streamPath, `${streamPath}/about`]) {
+      const stopped = await t.app.request(path, { headers: { range: 'bytes=100-199' } });
+      expect(stopped.status).toBe(410);
+      expect(await stopped.json()).toMatchObject({ error: { code: 'RECORDING_DELETED', message: expect.stringMatching(/erase/i) } });
+    }
 
     // The person is no longer named anywhere Parley keeps.
     expect(await customerOf(chris.id)).toMatchObject({ displayName: null, email: null, locale: null });

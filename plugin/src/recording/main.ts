@@ -43,6 +43,9 @@ function explain(error: unknown): { error: unknown; retryable: boolean } {
       return { error: reword(MESSAGES.forbidden), retryable: false };
     case 404:
       return { error: reword(MESSAGES.notFound), retryable: false };
+    case 410:
+      // Deleted (retention, erasure, early deletion): the server says which; trying again cannot help.
+      return { error, retryable: false };
     default:
       return { error, retryable: true };
   }

@@ -45,8 +45,9 @@ async function ticketedRecording(deps: Deps, token: string) {
   // signed-out-everywhere user's ticket stops working at the next range request. The full policy
   // ran when the ticket was issued, minutes ago at most.
   if (row && (!row.viewerActive || row.viewerEpoch !== ticket.epoch)) throw new UnauthorizedError('Your session has ended; open Parley again.');
+  // Deleted first: an erasure also removes the subject key, and a player open at the time is told why it stopped.
+  if (row?.recording.stage === 'deleted') throw deletedRecordingError(row.recording.deletionReason);
   if (!row || !row.recording.objectKey || !row.subject) throw new NotFoundError('RECORDING_NOT_FOUND', 'No such recording.');
-  if (row.recording.stage === 'deleted') throw deletedRecordingError(row.recording.deletionReason);
   return { ticket, ...row, subject: row.subject, objectKey: row.recording.objectKey };
 }
 
