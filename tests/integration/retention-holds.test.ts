@@ -199,6 +199,8 @@ describe.each(databaseKinds)('retention and legal holds on %s', (kind) => {
     await runRetention();
     expect(await stageOf(seeded.recordingId!)).toBe('done');
     expect(await callExists(seeded.callId)).toBe(true);
+    // Its consent records too, past their own five years: they prove the recording may be kept.
+    expect(await consentCount(seeded.callId)).toBe(1);
   });
 
   it('refuses to delete consent records outside retention: they stay append-only evidence', async () => {

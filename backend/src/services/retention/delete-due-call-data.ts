@@ -3,7 +3,7 @@ import type { Db, Tx } from '../../db/client.js';
 import { calls, cases, consentRecords, customers, dsarRequests, meetingTypes, recordings } from '../../db/schema/index.js';
 import type { Logger } from '../../logger.js';
 import { recordAudit } from '../audit/record.js';
-import { activeHolds, lockCustomerData } from '../legal-holds/active.js';
+import { activeHolds, lockCustomerData, recordingNotHeld } from '../legal-holds/active.js';
 import { callNotHeld } from './call-data-held.js';
 import { periodEnded } from './due.js';
 import { allowEvidenceDeletion } from './evidence.js';
@@ -11,9 +11,18 @@ import { allowEvidenceDeletion } from './evidence.js';
 /** How many calls a run handles at most; the next run picks up the rest. */
 const BATCH = 200;
 
-/** Consent records whose meeting type's consent retention has run out since the call ended. */
+/**
+ * Consent records whose meeting type's consent retention has run out since the call ended, and
+ * whose call's recording is gone: while a recording is kept, the consent records are the proof it
+ * may be (Art. 7(1) GDPR), whatever shorter period an admin set for them.
+ */
 export const consentDue = (now: Date) =>
-  and(isNotNull(calls.endedAt), periodEnded(calls.endedAt, meetingTypes.consentRetentionDays, now), callNotHeld());
+  and(
+    isNotNull(calls.endedAt),
+    periodEnded(calls.endedAt, meetingTypes.consentRetentionDays, now),
+    callNotHeld(),
+    notExists(sql`(select 1 from ${recordings} where ${recordings.callId} = ${calls.id} and ${recordings.stage} <> 'deleted')`),
+  );
 
 /**
  * Calls whose metadata retention has run out: ended long enough ago, nothing held, no recording
@@ -180,7 +189,19 @@ export async function countDueUnder(
     .select({ n: count() })
     .from(consentRecords)
     .innerJoin(calls, eq(calls.id, consentRecords.callId))
-    .where(and(eq(calls.meetingTypeId, meetingTypeId), isNotNull(calls.endedAt), ended(periods.consentRetentionDays), callNotHeld()));
+    .where(
+      and(
+        eq(calls.meetingTypeId, meetingTypeId),
+        isNotNull(calls.endedAt),
+        ended(periods.consentRetentionDays),
+        callNotHeld(),
+        // As `consentDue`: not while the call's recording is kept, which it is unless due itself.
+        notExists(
+          sql`(select 1 from ${recordings} where ${recordings.callId} = ${calls.id} and ${recordings.stage} <> 'deleted'
+            and not (${recordings.stage} = 'done' and ${periodEnded(recordings.storedAt, periods.retentionDays, now)} and ${recordingNotHeld()}))`,
+        ),
+      ),
+    );
   const [callsDue] = await db
     .select({ n: count() })
     .from(calls)
