@@ -2,7 +2,7 @@ import { cp, readFile } from 'node:fs/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEncryptedFile } from '../../media/encryption/format.js';
@@ -20,6 +20,7 @@ import { openSealed } from '../../backend/src/services/audit/seal.js';
 import { verifyAuditChain } from '../../backend/src/services/audit/verify.js';
 import { notes } from '../../backend/src/services/consent/notes.js';
 import { loadInventory } from '../../backend/src/services/dsar/erase/inventory.js';
+import { collectSubjectData } from '../../backend/src/services/dsar/export/collect.js';
 import { destroyRecordingKeys, destroySubjectKey } from '../../backend/src/services/dsar/erase/shred.js';
 import { createDsarWorker } from '../../backend/src/services/dsar/worker.js';
 import { noteOnTicket } from '../../backend/src/services/outbox/ticket-note.js';
@@ -253,6 +254,50 @@ describe.each(databaseKinds)('erasure of a data subject on %s', (kind) => {
     // Asked again, the subject is no longer found: the answer is "no data held".
     const again = await requestErasure(chris.email);
     expect((await view(again)).subjectKnown).toBe(false);
+  }, 120_000);
+
+  it('erases only what is theirs on a ticket another customer’s call is on too, which stays linked for them', async () => {
+    const sam = await seedCustomer('Sam');
+    const samCall = await seedRecordedCall(sam.id, 'consultation');
+    // The ticket's requester changed: Kim's call took place on Sam's ticket, with her own offer, link and note.
+    const kim = await seedCustomer('Kim');
+    const [meetingType] = await database.db.select().from(meetingTypes).where(and(eq(meetingTypes.tenantId, tenantId), eq(meetingTypes.key, 'support')));
+    const [kimCall] = await database.db
+      .insert(calls)
+      .values({
+        tenantId, caseId: samCall.caseId, customerId: kim.id, agentId, meetingTypeId: meetingType!.id, state: 'ended',
+        mediaNodeId: 'janus-1', mediaRoomId: 4343, mediaRoomPin: '0000', mediaRoomSecret: 'secret', endedAt: new Date(),
+      })
+      .returning();
+    const [notice] = await database.db.select({ id: noticeVersions.id }).from(noticeVersions).where(eq(noticeVersions.meetingTypeId, meetingType!.id)).limit(1);
+    await database.db.insert(consentRequests).values({
+      tenantId, callId: kimCall!.id, customerId: kim.id, tokenHash: `hash-${kimCall!.id}`, channel: 'zendesk_messaging', noticeVersionId: notice!.id,
+      language: 'de', conversationId: 'conversation-kim', expiresAt: new Date(), decidedAt: new Date(),
+    });
+    await noteOnTicket(database.db, kimCall!, notes.decided({ join: false, recording: 'not_recorded', version: 1, language: 'de' }), `call:${kimCall!.id}:decided`);
+    await deliverNotes();
+    const kimNote = parleyNotes(samCall.ticketId).find((c) => c.body?.includes('declined'))!;
+    expect(kimNote).toBeDefined();
+
+    // Kim sees the ticket her call was on in her own export, though it is Sam's case.
+    const kimData = await collectSubjectData(database.db, tenantId, kim.id);
+    expect(kimData!.cases.map((c) => c.id)).toEqual([samCall.caseId]);
+
+    const id = await requestErasure(sam.email);
+    expect((await worker().drain()).get(id)).toBe('completed');
+    const answer = await view(id);
+    expect(answer.outcome.erased).toMatchObject({ recordings: 1, casesUnlinked: 0 });
+    expect(answer.outcome.notDone).toEqual(expect.arrayContaining([expect.objectContaining({ what: 'shared_cases', count: 1 })]));
+
+    // Sam's notes are redacted, Kim's note stays as written; the ticket stays linked for Kim.
+    for (const note of parleyNotes(samCall.ticketId).filter((c) => c.id !== kimNote.id)) expect(note.body).toMatch(/▇{5,}/u);
+    expect(parleyNotes(samCall.ticketId).find((c) => c.id === kimNote.id)!.body).toBe(kimNote.body);
+    const [kase] = await database.db.select().from(cases).where(eq(cases.id, samCall.caseId));
+    expect(kase!.externalId).toBe(samCall.ticketId);
+    const conversations = await database.db.select({ callId: consentRequests.callId, conversationId: consentRequests.conversationId }).from(consentRequests).where(inArray(consentRequests.callId, [samCall.callId, kimCall!.id]));
+    expect(Object.fromEntries(conversations.map((c) => [c.callId, c.conversationId]))).toEqual({ [samCall.callId]: null, [kimCall!.id]: 'conversation-kim' });
+    expect(await customerOf(kim.id)).toMatchObject({ displayName: 'Kim Customer', erasedAt: null });
+    expect(await customerOf(sam.id)).toMatchObject({ displayName: null, email: null });
   }, 120_000);
 
   it('deletes an export bundle made for an earlier access request, so its link stops working', async () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { customerRefs, customers } from '../../db/schema/index.js';
+import { calls, customerRefs, customers } from '../../db/schema/index.js';
 
 /** How the requester names themselves: the email Parley holds, or the id a host gives them. */
 export const subjectInput = z.union([
@@ -58,3 +58,10 @@ export async function resolveSubjects(db: DbOrTx, tenantId: string, subject: Sub
     );
   return found.map((c) => c.id);
 }
+
+/**
+ * The cases a customer's calls are on, as a subquery: their own, and another customer's ticket or
+ * group chat one of their calls took place in. What is theirs on those is theirs to see and erase.
+ */
+export const callCasesOf = (db: DbOrTx, tenantId: string, customerId: string) =>
+  db.select({ caseId: calls.caseId }).from(calls).where(and(eq(calls.tenantId, tenantId), eq(calls.customerId, customerId)));

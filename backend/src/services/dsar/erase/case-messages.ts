@@ -11,19 +11,27 @@ export interface CaseMessage {
 const CHUNK = 1_000;
 
 /**
- * The messages Parley queued about a case's calls (notes, replies, chat messages), delivered or
- * not. A delivered message keeps no payload, so they are found by their keys, which name the call,
- * its recording or its consent link: `call:<id>:…`, `recording:<id>:…`, `consent:<id>:…`.
+ * The messages Parley queued about one customer's calls on these cases (notes, replies, chat
+ * messages), delivered or not, by case. Only theirs: a ticket or group chat can hold another
+ * customer's calls too, and what Parley wrote about those is not this customer's to erase. A
+ * delivered message keeps no payload, so they are found by their keys, which name the call, its
+ * recording or its consent link: `call:<id>:…`, `recording:<id>:…`, `consent:<id>:…`.
  */
-export async function messagesOfCases(db: DbOrTx, tenantId: string, caseIds: string[]): Promise<Map<string, CaseMessage[]>> {
+export async function messagesOfCases(db: DbOrTx, tenantId: string, customerId: string, caseIds: string[]): Promise<Map<string, CaseMessage[]>> {
   const byCase = new Map<string, CaseMessage[]>(caseIds.map((id) => [id, []]));
   if (caseIds.length === 0) return byCase;
   const owner = new Map<string, string>();
   for (let i = 0; i < caseIds.length; i += CHUNK) {
     const chunk = caseIds.slice(i, i + CHUNK);
-    const callRows = await db.select({ id: calls.id, caseId: calls.caseId }).from(calls).where(and(eq(calls.tenantId, tenantId), inArray(calls.caseId, chunk)));
+    const callRows = await db
+      .select({ id: calls.id, caseId: calls.caseId })
+      .from(calls)
+      .where(and(eq(calls.tenantId, tenantId), eq(calls.customerId, customerId), inArray(calls.caseId, chunk)));
     for (const c of callRows) owner.set(c.id, c.caseId);
-    const recordingRows = await db.select({ id: recordings.id, caseId: recordings.caseId }).from(recordings).where(and(eq(recordings.tenantId, tenantId), inArray(recordings.caseId, chunk)));
+    const recordingRows = await db
+      .select({ id: recordings.id, caseId: recordings.caseId })
+      .from(recordings)
+      .where(and(eq(recordings.tenantId, tenantId), eq(recordings.customerId, customerId), inArray(recordings.caseId, chunk)));
     for (const r of recordingRows) owner.set(r.id, r.caseId);
     const callIds = callRows.map((c) => c.id);
     for (let j = 0; j < callIds.length; j += CHUNK) {

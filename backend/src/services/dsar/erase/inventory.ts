@@ -1,6 +1,7 @@
-import { and, eq, inArray, isNull, or } from 'drizzle-orm';
+import { and, eq, inArray, isNull, ne, or } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.js';
 import { calls, cases, customers, legalHolds, meetingTypes, recordings, subjectKeys } from '../../../db/schema/index.js';
+import { callCasesOf } from '../subject.js';
 
 const DAY_MS = 86_400_000;
 
@@ -39,6 +40,11 @@ export interface CaseItem {
   conversationId: string | null;
   /** Already unlinked from the host by an earlier run. */
   unlinked: boolean;
+  /**
+   * Another customer's calls are on it too (a group chat, a ticket whose requester changed): it
+   * stays linked to its ticket or chat for them; only what is the subject's on it is erased.
+   */
+  shared: boolean;
 }
 
 /** Everything Parley holds about one customer, sorted into what may be erased now and what must be kept. */
@@ -68,10 +74,21 @@ export async function loadInventory(db: DbOrTx, tenantId: string, customerId: st
     .where(and(eq(customers.id, customerId), eq(customers.tenantId, tenantId)));
   if (!customer) return null;
   const [subjectKey] = await db.select({ id: subjectKeys.id }).from(subjectKeys).where(and(eq(subjectKeys.tenantId, tenantId), eq(subjectKeys.customerId, customerId)));
+  // Their cases, and any other case one of their calls is on.
   const caseRows = await db
-    .select({ id: cases.id, host: cases.host, externalId: cases.externalId, channel: cases.channel, conversationId: cases.conversationId })
+    .select({ id: cases.id, host: cases.host, externalId: cases.externalId, channel: cases.channel, conversationId: cases.conversationId, customerId: cases.customerId })
     .from(cases)
-    .where(and(eq(cases.tenantId, tenantId), eq(cases.customerId, customerId)));
+    .where(and(eq(cases.tenantId, tenantId), or(eq(cases.customerId, customerId), inArray(cases.id, callCasesOf(db, tenantId, customerId)))));
+  const othersOn = caseRows.length
+    ? new Set(
+        (
+          await db
+            .selectDistinct({ caseId: calls.caseId })
+            .from(calls)
+            .where(and(eq(calls.tenantId, tenantId), ne(calls.customerId, customerId), inArray(calls.caseId, caseRows.map((c) => c.id))))
+        ).map((c) => c.caseId),
+      )
+    : new Set<string>();
   const recordingRows = await db
     .select({
       id: recordings.id,
@@ -127,7 +144,7 @@ export async function loadInventory(db: DbOrTx, tenantId: string, customerId: st
     subjectKey: subjectKey ?? null,
     customerHolds,
     recordings: items,
-    cases: caseRows.map((c) => ({ ...c, unlinked: c.externalId.startsWith(UNLINKED_PREFIX) })),
+    cases: caseRows.map(({ customerId: owner, ...c }) => ({ ...c, unlinked: c.externalId.startsWith(UNLINKED_PREFIX), shared: owner !== customerId || othersOn.has(c.id) })),
     kept,
     erasable,
     inPipeline,

@@ -18,7 +18,7 @@ export type CaseRedaction = ({ state: 'redacted' } & TicketRedactionReport) | { 
 export async function redactTicketNotes(deps: ErasureDeps, request: DsarRequestRow, erasableCases: CaseItem[]): Promise<Record<string, CaseRedaction>> {
   const results: Record<string, CaseRedaction> = {};
   const tickets = erasableCases.filter((c) => c.host === 'zendesk' && !c.unlinked);
-  const messages = await messagesOfCases(deps.db, request.tenantId, tickets.map((c) => c.id));
+  const messages = await messagesOfCases(deps.db, request.tenantId, request.customerId!, tickets.map((c) => c.id));
   for (const kase of tickets) {
     const keys = (messages.get(kase.id) ?? []).filter((m) => m.kind === 'zendesk.ticket_comment').map((m) => m.idempotencyKey);
     if (keys.length === 0) continue;

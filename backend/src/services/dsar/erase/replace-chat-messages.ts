@@ -21,7 +21,7 @@ export type ChatReplacement = { state: 'replaced'; replaced: number; missing: nu
 export async function replaceChatMessages(deps: ErasureDeps, request: DsarRequestRow, erasableCases: CaseItem[]): Promise<Record<string, ChatReplacement>> {
   const results: Record<string, ChatReplacement> = {};
   const chats = erasableCases.filter((c) => c.host === 'teams' && c.channel === 'teams_chat' && c.conversationId && !c.unlinked);
-  const messages = await messagesOfCases(deps.db, request.tenantId, chats.map((c) => c.id));
+  const messages = await messagesOfCases(deps.db, request.tenantId, request.customerId!, chats.map((c) => c.id));
   for (const kase of chats) {
     const outboxIds = (messages.get(kase.id) ?? []).filter((m) => m.kind === 'teams.activity').map((m) => m.id);
     if (outboxIds.length === 0) continue;

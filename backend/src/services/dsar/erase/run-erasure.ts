@@ -211,6 +211,14 @@ function result(
   const refusedChats = chats.filter((c) => c.state === 'refused');
   if (refusedChats.length > 0) notDone.push({ what: 'teams_messages', chats: refusedChats.length, reason: 'Teams refused to replace the bot’s messages (the bot was removed from the chat, or the chat is gone).' });
   if (chats.some((c) => c.state === 'not_configured')) notDone.push({ what: 'teams_messages', reason: 'No Teams bot is configured here, so the bot’s messages in the chats could not be replaced.' });
+  const shared = erasableCases.filter((c) => c.shared);
+  if (shared.length > 0) {
+    notDone.push({
+      what: 'shared_cases',
+      count: shared.length,
+      reason: 'These tickets or chats also hold other customers’ calls, so they stay linked to Zendesk or Teams for them. What Parley held and wrote about this person on them is erased.',
+    });
+  }
   if (erasableCases.some((c) => c.channel === 'zendesk_messaging')) {
     notDone.push({ what: 'messaging_messages', reason: 'Parley does not keep the ids of the messages it sent into Zendesk messaging, so it cannot delete them there.' });
   }
@@ -225,7 +233,7 @@ function result(
         recordings: erasedRecordings,
         blobsRemoved: work.blobsRemoved,
         exportBundlesRemoved: work.exportsRemoved,
-        casesUnlinked: erasableCases.length,
+        casesUnlinked: erasableCases.length - shared.length,
         messagesDropped: work.messagesDropped,
         ticketNotesRedacted: redacted.reduce((n, t) => n + t.redacted + t.alreadyRedacted, 0),
         identity: !kept,

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, or } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.js';
 import {
   calls,
@@ -13,6 +13,7 @@ import {
   recordings,
   tenants,
 } from '../../../db/schema/index.js';
+import { callCasesOf } from '../subject.js';
 import { recordingEntryName } from './settings.js';
 
 const iso = (value: Date | null | undefined) => (value ? value.toISOString() : null);
@@ -35,10 +36,11 @@ export async function collectSubjectData(db: DbOrTx, tenantId: string, customerI
     .select({ host: customerRefs.host, externalId: customerRefs.externalId, createdAt: customerRefs.createdAt })
     .from(customerRefs)
     .where(and(eq(customerRefs.tenantId, tenantId), eq(customerRefs.customerId, customerId)));
+  // Their cases, and the tickets or chats of someone else that one of their calls was on.
   const caseRows = await db
     .select()
     .from(cases)
-    .where(and(eq(cases.tenantId, tenantId), eq(cases.customerId, customerId)))
+    .where(and(eq(cases.tenantId, tenantId), or(eq(cases.customerId, customerId), inArray(cases.id, callCasesOf(db, tenantId, customerId)))))
     .orderBy(asc(cases.createdAt));
   const callRows = await db
     .select({ call: calls, type: meetingTypes })
@@ -127,7 +129,15 @@ export async function collectSubjectData(db: DbOrTx, tenantId: string, customerI
       metadataRetentionDays: t.metadataRetentionDays,
       consentRetentionDays: t.consentRetentionDays,
     })),
-    cases: caseRows.map((c) => ({ id: c.id, host: c.host, externalId: c.externalId, channel: c.channel, conversationId: c.conversationId, createdAt: iso(c.createdAt) })),
+    cases: caseRows.map((c) => ({
+      id: c.id,
+      host: c.host,
+      externalId: c.externalId,
+      channel: c.channel,
+      // Another customer's case (their call was on it): its conversation is that customer's.
+      conversationId: c.customerId === customerId ? c.conversationId : null,
+      createdAt: iso(c.createdAt),
+    })),
     calls: callRows.map(({ call, type }) => ({
       id: call.id,
       caseId: call.caseId,
