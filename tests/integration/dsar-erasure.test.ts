@@ -30,6 +30,8 @@ import { newLeaseOwner } from '../../backend/src/services/recordings/claim.js';
 import { unwrapRecordingKey } from '../../backend/src/services/recordings/keys.js';
 import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
 import { createRecordingWorker } from '../../backend/src/services/recordings/worker.js';
+import { deleteDueRecordings } from '../../backend/src/services/recordings/delete-due.js';
+import { deleteDueCallData } from '../../backend/src/services/retention/delete-due-call-data.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
 import { captureRawCall, pipelineDeps } from '../support/recording-fixtures.js';
 import { buildTestApp, PUBLIC_BASE_URL, startTestJanus, type TestApp } from '../support/test-app.js';
@@ -298,6 +300,37 @@ describe.each(databaseKinds)('erasure of a data subject on %s', (kind) => {
     expect(Object.fromEntries(conversations.map((c) => [c.callId, c.conversationId]))).toEqual({ [samCall.callId]: null, [kimCall!.id]: 'conversation-kim' });
     expect(await customerOf(kim.id)).toMatchObject({ displayName: 'Kim Customer', erasedAt: null });
     expect(await customerOf(sam.id)).toMatchObject({ displayName: null, email: null });
+  }, 120_000);
+
+  it('redacts Parley’s notes about calls retention has deleted since, on a ticket that is theirs alone', async () => {
+    const pat = await seedCustomer('Pat');
+    const old = await seedRecordedCall(pat.id, 'consultation');
+    // Years later a second call on the same ticket; the first one's retention has run out.
+    const [recent] = await database.db
+      .insert(calls)
+      .values({
+        tenantId, caseId: old.caseId, customerId: pat.id, agentId, meetingTypeId: (await database.db.select().from(calls).where(eq(calls.id, old.callId)))[0]!.meetingTypeId,
+        state: 'ended', mediaNodeId: 'janus-1', mediaRoomId: 4444, mediaRoomPin: '0000', mediaRoomSecret: 'secret', endedAt: new Date(),
+      })
+      .returning();
+    const longAgo = new Date(Date.now() - 10 * 365 * 86_400_000);
+    await database.db.update(calls).set({ createdAt: longAgo, endedAt: longAgo }).where(eq(calls.id, old.callId));
+    await database.db.update(recordings).set({ storedAt: longAgo }).where(eq(recordings.id, old.recording.id));
+    await deleteDueRecordings({ db: database.db, stores: t.recordings.stores, logger: silent });
+    await deleteDueCallData({ db: database.db, logger: silent });
+    expect(await database.db.select().from(calls).where(eq(calls.id, old.callId))).toEqual([]);
+    const notesOfOldCall = parleyNotes(old.ticketId);
+    expect(notesOfOldCall.length).toBeGreaterThanOrEqual(2);
+    expect(notesOfOldCall.every((note) => !/▇/u.test(note.body ?? ''))).toBe(true);
+
+    const id = await requestErasure(pat.email);
+    expect((await worker().drain()).get(id)).toBe('completed');
+    for (const note of parleyNotes(old.ticketId)) expect(note.body).toMatch(/▇{5,}/u);
+    // The customer's own comment is theirs and the account's, not Parley's to change.
+    expect(zendesk.comments(old.ticketId).filter((c) => c.body?.includes('please call me back'))).toHaveLength(1);
+    const answer = await view(id);
+    expect(answer.outcome.erased.ticketNotesRedacted).toBe(notesOfOldCall.length);
+    expect(recent).toBeDefined();
   }, 120_000);
 
   it('deletes an export bundle made for an earlier access request, so its link stops working', async () => {

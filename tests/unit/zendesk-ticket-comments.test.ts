@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ZendeskApi } from '../../backend/src/adapters/zendesk/api.js';
 import { startFakeZendesk, type FakeZendesk } from '../../backend/src/adapters/zendesk/fake-server.js';
-import { bodyWithReference, commentReference, ZendeskTicketCommentDeliverer } from '../../backend/src/adapters/zendesk/ticket-comments.js';
+import { bodyWithReference, commentReference, parleyReference, ZendeskTicketCommentDeliverer } from '../../backend/src/adapters/zendesk/ticket-comments.js';
 import type { ZendeskAuth } from '../../backend/src/adapters/zendesk/types.js';
 import type { OutboxEnvelope } from '../../backend/src/ports/outbox-delivery.js';
 
@@ -45,6 +45,14 @@ describe('Zendesk ticket comment deliverer', () => {
     expect(commentReference('call-9:offered')).toBe(commentReference('call-9:offered'));
     expect(commentReference('call-9:offered')).not.toBe(commentReference('call-9:consented'));
     expect(bodyWithReference('Consent recorded.\n', 'k')).toBe(`Consent recorded.\n\nRef: ${commentReference('k')}`);
+  });
+
+  it('knows a note as Parley’s by the reference line it ends with, and not by one quoted in the middle', () => {
+    const note = { body: bodyWithReference('Parley: video call offered.', 'call-9:offered') };
+    expect(parleyReference(note)).toBe(commentReference('call-9:offered'));
+    expect(parleyReference({ plain_body: `${note.body}\n` })).toBe(commentReference('call-9:offered'));
+    expect(parleyReference({ body: `I got your note (Ref: ${commentReference('x')}), please call me.` })).toBeNull();
+    expect(parleyReference({ body: 'Thanks!' })).toBeNull();
   });
 
   it.each([

@@ -4,7 +4,11 @@
  * other apps are not Parley's to change; they are counted so the DPO can see them.
  */
 export interface TicketNoteRedaction {
-  redactNotes(tenantId: string, ticketId: string, noteKeys: readonly string[]): Promise<TicketRedactionReport>;
+  /**
+   * `everyParleyNote`: the ticket is the subject's alone, so every note carrying Parley's reference
+   * line is about them, including notes of calls retention has deleted since (their keys are gone).
+   */
+  redactNotes(tenantId: string, ticketId: string, noteKeys: readonly string[], options?: { everyParleyNote?: boolean }): Promise<TicketRedactionReport>;
 }
 
 export interface TicketRedactionReport {

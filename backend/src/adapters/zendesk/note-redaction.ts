@@ -1,7 +1,7 @@
 import { TicketRedactionRefused, type TicketNoteRedaction, type TicketRedactionReport } from '../../ports/ticket-note-redaction.js';
 import { VendorHttpError } from '../http/vendor-http.js';
 import { ZendeskApi } from './api.js';
-import { carriesReference, commentReference } from './ticket-comments.js';
+import { carriesReference, commentReference, parleyReference } from './ticket-comments.js';
 import type { ZendeskComment, ZendeskDelivererConfig } from './types.js';
 
 const REDACTED = /^[\s▇]*$/u;
@@ -43,7 +43,8 @@ const isPermanent = (status: number) => status >= 300 && status < 500 && status 
 
 /**
  * Redacts Parley's own notes and replies on a Zendesk ticket through Redact Ticket Comment In Agent
- * Workspace. A note is Parley's when it carries the reference line of one of the outbox keys given.
+ * Workspace. A note is Parley's when it carries the reference line of one of the outbox keys given,
+ * or, on a ticket that is the subject's alone, when it ends with Parley's reference line at all.
  */
 export class ZendeskNoteRedaction implements TicketNoteRedaction {
   private readonly api: ZendeskApi;
@@ -52,7 +53,7 @@ export class ZendeskNoteRedaction implements TicketNoteRedaction {
     this.api = new ZendeskApi(config);
   }
 
-  async redactNotes(tenantId: string, ticketId: string, noteKeys: readonly string[]): Promise<TicketRedactionReport> {
+  async redactNotes(tenantId: string, ticketId: string, noteKeys: readonly string[], options: { everyParleyNote?: boolean } = {}): Promise<TicketRedactionReport> {
     const report: TicketRedactionReport = { redacted: 0, alreadyRedacted: 0, notFound: 0, othersComments: 0 };
     const references = [...new Set(noteKeys.map(commentReference))];
     const found = new Set<string>();
@@ -61,7 +62,7 @@ export class ZendeskNoteRedaction implements TicketNoteRedaction {
       const comments: ZendeskComment[] = [];
       for await (const page of this.api.commentPages(baseUrl, ticketId)) comments.push(...page);
       for (const comment of comments) {
-        const reference = references.find((ref) => carriesReference(comment, ref));
+        const reference = references.find((ref) => carriesReference(comment, ref)) ?? (options.everyParleyNote ? parleyReference(comment) : null);
         if (!reference) {
           report.othersComments += 1;
           continue;

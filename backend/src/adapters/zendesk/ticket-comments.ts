@@ -29,6 +29,15 @@ export function bodyWithReference(body: string, idempotencyKey: string): string 
   return `${body.trimEnd()}\n\nRef: ${commentReference(idempotencyKey)}`;
 }
 
+/** The reference line Parley ends its notes with, if the comment's last line is one. */
+export function parleyReference(comment: Pick<ZendeskComment, 'body' | 'plain_body'>): string | null {
+  for (const text of [comment.body, comment.plain_body]) {
+    const match = typeof text === 'string' ? /(?:^|\n)Ref: (P-[0-9a-f]{10})\s*$/.exec(text) : null;
+    if (match) return match[1]!;
+  }
+  return null;
+}
+
 /** Zendesk may re-render the body (markdown, HTML); the reference survives in one of them. */
 export function carriesReference(comment: ZendeskComment, reference: string): boolean {
   const line = `Ref: ${reference}`;

@@ -21,13 +21,15 @@ export async function redactTicketNotes(deps: ErasureDeps, request: DsarRequestR
   const messages = await messagesOfCases(deps.db, request.tenantId, request.customerId!, tickets.map((c) => c.id));
   for (const kase of tickets) {
     const keys = (messages.get(kase.id) ?? []).filter((m) => m.kind === 'zendesk.ticket_comment').map((m) => m.idempotencyKey);
-    if (keys.length === 0) continue;
+    // A ticket that is theirs alone is read even without known notes: calls retention deleted
+    // since left their notes there, under keys Parley no longer has.
+    if (keys.length === 0 && (kase.shared || !deps.ticketNotes)) continue;
     let result: CaseRedaction;
     if (!deps.ticketNotes) {
       result = { state: 'not_configured' };
     } else {
       try {
-        result = { state: 'redacted', ...(await deps.ticketNotes.redactNotes(request.tenantId, kase.externalId, keys)) };
+        result = { state: 'redacted', ...(await deps.ticketNotes.redactNotes(request.tenantId, kase.externalId, keys, { everyParleyNote: !kase.shared })) };
       } catch (error) {
         if (!(error instanceof TicketRedactionRefused)) throw error;
         result = { state: 'refused', reason: error.message };
