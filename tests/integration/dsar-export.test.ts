@@ -5,12 +5,15 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decrypter } from 'age-encryption';
+import pino from 'pino';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../../backend/src/db/client.js';
 import { auditEvents, calls, consentRecords, dsarExports, dsarRequests, meetingTypes, noticeVersions, recordings } from '../../backend/src/db/schema/index.js';
 import { createLogger } from '../../backend/src/logger.js';
 import { runAccessRequest } from '../../backend/src/services/dsar/export/run-access-request.js';
+import { runDsarJob } from '../../backend/src/services/dsar/run-request.js';
+import { newLeaseOwner } from '../../backend/src/services/recordings/claim.js';
 import { sweepExpiredExports } from '../../backend/src/services/dsar/export/sweep-expired.js';
 import { beginRecording } from '../../backend/src/services/recordings/begin.js';
 import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
@@ -335,5 +338,35 @@ describe.each(databaseKinds)('parley dsar export on %s', (kind: DatabaseKind) =>
     // A request id that is not one is a usage error.
     const again = await parley(['dsar', 'export', 'not-a-uuid'], { PARLEY_DATA_DIR: dir, LOG_LEVEL: 'silent' });
     expect(again.code).toBe(2);
+  });
+
+  it('delivers the bundle of a request the server’s worker already answered', async () => {
+    // The usual order: received through the API, answered by the worker at once, then the DPO asks for the bundle.
+    const answered = await withDb(async (database) => {
+      const [customer] = await database.db.select({ customerId: dsarRequests.customerId, tenantId: dsarRequests.tenantId }).from(dsarRequests).where(eq(dsarRequests.id, requestId));
+      const [request] = await database.db
+        .insert(dsarRequests)
+        .values({ tenantId: customer!.tenantId, kind: 'access', customerId: customer!.customerId, subjectDigest: 'y', verification: 'in person', dueAt: new Date(Date.now() + 86_400_000) })
+        .returning();
+      const { masterKeys, stores } = localStores(dir);
+      const workerDeps = {
+        db: database.db, logger: pino({ level: 'silent' }), masterKeys, stores, publicBaseUrl: 'http://parley.test', dataDir: dir,
+        lease: { owner: newLeaseOwner(), ms: 30_000 }, retry: { baseDelayMs: 100, maxDelayMs: 400 },
+      };
+      expect(await runDsarJob(workerDeps, request!.id)).toBe('completed');
+      return request!.id;
+    });
+    const out = join(dir, 'answered.zip.age');
+    const run = await parley(['dsar', 'export', answered, '--out', out, ...(url ? ['--database-url', url] : [])], { PARLEY_DATA_DIR: dir, DATABASE_URL: undefined, LOG_LEVEL: 'silent' });
+    expect(run.stderr).not.toContain('not completed');
+    expect(run.code).toBe(0);
+    const passphrase = /passphrase \(shown once[^)]*\): (\S+)/.exec(run.stderr)?.[1];
+    expect(passphrase).toBeDefined();
+    const zip = await unzipped(await decryptBundle(new Uint8Array(await readFile(out)), passphrase!));
+    try {
+      expect(zip.names).toContain(`recordings/${recordingId}.webm`);
+    } finally {
+      await rm(zip.dir, { recursive: true, force: true });
+    }
   });
 });
