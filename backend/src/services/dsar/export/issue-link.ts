@@ -58,7 +58,7 @@ export async function issueExportLink(deps: ExportLinkDeps, requester: LinkReque
       .limit(1)
       .for('update');
     if (!row || row.sizeBytes === null) throw new ConflictError('EXPORT_NOT_READY', 'The export of this request is not ready yet; its progress shows on the request.');
-    if (row.expiresAt <= new Date()) throw new GoneError('EXPORT_EXPIRED', 'This export has expired and was or will be deleted; run the request again for a new one.');
+    if (row.expiresAt <= new Date()) throw new GoneError('EXPORT_EXPIRED', 'This export has expired and was or will be deleted; record the access request again (POST /api/dsar) for a new one.');
     const store = deps.stores.get(row.storageLocation);
     if (!store) throw new Error(`storage location "${row.storageLocation}" is not configured`);
 
