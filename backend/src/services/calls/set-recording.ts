@@ -15,8 +15,8 @@ import { assertRecordingAllowed } from './recording-allowed.js';
 export const recordingToggleInput = z.object({ on: z.boolean() });
 
 /**
- * Switches recording of a running call. The agent may switch it where the
- * meeting type makes it optional, and only on with the customer's consent; the
+ * Switches recording of a running call, only where the meeting type makes it
+ * optional. The agent may switch it, and on only with the customer's consent; the
  * customer may only stop it, which is a withdrawal of consent and takes effect
  * at once.
  */
@@ -29,8 +29,15 @@ export async function setRecording(deps: ServiceDeps, principal: Principal, call
     const loaded = await loadCallFor(tx, principal, callId, { forUpdate: true });
     const { call, meetingType } = loaded;
     if (call.state !== 'active') throw new ConflictError('CALL_NOT_ACTIVE', 'Recording can only be switched during a running call.');
-    if (!isCustomer && meetingType.recordingPolicy !== 'optional') {
-      throw new PolicyViolation('RECORDING_NOT_OPTIONAL', `Recording is ${meetingType.recordingPolicy} for this meeting type.`);
+    // Nobody switches a recording the meeting type requires or forbids: not the agent, and not the
+    // customer, whose "stop" would withdraw a consent the recording does not rest on.
+    if (meetingType.recordingPolicy !== 'optional') {
+      throw new PolicyViolation(
+        'RECORDING_NOT_OPTIONAL',
+        isCustomer && meetingType.recordingPolicy === 'required'
+          ? 'The law requires this call to be recorded. To end the recording, leave the call.'
+          : `Recording is ${meetingType.recordingPolicy} for this meeting type.`,
+      );
     }
     if (isCustomer) await recordWithdrawal(tx, loaded);
     if (input.on) {
