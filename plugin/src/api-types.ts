@@ -175,6 +175,8 @@ export interface Recording {
   storedAt: string | null;
   /** Why processing is held up; null when nothing is wrong. */
   problem: string | null;
+  /** Why a deleted recording is gone; null unless deleted. */
+  deletionReason: 'retention' | 'erasure' | 'deleted_by_user' | 'failed' | null;
   nextAttemptAt: string | null;
   createdAt: string;
 }

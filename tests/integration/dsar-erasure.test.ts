@@ -200,6 +200,7 @@ describe.each(databaseKinds)('erasure of a data subject on %s', (kind) => {
     const playback = await t.call('POST', `/api/recordings/${first.recording.id}/playback`, { token: admin });
     expect(playback.status).toBe(410);
     expect(playback.body.error.code).toBe('RECORDING_DELETED');
+    expect((await t.call('GET', `/api/recordings/${first.recording.id}`, { token: admin })).body.recording).toMatchObject({ status: 'deleted', deletionReason: 'erasure' });
     // A player opened before the erasure is told at its next range request, with the reason.
     for (const path of [streamPath, `${streamPath}/about`]) {
       const stopped = await t.app.request(path, { headers: { range: 'bytes=100-199' } });

@@ -85,7 +85,8 @@ describe('recordings past their retention', () => {
     const res = await t.call('POST', `/api/recordings/${due.recordingId}/playback`, { token: agent });
     expect(res.status).toBe(410);
     expect(res.body.error.code).toBe('RECORDING_DELETED');
-    expect((await t.call('GET', `/api/recordings/${due.recordingId}`, { token: agent })).body.recording).toMatchObject({ status: 'deleted', problem: null });
+    expect((await t.call('GET', `/api/recordings/${due.recordingId}`, { token: agent })).body.recording).toMatchObject({ status: 'deleted', problem: null, deletionReason: 'retention' });
+    expect((await t.call('GET', `/api/recordings/${kept.recordingId}`, { token: agent })).body.recording).toMatchObject({ deletionReason: null });
     expect((await t.call('POST', `/api/recordings/${kept.recordingId}/playback`, { token: agent })).status).toBe(201);
     const audits = await database.db.select().from(auditEvents).where(and(eq(auditEvents.subjectId, due.recordingId), eq(auditEvents.action, 'recording.playback_started')));
     expect(audits).toEqual([]);

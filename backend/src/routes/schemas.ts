@@ -83,6 +83,10 @@ export const recordingSchema = z
     storageLocation: z.string(),
     storedAt: z.string().nullable(),
     problem: z.string().nullable(),
+    deletionReason: z
+      .enum(['retention', 'erasure', 'deleted_by_user', 'failed'])
+      .nullable()
+      .openapi({ description: 'Why a deleted recording is gone; null unless deleted.' }),
     nextAttemptAt: z.string().nullable(),
     createdAt: z.string(),
   })

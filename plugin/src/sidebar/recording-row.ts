@@ -23,6 +23,14 @@ export const STAGE_TEXT: Record<RecordingStage, string> = {
   deleted: 'deleted',
 };
 
+/** Why a deleted recording is gone, as the row says it. */
+export const DELETED_TEXT: Record<NonNullable<Recording['deletionReason']>, string> = {
+  retention: 'Deleted: its retention period ended',
+  erasure: 'Erased at the request of the person recorded',
+  deleted_by_user: 'Deleted before its retention period ended',
+  failed: 'Deleted: it could not be made from the call’s media',
+};
+
 /**
  * After a call ends: follows its recording through processing and, once it is
  * stored, lets the agent play it in the viewer page.
@@ -115,7 +123,7 @@ export class RecordingRow {
         this.stop();
         return;
       case 'deleted':
-        this.setStatus('Deleted: its retention period ended');
+        this.setStatus(recording.deletionReason ? DELETED_TEXT[recording.deletionReason] : 'Deleted');
         this.stop();
         return;
       case 'available':

@@ -28,12 +28,18 @@ export function recordingView(row: RecordingRow, call: { media: 'audio' | 'audio
     storedAt: row.storedAt?.toISOString() ?? null,
     /** Why it is waiting, for the operator; null once fine. */
     problem: playable || row.stage === 'deleted' ? null : row.lastError,
+    /** Why a deleted recording is gone: its retention ended, the person recorded had it erased, someone deleted it early, or it could not be made. */
+    deletionReason: row.stage === 'deleted' ? deletionReasonOf(row.deletionReason) : null,
     nextAttemptAt: status === 'waiting_to_retry' ? row.nextAttemptAt.toISOString() : null,
     createdAt: row.createdAt.toISOString(),
   };
 }
 
 export type RecordingView = ReturnType<typeof recordingView>;
+
+const DELETION_REASONS = ['retention', 'erasure', 'deleted_by_user', 'failed'] as const;
+export type DeletionReason = (typeof DELETION_REASONS)[number];
+const deletionReasonOf = (reason: string | null): DeletionReason | null => (DELETION_REASONS as readonly string[]).includes(reason ?? '') ? (reason as DeletionReason) : null;
 
 /** Why a deleted recording is gone, in the words the person asking for it should read. */
 export function deletedRecordingError(reason: string | null): GoneError {
