@@ -10,6 +10,7 @@ import { openDatabase, type Database } from './db/client.js';
 import { createLogger, type Logger } from './logger.js';
 import { sessionSecret } from './secrets.js';
 import { openRecordingStores } from './recording-stores.js';
+import { endAbandonedCalls } from './services/calls/end-abandoned.js';
 import { expireUnjoinedCalls } from './services/calls/expire-unjoined.js';
 import { retryMediaRelease } from './services/calls/teardown-media.js';
 import { sweepStaleTempFiles } from './services/stale-temp-files.js';
@@ -43,6 +44,8 @@ export interface RunningParley {
 }
 
 const staticDir = fileURLToPath(new URL('../../plugin/dist', import.meta.url));
+/** A running call whose room has been empty, with nobody joining or leaving, this long is over. */
+const ABANDONED_AFTER_MS = 5 * 60_000;
 
 /** Starts the whole backend from a parsed config: database, media nodes, HTTP server. */
 export async function startParley(config: Config, options: { logger?: Logger } = {}): Promise<RunningParley> {
@@ -167,6 +170,8 @@ export async function startParley(config: Config, options: { logger?: Logger } =
   const expiry = createTicker(
     async () => {
       await expireUnjoinedCalls(deps, new Date(Date.now() - config.callUnjoinedTtlSeconds * 1000));
+      // Calls everyone left without pressing End: their recordings wait for the end.
+      await endAbandonedCalls(deps, ABANDONED_AFTER_MS);
       // Rooms and tokens of finished calls that a node could not release when they ended.
       await retryMediaRelease(deps);
     },

@@ -20,6 +20,7 @@ const END_TEXT: Partial<Record<string, string>> = {
   customer_declined: 'The customer declined the video call. You can help them in the ticket, or offer the call again.',
   expired_unjoined: 'The call expired before anyone joined.',
   media_server_lost: 'The call was cut off: the video server failed.',
+  abandoned: 'The call ended on its own: everyone had left without ending it.',
 };
 
 function presenceText(participants: Participant[], role: Participant['role']): string {

@@ -30,6 +30,10 @@ export const notes = {
   recordingStarted: () => 'Parley: recording started.',
   recordingStopped: () => 'Parley: recording stopped.',
   callExpired: () => 'Parley: the video call expired before it started; its room was closed. Escalate again if the customer still needs it.',
+  callAbandoned: (wasRecording: boolean) =>
+    wasRecording
+      ? 'Parley: the video call ended on its own: everyone had left without ending it. The recording stopped then and is being stored.'
+      : 'Parley: the video call ended on its own: everyone had left without ending it.',
   callCutOff: (wasRecording: boolean) =>
     wasRecording
       ? 'Parley: the video call was cut off because the video server failed. What was recorded until then is being kept.'
