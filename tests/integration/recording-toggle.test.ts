@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calls, consentRecords } from '../../backend/src/db/schema/index.js';
+import { calls, consentRecords, outboxMessages, tenants } from '../../backend/src/db/schema/index.js';
 import { escalation, startTestStack, tokenOf } from '../support/test-app.js';
 
 describe('switching recording during a running call', () => {
@@ -48,5 +48,45 @@ describe('switching recording during a running call', () => {
     expect(res.status).toBe(200);
     expect(res.body.call.recording.active).toBe(false);
     expect(await withdrawals(callId)).toHaveLength(1);
+  });
+});
+
+describe('a call that must be recorded, when the recording cannot start', () => {
+  let stack: Awaited<ReturnType<typeof startTestStack>>;
+  let agent: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack('recording-unavailable');
+    agent = await stack.t.signIn();
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('is stopped as it begins, its room closed, and both sides and the ticket are told why', async () => {
+    const { t, database } = stack;
+    const res = await t.call('POST', '/api/calls', { token: agent, body: escalation(await t.meetingType(agent, 'advice'), 'unrecordable', 'unrecordable-cust') });
+    expect(res.status).toBe(201);
+    const customer = (await t.call('POST', `/api/join/${await t.customerJoinToken(res.body.links.customer)}`)).body.session as string;
+    const agentSession = (await t.call('POST', `/api/join/${tokenOf(res.body.links.agent)}`)).body.session as string;
+    const callId = res.body.call.id as string;
+    const [before] = await database.db.select().from(calls).where(eq(calls.id, callId));
+    // An admin switched recording off for the account after the call was offered.
+    await database.db.update(tenants).set({ recordingEnabledAt: null }).where(eq(tenants.id, before!.tenantId));
+    // Both publish in the room (the e2e suite does this with browsers; the gateway says so here).
+    const listParticipants = t.gateway.listParticipants.bind(t.gateway);
+    t.gateway.listParticipants = async () => [{ id: 1, publisher: true }, { id: 2, publisher: true }];
+    try {
+      expect((await t.call('POST', `/api/calls/${callId}/presence`, { token: customer, body: { event: 'joined' } })).status).toBe(200);
+      const started = await t.call('POST', `/api/calls/${callId}/presence`, { token: agentSession, body: { event: 'joined' } });
+      expect(started.status).toBe(200);
+      expect(started.body.call).toMatchObject({ state: 'failed', endReason: 'recording_unavailable' });
+    } finally {
+      t.gateway.listParticipants = listParticipants;
+    }
+    await expect(t.gateway.listParticipants({ nodeId: before!.mediaNodeId, roomId: before!.mediaRoomId, secret: before!.mediaRoomSecret })).rejects.toThrow();
+    expect((await t.call('GET', `/api/calls/${callId}`, { token: customer })).body.call).toMatchObject({ state: 'failed', endReason: 'recording_unavailable' });
+    const [note] = await database.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, `call:${callId}:recording-unavailable`));
+    expect(note).toBeDefined();
   });
 });

@@ -396,6 +396,7 @@ function endStatus(call: CallResponse['call']): MessageKey {
   if (call.endReason === 'media_server_lost') return 'callCutOff';
   if (call.endReason === 'expired_unjoined') return 'callExpired';
   if (call.endReason === 'customer_declined') return 'customerDeclined';
+  if (call.endReason === 'recording_unavailable') return 'recordingUnavailable';
   return 'callEnded';
 }
 

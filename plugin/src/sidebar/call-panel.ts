@@ -21,6 +21,7 @@ const END_TEXT: Partial<Record<string, string>> = {
   expired_unjoined: 'The call expired before anyone joined.',
   media_server_lost: 'The call was cut off: the video server failed.',
   abandoned: 'The call ended on its own: everyone had left without ending it.',
+  recording_unavailable: 'The call was stopped as it began: it must be recorded, and the recording could not start. See the note in the ticket.',
 };
 
 function presenceText(participants: Participant[], role: Participant['role']): string {

@@ -10,6 +10,8 @@ import type { CallParticipantPrincipal } from '../principal.js';
 import { callView, loadCallFor, loadParticipants, roomOf } from './load-call.js';
 import { assertRecordingAllowed } from './recording-allowed.js';
 import { isFinished } from './state-machine.js';
+import { releaseCallMedia } from './teardown-media.js';
+import { DomainError } from '../../errors.js';
 
 export const presenceInput = z.object({ event: z.enum(['joined', 'left']) });
 
@@ -20,6 +22,56 @@ export const presenceInput = z.object({ event: z.enum(['joined', 'left']) });
  * recording-required call starts recording.
  */
 export async function recordPresence(
+  deps: ServiceDeps,
+  principal: CallParticipantPrincipal,
+  callId: string,
+  input: z.infer<typeof presenceInput>,
+) {
+  try {
+    return await presence(deps, principal, callId, input);
+  } catch (error) {
+    if (!(error instanceof RecordingUnavailable)) throw error;
+    // Both are in the room and talking: a call that must be recorded cannot go on unrecorded.
+    await failUnrecordableCall(deps, principal, error.cause);
+    return callView(await loadCallFor(deps.db, principal, principal.callId), await loadParticipants(deps.db, principal.tenantId, principal.callId));
+  }
+}
+
+export const RECORDING_UNAVAILABLE_REASON = 'recording_unavailable';
+
+/** The recording a meeting type requires could not start when the call was to begin. */
+class RecordingUnavailable extends Error {
+  override readonly name = 'RecordingUnavailable';
+  constructor(override readonly cause: unknown) {
+    super('the required recording could not start', { cause });
+  }
+}
+
+/** Fails a call whose required recording could not start, and closes its room so nobody talks on in it. */
+async function failUnrecordableCall(deps: ServiceDeps, principal: CallParticipantPrincipal, cause: unknown): Promise<void> {
+  const failed = await deps.db.transaction(async (tx) => {
+    const { call } = await loadCallFor(tx, principal, principal.callId, { forUpdate: true });
+    if (call.state !== 'created') return null;
+    const now = new Date();
+    await tx
+      .update(calls)
+      .set({ state: 'failed', endedAt: now, endReason: RECORDING_UNAVAILABLE_REASON, recordingActive: false, updatedAt: now })
+      .where(eq(calls.id, call.id));
+    await noteOnTicket(tx, call, notes.recordingUnavailable(), `call:${call.id}:recording-unavailable`);
+    await recordAudit(tx, {
+      tenantId: call.tenantId,
+      actor: { kind: 'system' },
+      action: 'call.failed',
+      subjectType: 'call',
+      subjectId: call.id,
+      details: { reason: RECORDING_UNAVAILABLE_REASON, cause: cause instanceof DomainError ? cause.code : cause instanceof Error ? cause.name : 'unknown' },
+    });
+    return call;
+  });
+  if (failed) await releaseCallMedia(deps, failed);
+}
+
+async function presence(
   deps: ServiceDeps,
   principal: CallParticipantPrincipal,
   callId: string,
@@ -55,9 +107,13 @@ export async function recordPresence(
         const record = loaded.meetingType.recordingPolicy === 'required';
         if (record) {
           // Escalation checked this too; an admin may have switched recording off since. Unrecorded is not an option here.
-          await assertRecordingAllowed(tx, principal.tenantId);
-          await beginRecording(deps, tx, loaded.call, loaded.meetingType);
-          await deps.media.setRecording(roomOf(loaded.call), true);
+          try {
+            await assertRecordingAllowed(tx, principal.tenantId);
+            await beginRecording(deps, tx, loaded.call, loaded.meetingType);
+            await deps.media.setRecording(roomOf(loaded.call), true);
+          } catch (error) {
+            throw new RecordingUnavailable(error);
+          }
           recordingStarted(roomOf(loaded.call));
           await noteOnTicket(tx, loaded.call, notes.recordingStarted(), `call:${loaded.call.id}:recording-on:start`);
         }

@@ -30,6 +30,8 @@ export const notes = {
   recordingStarted: () => 'Parley: recording started.',
   recordingStopped: () => 'Parley: recording stopped.',
   callExpired: () => 'Parley: the video call expired before it started; its room was closed. Escalate again if the customer still needs it.',
+  recordingUnavailable: () =>
+    'Parley: the video call was stopped as it began: this meeting type must be recorded, and the recording could not start (recording switched off for the account, no storage space, or the video server refused). Nothing was recorded.',
   callAbandoned: (wasRecording: boolean) =>
     wasRecording
       ? 'Parley: the video call ended on its own: everyone had left without ending it. The recording stopped then and is being stored.'

@@ -60,6 +60,7 @@ export const de: Messages = {
   leftCall: 'Sie haben den Anruf verlassen',
   leftLobby: 'Sie haben den Warteraum verlassen',
   callCutOff: 'Der Anruf wurde unterbrochen: Der Videoserver ist ausgefallen',
+  recordingUnavailable: 'Der Anruf wurde beendet: Er muss aufgezeichnet werden, und die Aufzeichnung konnte nicht starten',
   callExpired: 'Dieser Anruf ist abgelaufen, bevor er begonnen hat',
   customerDeclined: 'Der Kunde hat den Videoanruf abgelehnt',
   removedLobby:

@@ -65,6 +65,7 @@ export const en = {
   leftCall: 'You left the call',
   leftLobby: 'You left the waiting room',
   callCutOff: 'The call was cut off: the video server failed',
+  recordingUnavailable: 'The call was stopped: it must be recorded, and the recording could not start',
   callExpired: 'This call expired before it started',
   customerDeclined: 'The customer declined the video call',
   removedLobby: 'The agent did not let you into this call. If you think this is a mistake, contact them the way you reached them before.',

@@ -59,6 +59,7 @@ export const es: Messages = {
   leftCall: 'Ha salido de la llamada',
   leftLobby: 'Ha salido de la sala de espera',
   callCutOff: 'La llamada se ha cortado: el servidor de vídeo ha fallado',
+  recordingUnavailable: 'La llamada se ha detenido: debe grabarse, y la grabación no ha podido empezar',
   callExpired: 'Esta llamada caducó antes de empezar',
   customerDeclined: 'El cliente ha rechazado la videollamada',
   removedLobby:

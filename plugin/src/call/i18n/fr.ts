@@ -60,6 +60,7 @@ export const fr: Messages = {
   leftCall: 'Vous avez quitté l’appel',
   leftLobby: 'Vous avez quitté la salle d’attente',
   callCutOff: 'L’appel a été interrompu : le serveur vidéo est tombé en panne',
+  recordingUnavailable: 'L’appel a été arrêté : il doit être enregistré, et l’enregistrement n’a pas pu démarrer',
   callExpired: 'Cet appel a expiré avant d’avoir commencé',
   customerDeclined: 'Le client a refusé l’appel vidéo',
   removedLobby:

@@ -59,6 +59,7 @@ export const nl: Messages = {
   leftCall: 'U hebt het gesprek verlaten',
   leftLobby: 'U hebt de wachtkamer verlaten',
   callCutOff: 'Het gesprek is afgebroken: de videoserver is uitgevallen',
+  recordingUnavailable: 'Het gesprek is gestopt: het moet worden opgenomen, en de opname kon niet starten',
   callExpired: 'Dit gesprek is verlopen voordat het begon',
   customerDeclined: 'De klant heeft het videogesprek geweigerd',
   removedLobby:
