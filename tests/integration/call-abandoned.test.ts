@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaGateway } from '../../backend/src/ports/media-gateway.js';
 import { calls, outboxMessages, participants } from '../../backend/src/db/schema/index.js';
 import { ABANDONED_REASON, endAbandonedCalls } from '../../backend/src/services/calls/end-abandoned.js';
-import { escalation, startTestStack, tokenOf } from '../support/test-app.js';
+import { startTestStack } from '../support/test-app.js';
 
 const MINUTE = 60_000;
 
@@ -24,15 +24,12 @@ describe('calls everyone left without ending them', () => {
 
   /** A call both joined `minutesAgo` (and left, if `left`), running since: its room is real, and empty. */
   async function runningCall(minutesAgo: number, left: boolean) {
-    const { t, database } = stack;
     ticket += 1;
-    const res = await t.call('POST', '/api/calls', { token: agent, body: escalation(await t.meetingType(agent, 'support'), `gone-${ticket}`, `gone-cust-${ticket}`) });
-    await t.call('POST', `/api/join/${await t.customerJoinToken(res.body.links.customer)}`);
-    await t.call('POST', `/api/join/${tokenOf(res.body.links.agent)}`);
+    const { callId } = await stack.t.joinedCall(agent, 'support', `gone-${ticket}`);
     const then = new Date(Date.now() - minutesAgo * MINUTE);
-    await database.db.update(participants).set({ joinedAt: then, leftAt: left ? then : null }).where(eq(participants.callId, res.body.call.id));
-    await database.db.update(calls).set({ state: 'active', startedAt: then }).where(eq(calls.id, res.body.call.id));
-    return res.body.call.id as string;
+    await stack.database.db.update(participants).set({ joinedAt: then, leftAt: left ? then : null }).where(eq(participants.callId, callId));
+    await stack.database.db.update(calls).set({ state: 'active', startedAt: then }).where(eq(calls.id, callId));
+    return callId;
   }
 
   const deps = (media: MediaGateway = stack.t.gateway) => ({ db: stack.database.db, media, logger: pino({ level: 'silent' }), onRecordingReady: (id: string) => void nudged.push(id) });

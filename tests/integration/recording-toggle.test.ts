@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calls, consentRecords, outboxMessages, tenants } from '../../backend/src/db/schema/index.js';
-import { escalation, startTestStack, tokenOf } from '../support/test-app.js';
+import { startTestStack } from '../support/test-app.js';
 
 describe('switching recording during a running call', () => {
   let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -18,15 +18,11 @@ describe('switching recording during a running call', () => {
 
   /** A call of this type that both have joined: running and recorded. */
   async function runningCall(type: 'advice' | 'consultation') {
-    const { t } = stack;
     ticket += 1;
-    const res = await t.call('POST', '/api/calls', { token: agent, body: escalation(await t.meetingType(agent, type), `toggle-${ticket}`, `toggle-cust-${ticket}`) });
-    expect(res.status).toBe(201);
-    const customer = (await t.call('POST', `/api/join/${await t.customerJoinToken(res.body.links.customer, type === 'consultation' ? true : undefined)}`)).body.session as string;
-    const agentSession = (await t.call('POST', `/api/join/${tokenOf(res.body.links.agent)}`)).body.session as string;
+    const joined = await stack.t.joinedCall(agent, type, `toggle-${ticket}`);
     // Both publishing in the room starts it (the e2e suite drives that with browsers); here it is set as that leaves it.
-    await stack.database.db.update(calls).set({ state: 'active', startedAt: new Date(), recordingActive: true }).where(eq(calls.id, res.body.call.id));
-    return { callId: res.body.call.id as string, customer, agent: agentSession };
+    await stack.database.db.update(calls).set({ state: 'active', startedAt: new Date(), recordingActive: true }).where(eq(calls.id, joined.callId));
+    return joined;
   }
 
   const withdrawals = async (callId: string) =>
@@ -65,11 +61,7 @@ describe('a call that must be recorded, when the recording cannot start', () => 
 
   it('is stopped as it begins, its room closed, and both sides and the ticket are told why', async () => {
     const { t, database } = stack;
-    const res = await t.call('POST', '/api/calls', { token: agent, body: escalation(await t.meetingType(agent, 'advice'), 'unrecordable', 'unrecordable-cust') });
-    expect(res.status).toBe(201);
-    const customer = (await t.call('POST', `/api/join/${await t.customerJoinToken(res.body.links.customer)}`)).body.session as string;
-    const agentSession = (await t.call('POST', `/api/join/${tokenOf(res.body.links.agent)}`)).body.session as string;
-    const callId = res.body.call.id as string;
+    const { callId, customer, agent: agentSession } = await t.joinedCall(agent, 'advice', 'unrecordable');
     const [before] = await database.db.select().from(calls).where(eq(calls.id, callId));
     // An admin switched recording off for the account after the call was offered.
     await database.db.update(tenants).set({ recordingEnabledAt: null }).where(eq(tenants.id, before!.tenantId));

@@ -111,6 +111,17 @@ export async function buildTestApp(database: Database, janus: LocalJanus | Local
       if (res.status !== 200) throw new Error(`consent failed: ${JSON.stringify(res.body)}`);
       return tokenOf(res.body.joinUrl as string);
     },
+    /**
+     * A call of this meeting type on a new ticket, accepted by the customer (with recording, where
+     * asked) and both links redeemed: what two browsers hold before they enter the room.
+     */
+    async joinedCall(agentToken: string, type: 'support' | 'advice' | 'consultation', ticket: string) {
+      const offered = await call('POST', '/api/calls', { token: agentToken, body: escalation(await this.meetingType(agentToken, type), ticket, `${ticket}-customer`) });
+      if (offered.status !== 201) throw new Error(`escalation failed: ${JSON.stringify(offered.body)}`);
+      const customer = await call('POST', `/api/join/${await this.customerJoinToken(offered.body.links.customer, type === 'consultation' ? true : undefined)}`);
+      const agent = await call('POST', `/api/join/${tokenOf(offered.body.links.agent)}`);
+      return { callId: offered.body.call.id as string, customer: customer.body.session as string, agent: agent.body.session as string };
+    },
     async meetingType(token: string, key: 'support' | 'advice' | 'consultation') {
       const res = await call('GET', '/api/meeting-types', { token });
       return (res.body.meetingTypes as { id: string; key: string }[]).find((t) => t.key === key)!.id;
