@@ -4,9 +4,10 @@ import { and, eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
-import { auditEvents, calls, cases, consentRecords, customers, dsarRequests, meetingTypes, nonces, noticeVersions, participants, recordings } from '../../backend/src/db/schema/index.js';
+import { auditEvents, calls, cases, consentRecords, customers, dsarRequests, legalHolds, meetingTypes, nonces, noticeVersions, participants, recordings } from '../../backend/src/db/schema/index.js';
 import { deleteDueRecordings } from '../../backend/src/services/recordings/delete-due.js';
 import { deleteDueCallData } from '../../backend/src/services/retention/delete-due-call-data.js';
+import { lockCustomerData } from '../../backend/src/services/legal-holds/active.js';
 import { sweepExpiredNonces, useOnce } from '../../backend/src/services/identity/one-time-values.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
@@ -121,6 +122,30 @@ describe.each(databaseKinds)('retention and legal holds on %s', (kind) => {
       .from(auditEvents)
       .where(and(eq(auditEvents.tenantId, tenantId), eq(auditEvents.subjectId, targetId)));
     expect(trail.map((e) => e.action)).toEqual(expect.arrayContaining(['legal_hold.placed', 'legal_hold.released']));
+  });
+
+  it('keeps a recording whose hold is placed while its early deletion waits', async () => {
+    const seeded = await seedCall('consultation', { endedDaysAgo: 1, recordingStoredDaysAgo: 1 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let placed!: () => void;
+    const holdIsIn = new Promise<void>((resolve) => (placed = resolve));
+    // A hold being placed, as place.ts does it: under the customer's lock, not committed yet.
+    const placing = database.db.transaction(async (tx) => {
+      await lockCustomerData(tx, tenantId, seeded.customerId);
+      await tx.insert(legalHolds).values({ tenantId, targetType: 'customer', targetId: seeded.customerId, reference: 'RACE-1' });
+      placed();
+      await gate;
+    });
+    await holdIsIn;
+    const deleting = t.call('DELETE', `/api/recordings/${seeded.recordingId}`, { token: admin, body: { reason: 'customer_request' } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    release();
+    await placing;
+    const res = await deleting;
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('LEGAL_HOLD');
+    expect(await stageOf(seeded.recordingId!)).toBe('done');
   });
 
   it('keeps a held call’s consent records and metadata past their periods', async () => {

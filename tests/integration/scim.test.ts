@@ -6,6 +6,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
 import { agents, auditEvents, calls, cases, customers, meetingTypes, userGroupMembers } from '../../backend/src/db/schema/index.js';
+import { upsertHostAgent } from '../../backend/src/services/identity/upsert-host-agent.js';
 import { openAgentSession } from '../../backend/src/services/sessions/open-agent-session.js';
 import { provisionTenant } from '../../backend/src/services/tenants/provision.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
@@ -384,6 +385,38 @@ describe.each(databaseKinds)('SCIM provisioning on %s', (kind) => {
     const again = await scim('PUT', `/Users/${user.id}`, { schemas: [USER], userName: 'j.spender@contoso.example', externalId: 'obj-1' });
     expect(again.body).toMatchObject({ active: false, displayName: 'j.spender@contoso.example' });
     expect((await scim('GET', `/Users?${filter('externalId eq "obj-1"')}`)).body.Resources.map((u: { id: string }) => u.id)).toEqual([user.id]);
+  });
+
+  it('keeps a Teams user tied to their row when a PUT leaves externalId out, so a deactivation holds at their next sign-in', async () => {
+    // Signed in from Teams first: the row is keyed by the Entra object id.
+    const objectId = randomUUID();
+    const userName = 'gibson.praise@contoso.example';
+    const signedIn = await database.db.transaction((tx) => upsertHostAgent(tx, { tenantId, host: 'teams', externalUserId: objectId, displayName: 'Gibson Praise', userName }));
+    const put = await scim('PUT', `/Users/${signedIn.id}`, { schemas: [USER], userName, active: false });
+    expect(put.status).toBe(200);
+    expect(await agentRow(signedIn.id)).toMatchObject({ externalUserId: objectId, active: false });
+    // The next Teams sign-in finds the deactivated row, not a fresh active one.
+    await expect(database.db.transaction((tx) => upsertHostAgent(tx, { tenantId, host: 'teams', externalUserId: objectId, displayName: 'Gibson Praise', userName }))).rejects.toThrow(
+      /deactivated/,
+    );
+    expect((await database.db.select().from(agents).where(and(eq(agents.tenantId, tenantId), eq(agents.externalUserId, objectId)))).map((a) => a.id)).toEqual([signedIn.id]);
+  });
+
+  it('signs in a Teams user whose sign-in name another user holds in other letters, without the name', async () => {
+    const held = (await scim('POST', '/Users', { schemas: [USER], userName: 'Leyla.Harrison@Contoso.example', externalId: randomUUID() })).body;
+    expect(held.userName).toBe('Leyla.Harrison@Contoso.example');
+    const other = await database.db.transaction((tx) =>
+      upsertHostAgent(tx, { tenantId, host: 'teams', externalUserId: randomUUID(), displayName: 'Leyla Harrison', userName: 'leyla.harrison@contoso.example' }),
+    );
+    expect(await agentRow(other.id)).toMatchObject({ userName: null, active: true });
+  });
+
+  it('answers a value the database cannot store with 400 invalidValue, and stores nothing', async () => {
+    const before = (await database.db.select().from(agents).where(eq(agents.tenantId, tenantId))).length;
+    const res = await scim('POST', '/Users', { schemas: [USER], userName: 'nul\u0000byte@contoso.example' });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ scimType: 'invalidValue' });
+    expect((await database.db.select().from(agents).where(eq(agents.tenantId, tenantId))).length).toBe(before);
   });
 
   it('pages through users with startIndex and count', async () => {

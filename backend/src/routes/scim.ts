@@ -22,6 +22,7 @@ import { patchUser } from '../services/scim/patch-user.js';
 import { replaceGroup } from '../services/scim/replace-group.js';
 import { replaceUser } from '../services/scim/replace-user.js';
 import { resolveScimClient, type ScimClient } from '../services/scim/resolve-token.js';
+import { refusedValue } from '../services/refused-value.js';
 import {
   ERROR_SCHEMA,
   LIST_RESPONSE_SCHEMA,
@@ -113,6 +114,9 @@ function scimErrorHandler(logger: Logger) {
       if (error.status === 400) return send(400, 'The request body is not valid JSON.', 'invalidSyntax');
       return send(error.status as ContentfulStatusCode, error.message);
     }
+    // A value the database cannot store (a NUL character): the client's to fix, not ours.
+    const refused = refusedValue(error);
+    if (refused) return send(400, refused.message, 'invalidValue');
     // Driver errors quote the query's parameters (user names): log what failed, not the values.
     logger.error({ error: error.name, pgCode: pgErrorCode(error) ?? null, requestId: c.get('requestId') }, 'unhandled SCIM error');
     return send(500, 'Something went wrong on our side. Nothing was changed.');

@@ -2,6 +2,7 @@ import { and, eq, ne, or } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { agents } from '../../db/schema/index.js';
 import { UnauthorizedError } from '../../errors.js';
+import { sameUserName } from '../scim/user-store.js';
 
 export interface HostUser {
   tenantId: string;
@@ -27,7 +28,8 @@ export async function upsertHostAgent(tx: DbOrTx, user: HostUser): Promise<{ id:
       .where(
         and(
           eq(agents.tenantId, user.tenantId),
-          eq(agents.userName, userName),
+          // As the unique index compares them: without case.
+          sameUserName(userName),
           or(ne(agents.host, user.host), ne(agents.externalUserId, user.externalUserId)),
         ),
       );

@@ -18,7 +18,8 @@ const blockers = {
   dsar_open: 'Data-subject requests are still open. Answer them first: their deadlines do not end with the account.',
   calls_running: 'Calls are still running or waiting to be joined. Let them end first.',
   recordings_processing: 'Recordings are still being processed. Wait until they are stored.',
-  audit_forwarding_pending: 'Audit events are still waiting to be copied to the audit sink. Try again once they are delivered.',
+  audit_forwarding_pending:
+    'Audit events are still waiting to be copied to the audit sink, or gave up (retry them under dead letters, POST /api/admin/outbox/{id}/retry). Try again once they are delivered.',
 } as const;
 export type OffboardingBlocker = keyof typeof blockers;
 
@@ -59,7 +60,8 @@ export async function offboardingBlockers(db: DbOrTx, tenantId: string, exportRo
     const pending = db
       .select({ n: count() })
       .from(outboxMessages)
-      .where(and(eq(outboxMessages.tenantId, tenantId), eq(outboxMessages.kind, 'audit.event'), eq(outboxMessages.state, 'pending')));
+      // Dead ones too: deleting them would leave a gap in the sink's copy of the chain.
+      .where(and(eq(outboxMessages.tenantId, tenantId), eq(outboxMessages.kind, 'audit.event'), inArray(outboxMessages.state, ['pending', 'dead'])));
     if (await exists(pending)) found.push('audit_forwarding_pending');
   }
   return found;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { recordings } from '../../db/schema/index.js';
 import { ConflictError, GoneError } from '../../errors.js';
 import { recordAudit } from '../audit/record.js';
-import { activeHolds } from '../legal-holds/active.js';
+import { activeHolds, lockCustomerData } from '../legal-holds/active.js';
 import type { ServiceDeps } from '../deps.js';
 import type { Principal } from '../principal.js';
 import { loadRecordingFor } from './access.js';
@@ -27,10 +27,12 @@ export async function deleteRecording(
 ) {
   const { recording, agent } = await loadRecordingFor(deps.db, principal, recordingId, 'delete_recording');
   if (recording.stage === 'deleted') throw new GoneError('RECORDING_DELETED', 'This recording is already deleted.');
-  const holds = await activeHolds(deps.db, { tenantId: agent.tenantId, recordingId, caseId: recording.caseId, customerId: recording.customerId });
-  if (holds.length > 0) throw new ConflictError('LEGAL_HOLD', `This recording is under legal hold (${holds.map((h) => h.reference).join(', ')}); release the hold first.`);
   const now = new Date();
   await deps.db.transaction(async (tx) => {
+    // Asked under the lock a new hold takes, so a hold placed meanwhile is seen, not raced.
+    await lockCustomerData(tx, agent.tenantId, recording.customerId);
+    const holds = await activeHolds(tx, { tenantId: agent.tenantId, recordingId, caseId: recording.caseId, customerId: recording.customerId });
+    if (holds.length > 0) throw new ConflictError('LEGAL_HOLD', `This recording is under legal hold (${holds.map((h) => h.reference).join(', ')}); release the hold first.`);
     const [row] = await tx
       .update(recordings)
       .set({ stage: 'deleted', wrappedKey: null, deletedAt: now, deletionReason: 'deleted_by_user', updatedAt: now })

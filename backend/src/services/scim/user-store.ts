@@ -77,6 +77,17 @@ export async function uniquely<T>(write: () => Promise<T>): Promise<T> {
 }
 
 /**
+ * The key a host signs the user in by (the Entra object id Teams sends) stays when the client
+ * leaves `externalId` out: otherwise a PUT of `{userName, active: false}` would cut the person
+ * loose from their row, and their next Teams sign-in would make them a new, active user. A key
+ * that was only the old userName follows the new one.
+ */
+function keptExternalUserId(before: UserRow, input: UserInput): string {
+  if (input.externalId) return input.externalId;
+  return before.externalUserId === before.userName ? externalUserIdOf(input) : before.externalUserId;
+}
+
+/**
  * Writes a user's new SCIM state (PUT or PATCH result). Deactivation bumps the session epoch, so
  * every Parley session of the user ends on its next request. Audited in the same transaction.
  */
@@ -91,7 +102,7 @@ export async function writeUser(tx: DbOrTx, client: ScimClient, before: UserRow,
       .update(agents)
       .set({
         userName,
-        externalUserId: externalUserIdOf(input),
+        externalUserId: keptExternalUserId(before, input),
         displayName: displayNameOf(input),
         active,
         ...(deactivated ? { sessionEpoch: sql`${agents.sessionEpoch} + 1` } : {}),
