@@ -1,14 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../../backend/src/db/client.js';
 import { recordAuditBatch, rowsOf } from '../../backend/src/services/audit/record.js';
 import { tenants } from '../../backend/src/db/schema/index.js';
-import { databaseKinds, type DatabaseKind } from '../support/databases.js';
-import { createDatabase } from '../support/postgres-server.js';
+import { databaseKinds, freshPostgresUrl, type DatabaseKind } from '../support/databases.js';
 import { parley } from '../support/cli.js';
 
 // Each run starts Node and tsx afresh; on a busy two-core machine that takes seconds.
@@ -32,7 +30,7 @@ describe.each(databaseKinds)('parley audit CLI on %s', (kind: DatabaseKind) => {
   }
 
   beforeAll(async () => {
-    url = kind === 'postgres' ? createDatabase({ url: inject('postgresUrl'), stop: () => {} }, `cli_${randomBytes(6).toString('hex')}`) : undefined;
+    url = kind === 'postgres' ? freshPostgresUrl('cli') : undefined;
     env = { PARLEY_DATA_DIR: dir, DATABASE_URL: undefined, LOG_LEVEL: 'silent' };
     tenantId = await withDb(async (database) => {
       await database.migrate();

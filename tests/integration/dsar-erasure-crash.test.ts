@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,12 +6,12 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { and, eq, inArray } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../backend/src/db/client.js';
 import { auditEvents, customers, dsarRequests, recordings, subjectKeys } from '../../backend/src/db/schema/index.js';
+import { freshPostgresUrl } from '../support/databases.js';
 import { seedErasureSubject } from '../support/erasure-fixtures.js';
 import { seededRandom } from '../support/fakes/seeded-random.js';
-import { createDatabase } from '../support/postgres-server.js';
 import { localStores, waitFor } from '../support/recording-fixtures.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -73,7 +72,7 @@ describe('an erasure under kill -9', () => {
 
   beforeAll(async () => {
     // freshDatabase hides its URL, and the worker process needs it.
-    databaseUrl = createDatabase({ url: inject('postgresUrl'), stop: () => {} }, `t_${randomBytes(6).toString('hex')}`);
+    databaseUrl = freshPostgresUrl();
     database = await openDatabase({ url: databaseUrl });
     await database.migrate();
     dataDir = await mkdtemp(path.join(tmpdir(), 'parley-erasure-crash-'));

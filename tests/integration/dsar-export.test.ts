@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Decrypter } from 'age-encryption';
 import pino from 'pino';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../../backend/src/db/client.js';
 import { auditEvents, calls, consentRecords, dsarExports, dsarRequests, meetingTypes, noticeVersions, recordings } from '../../backend/src/db/schema/index.js';
 import { createLogger } from '../../backend/src/logger.js';
@@ -18,8 +18,7 @@ import { sweepExpiredExports } from '../../backend/src/services/dsar/export/swee
 import { beginRecording } from '../../backend/src/services/recordings/begin.js';
 import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
 import { verifyAuditChain } from '../../backend/src/services/audit/verify.js';
-import { databaseKinds, freshDatabase, type DatabaseKind } from '../support/databases.js';
-import { createDatabase } from '../support/postgres-server.js';
+import { databaseKinds, freshDatabase, freshPostgresUrl, type DatabaseKind } from '../support/databases.js';
 import { captureRawCall, localStores, pipelineDeps, seedEndedRecordedCall, seedTenant } from '../support/recording-fixtures.js';
 import { buildTestApp, escalation, PUBLIC_BASE_URL, startTestJanus, type TestApp } from '../support/test-app.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
@@ -293,7 +292,7 @@ describe.each(databaseKinds)('parley dsar export on %s', (kind: DatabaseKind) =>
   }
 
   beforeAll(async () => {
-    url = kind === 'postgres' ? createDatabase({ url: inject('postgresUrl'), stop: () => {} }, `dsar_${randomBytes(6).toString('hex')}`) : undefined;
+    url = kind === 'postgres' ? freshPostgresUrl('dsar') : undefined;
     rawTemplate = await captureRawCall(2);
     await withDb(async (database) => {
       await database.migrate();

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { randomBytes, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,14 +9,14 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { and, eq, inArray, like, ne } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptStream } from '../../media/encryption/format.js';
 import { probeMedia } from '../../media/recording/compose.js';
 import { openDatabase, type Database } from '../../backend/src/db/client.js';
 import { auditEvents, outboxMessages, recordings } from '../../backend/src/db/schema/index.js';
 import { recordingKeyFor } from '../../backend/src/services/recordings/keys.js';
+import { freshPostgresUrl } from '../support/databases.js';
 import { seededRandom } from '../support/fakes/seeded-random.js';
-import { createDatabase } from '../support/postgres-server.js';
 import { captureRawCall, localStores, plaintextMediaUnder, seedEndedRecordedCall, seedTenant, waitFor, type SeededRecording } from '../support/recording-fixtures.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -158,7 +158,7 @@ describe('recording pipeline under kill -9', () => {
 
   beforeAll(async () => {
     // freshDatabase hides its URL, and the worker process needs it.
-    databaseUrl = createDatabase({ url: inject('postgresUrl'), stop: () => {} }, `t_${randomBytes(6).toString('hex')}`);
+    databaseUrl = freshPostgresUrl();
     database = await openDatabase({ url: databaseUrl });
     await database.migrate();
     dataDir = await mkdtemp(path.join(tmpdir(), 'parley-crash-'));

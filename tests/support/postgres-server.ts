@@ -16,7 +16,12 @@ function postgresBinDir(): string {
   return join(root, versions[0]!, 'bin');
 }
 
-export function startPostgres(): PostgresServer {
+/**
+ * `durable: false` (tests) turns off fsync and synchronous commit: a test never survives a crash
+ * of the machine, and waiting for the disk on every commit only makes it slower. Benchmarks keep
+ * the default, a server that waits for the disk as production does.
+ */
+export function startPostgres({ durable = true }: { durable?: boolean } = {}): PostgresServer {
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'parley-pg-'));
   chmodSync(dir, 0o777);
@@ -32,7 +37,8 @@ export function startPostgres(): PostgresServer {
     if (result.status !== 0) throw new Error(`${args[0]} failed: ${result.stderr || result.stdout}`);
   };
   run(['initdb', '-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-  run(['pg_ctl', '-D', dataDir, '-w', '-l', join(dir, 'server.log'), '-o', `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=on`, 'start']);
+  const durability = durable ? '-c fsync=on' : '-c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+  run(['pg_ctl', '-D', dataDir, '-w', '-l', join(dir, 'server.log'), '-o', `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 ${durability}`, 'start']);
   run(['createdb', '-h', dir, '-p', String(port), '-U', 'postgres', 'parley']);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/parley`,
@@ -46,8 +52,8 @@ export function startPostgres(): PostgresServer {
   };
 }
 
-/** Creates a fresh database on the server so suites never see each other's rows. */
-export function createDatabase(server: PostgresServer, name: string): string {
-  execFileSync('psql', [server.url, '-c', `CREATE DATABASE "${name}"`], { stdio: 'pipe' });
+/** Creates a fresh database on the server, as a copy of `template` if named, so suites never see each other's rows. */
+export function createDatabase(server: PostgresServer, name: string, template?: string): string {
+  execFileSync('psql', [server.url, '-c', `CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`], { stdio: 'pipe' });
   return server.url.replace(/\/parley$/, `/${name}`);
 }

@@ -26,6 +26,8 @@ export interface Database {
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** PGlite only: the whole data directory as one uncompressed tarball, for `openDatabase({ dump })`. */
+  dump?(): Promise<Blob>;
 }
 
 /** Column names in the database are the schema's in snake_case. */
@@ -37,9 +39,10 @@ export const migrationsFolder = fileURLToPath(new URL('./migrations', import.met
 
 /**
  * DATABASE_URL → PostgreSQL server, with `poolSize` connections (default 10); otherwise embedded
- * PGlite under `<dataDir>/db` (or in memory).
+ * PGlite under `<dataDir>/db` (or in memory). An in-memory database can start from `dump`, a
+ * PGlite data directory written by `Database.dump`, instead of an empty cluster.
  */
-export async function openDatabase(options: { url?: string; poolSize?: number; dataDir?: string | 'memory' }): Promise<Database> {
+export async function openDatabase(options: { url?: string; poolSize?: number; dataDir?: string | 'memory'; dump?: Blob }): Promise<Database> {
   if (options.url) {
     const sql = postgres(options.url, { max: options.poolSize ?? 10, onnotice: () => {} });
     const db = drizzlePostgres(preparingStatements(sql), { schema, casing }) as unknown as Db;
@@ -55,7 +58,7 @@ export async function openDatabase(options: { url?: string; poolSize?: number; d
   }
   let client: PGlite;
   if (!options.dataDir || options.dataDir === 'memory') {
-    client = new PGlite();
+    client = new PGlite(options.dump ? { loadDataDir: options.dump } : {});
   } else {
     const dir = join(options.dataDir, 'db');
     mkdirSync(dir, { recursive: true });
@@ -71,5 +74,6 @@ export async function openDatabase(options: { url?: string; poolSize?: number; d
       await client.query('select 1');
     },
     close: () => client.close(),
+    dump: () => client.dumpDataDir('none'),
   };
 }
