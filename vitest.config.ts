@@ -6,8 +6,9 @@ export default defineConfig({
     globalSetup: ['tests/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Two cores: suites that start Janus, PostgreSQL or Chromium run one file at a time.
-    fileParallelism: false,
+    // Two files at a time, one per core: every suite has its own databases, Janus and folders.
+    fileParallelism: true,
+    maxWorkers: 2,
     reporters: ['default'],
   },
 });
