@@ -44,3 +44,8 @@ export function tenantIdOption(value: string): string {
   if (!UUID.test(value)) throw new CliUsageError('--tenant must be a tenant id (a uuid)');
   return value.toLowerCase();
 }
+
+export function requestIdArgument(value: string): string {
+  if (!UUID.test(value)) throw new CliUsageError('<requestId> must be a data-subject request id (a uuid)');
+  return value.toLowerCase();
+}

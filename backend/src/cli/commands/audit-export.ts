@@ -2,7 +2,6 @@ import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command, Option } from 'commander';
-import { openRecordingStores } from '../../recording-stores.js';
 import { exportedFilters } from '../../services/audit/export-audit.js';
 import { auditExportFilters, auditExportFormats, streamAuditEvents, type AuditExportFormat } from '../../services/audit/export.js';
 import { recordAudit } from '../../services/audit/record.js';
@@ -59,7 +58,8 @@ export function auditExportCommand(): Command {
           subjectId: tenantId,
           details: { format: options.format, personalOpened: openPersonal, via: 'cli', ...exportedFilters(filters) },
         });
-        const masterKeys = openPersonal ? openRecordingStores(config).masterKeys : undefined;
+        // The key stores (and their cloud clients) load only when personal data is to be opened.
+        const masterKeys = openPersonal ? (await import('../../recording-stores.js')).openRecordingStores(config).masterKeys : undefined;
         const chunks = Readable.from(streamAuditEvents(database.db, masterKeys, tenantId, { format: options.format, filters, openPersonal }));
         if (options.out) await pipeline(chunks, createWriteStream(options.out, { mode: 0o600 }));
         else await pipeline(chunks, process.stdout, { end: false });

@@ -10,14 +10,6 @@ import type { AccessRequestDeps } from '../../services/dsar/export/run-access-re
 import type { DsarWorkerDeps } from '../../services/dsar/run-request.js';
 import { newLeaseOwner } from '../../services/recordings/claim.js';
 import { teamsChats } from '../../vendors.js';
-import { CliUsageError } from '../context.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function requestIdArgument(value: string): string {
-  if (!UUID.test(value)) throw new CliUsageError('<requestId> must be a data-subject request id (a uuid)');
-  return value.toLowerCase();
-}
 
 /** What the request worker gets in the server, from the same configuration; logs go to stderr. */
 export function dsarWorkerDeps(config: Config, database: Database): DsarWorkerDeps & AccessRequestDeps {

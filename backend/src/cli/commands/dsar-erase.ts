@@ -1,7 +1,5 @@
 import { Command } from 'commander';
-import { runDsarRequestNow } from '../../services/dsar/export/run-now.js';
-import { cliConfig, EXIT, withDatabase, type DatabaseOptions } from '../context.js';
-import { dsarWorkerDeps, progressReporter, requestIdArgument } from './dsar-deps.js';
+import { cliConfig, EXIT, requestIdArgument, withDatabase, type DatabaseOptions } from '../context.js';
 
 /** `parley dsar erase <requestId>`: works an erasure request now and prints what was done and refused. */
 export function dsarEraseCommand(): Command {
@@ -11,6 +9,8 @@ export function dsarEraseCommand(): Command {
     .option('--database-url <url>', 'PostgreSQL URL instead of DATABASE_URL')
     .action(async (requestId: string, options: DatabaseOptions) => {
       const config = cliConfig(options);
+      // The request worker and what it talks to load only when a request is run, not for every command.
+      const [{ dsarWorkerDeps, progressReporter }, { runDsarRequestNow }] = await Promise.all([import('./dsar-deps.js'), import('../../services/dsar/export/run-now.js')]);
       await withDatabase(config, async (database) => {
         const reporter = await progressReporter('erasure');
         const run = await runDsarRequestNow(dsarWorkerDeps(config, database), requestId, 'erasure', (done, total) => reporter.update(done, total)).finally(() =>

@@ -1,11 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Command } from 'commander';
-import { issueExportLink } from '../../services/dsar/export/issue-link.js';
-import { openExportForOperator } from '../../services/dsar/export/open-download.js';
-import { runDsarRequestNow } from '../../services/dsar/export/run-now.js';
-import { cliConfig, EXIT, withDatabase, type DatabaseOptions } from '../context.js';
-import { dsarWorkerDeps, progressReporter, requestIdArgument } from './dsar-deps.js';
+import { cliConfig, EXIT, requestIdArgument, withDatabase, type DatabaseOptions } from '../context.js';
 
 interface Options extends DatabaseOptions {
   out?: string;
@@ -24,6 +20,13 @@ export function dsarExportCommand(): Command {
     .option('--database-url <url>', 'PostgreSQL URL instead of DATABASE_URL')
     .action(async (requestId: string, options: Options) => {
       const config = cliConfig(options);
+      // The request worker and what it talks to load only when a request is run, not for every command.
+      const [{ dsarWorkerDeps, progressReporter }, { runDsarRequestNow }, { issueExportLink }, { openExportForOperator }] = await Promise.all([
+        import('./dsar-deps.js'),
+        import('../../services/dsar/export/run-now.js'),
+        import('../../services/dsar/export/issue-link.js'),
+        import('../../services/dsar/export/open-download.js'),
+      ]);
       await withDatabase(config, async (database) => {
         const deps = dsarWorkerDeps(config, database);
         const reporter = await progressReporter('recordings');
