@@ -1,5 +1,5 @@
-import { and, eq, lt } from 'drizzle-orm';
-import { calls, recordings } from '../../db/schema/index.js';
+import { and, eq, gt, lt, notExists, or, sql } from 'drizzle-orm';
+import { calls, participants, recordings } from '../../db/schema/index.js';
 import { recordAudit } from '../audit/record.js';
 import { notes } from '../consent/notes.js';
 import type { ServiceDeps } from '../deps.js';
@@ -18,12 +18,17 @@ export const ABANDONED_REASON = 'abandoned';
  */
 export async function endAbandonedCalls(deps: Pick<ServiceDeps, 'db' | 'media' | 'logger' | 'onRecordingReady'>, quietMs: number, now: Date = new Date()): Promise<string[]> {
   const quietSince = new Date(now.getTime() - quietMs);
-  const running = await deps.db.select().from(calls).where(and(eq(calls.state, 'active'), lt(calls.startedAt, quietSince)));
+  // One statement finds the quiet calls, however many calls are running.
+  const stirred = deps.db
+    .select({ one: sql`1` })
+    .from(participants)
+    .where(and(eq(participants.callId, calls.id), or(gt(participants.joinedAt, quietSince), gt(participants.leftAt, quietSince))));
+  const quiet = await deps.db
+    .select()
+    .from(calls)
+    .where(and(eq(calls.state, 'active'), lt(calls.startedAt, quietSince), notExists(stirred)));
   const ended: string[] = [];
-  for (const candidate of running) {
-    const people = await loadParticipants(deps.db, candidate.tenantId, candidate.id);
-    const lastSeen = Math.max(0, ...people.flatMap((p) => [p.joinedAt?.getTime() ?? 0, p.leftAt?.getTime() ?? 0]));
-    if (lastSeen > quietSince.getTime()) continue;
+  for (const candidate of quiet) {
     const inRoom = await deps.media.listParticipants(roomOf(candidate)).catch(() => null);
     if (inRoom === null || inRoom.length > 0) continue;
     const call = await deps.db.transaction(async (tx) => {
@@ -45,7 +50,7 @@ export async function endAbandonedCalls(deps: Pick<ServiceDeps, 'db' | 'media' |
       return row;
     });
     if (!call) continue;
-    await releaseCallMedia(deps, call, people);
+    await releaseCallMedia(deps, call, await loadParticipants(deps.db, call.tenantId, call.id));
     const [recording] = await deps.db.select({ id: recordings.id }).from(recordings).where(eq(recordings.callId, call.id));
     if (recording) deps.onRecordingReady?.(recording.id);
     ended.push(call.id);

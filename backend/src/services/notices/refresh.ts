@@ -2,6 +2,7 @@ import { asc, gt } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { tenants } from '../../db/schema/index.js';
 import type { Logger } from '../../logger.js';
+import { DomainError } from '../../errors.js';
 import { publishNotices, type StoragePlaces } from './publish.js';
 
 const PAGE = 200;
@@ -33,10 +34,16 @@ export async function refreshAllNotices(deps: { db: Db; places: StoragePlaces; l
         published += await deps.db.transaction((tx) => publishNotices(tx, id, deps.places));
       } catch (error) {
         failed += 1;
-        deps.logger.warn({ tenantId: id, err: { name: (error as Error).name, message: (error as Error).message } }, 'could not bring this account’s notices up to date');
+        deps.logger.warn({ tenantId: id, err: reportable(error) }, 'could not bring this account’s notices up to date');
       }
     }
     if (page.length < PAGE) return { tenants: tenantsSeen, published, failed };
     after = page.at(-1)!.id;
   }
+}
+
+/** Parley's own refusals say what to fix (a location's name); other errors only name and code, since a database error's message can quote the values it refused. */
+function reportable(error: unknown) {
+  if (error instanceof DomainError) return { name: error.name, code: error.code, message: error.message };
+  return { name: (error as Error).name, code: (error as { code?: unknown }).code };
 }
