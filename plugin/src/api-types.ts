@@ -332,8 +332,10 @@ export interface DataSubjectRequest {
   completedAt: string | null;
 }
 
+/** `GET /api/dsar`: one page; `nextCursor` is null on the last. */
 export interface DsarListResponse {
   requests: DataSubjectRequest[];
+  nextCursor: string | null;
 }
 
 export interface DsarResponse {

@@ -9,7 +9,7 @@ import { listRoles } from '../services/roles/list.js';
 import { listUsers } from '../services/roles/list-users.js';
 import { roleInput } from '../services/roles/role-input.js';
 import { deleteRole, saveRole } from '../services/roles/save.js';
-import { bearer, errors, idParam, json } from './schemas.js';
+import { bearer, errors, idParam, json, nextCursor, pageCursor, pageLimit } from './schemas.js';
 
 const roleSchema = z
   .object({
@@ -77,14 +77,14 @@ const listUsersRoute = createRoute({
   request: {
     query: z
       .object({
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-        cursor: z.string().min(1).max(400).optional().openapi({ description: 'nextCursor of the previous page.' }),
+        limit: pageLimit(200, 50),
+        cursor: pageCursor,
         q: z.string().trim().min(1).max(200).optional().openapi({ description: 'Part of a name or sign-in name, or a whole host user id.' }),
       })
       .strict(),
   },
   responses: {
-    200: json(z.object({ users: z.array(userSchema), nextCursor: z.string().nullable().openapi({ description: 'Null on the last page.' }) }), 'One page'),
+    200: json(z.object({ users: z.array(userSchema), nextCursor }), 'One page'),
     400: errors[400],
     401: errors[401],
     403: errors[403],

@@ -12,7 +12,7 @@ import { previewNotice } from '../services/notices/preview.js';
 import { listTenantRecordings } from '../services/recordings/list-for-tenant.js';
 import { storageUsage } from '../services/recordings/storage-usage.js';
 import { forecastRetention } from '../services/retention/forecast.js';
-import { bearer, errors, idParam, json, meetingTypeSchema } from './schemas.js';
+import { bearer, errors, idParam, json, meetingTypeSchema, nextCursor, pageCursor, pageLimit } from './schemas.js';
 
 const meetingTypeRef = z.object({ id: z.uuid(), name: z.string() });
 
@@ -88,15 +88,12 @@ const previewRoute = createRoute({
   },
 });
 
-const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
-const cursor = z.string().min(1).max(200).optional().openapi({ description: 'nextCursor of the previous page.' });
-
 const recordingsRoute = createRoute({
   method: 'get',
   path: '/api/admin/recordings',
   summary: 'Recordings of the account the caller may list (client segregation applies), newest first; the read is audited',
   security: bearer,
-  request: { query: z.object({ limit: limit(100, 25), cursor, meetingTypeId: z.uuid().optional() }).strict() },
+  request: { query: z.object({ limit: pageLimit(100, 25), cursor: pageCursor, meetingTypeId: z.uuid().optional() }).strict() },
   responses: {
     200: json(
       z.object({
@@ -118,7 +115,7 @@ const recordingsRoute = createRoute({
             })
             .openapi('AdminRecording'),
         ),
-        nextCursor: z.string().nullable(),
+        nextCursor,
       }),
       'One page',
     ),
@@ -132,7 +129,7 @@ const auditRoute = createRoute({
   path: '/api/admin/audit',
   summary: "One page of this account's audit trail, newest first; the read is itself audited (read_audit)",
   security: bearer,
-  request: { query: z.object({ limit: limit(200, 50), cursor, action: z.string().min(1).max(100).optional() }).strict() },
+  request: { query: z.object({ limit: pageLimit(200, 50), cursor: pageCursor, action: z.string().min(1).max(100).optional() }).strict() },
   responses: {
     200: json(
       z.object({
@@ -155,7 +152,7 @@ const auditRoute = createRoute({
             })
             .openapi('AuditEventView'),
         ),
-        nextCursor: z.string().nullable(),
+        nextCursor,
       }),
       'One page',
     ),

@@ -7,7 +7,7 @@ import { extendDsarInput, extendDsarRequest } from '../services/dsar/extend.js';
 import { getDsarRequest } from '../services/dsar/get.js';
 import { listDsarRequests } from '../services/dsar/list.js';
 import { receiveDsarInput, receiveDsarRequest } from '../services/dsar/receive.js';
-import { bearer, errors, idParam, json } from './schemas.js';
+import { bearer, errors, idParam, json, nextCursor, pageCursor, pageLimit } from './schemas.js';
 
 const dsarSchema = z
   .object({
@@ -69,9 +69,10 @@ const getRoute = createRoute({
 const listRoute = createRoute({
   method: 'get',
   path: '/api/dsar',
-  summary: 'Every request: open ones first, nearest deadline on top; then answered ones, newest first (DPO)',
+  summary: 'Every request, a page at a time: open ones first, nearest deadline on top; then answered ones, newest first (DPO)',
   security: bearer,
-  responses: { 200: json(z.object({ requests: z.array(dsarSchema) }), 'Requests'), 401: errors[401], 403: errors[403] },
+  request: { query: z.object({ limit: pageLimit(200, 50), cursor: pageCursor }).strict() },
+  responses: { 200: json(z.object({ requests: z.array(dsarSchema), nextCursor }), 'One page'), 400: errors[400], 401: errors[401], 403: errors[403] },
 });
 
 const extendRoute = createRoute({
@@ -101,7 +102,7 @@ export function dsarRoutes(deps: ServiceDeps & { onDsarReceived?: () => void }) 
       deps.onDsarReceived?.();
       return c.json({ request: requests[0]!, requests }, 201);
     })
-    .openapi(listRoute, async (c) => c.json({ requests: await listDsarRequests(deps, c.get('principal')) }, 200))
+    .openapi(listRoute, async (c) => c.json(await listDsarRequests(deps, c.get('principal'), c.req.valid('query')), 200))
     .openapi(getRoute, async (c) => c.json({ request: await getDsarRequest(deps, c.get('principal'), c.req.valid('param').id) }, 200))
     .openapi(extendRoute, async (c) =>
       c.json({ request: await extendDsarRequest(deps, c.get('principal'), c.req.valid('param').id, c.req.valid('json')) }, 200),

@@ -122,6 +122,13 @@ export function json<T extends z.ZodType>(schema: T, description: string) {
 
 export const bearer = [{ session: [] as string[] }];
 
+/** A paged list's `limit`: at most `max` rows a page, `fallback` when left out. */
+export const pageLimit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+/** A paged list's `cursor`: the `nextCursor` its previous page handed out. */
+export const pageCursor = z.string().min(1).max(400).optional().openapi({ description: 'nextCursor of the previous page.' });
+/** What a paged list answers besides its rows. */
+export const nextCursor = z.string().nullable().openapi({ description: 'Null on the last page.' });
+
 /** The path parameter of an encrypted bundle's download link (data-subject and account exports). */
 export const downloadTokenParam = z.object({
   token: z.string().regex(DOWNLOAD_TOKEN_PATTERN, 'not a download token').openapi({ param: { name: 'token', in: 'path' } }),

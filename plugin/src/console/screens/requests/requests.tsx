@@ -5,7 +5,7 @@ import { useSession } from '../../session-context';
 import { ErrorAlert } from '../../ui/error-alert';
 import { useKit } from '../../ui/kit-context';
 import { Screen, Section } from '../../ui/screen';
-import { useLoad } from '../../use-load';
+import { usePaged } from '../../use-paged';
 import { deadlineBadge } from './deadline';
 import { ExtendDialog } from './extend-dialog';
 import { ReceiveForm } from './receive-form';
@@ -20,23 +20,33 @@ const stateLabels: Record<DataSubjectRequest['state'], string> = {
 
 const kindLabels = { access: 'Access', erasure: 'Erasure' } as const;
 
+const PAGE_SIZE = 50;
+
 export function RequestsScreen() {
   const { Table, Badge, Button, Text, Spinner } = useKit();
   const { call } = useSession();
-  const requests = useLoad(() => call<DsarListResponse>('/api/dsar').then((r) => r.requests), [call]);
+  const requests = usePaged(
+    async (cursor) => {
+      const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+      if (cursor) query.set('cursor', cursor);
+      const page = await call<DsarListResponse>(`/api/dsar?${query}`);
+      return { items: page.requests, nextCursor: page.nextCursor };
+    },
+    [call],
+  );
   const [extending, setExtending] = useState<DataSubjectRequest | null>(null);
 
   return (
     <Screen title="Data-subject requests" intro="Access and erasure requests, open ones first with the nearest deadline on top. Each is due 30 days after it was received.">
       <Section title="Requests">
         <ErrorAlert error={requests.error} />
-        {requests.data === undefined && !requests.error ? <Spinner label="Loading requests…" /> : null}
-        {requests.data?.length === 0 ? <Text>No requests yet.</Text> : null}
-        {requests.data && requests.data.length > 0 ? (
+        {requests.items === undefined && !requests.error ? <Spinner label="Loading requests…" /> : null}
+        {requests.items?.length === 0 ? <Text>No requests yet.</Text> : null}
+        {requests.items && requests.items.length > 0 ? (
           <Table
             label="Data-subject requests"
             testId="requests-table"
-            rows={requests.data}
+            rows={requests.items}
             rowKey={(r) => r.id}
             columns={[
               { key: 'received', header: 'Received', render: (r) => formatDate(r.receivedAt) },
@@ -77,6 +87,11 @@ export function RequestsScreen() {
               },
             ]}
           />
+        ) : null}
+        {requests.nextCursor ? (
+          <Button onClick={requests.loadMore} disabled={requests.busy} testId="requests-more">
+            Show more requests
+          </Button>
         ) : null}
       </Section>
       <ReceiveForm onReceived={requests.reload} />
