@@ -327,6 +327,32 @@ describe('the admin console in Chromium: a new account set up in the browser, ev
     await expect.poll(() => page.getByTestId('storage-total').textContent()).toMatch(/^[\d.]+ (KB|MB) stored in total\.$/);
   });
 
+  it('shows data-subject requests fifty at a time, and the rest on Show more requests', async () => {
+    const me = await api<{ id: string; tenantId: string }>(harness, 'GET', '/api/me', { token });
+    const answered = (n: number) => ({
+      tenantId: me.body.tenantId,
+      kind: 'erasure' as const,
+      state: 'completed' as const,
+      subjectDigest: createHash('sha256').update(randomUUID()).digest('hex'),
+      verifiedBy: me.body.id,
+      verification: 'replied from the email address on file',
+      receivedAt: new Date(Date.now() - (100 + n) * 86_400_000),
+      dueAt: new Date(Date.now() - (70 + n) * 86_400_000),
+      completedAt: new Date(Date.now() - (90 + n) * 86_400_000),
+    });
+    await harness.parley.database.db.insert(dsarRequests).values(Array.from({ length: 55 }, (_, n) => answered(n)));
+    const total = (await harness.parley.database.db.select({ id: dsarRequests.id }).from(dsarRequests).where(eq(dsarRequests.tenantId, me.body.tenantId))).length;
+
+    const page = await openConsole('zendesk', 'requests');
+    const dataRows = page.getByTestId('requests-table').getByRole('row').filter({ has: page.getByTestId('deadline-badge') });
+    await expect.poll(() => dataRows.count()).toBe(50);
+    // Open requests stay on top; the oldest answered ones wait for the next page.
+    expect(await dataRows.nth(0).textContent()).not.toMatch(/Completed/);
+    await page.getByTestId('requests-more').click();
+    await expect.poll(() => dataRows.count()).toBe(total);
+    expect(await page.getByTestId('requests-more').count()).toBe(0);
+  });
+
   it('shows the records of processing generated from the live configuration, and downloads them as PDF', async () => {
     const page = await openConsole('zendesk', 'records');
     await page.getByTestId('show-records').click();
