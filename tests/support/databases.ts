@@ -8,14 +8,15 @@ export type DatabaseKind = 'pglite' | 'postgres';
 export const databaseKinds: DatabaseKind[] = ['pglite', 'postgres'];
 
 /**
- * A migrated, empty database of the given kind, private to the calling suite. Both start from a
- * copy the global set-up migrated once (a PGlite dump, a PostgreSQL template database), so a suite
- * does not pay for initdb and every migration again; `migrate()` then finds nothing left to run.
+ * A migrated, empty database of the given kind, private to the calling suite. Under vitest both
+ * start from a copy the global set-up migrated once (a PGlite dump, a PostgreSQL template
+ * database), so a suite does not pay for initdb and every migration again; `migrate()` then finds
+ * nothing left to run. Benchmarks, which run outside vitest, get a PGlite migrated from empty.
  */
 export async function freshDatabase(kind: DatabaseKind): Promise<Database> {
   const database =
     kind === 'pglite'
-      ? await openDatabase({ dataDir: 'memory', dump: new Blob([await readFile(inject('pgliteDump'))]) })
+      ? await openDatabase({ dataDir: 'memory', dump: process.env.VITEST ? new Blob([await readFile(inject('pgliteDump'))]) : undefined })
       : await openDatabase({ url: freshPostgresUrl() });
   await database.migrate();
   return database;

@@ -22,7 +22,7 @@ export interface PagedList<T> {
  * Only the latest request may change what is shown: a slow answer for a filter chosen before, or
  * for a "show more" overtaken by a new filter, is dropped.
  */
-export function usePaged<T>(fetchPage: (cursor: string | null) => Promise<Page<T>>, deps: readonly unknown[]): PagedList<T> {
+export function usePaged<T extends { id: string | number }>(fetchPage: (cursor: string | null) => Promise<Page<T>>, deps: readonly unknown[]): PagedList<T> {
   const [state, setState] = useState<{ items: T[] | undefined; nextCursor: string | null; error: unknown; busy: boolean }>({
     items: undefined,
     nextCursor: null,
@@ -42,7 +42,7 @@ export function usePaged<T>(fetchPage: (cursor: string | null) => Promise<Page<T
         (page) => {
           if (mine !== latest.current) return;
           setState((previous) => ({
-            items: [...(cursor && previous.items ? previous.items : []), ...page.items],
+            items: cursor && previous.items ? appendNew(previous.items, page.items) : page.items,
             nextCursor: page.nextCursor,
             error: null,
             busy: false,
@@ -64,4 +64,13 @@ export function usePaged<T>(fetchPage: (cursor: string | null) => Promise<Page<T
   }, [load, nextCursor]);
   const reload = useCallback(() => load(null), [load]);
   return { ...state, loadMore, reload };
+}
+
+/**
+ * A row that changed after it was shown can sort again after the cursor (a request answered
+ * meanwhile) and come back on a later page: the row already on screen stays, once.
+ */
+export function appendNew<T extends { id: string | number }>(shown: T[], page: T[]): T[] {
+  const seen = new Set(shown.map((item) => item.id));
+  return [...shown, ...page.filter((item) => !seen.has(item.id))];
 }

@@ -24,7 +24,8 @@ const at = sql<string>`(case when ${open} then extract(epoch from ${dsarRequests
 /**
  * The DPO's work list, a page at a time: open requests first, the nearest deadline (overdue ones)
  * on top; then answered requests, newest first. Keyset-paged (see paging/cursor.ts), so a request
- * answered or received while the DPO pages neither repeats nor hides another.
+ * received while the DPO pages hides no other. One answered or extended meanwhile moves further
+ * down the list and can come again on a later page; the console keeps the first of the two.
  */
 export async function listDsarRequests(deps: { db: DbOrTx; now?: () => Date }, principal: Principal, query: DsarListQuery) {
   const dpo = authorizeAccount(principal, 'handle_dsar');

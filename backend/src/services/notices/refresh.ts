@@ -2,6 +2,7 @@ import { asc, gt } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { tenants } from '../../db/schema/index.js';
 import type { Logger } from '../../logger.js';
+import { pgErrorCode } from '../../db/errors.js';
 import { DomainError } from '../../errors.js';
 import { publishNotices, type StoragePlaces } from './publish.js';
 
@@ -45,5 +46,5 @@ export async function refreshAllNotices(deps: { db: Db; places: StoragePlaces; l
 /** Parley's own refusals say what to fix (a location's name); other errors only name and code, since a database error's message can quote the values it refused. */
 function reportable(error: unknown) {
   if (error instanceof DomainError) return { name: error.name, code: error.code, message: error.message };
-  return { name: (error as Error).name, code: (error as { code?: unknown }).code };
+  return { name: (error as Error).name, code: pgErrorCode(error) };
 }
