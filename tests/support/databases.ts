@@ -16,10 +16,18 @@ export const databaseKinds: DatabaseKind[] = ['pglite', 'postgres'];
 export async function freshDatabase(kind: DatabaseKind): Promise<Database> {
   const database =
     kind === 'pglite'
-      ? await openDatabase({ dataDir: 'memory', dump: process.env.VITEST ? new Blob([await readFile(inject('pgliteDump'))]) : undefined })
+      ? await openDatabase({ dataDir: 'memory', dump: process.env.VITEST ? await migratedDump() : undefined })
       : await openDatabase({ url: freshPostgresUrl() });
   await database.migrate();
   return database;
+}
+
+let dump: Promise<Blob> | undefined;
+
+/** The global set-up's PGlite dump, read once per test worker (its files share modules) rather than once per suite. */
+function migratedDump(): Promise<Blob> {
+  dump ??= readFile(inject('pgliteDump')).then((bytes) => new Blob([bytes]));
+  return dump;
 }
 
 /** The URL of a new, migrated, empty database on the run's PostgreSQL server, for a suite that connects itself (or lets a child process). */

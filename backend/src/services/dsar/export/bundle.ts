@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -35,7 +36,8 @@ export async function writeEncryptedBundle(
   onEntry: (done: number, total: number) => Promise<void>,
 ): Promise<{ sizeBytes: number }> {
   const archive = new ZipArchive({ zlib: { level: 6 } });
-  const writing = pipeline(archive, await ageEncryptStream(passphrase, SCRYPT_WORK_FACTOR), createWriteStream(outFile, { mode: 0o600, highWaterMark: 2 ** 20 }));
+  const out = createWriteStream(outFile, { mode: 0o600, highWaterMark: 2 ** 20 });
+  const writing = pipeline(archive, await ageEncryptStream(passphrase, SCRYPT_WORK_FACTOR), out);
   let failure: ((error: unknown) => void) | undefined;
   const failed = new Promise<never>((_, reject) => (failure = reject));
   failed.catch(() => undefined);
@@ -75,6 +77,9 @@ export async function writeEncryptedBundle(
     // Destroyed, not aborted: an abort waits for the entry being zipped, which may never finish.
     archive.destroy(error as Error);
     await writing.catch(() => undefined);
+    // The file may still be opening when the pipeline gives up: return only once it is closed, so
+    // whoever cleans up after the failure finds everything that will ever be written.
+    if (!out.closed) await once(out, 'close');
     throw error;
   }
   return { sizeBytes: (await stat(outFile)).size };
