@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
@@ -121,6 +121,27 @@ describe.each(databaseKinds)('recording pipeline on %s', (kind) => {
     expect(JSON.stringify(note?.payload)).not.toMatch(/\.prly|\.webm|store\//);
     const audit = await database.db.select().from(auditEvents).where(and(eq(auditEvents.subjectId, seeded.recordingId), eq(auditEvents.action, 'recording.stored')));
     expect(audit).toHaveLength(1);
+  }, 60_000);
+
+  it('tells a Teams chat with a card whose button opens the viewer inside Teams, not with a link', async () => {
+    const chat = `19:recorded-${randomUUID()}@thread.v2`;
+    const seeded = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate, { teamsChat: chat });
+    expect(await runRecordingJob(pipelineDeps(database.db, dataDir, stores), seeded.recordingId)).toBe('done');
+
+    const [note] = await database.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, `recording:${seeded.recordingId}:stored`));
+    expect(note?.kind).toBe('teams.activity');
+    const { conversationId, activity } = note!.payload as { conversationId: string; activity: { summary: string; text?: string; attachments: { contentType: string; content: { body: { text: string }[]; actions: { title: string; data: unknown }[] } }[] } };
+    expect(conversationId).toBe(chat);
+    expect(activity.summary).toBe('Parley: the recording of the video call is stored, encrypted.');
+    // A link in a chat would open outside Teams, signed out; the button asks the bot for a dialog instead.
+    expect(activity.text).toBeUndefined();
+    const [card] = activity.attachments;
+    expect(card?.contentType).toBe('application/vnd.microsoft.card.adaptive');
+    expect(card?.content.body[0]?.text).toBe(activity.summary);
+    expect(card?.content.actions).toEqual([
+      { type: 'Action.Submit', title: 'Play recording', data: { msteams: { type: 'task/fetch' }, parley: 'parley.play_recording', recordingId: seeded.recordingId } },
+    ]);
+    expect(JSON.stringify(note?.payload)).not.toMatch(/\.prly|\.webm|store\/|https?:/);
   }, 60_000);
 
   it('keeps no video for an audio-only meeting type', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -155,5 +156,20 @@ describe('escalating a Teams chat from the message extension', () => {
     }
     // Nothing was created by any of these.
     expect(await database.db.select({ id: cases.id }).from(cases).where(eq(cases.externalId, chat))).toEqual([]);
+  });
+
+  it("opens the viewer in a Teams dialog for Play recording on the bot's recording message, and nothing for other buttons", async () => {
+    const chat = await newChat();
+    const recordingId = randomUUID();
+    const taskFetch = (data: unknown) => post(activity(chat, COLLEAGUE, { type: 'invoke', name: 'task/fetch', value: { type: 'task/fetch', data, context: { theme: 'default' } } }));
+    // What the card's Action.Submit posts back: its data, with Teams' own field beside ours.
+    const play = await taskFetch({ msteams: { type: 'task/fetch' }, parley: 'parley.play_recording', recordingId });
+    expect(play.status).toBe(200);
+    const viewer = `${PUBLIC_BASE_URL}/teams/recording?recording=${recordingId}`;
+    expect(play.body).toEqual({ task: { type: 'continue', value: { title: 'Call recording', url: viewer, fallbackUrl: viewer, height: 'large', width: 'large' } } });
+    // The dialog itself grants nothing: whoever opens it is signed in and checked by the viewer.
+    for (const data of [{ parley: 'parley.play_recording', recordingId: 'not-a-recording' }, { parley: 'something-else', recordingId }, undefined]) {
+      expect((await taskFetch(data)).body).toEqual({ task: { type: 'message', value: 'Parley does not know this button.' } });
+    }
   });
 });

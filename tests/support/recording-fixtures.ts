@@ -68,7 +68,8 @@ export async function seedEndedRecordedCall(
   tenant: { tenantId: string; agentId: string },
   rawTemplate: string,
   /** `running`: the call is still active (no end yet), as when the media server writes while it goes on. */
-  options: { meetingType?: 'advice' | 'consultation'; ticketId?: string; running?: boolean } = {},
+  /** `teamsChat`: the case is that Teams chat rather than a Zendesk ticket. */
+  options: { meetingType?: 'advice' | 'consultation'; ticketId?: string; teamsChat?: string; running?: boolean } = {},
 ): Promise<SeededRecording> {
   const { tenantId, agentId } = tenant;
   const [type] = await db
@@ -78,7 +79,11 @@ export async function seedEndedRecordedCall(
   const [customer] = await db.insert(customers).values({ tenantId, displayName: 'Chris Customer', email: 'chris@example.org' }).returning();
   const [kase] = await db
     .insert(cases)
-    .values({ tenantId, host: 'zendesk', externalId: options.ticketId ?? String(Math.floor(Math.random() * 1e9)), customerId: customer!.id })
+    .values(
+      options.teamsChat
+        ? { tenantId, host: 'teams', externalId: options.teamsChat, channel: 'teams_chat', conversationId: options.teamsChat, customerId: customer!.id }
+        : { tenantId, host: 'zendesk', externalId: options.ticketId ?? String(Math.floor(Math.random() * 1e9)), customerId: customer!.id },
+    )
     .returning();
   const [call] = await db
     .insert(calls)

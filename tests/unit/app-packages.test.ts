@@ -317,6 +317,19 @@ describe('the Teams tab page', () => {
     expect(policy).toContain("connect-src 'self'");
   });
 
+  it("serves the recording viewer for the bot's Play recording dialog, framed by Microsoft's hosts only and playing from its own origin", async () => {
+    await writeFile(join(staticDir, 'recording.html'), '<!doctype html><title>Call recording</title>');
+    const response = await pageRoutes({ staticDir, demo: false }).request('/teams/recording?recording=6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b');
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('<title>Call recording</title>');
+    const policy = response.headers.get('content-security-policy') ?? '';
+    const tabPolicy = (await pageRoutes({ staticDir, demo: false }).request('/teams/tab')).headers.get('content-security-policy') ?? '';
+    expect(policy.match(/frame-ancestors [^;]+/)?.[0]).toBe(tabPolicy.match(/frame-ancestors [^;]+/)?.[0]);
+    expect(policy).toContain("media-src 'self'");
+    expect(policy).toContain("connect-src 'self'");
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+  });
+
   it('says the bundle is missing rather than serving an empty frame', async () => {
     const unbuilt = await mkdtemp(join(tmpdir(), 'parley-unbuilt-'));
     const response = await pageRoutes({ staticDir: unbuilt, demo: false }).request('/teams/tab');

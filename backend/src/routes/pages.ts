@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../http/context.js';
 
 /** A page of the browser bundle (plugin/dist), or undefined when the bundle was not built. */
@@ -31,33 +31,38 @@ const TEAMS_FRAME_ANCESTORS = [
  * The tab talks to its own origin only. Blocking other connections also keeps TeamsJS from
  * fetching Microsoft's list of host origins from a CDN: it falls back to the list it ships with.
  */
-const teamsTabPolicy = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  `frame-ancestors ${TEAMS_FRAME_ANCESTORS.join(' ')}`,
-].join('; ');
+const teamsPagePolicy = (extra: string[] = []) =>
+  [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    ...extra,
+    "base-uri 'none'",
+    "form-action 'none'",
+    `frame-ancestors ${TEAMS_FRAME_ANCESTORS.join(' ')}`,
+  ].join('; ');
+const teamsTabPolicy = teamsPagePolicy();
+/** The recording viewer in a Teams dialog also plays the stream from this origin. */
+const teamsRecordingPolicy = teamsPagePolicy(["media-src 'self'"]);
 
 /**
  * Browser pages built by Vite into plugin/dist. Join links carry a bearer token
  * in the path, so those pages are never cached and never leak it as a Referer.
  */
 export function pageRoutes(options: { staticDir: string; demo: boolean }) {
-  const page = (name: string) => async () => {
-    try {
-      return await readFile(join(options.staticDir, name), 'utf8');
-    } catch {
-      return undefined;
-    }
-  };
-  const callPage = page('call.html');
-  const demoPage = page('demo.html');
-  const teamsTabPage = page('teams-tab.html');
   const app = new Hono<AppEnv>();
+
+  /** Serves a built page with the given headers, or says the bundle is missing rather than serving an empty frame. */
+  const serve = (name: string, headers: Record<string, string>) => {
+    return async (c: Context<AppEnv>) => {
+      const html = await readBuiltPage(options.staticDir, name);
+      if (!html) return c.text('The browser bundle is missing: run `npm run build`.', 500);
+      for (const [header, value] of Object.entries(headers)) c.header(header, value);
+      return c.html(html);
+    };
+  };
 
   app.use('*', async (c, next) => {
     await next();
@@ -66,28 +71,16 @@ export function pageRoutes(options: { staticDir: string; demo: boolean }) {
   });
   app.use('/app/*', serveStatic({ root: options.staticDir, rewriteRequestPath: (path) => path.replace(/^\/app/, '') }));
 
-  app.get('/j/:token', async (c) => {
-    const html = await callPage();
-    if (!html) return c.text('The browser bundle is missing: run `npm run build`.', 500);
-    c.header('Cache-Control', 'no-store');
-    return c.html(html);
-  });
+  app.get('/j/:token', serve('call.html', { 'Cache-Control': 'no-store' }));
 
   // The Teams app's static tab (contentUrl). It carries no session: it signs in with Teams SSO once framed.
-  app.get('/teams/tab', async (c) => {
-    const html = await teamsTabPage();
-    if (!html) return c.text('The browser bundle is missing: run `npm run build`.', 500);
-    c.header('Cache-Control', 'no-cache');
-    c.header('Content-Security-Policy', teamsTabPolicy);
-    return c.html(html);
-  });
+  app.get('/teams/tab', serve('teams-tab.html', { 'Cache-Control': 'no-cache', 'Content-Security-Policy': teamsTabPolicy }));
+
+  // The recording viewer in the dialog of the bot's "Play recording" button; signs in with Teams SSO once framed.
+  app.get('/teams/recording', serve('recording.html', { 'Cache-Control': 'no-cache', 'Content-Security-Policy': teamsRecordingPolicy }));
 
   if (options.demo) {
-    app.get('/demo', async (c) => {
-      const html = await demoPage();
-      if (!html) return c.text('The browser bundle is missing: run `npm run build`.', 500);
-      return c.html(html);
-    });
+    app.get('/demo', serve('demo.html', {}));
     app.get('/', (c) => c.redirect('/demo'));
   }
   return app;

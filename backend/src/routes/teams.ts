@@ -11,6 +11,7 @@ import { recordConsentDecision } from '../services/consent/record-decision.js';
 import { viewConsent } from '../services/consent/view.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { pickLanguage } from '../services/notices/language.js';
+import { teamsRecordingPageUrl } from '../services/recordings/viewer-links.js';
 import { locales } from '../services/notices/locales/index.js';
 import { consentRefreshCard, queueDecidedCard } from '../services/teams/decided-card.js';
 import { chatEscalationOptions, escalateChat } from '../services/teams/escalate-from-chat.js';
@@ -55,6 +56,7 @@ export function teamsRoutes(deps: ServiceDeps, bot: TeamsBot) {
       consentRefresh: (request) => consentRefreshCard(deps, request),
       escalationOptions: (escalation) => chatEscalationOptions(deps, escalation),
       escalate: (escalation, answer) => escalateChat(deps, escalation, answer),
+      recordingViewerUrl: (recordingId) => teamsRecordingPageUrl(deps.publicBaseUrl, recordingId),
     },
     deps.logger,
   );

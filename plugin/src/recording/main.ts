@@ -1,7 +1,7 @@
 import { api, ApiError } from '../api';
-import type { PlaybackAbout } from '../api-types';
+import type { PlaybackAbout, PlaybackResponse } from '../api-types';
 import { byId, clearError, showError } from '../dom';
-import { takeViewerLink } from './link';
+import { takeViewerLink, ticketFromFragment } from './link';
 import { RecordingPlayer, type PlaybackEnd } from './player';
 
 // First, before anything can fail or wait: the ticket leaves the address bar.
@@ -14,7 +14,7 @@ const status = byId('viewer-status', HTMLElement);
 const alert = byId('viewer-error', HTMLElement);
 const retryButton = byId('viewer-retry', HTMLButtonElement);
 
-const FROM_SIDEBAR = 'Open the recording from the Parley panel in the ticket sidebar.';
+const FROM_SIDEBAR = 'Open the recording from the Parley panel in the ticket sidebar, or in Teams with Play recording on Parley’s message.';
 
 const MESSAGES = {
   recordingLink: `Playing a recording needs a signed-in agent, so this link cannot start it on its own. ${FROM_SIDEBAR}`,
@@ -49,6 +49,39 @@ function explain(error: unknown): { error: unknown; retryable: boolean } {
     default:
       return { error, retryable: true };
   }
+}
+
+/**
+ * The Teams dialog: sign in with Teams SSO, then ask for a playback link as that user (the server
+ * checks them against the recording, and audits the playback), and play it here.
+ */
+async function playInTeams(recordingId: string): Promise<void> {
+  clearError(alert);
+  retryButton.hidden = true;
+  status.hidden = false;
+  status.textContent = 'Signing you in with Teams…';
+  const { NotInTeamsError, teamsSignIn } = await import('../teams/sso');
+  let ticket: string | null;
+  try {
+    const session = await teamsSignIn();
+    status.textContent = 'Loading the recording…';
+    const { viewerUrl } = await api<PlaybackResponse>(`/api/recordings/${encodeURIComponent(recordingId)}/playback`, { method: 'POST', token: session.token });
+    ticket = ticketFromFragment(new URL(viewerUrl, window.location.origin).hash);
+  } catch (error) {
+    if (error instanceof NotInTeamsError) {
+      fail(new Error(`This page plays recordings inside Microsoft Teams. ${FROM_SIDEBAR}`));
+      return;
+    }
+    // A refused sign-in is not a stale link: the server's own words say what to do.
+    const explained = error instanceof ApiError && error.status === 401 ? { error, retryable: false } : explain(error);
+    fail(explained.error, explained.retryable);
+    return;
+  }
+  if (!ticket) {
+    fail(new Error(MESSAGES.failed), true);
+    return;
+  }
+  await load(ticket);
 }
 
 function ended(reason: PlaybackEnd): void {
@@ -87,9 +120,16 @@ switch (link.kind) {
   case 'invalid':
     fail(new Error(MESSAGES.expired));
     break;
-  case 'recording':
-    fail(new Error(MESSAGES.recordingLink));
+  case 'recording': {
+    if (!link.inTeams) {
+      fail(new Error(MESSAGES.recordingLink));
+      break;
+    }
+    const { recordingId } = link;
+    retryButton.addEventListener('click', () => void playInTeams(recordingId));
+    void playInTeams(recordingId);
     break;
+  }
   case 'none':
     fail(new Error(MESSAGES.noLink));
     break;

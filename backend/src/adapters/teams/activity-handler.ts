@@ -8,6 +8,8 @@ import {
   type ConversationReference,
   type MessagingExtensionAction,
   type MessagingExtensionActionResponse,
+  type TaskModuleRequest,
+  type TaskModuleResponse,
   type TeamsChannelAccount,
 } from 'botbuilder';
 import { z } from 'zod';
@@ -26,6 +28,7 @@ import {
   type ConsentCardResult,
 } from './consent-card.js';
 import { ESCALATE_COMMAND, escalationDialog, escalationOffered, type EscalationChoice, type EscalationDialogInput } from './escalation-dialog.js';
+import { playRecordingRequest, recordingDialog } from './recording-card.js';
 
 export interface ConsentDecisionRequest {
   token: string;
@@ -76,6 +79,8 @@ export interface TeamsActivityHooks {
   consentRefresh(request: { token: string; language: ShippedLanguage; from: { id: string | undefined; aadObjectId: string | undefined }; issue: boolean }): Promise<AdaptiveCard>;
   escalationOptions(context: ChatEscalationContext): Promise<EscalationOptions>;
   escalate(context: ChatEscalationContext, answer: { meetingTypeId: string; customer: string }): Promise<EscalationOutcome>;
+  /** The viewer page for a recording, as Teams frames it in a dialog (it signs the viewer in itself). */
+  recordingViewerUrl(recordingId: string): string;
 }
 
 /** The escalation dialog's answer as Teams posts it back. */
@@ -174,6 +179,17 @@ export class ParleyActivityHandler extends TeamsActivityHandler {
     const outcome = await this.hooks.escalate(escalation, answer.data);
     if (outcome.kind === 'refused') return dialogMessage(outcome.message);
     return dialogCard('Video call offered', escalationOffered(outcome));
+  }
+
+  /**
+   * "Play recording" on the bot's recording message: a dialog with the viewer. Nothing is checked
+   * here: the dialog carries no grant, and the viewer plays only for a signed-in user the
+   * recording's policy allows.
+   */
+  protected override async handleTeamsTaskModuleFetch(_context: TurnContext, request: TaskModuleRequest): Promise<TaskModuleResponse> {
+    const play = playRecordingRequest.safeParse(request.data);
+    if (!play.success) return dialogMessage('Parley does not know this button.');
+    return recordingDialog(this.hooks.recordingViewerUrl(play.data.recordingId));
   }
 
   /** Who escalates which chat, and who else is in it; a string says why this is no place to escalate. */

@@ -40,8 +40,9 @@ export const notes = {
     wasRecording
       ? 'Parley: the video call was cut off because the video server failed. What was recorded until then is being kept.'
       : 'Parley: the video call was cut off because the video server failed.',
+  recordingStored: () => 'Parley: the recording of the video call is stored, encrypted.',
   /** The link opens Parley's viewer, which asks who is looking before it plays anything. */
-  recordingAvailable: (viewerUrl: string) => `Parley: the recording of the video call is stored, encrypted. Play it in Parley: ${viewerUrl}`,
+  recordingAvailable: (viewerUrl: string) => `${notes.recordingStored()} Play it in Parley: ${viewerUrl}`,
 };
 
 /** The message the customer gets in their channel: the notice summary and the consent link. */

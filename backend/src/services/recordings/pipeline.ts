@@ -8,6 +8,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { syncPath } from '../../../../media/durable.js';
 import { decryptStream, encryptStream } from '../../../../media/encryption/format.js';
 import { RecordingComposeError } from '../../../../media/recording/errors.js';
+import { recordingStoredCard } from '../../adapters/teams/recording-card.js';
 import type { Db } from '../../db/client.js';
 import { calls, meetingTypes, recordings, tenants } from '../../db/schema/index.js';
 import type { Logger } from '../../logger.js';
@@ -21,6 +22,7 @@ import { noteOnTicket } from '../outbox/ticket-note.js';
 import { claimRecording, releaseLease, renewLease, type RecordingJob } from './claim.js';
 import { recordingKeyFor } from './keys.js';
 import { regionAllowed } from './regions.js';
+import { recordingPageUrl } from './viewer-links.js';
 import { freshWorkDir, SEALED_FILE, wipePlaintext, workDirOf } from './work-dir.js';
 
 export interface PipelineDeps {
@@ -184,7 +186,8 @@ async function store(deps: PipelineDeps, job: RecordingJob): Promise<void> {
       .where(and(eq(recordings.id, job.id), eq(recordings.leaseOwner, deps.lease.owner)))
       .returning({ id: recordings.id });
     if (moved.length !== 1) throw new LeaseLost();
-    await noteOnTicket(tx, job, notes.recordingAvailable(`${deps.publicBaseUrl}/app/recording.html?recording=${job.id}`), `recording:${job.id}:stored`);
+    const inTeams = { summary: notes.recordingStored(), card: recordingStoredCard(notes.recordingStored(), job.id) };
+    await noteOnTicket(tx, job, notes.recordingAvailable(recordingPageUrl(deps.publicBaseUrl, job.id)), `recording:${job.id}:stored`, inTeams);
     await recordAudit(tx, {
       tenantId: job.tenantId,
       actor: { kind: 'system' },

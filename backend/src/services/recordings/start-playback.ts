@@ -7,6 +7,7 @@ import type { ServiceDeps } from '../deps.js';
 import type { AgentPrincipal } from '../principal.js';
 import { loadRecordingFor } from './access.js';
 import { deletedRecordingError } from './view.js';
+import { playbackViewerUrl } from './viewer-links.js';
 
 type PlaybackDeps = Pick<ServiceDeps, 'db' | 'tokens' | 'publicBaseUrl' | 'recordings'>;
 
@@ -70,7 +71,7 @@ async function issuePlaybackLink(
   return {
     ticket: token,
     streamUrl: `${deps.publicBaseUrl}/media/${token}`,
-    viewerUrl: `${deps.publicBaseUrl}/app/recording.html#ticket=${token}`,
+    viewerUrl: playbackViewerUrl(deps.publicBaseUrl, token),
     expiresAt: ticket.expiresAt.toISOString(),
   };
 }
