@@ -4,7 +4,7 @@ import { and, eq } from 'drizzle-orm';
 import { chromium, type Browser, type BrowserContext, type FrameLocator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeMicrosoftIdentity, type FakeMicrosoftIdentity } from '../../backend/src/adapters/teams/fake-entra.js';
-import { auditEvents, outboxMessages, recordings } from '../../backend/src/db/schema/index.js';
+import { agentRoles, auditEvents, outboxMessages, recordings, roles } from '../../backend/src/db/schema/index.js';
 import { provisionTenant } from '../../backend/src/services/tenants/provision.js';
 import { startFakeTeamsHost, type FakeTeamsHost } from '../support/fakes/teams-host.js';
 import { captureRawCall, seedEndedRecordedCall } from '../support/recording-fixtures.js';
@@ -68,6 +68,21 @@ describe('Parley inside Microsoft Teams: the tab and the recording dialog, frame
     const { app, calls } = await inTeams(`${harness.parley.url}/teams/tab`, token);
     await expect.poll(() => app.locator('#agent-name').textContent(), { timeout: 15_000 }).toBe('Tess Teams');
     expect(await calls()).toEqual(['initialize', 'authentication.getAuthToken']);
+  });
+
+  it('takes an admin from the tab to the Parley console, signed in with Teams again and in the Teams look', async () => {
+    const db = harness.parley.database.db;
+    const token = await entra.signEntraToken(ssoClaims(randomUUID(), 'Ada Admin'));
+    const first = (await (await fetch(`${harness.parley.url}/api/teams/session`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).json()) as { agent: { id: string } };
+    const [admin] = await db.select({ id: roles.id }).from(roles).where(and(eq(roles.tenantId, tenantId), eq(roles.name, 'admin')));
+    await db.insert(agentRoles).values({ agentId: first.agent.id, roleId: admin!.id, source: 'admin' });
+
+    const { app, calls } = await inTeams(`${harness.parley.url}/teams/tab`, token);
+    await app.getByTestId('console-link').click();
+    await expect.poll(() => app.getByTestId('signed-in-as').textContent(), { timeout: 15_000 }).toContain('Ada Admin');
+    expect(await app.locator('body').evaluate(() => new URL(window.location.href).searchParams.get('host'))).toBe('teams');
+    // The console is a new page in the same frame: it shook hands and asked for a token of its own.
+    expect(await calls()).toEqual(['initialize', 'authentication.getAuthToken', 'initialize', 'authentication.getAuthToken']);
   });
 
   it("plays a recording from the bot's message in a Teams dialog, watermarked with the viewer's name, and audits it", async () => {
