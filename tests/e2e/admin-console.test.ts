@@ -206,6 +206,25 @@ describe('the admin console in Chromium: a new account set up in the browser, ev
     expect(await viewer.getByTestId('viewer-error').isVisible()).toBe(false);
   }, LONG);
 
+  it('plays the recording from the ticket note’s link once the viewer is back from single sign-on', async () => {
+    const [recording] = await harness.parley.database.db.select({ id: recordings.id, tenantId: recordings.tenantId }).from(recordings).where(eq(recordings.stage, 'done'));
+    const note = harness.parley.vendors.fakes!.zendesk.comments(TICKET).find((comment) => comment.body?.includes(recording!.id));
+    const noteLink = note!.body!.match(/https?:\/\/\S+/)![0];
+    expect(note!.public).toBe(false);
+
+    // The link alone plays nothing: it offers the account's single sign-on, asking to come back here.
+    const page = await newPage();
+    await page.goto(noteLink);
+    expect(await page.getByTestId('viewer-error').textContent()).toMatch(/Sign in with your organisation’s single sign-on/);
+    expect(await page.getByTestId('viewer-sign-in').getAttribute('href')).toBe(`/auth/saml/${recording!.tenantId}/login?recording=${recording!.id}`);
+
+    // Where the sign-in lands (the ACS's redirect, see saml.test.ts): the viewer with the session in its fragment.
+    await page.goto(`${harness.parley.url}/app/recording.html?recording=${recording!.id}#session=${token}`);
+    await expect.poll(() => page.getByTestId('watermark').textContent(), { timeout: 10_000 }).toContain(ADMIN.name);
+    expect(page.url(), 'the session leaves the address bar at once').not.toContain(token);
+    expect(await page.getByTestId('viewer-error').isVisible()).toBe(false);
+  });
+
   it('shows the recordings of the meeting type chosen last, however late the answer for an earlier choice arrives', async () => {
     const page = await openConsole('zendesk');
     // The unfiltered list is held back until the reader has already picked a meeting type.

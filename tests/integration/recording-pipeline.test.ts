@@ -117,7 +117,7 @@ describe.each(databaseKinds)('recording pipeline on %s', (kind) => {
 
     // The ticket learns of it through an internal note that links to the viewer, never to a file.
     const [note] = await database.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, `recording:${seeded.recordingId}:stored`));
-    expect(note?.payload).toMatchObject({ ticketId: '101', public: false, body: expect.stringContaining(`/app/recording.html?recording=${seeded.recordingId}`) });
+    expect(note?.payload).toMatchObject({ ticketId: '101', public: false, body: expect.stringContaining(`/app/recording.html?account=${seeded.tenantId}&recording=${seeded.recordingId}`) });
     expect(JSON.stringify(note?.payload)).not.toMatch(/\.prly|\.webm|store\//);
     const audit = await database.db.select().from(auditEvents).where(and(eq(auditEvents.subjectId, seeded.recordingId), eq(auditEvents.action, 'recording.stored')));
     expect(audit).toHaveLength(1);

@@ -158,8 +158,8 @@ describe.each(databaseKinds)('SAML sign-in to the console on %s', (kind) => {
   let browserCookie: string | undefined;
 
   /** Starts a sign-in as a browser would and returns the AuthnRequest the IdP receives. */
-  async function startLogin(tenant: string, cookie = browserCookie) {
-    const res = await t.app.request(`/auth/saml/${tenant}/login`, { headers: cookie ? { cookie } : {} });
+  async function startLogin(tenant: string, cookie = browserCookie, query = '') {
+    const res = await t.app.request(`/auth/saml/${tenant}/login${query}`, { headers: cookie ? { cookie } : {} });
     expect(res.status).toBe(302);
     const setCookie = res.headers.get('set-cookie')!;
     expect(setCookie).toMatch(/HttpOnly/);
@@ -171,14 +171,19 @@ describe.each(databaseKinds)('SAML sign-in to the console on %s', (kind) => {
     const request = inflateRawSync(Buffer.from(location.searchParams.get('SAMLRequest')!, 'base64')).toString('utf8');
     const doc = parseXml(request);
     const root = doc.documentElement!;
-    return { id: root.getAttribute('ID')!, acs: root.getAttribute('AssertionConsumerServiceURL'), issuer: root.getElementsByTagNameNS(SAML, 'Issuer')[0]!.textContent };
+    return {
+      id: root.getAttribute('ID')!,
+      acs: root.getAttribute('AssertionConsumerServiceURL'),
+      issuer: root.getElementsByTagNameNS(SAML, 'Issuer')[0]!.textContent,
+      relayState: location.searchParams.get('RelayState'),
+    };
   }
 
-  async function post(tenant: string, xml: string, cookie = browserCookie) {
+  async function post(tenant: string, xml: string, cookie = browserCookie, relayState = 'console') {
     const res = await t.app.request(`/auth/saml/${tenant}/acs`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
-      body: new URLSearchParams({ SAMLResponse: Buffer.from(xml).toString('base64'), RelayState: 'console' }).toString(),
+      body: new URLSearchParams({ SAMLResponse: Buffer.from(xml).toString('base64'), RelayState: relayState }).toString(),
     });
     return { status: res.status, location: res.headers.get('location'), cacheControl: res.headers.get('cache-control'), text: await res.text() };
   }
@@ -311,6 +316,26 @@ describe.each(databaseKinds)('SAML sign-in to the console on %s', (kind) => {
         .from(auditEvents)
         .where(and(eq(auditEvents.action, 'agent.signed_in'), eq(auditEvents.subjectId, me.body.id)));
       expect(audit!.details).toEqual({ method: 'saml' });
+    });
+
+    it('comes back to the recording viewer a ticket note’s link started the sign-in from, and nowhere else', async () => {
+      const recordingId = randomUUID();
+      const request = await startLogin(tenantId, browserCookie, `?recording=${recordingId}`);
+      expect(request.relayState).toBe(`recording:${recordingId}`);
+      const res = await post(tenantId, signAssertion(responseXml({ tenantId, requestId: request.id, nameId: dana })), browserCookie, request.relayState!);
+      expect(res.status).toBe(303);
+      const location = new URL(res.location!, PUBLIC_BASE_URL);
+      expect(`${location.pathname}${location.search}`).toBe(`/app/recording.html?recording=${recordingId}`);
+      const session = new URLSearchParams(location.hash.slice(1)).get('session')!;
+      expect((await t.call('GET', '/api/me', { token: session })).status).toBe(200);
+
+      // A RelayState changed on the way opens the console: it can name no other page.
+      const again = await startLogin(tenantId);
+      const edited = await post(tenantId, signAssertion(responseXml({ tenantId, requestId: again.id, nameId: dana })), browserCookie, 'https://evil.example/');
+      expect(new URL(edited.location!, PUBLIC_BASE_URL).pathname).toBe('/app/console.html');
+      // And a sign-in asked for with something that is not a recording id is refused before the IdP.
+      const bad = await t.app.request(`/auth/saml/${tenantId}/login?recording=..%2Fadmin`, { headers: browserCookie ? { cookie: browserCookie } : {} });
+      expect(bad.status).toBe(400);
     });
 
     it('signs out everywhere: every session of the user ends at once', async () => {

@@ -8,6 +8,7 @@ import { DomainError } from '../errors.js';
 import { randomBytes } from 'node:crypto';
 import type { ServiceDeps } from '../services/deps.js';
 import { completeSamlLogin } from '../services/saml/complete-login.js';
+import { landingFrom, landingUrl } from '../services/saml/landing.js';
 import { SamlRejectedError, SamlUserRefusedError } from '../services/saml/errors.js';
 import { serviceProviderMetadata } from '../services/saml/metadata.js';
 import { serviceProviderUrls } from '../services/saml/service-provider.js';
@@ -31,8 +32,13 @@ const metadataRoute = createRoute({
 const loginRoute = createRoute({
   method: 'get',
   path: '/auth/saml/{tenant}/login',
-  summary: "Start console sign-in: redirects to the account's identity provider with an AuthnRequest",
-  request: { params: tenantParam },
+  summary: "Start a sign-in: redirects to the account's identity provider with an AuthnRequest",
+  request: {
+    params: tenantParam,
+    query: z.object({
+      recording: z.uuid().optional().openapi({ description: 'Land on the viewer of this recording (a ticket note’s link) rather than the console' }),
+    }),
+  },
   responses: { 302: { description: 'To the identity provider' }, 400: page('Not an account id'), 403: page('Single sign-on is not set up') },
 });
 
@@ -52,7 +58,7 @@ const acsRoute = createRoute({
         'application/x-www-form-urlencoded': {
           schema: z.object({
             SAMLResponse: z.string().min(1).max(MAX_RESPONSE_BYTES).regex(/^[A-Za-z0-9+/=\s]+$/, 'must be base64'),
-            /** Accepted and not used: the console always opens at its start page, so it cannot become an open redirect. */
+            /** Where the sign-in started: the console or a recording's viewer, nothing else (see landingFrom). */
             RelayState: z.string().max(1024).optional(),
           }),
         },
@@ -60,7 +66,7 @@ const acsRoute = createRoute({
     },
   },
   responses: {
-    303: { description: 'Signed in: to the console, the session in the URL fragment (never sent to a server)' },
+    303: { description: 'Signed in: to the console, or to the recording viewer the sign-in started from, the session in the URL fragment (never sent to a server)' },
     400: page('No SAMLResponse'),
     401: page('The response is not trusted: signature, audience, recipient, time, request or replay'),
     403: page('Not set up, or the user is unknown or deactivated here'),
@@ -129,9 +135,11 @@ export function samlRoutes(deps: ServiceDeps) {
     })
     .openapi(loginRoute, async (c) => {
       const { tenant } = c.req.valid('param');
+      const { recording } = c.req.valid('query');
       return orRefusal(c, tenant, async () => {
         const browser = getCookie(c, BROWSER_COOKIE) ?? randomBytes(32).toString('base64url');
-        const location = await startSamlLogin(deps.db, deps.publicBaseUrl, tenant, browser);
+        const landing = recording ? { kind: 'recording' as const, recordingId: recording } : { kind: 'console' as const };
+        const location = await startSamlLogin(deps.db, deps.publicBaseUrl, tenant, browser, landing);
         setCookie(c, BROWSER_COOKIE, browser, browserCookie);
         c.header('Cache-Control', 'no-store');
         return c.redirect(location, 302);
@@ -139,13 +147,12 @@ export function samlRoutes(deps: ServiceDeps) {
     })
     .openapi(acsRoute, async (c) => {
       const { tenant } = c.req.valid('param');
-      const { SAMLResponse } = c.req.valid('form');
+      const { SAMLResponse, RelayState } = c.req.valid('form');
       return orRefusal(c, tenant, async () => {
         const session = await completeSamlLogin(deps, tenant, SAMLResponse, getCookie(c, BROWSER_COOKIE));
         c.header('Cache-Control', 'no-store');
         c.header('Referrer-Policy', 'no-referrer');
-        // In the fragment: the browser keeps it, no server (ours, a proxy's log) ever receives it.
-        return c.redirect(`/app/console.html#session=${encodeURIComponent(session.token)}`, 303);
+        return c.redirect(landingUrl(landingFrom(RelayState), session.token), 303);
       });
     });
 }

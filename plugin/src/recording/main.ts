@@ -13,11 +13,14 @@ window.addEventListener('hashchange', () => window.location.reload());
 const status = byId('viewer-status', HTMLElement);
 const alert = byId('viewer-error', HTMLElement);
 const retryButton = byId('viewer-retry', HTMLButtonElement);
+const signInLink = byId('viewer-sign-in', HTMLAnchorElement);
 
 const FROM_SIDEBAR = 'Open the recording from the Parley panel in the ticket sidebar, or in Teams with Play recording on Parley’s message.';
 
 const MESSAGES = {
   recordingLink: `Playing a recording needs a signed-in agent, so this link cannot start it on its own. ${FROM_SIDEBAR}`,
+  // Only ticket notes link here: a Teams chat gets a button that opens the viewer inside Teams.
+  signInToPlay: 'Playing a recording needs a signed-in agent. Sign in with your organisation’s single sign-on to play it here, or open it from the Parley panel in the ticket sidebar.',
   noLink: `This page plays recordings started from Parley. ${FROM_SIDEBAR}`,
   expired: `This playback link has expired or is not valid. Playback links work for a few minutes only. ${FROM_SIDEBAR}`,
   notFound: 'This recording is not available. It may have been deleted.',
@@ -51,24 +54,34 @@ function explain(error: unknown): { error: unknown; retryable: boolean } {
   }
 }
 
+/** Signs the viewer in and answers their Parley session token; says what it is doing first. */
+type SignIn = { doing: string; session: () => Promise<string> };
+
+const withTeams: SignIn = {
+  doing: 'Signing you in with Teams…',
+  session: async () => {
+    const { teamsSignIn } = await import('../teams/sso');
+    return (await teamsSignIn()).token;
+  },
+};
+
 /**
- * The Teams dialog: sign in with Teams SSO, then ask for a playback link as that user (the server
- * checks them against the recording, and audits the playback), and play it here.
+ * Signs in, then asks for a playback link as that user (the server checks them against the
+ * recording, and audits the playback), and plays it here.
  */
-async function playInTeams(recordingId: string): Promise<void> {
+async function playSignedIn(recordingId: string, signIn: SignIn): Promise<void> {
   clearError(alert);
   retryButton.hidden = true;
   status.hidden = false;
-  status.textContent = 'Signing you in with Teams…';
-  const { NotInTeamsError, teamsSignIn } = await import('../teams/sso');
+  status.textContent = signIn.doing;
   let ticket: string | null;
   try {
-    const session = await teamsSignIn();
+    const token = await signIn.session();
     status.textContent = 'Loading the recording…';
-    const { viewerUrl } = await api<PlaybackResponse>(`/api/recordings/${encodeURIComponent(recordingId)}/playback`, { method: 'POST', token: session.token });
+    const { viewerUrl } = await api<PlaybackResponse>(`/api/recordings/${encodeURIComponent(recordingId)}/playback`, { method: 'POST', token });
     ticket = ticketFromFragment(new URL(viewerUrl, window.location.origin).hash);
   } catch (error) {
-    if (error instanceof NotInTeamsError) {
+    if (error instanceof Error && error.name === 'NotInTeamsError') {
       fail(new Error(`This page plays recordings inside Microsoft Teams. ${FROM_SIDEBAR}`));
       return;
     }
@@ -82,6 +95,14 @@ async function playInTeams(recordingId: string): Promise<void> {
     return;
   }
   await load(ticket);
+}
+
+/** The ticket note's link: offers the account's single sign-on, which comes back here. */
+function offerSignIn(recordingId: string, account: string | null): void {
+  fail(new Error(account ? MESSAGES.signInToPlay : MESSAGES.recordingLink));
+  if (!account) return;
+  signInLink.href = `/auth/saml/${encodeURIComponent(account)}/login?recording=${encodeURIComponent(recordingId)}`;
+  signInLink.hidden = false;
 }
 
 function ended(reason: PlaybackEnd): void {
@@ -121,13 +142,15 @@ switch (link.kind) {
     fail(new Error(MESSAGES.expired));
     break;
   case 'recording': {
-    if (!link.inTeams) {
-      fail(new Error(MESSAGES.recordingLink));
+    const { recordingId, session } = link;
+    // Back from single sign-on with a session, or inside Teams, which signs in by itself.
+    const signIn: SignIn | null = session ? { doing: 'Loading the recording…', session: () => Promise.resolve(session) } : link.inTeams ? withTeams : null;
+    if (!signIn) {
+      offerSignIn(recordingId, link.account);
       break;
     }
-    const { recordingId } = link;
-    retryButton.addEventListener('click', () => void playInTeams(recordingId));
-    void playInTeams(recordingId);
+    retryButton.addEventListener('click', () => void playSignedIn(recordingId, signIn));
+    void playSignedIn(recordingId, signIn);
     break;
   }
   case 'none':

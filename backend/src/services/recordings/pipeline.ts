@@ -187,7 +187,7 @@ async function store(deps: PipelineDeps, job: RecordingJob): Promise<void> {
       .returning({ id: recordings.id });
     if (moved.length !== 1) throw new LeaseLost();
     const inTeams = { summary: notes.recordingStored(), card: recordingStoredCard(notes.recordingStored(), job.id) };
-    await noteOnTicket(tx, job, notes.recordingAvailable(recordingPageUrl(deps.publicBaseUrl, job.id)), `recording:${job.id}:stored`, inTeams);
+    await noteOnTicket(tx, job, notes.recordingAvailable(recordingPageUrl(deps.publicBaseUrl, job.tenantId, job.id)), `recording:${job.id}:stored`, inTeams);
     await recordAudit(tx, {
       tenantId: job.tenantId,
       actor: { kind: 'system' },
