@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeMicrosoftIdentity, type FakeMicrosoftIdentity } from '../../backend/src/adapters/teams/fake-entra.js';
 import { agentRoles, auditEvents, outboxMessages, recordings, roles } from '../../backend/src/db/schema/index.js';
 import { provisionTenant } from '../../backend/src/services/tenants/provision.js';
+import { entraV2Claims } from '../support/entra-tokens.js';
 import { startFakeTeamsHost, type FakeTeamsHost } from '../support/fakes/teams-host.js';
 import { captureRawCall, seedEndedRecordedCall } from '../support/recording-fixtures.js';
 import { postActivity, teamsActivity } from '../support/teams-activities.js';
@@ -16,18 +17,7 @@ const TEAMS_TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const BOT = { id: '28:9e1b5ae6-7c43-4a4b-9ad6-0c5a4f3d2e10', name: 'Parley' };
 
 /** An Entra ID access token for Parley's API, as Teams hands it to the app on getAuthToken. */
-const ssoClaims = (oid: string, name: string) => ({
-  ver: '2.0',
-  iss: `https://login.microsoftonline.com/${TEAMS_TENANT}/v2.0`,
-  aud: CLIENT_ID,
-  tid: TEAMS_TENANT,
-  oid,
-  scp: 'access_as_user',
-  azp: '5e3ce6c0-2b1f-4285-8d4b-75ee78787346',
-  name,
-  preferred_username: `${name.split(' ')[0]!.toLowerCase()}@contoso.example`,
-  sub: `subject-${oid}`,
-});
+const ssoClaims = (oid: string, name: string) => entraV2Claims(oid, { tenantId: TEAMS_TENANT, clientId: CLIENT_ID, name });
 
 describe('Parley inside Microsoft Teams: the tab and the recording dialog, framed by a stand-in Teams web client', () => {
   let harness: Harness;
@@ -119,6 +109,13 @@ describe('Parley inside Microsoft Teams: the tab and the recording dialog, frame
     await expect.poll(() => app.locator('video').evaluate((video: HTMLVideoElement) => video.readyState >= 2 && video.duration >= 3), { timeout: 15_000 }).toBe(true);
     expect(await app.getByTestId('watermark').textContent()).toContain('Dana Agent');
     expect(await calls()).toEqual(['initialize', 'authentication.getAuthToken']);
+
+    // Someone from a Microsoft 365 tenant where Parley is not installed gets the server's reason, and nothing plays.
+    const stranger = await entra.signEntraToken(entraV2Claims(randomUUID(), { tenantId: 'b3d9e1f0-4c2a-4f6e-8d7b-9a0c1e2f3a4b', clientId: CLIENT_ID, name: 'Sam Elsewhere' }));
+    const refused = await inTeams(dialog.task.value.url, stranger, 'task');
+    await expect.poll(() => refused.app.getByTestId('viewer-error').textContent(), { timeout: 15_000 }).toMatch(/tenant that has not installed Parley/);
+    expect(await refused.app.getByTestId('viewer-retry').isVisible()).toBe(false);
+    expect(await refused.app.locator('video').count()).toBe(0);
 
     const played = await db
       .select({ actorId: auditEvents.actorId })

@@ -13,6 +13,7 @@ import { createHostIdentity } from '../../backend/src/services/identity/host-ide
 import { provisionTenant } from '../../backend/src/services/tenants/provision.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
+import { entraV2Claims } from '../support/entra-tokens.js';
 import { principalOf } from '../support/principals.js';
 import { buildTestApp, startTestJanus } from '../support/test-app.js';
 
@@ -25,20 +26,7 @@ const now = () => Math.floor(Date.now() / 1000);
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** A v2 access token as Entra issues it to the Teams tab for Parley's API. */
-function v2Claims(oid: string, tid = INSTALLED_TENANT): JWTPayload {
-  return {
-    ver: '2.0',
-    iss: `https://login.microsoftonline.com/${tid}/v2.0`,
-    aud: CLIENT_ID,
-    tid,
-    oid,
-    scp: 'access_as_user',
-    azp: '5e3ce6c0-2b1f-4285-8d4b-75ee78787346',
-    name: 'Dana Agent',
-    preferred_username: `dana.${oid.slice(0, 8)}@contoso.example`,
-    sub: `subject-${oid}`,
-  };
-}
+const v2Claims = (oid: string, tid = INSTALLED_TENANT) => entraV2Claims(oid, { tenantId: tid, clientId: CLIENT_ID });
 
 /** A v1 access token (Application ID URI audience, `upn` instead of `preferred_username`). */
 function v1Claims(oid: string, tid = INSTALLED_TENANT): JWTPayload {

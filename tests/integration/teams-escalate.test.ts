@@ -166,7 +166,7 @@ describe('escalating a Teams chat from the message extension', () => {
     const play = await taskFetch({ msteams: { type: 'task/fetch' }, parley: 'parley.play_recording', recordingId });
     expect(play.status).toBe(200);
     const viewer = `${PUBLIC_BASE_URL}/teams/recording?recording=${recordingId}`;
-    expect(play.body).toEqual({ task: { type: 'continue', value: { title: 'Call recording', url: viewer, fallbackUrl: viewer, height: 'large', width: 'large' } } });
+    expect(play.body).toEqual({ task: { type: 'continue', value: { title: 'Call recording', url: viewer, height: 'large', width: 'large' } } });
     // The dialog itself grants nothing: whoever opens it is signed in and checked by the viewer.
     for (const data of [{ parley: 'parley.play_recording', recordingId: 'not-a-recording' }, { parley: 'something-else', recordingId }, undefined]) {
       expect((await taskFetch(data)).body).toEqual({ task: { type: 'message', value: 'Parley does not know this button.' } });

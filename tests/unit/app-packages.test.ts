@@ -324,7 +324,9 @@ describe('the Teams tab page', () => {
     expect(await response.text()).toContain('<title>Call recording</title>');
     const policy = response.headers.get('content-security-policy') ?? '';
     const tabPolicy = (await pageRoutes({ staticDir, demo: false }).request('/teams/tab')).headers.get('content-security-policy') ?? '';
-    expect(policy.match(/frame-ancestors [^;]+/)?.[0]).toBe(tabPolicy.match(/frame-ancestors [^;]+/)?.[0]);
+    const ancestors = policy.match(/frame-ancestors [^;]+/)?.[0];
+    expect(ancestors).toContain('https://teams.microsoft.com');
+    expect(ancestors).toBe(tabPolicy.match(/frame-ancestors [^;]+/)?.[0]);
     expect(policy).toContain("media-src 'self'");
     expect(policy).toContain("connect-src 'self'");
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');

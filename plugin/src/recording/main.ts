@@ -15,6 +15,9 @@ const alert = byId('viewer-error', HTMLElement);
 const retryButton = byId('viewer-retry', HTMLButtonElement);
 const signInLink = byId('viewer-sign-in', HTMLAnchorElement);
 
+/** Signed in on this page (Teams, or back from single sign-on): a lapsed link is renewed by asking again. */
+const renewable = link.kind === 'recording' && (link.session !== null || link.inTeams);
+
 const FROM_SIDEBAR = 'Open the recording from the Parley panel in the ticket sidebar, or in Teams with Play recording on Parley’s message.';
 
 const MESSAGES = {
@@ -23,6 +26,7 @@ const MESSAGES = {
   signInToPlay: 'Playing a recording needs a signed-in agent. Sign in with your organisation’s single sign-on to play it here, or open it from the Parley panel in the ticket sidebar.',
   noLink: `This page plays recordings started from Parley. ${FROM_SIDEBAR}`,
   expired: `This playback link has expired or is not valid. Playback links work for a few minutes only. ${FROM_SIDEBAR}`,
+  renew: 'This playback link has run out: playback links work for a few minutes only. Try again for a new one.',
   notFound: 'This recording is not available. It may have been deleted.',
   forbidden: 'You are not allowed to play this recording.',
   failed: `The recording could not be played. ${FROM_SIDEBAR}`,
@@ -41,7 +45,7 @@ function explain(error: unknown): { error: unknown; retryable: boolean } {
   switch (error.status) {
     case 400:
     case 401:
-      return { error: reword(MESSAGES.expired), retryable: false };
+      return renewable ? { error: reword(MESSAGES.renew), retryable: true } : { error: reword(MESSAGES.expired), retryable: false };
     case 403:
       return { error: reword(MESSAGES.forbidden), retryable: false };
     case 404:
@@ -106,7 +110,8 @@ function offerSignIn(recordingId: string, account: string | null): void {
 }
 
 function ended(reason: PlaybackEnd): void {
-  fail(new Error(reason === 'expired' ? MESSAGES.expired : MESSAGES.failed));
+  if (renewable) fail(new Error(reason === 'expired' ? MESSAGES.renew : MESSAGES.failed), true);
+  else fail(new Error(reason === 'expired' ? MESSAGES.expired : MESSAGES.failed));
 }
 
 async function load(ticket: string): Promise<void> {
@@ -125,7 +130,7 @@ async function load(ticket: string): Promise<void> {
   }
   const player = new RecordingPlayer(about, ticket, ended);
   if (!player.start()) {
-    fail(new Error(MESSAGES.expired));
+    ended('expired');
     return;
   }
   status.hidden = true;

@@ -20,7 +20,7 @@ export class TeamsTokenError extends Error {
     super(
       reason === 'resourceRequiresConsent' || reason === 'consent_required'
         ? 'Teams needs consent before Parley can sign you in. Ask your Microsoft 365 administrator to grant Parley admin consent in Entra ID.'
-        : `Teams could not sign you in to Parley (${reason}). Close the tab and open it again; if it keeps failing, tell your administrator.`,
+        : `Teams could not sign you in to Parley (${reason}). Close Parley and open it again; if it keeps failing, tell your administrator.`,
     );
   }
 }

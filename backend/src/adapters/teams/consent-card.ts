@@ -36,7 +36,8 @@ export interface ConsentCardInput {
   message?: string;
 }
 
-const card = (lang: string, body: unknown[], actions: unknown[], fallbackText: string): AdaptiveCard => ({
+/** An Adaptive Card 1.5 in `lang`, as every card of Parley's bot is built. */
+export const card = (lang: string, body: unknown[], actions: unknown[], fallbackText: string): AdaptiveCard => ({
   type: 'AdaptiveCard',
   $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
   version: '1.5',
@@ -47,7 +48,7 @@ const card = (lang: string, body: unknown[], actions: unknown[], fallbackText: s
 });
 
 const heading = (text: string) => ({ type: 'TextBlock', text, wrap: true, weight: 'Bolder', size: 'Medium', style: 'heading' });
-const paragraph = (text: string) => ({ type: 'TextBlock', text, wrap: true });
+export const paragraph = (text: string) => ({ type: 'TextBlock', text, wrap: true });
 
 export function consentCard(input: ConsentCardInput): AdaptiveCard {
   const { notice } = input;
