@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
 import { auditEvents, recordings, subjectKeys } from '../../backend/src/db/schema/index.js';
 import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
@@ -98,6 +100,39 @@ describe('finding and playing recordings', () => {
       .where(and(eq(auditEvents.subjectId, stored.recordingId), eq(auditEvents.action, 'recording.playback_started')));
     expect(audits).toHaveLength(1);
     expect(audits[0]).toMatchObject({ actorType: 'agent', details: { ticketId: expect.any(String), customerId: stored.customerId } });
+  });
+
+  it('answers HEAD over HTTP with the headers of the whole file or the range, and no body', async () => {
+    const { body } = await startPlayback();
+    const ticketPath = new URL(body.streamUrl).pathname;
+    const whole = await media(body.streamUrl);
+    const length = Number(whole.headers.get('content-length'));
+    expect(length).toBeGreaterThan(0);
+    // Over Node's HTTP server, as browsers reach it: the route writes straight into the socket.
+    const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // The Node adapter reports a response it could not write (such as headers sent twice) on stderr.
+    const serverErrors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const head = await fetch(`${origin}${ticketPath}`, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-length')).toBe(String(length));
+      expect(head.headers.get('accept-ranges')).toBe('bytes');
+      expect(head.headers.get('cache-control')).toBe('no-store');
+      expect((await head.arrayBuffer()).byteLength).toBe(0);
+      const ranged = await fetch(`${origin}${ticketPath}`, { method: 'HEAD', headers: { range: 'bytes=100-199' } });
+      expect(ranged.status).toBe(206);
+      expect(ranged.headers.get('content-range')).toBe(`bytes 100-199/${length}`);
+      expect(ranged.headers.get('content-length')).toBe('100');
+      // The same server then streams as before.
+      const got = await fetch(`${origin}${ticketPath}`, { headers: { range: 'bytes=100-199' } });
+      expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(await whole.arrayBuffer()).subarray(100, 200))).toBe(true);
+      expect(serverErrors).not.toHaveBeenCalled();
+    } finally {
+      serverErrors.mockRestore();
+      server.close();
+    }
   });
 
   it('keeps a watched playback going with the next link, checking the viewer again each time', async () => {

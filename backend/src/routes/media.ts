@@ -111,11 +111,16 @@ export function mediaRoutes(deps: ServiceDeps) {
         await playback.close();
         return c.body(null, 200, { ...headers, 'content-length': '0' });
       }
-      const body = playback.media.stream(start, end);
-      body.once('close', () => void playback.close());
       headers['content-length'] = String(end - start + 1);
       if (range) headers['content-range'] = `bytes ${start}-${end}/${length}`;
       const status = range ? 206 : 200;
+      // HEAD reaches this GET handler too: answer the headers without decrypting a byte.
+      if (c.req.method === 'HEAD') {
+        await playback.close();
+        return c.body(null, status, headers);
+      }
+      const body = playback.media.stream(start, end);
+      body.once('close', () => void playback.close());
       // Under Node's HTTP server, pipe straight into the socket: a detour through web streams
       // costs several milliseconds of first-byte time per range request.
       const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
