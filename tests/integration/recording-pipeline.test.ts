@@ -18,6 +18,7 @@ import { findLocationProblems } from '../../backend/src/services/recordings/chec
 import { recordingKeyFor } from '../../backend/src/services/recordings/keys.js';
 import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
 import { removeFailedRawMedia, sweepOrphanedRawMedia } from '../../backend/src/services/recordings/sweep-raw.js';
+import { recordingView } from '../../backend/src/services/recordings/view.js';
 import { createRecordingWorker, sweepAbandonedPlaintext } from '../../backend/src/services/recordings/worker.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
 import { captureRawCall, localStores, pipelineDeps, plaintextMediaUnder, seedEndedRecordedCall, seedTenant } from '../support/recording-fixtures.js';
@@ -162,6 +163,12 @@ describe.each(databaseKinds)('recording pipeline on %s', (kind) => {
     expect(await runRecordingJob(deps, seeded.recordingId)).toBe('waiting');
     const [waiting] = await database.db.select().from(recordings).where(eq(recordings.id, seeded.recordingId));
     expect(waiting).toMatchObject({ stage: 'verified', attempts: 1, leaseOwner: null, lastError: expect.stringMatching(/storing: .*ENOSPC/) });
+    // Agents see the step that failed in plain words; the error text itself is for operators.
+    expect(recordingView(waiting!, { media: 'audio+video' })).toMatchObject({
+      status: 'waiting_to_retry',
+      problem: 'The recording could not be written to its storage location.',
+      nextAttemptAt: waiting!.nextAttemptAt.toISOString(),
+    });
     expect(waiting!.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() - 1000);
     // The only new file is the verified ciphertext; the raw folder is the media server's and stays until stored.
     const plaintext = await plaintextMediaUnder(dataDir);
@@ -200,6 +207,10 @@ describe.each(databaseKinds)('recording pipeline on %s', (kind) => {
     expect(await runRecordingJob(deps, seeded.recordingId)).toBe('failed');
     const [row] = await database.db.select().from(recordings).where(eq(recordings.id, seeded.recordingId));
     expect(row).toMatchObject({ stage: 'failed', attempts: 2, lastError: expect.stringMatching(/no audio or video/) });
+    expect(row!.lastError).toContain(dataDir);
+    const seen = recordingView(row!, { media: 'audio+video' });
+    expect(seen).toMatchObject({ status: 'failed', problem: 'The call’s media could not be made into a recording.' });
+    expect(JSON.stringify(seen)).not.toContain(dataDir);
     expect((await readdir(seeded.rawDir)).length).toBeGreaterThan(0);
     keptForOperator.push(path.relative(dataDir, seeded.rawDir));
   }, 60_000);

@@ -26,8 +26,8 @@ export function recordingView(row: RecordingRow, call: { media: 'audio' | 'audio
     sizeBytes: row.sizeBytes,
     storageLocation: row.storageLocation,
     storedAt: row.storedAt?.toISOString() ?? null,
-    /** Why it is waiting, for the operator; null once fine. */
-    problem: playable || row.stage === 'deleted' ? null : row.lastError,
+    /** Why it is waiting or failed, in words for whoever may see the recording; null once fine. */
+    problem: playable || row.stage === 'deleted' ? null : problemOf(row.lastError),
     /** Why a deleted recording is gone: its retention ended, the person recorded had it erased, someone deleted it early, or it could not be made. */
     deletionReason: row.stage === 'deleted' ? deletionReasonOf(row.deletionReason) : null,
     nextAttemptAt: status === 'waiting_to_retry' ? row.nextAttemptAt.toISOString() : null,
@@ -36,6 +36,24 @@ export function recordingView(row: RecordingRow, call: { media: 'audio' | 'audio
 }
 
 export type RecordingView = ReturnType<typeof recordingView>;
+
+/** What went wrong at each pipeline step (`lastError` begins with the step's name). */
+const STEP_PROBLEMS: Record<string, string> = {
+  composing: 'The call’s media could not be made into a recording.',
+  verifying: 'The encrypted recording did not match the call’s media, so it is made again.',
+  storing: 'The recording could not be written to its storage location.',
+};
+
+/**
+ * The stored error text is for operators (it is in the database and the worker's log): it can
+ * name file paths, object keys, buckets and regions. People who may see the recording get the
+ * step that failed, in plain words.
+ */
+function problemOf(lastError: string | null): string | null {
+  if (!lastError) return null;
+  const step = lastError.slice(0, Math.max(0, lastError.indexOf(':')));
+  return STEP_PROBLEMS[step] ?? 'The recording could not be processed.';
+}
 
 const DELETION_REASONS = ['retention', 'erasure', 'deleted_by_user', 'failed'] as const;
 export type DeletionReason = (typeof DELETION_REASONS)[number];
