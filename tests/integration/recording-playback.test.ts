@@ -155,8 +155,19 @@ describe('finding and playing recordings', () => {
     // An expired link cannot be continued.
     const principal = await t.tokens.verify(agent);
     if (principal.kind !== 'agent') throw new Error('expected an agent session');
-    const expired = await t.tokens.issuePlayback({ tenantId: principal.tenantId, agentId: principal.agentId, recordingId: stored.recordingId, epoch: 0 }, -5);
+    const expired = await t.tokens.issuePlayback({ tenantId: principal.tenantId, agentId: principal.agentId, recordingId: stored.recordingId, epoch: 0, startedAt: new Date() }, -5);
     expect((await media(`http://x/media/${expired.token}/continue`, {}, 'POST')).status).toBe(401);
+
+    // A playback goes on no longer than a sign-in lasts (8 h here) from its start, however often continued.
+    const { epoch } = await t.tokens.verifyPlayback(link.ticket);
+    const longAgo = new Date(Date.now() - 8 * 3600_000 + 60_000);
+    const late = await t.tokens.issuePlayback({ tenantId: principal.tenantId, agentId: principal.agentId, recordingId: stored.recordingId, epoch, startedAt: longAgo }, 300);
+    expect(late.ticket.expiresAt.getTime()).toBe(Math.floor(longAgo.getTime() / 1000) * 1000 + 8 * 3600_000);
+    const last = await media(`http://x/media/${late.token}/continue`, {}, 'POST');
+    expect(last.status).toBe(201);
+    const lastLink = (await last.json()) as { ticket: string; expiresAt: string };
+    expect(new Date(lastLink.expiresAt).getTime()).toBeLessThanOrEqual(longAgo.getTime() + 8 * 3600_000);
+    expect((await t.tokens.verifyPlayback(lastLink.ticket)).startedAt.getTime()).toBe(Math.floor(longAgo.getTime() / 1000) * 1000);
 
     // Signed out everywhere: the running link stops at its next request and cannot be continued.
     const viewer = await t.signIn('acme', 'agent-leaving', 'agent');
@@ -173,7 +184,7 @@ describe('finding and playing recordings', () => {
   it('refuses expired, altered or borrowed tickets', async () => {
     const principal = await t.tokens.verify(agent);
     if (principal.kind !== 'agent') throw new Error('expected an agent session');
-    const expired = await t.tokens.issuePlayback({ tenantId: principal.tenantId, agentId: principal.agentId, recordingId: stored.recordingId, epoch: 0 }, -5);
+    const expired = await t.tokens.issuePlayback({ tenantId: principal.tenantId, agentId: principal.agentId, recordingId: stored.recordingId, epoch: 0, startedAt: new Date() }, -5);
     const res = await media(`http://x/media/${expired.token}`);
     expect(res.status).toBe(401);
     expect((await res.json()).error.message).toMatch(/expired/);

@@ -50,10 +50,19 @@ describe('session tokens', () => {
   });
 
   it('never takes a playback ticket as a session, nor a session as a playback ticket', async () => {
-    const { token: ticket } = await tokens.issuePlayback({ tenantId: 'tenant-1', agentId: 'agent-1', recordingId: 'rec-1', epoch: 0 }, 300);
+    const { token: ticket } = await tokens.issuePlayback({ tenantId: 'tenant-1', agentId: 'agent-1', recordingId: 'rec-1', epoch: 0, startedAt: new Date() }, 300);
     await expect(tokens.verify(ticket)).rejects.toBeInstanceOf(UnauthorizedError);
     expect(await tokens.verifyPlayback(ticket)).toMatchObject({ tenantId: 'tenant-1', agentId: 'agent-1', recordingId: 'rec-1' });
     const { token: session } = await tokens.issueAgent(agent);
     await expect(tokens.verifyPlayback(session)).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
+  it('ends every link of a playback by the time one sign-in would end, counted from its start', async () => {
+    const shortLived = new SessionTokens(SECRET, { agentSeconds: 60, callSeconds: 60 });
+    const startedAt = new Date(Date.now() - 50_000);
+    const { ticket, token } = await shortLived.issuePlayback({ tenantId: 'tenant-1', agentId: 'agent-1', recordingId: 'rec-1', epoch: 0, startedAt }, 300);
+    const end = Math.floor(startedAt.getTime() / 1000) * 1000 + 60_000;
+    expect(ticket.expiresAt.getTime()).toBe(end);
+    expect(await shortLived.verifyPlayback(token)).toMatchObject({ startedAt: new Date(end - 60_000), expiresAt: new Date(end) });
   });
 });

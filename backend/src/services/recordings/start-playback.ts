@@ -5,6 +5,7 @@ import { loadAgentAccess } from '../access/load-access.js';
 import { recordAudit } from '../audit/record.js';
 import type { ServiceDeps } from '../deps.js';
 import type { AgentPrincipal } from '../principal.js';
+import type { PlaybackTicket } from '../sessions/session-tokens.js';
 import { loadRecordingFor } from './access.js';
 import { deletedRecordingError } from './view.js';
 import { playbackViewerUrl } from './viewer-links.js';
@@ -21,7 +22,7 @@ export async function startPlayback(deps: PlaybackDeps, principal: AgentPrincipa
     .from(agents)
     .where(and(eq(agents.id, principal.agentId), eq(agents.tenantId, principal.tenantId)));
   if (!agent) throw new UnauthorizedError('Your session has ended; open Parley again.');
-  const { streamUrl, viewerUrl, expiresAt } = await issuePlaybackLink(deps, principal, recordingId, agent.epoch, 'recording.playback_started', {});
+  const { streamUrl, viewerUrl, expiresAt } = await issuePlaybackLink(deps, principal, recordingId, { epoch: agent.epoch, startedAt: new Date() }, 'recording.playback_started', {});
   return { streamUrl, viewerUrl, expiresAt };
 }
 
@@ -32,10 +33,11 @@ export async function startPlayback(deps: PlaybackDeps, principal: AgentPrincipa
  * player that is watched keeps asking, one that is left alone runs out.
  */
 export async function continuePlayback(deps: PlaybackDeps, token: string) {
+  // Every link of the playback, this one too, expires by `playbackEndsAt`: a chain cannot outlive a sign-in.
   const current = await deps.tokens.verifyPlayback(token);
   const access = await loadAgentAccess(deps.db, { tenantId: current.tenantId, agentId: current.agentId, epoch: current.epoch });
   const principal: AgentPrincipal = { kind: 'agent', tenantId: current.tenantId, agentId: current.agentId, access };
-  const { ticket, streamUrl, expiresAt } = await issuePlaybackLink(deps, principal, current.recordingId, current.epoch, 'recording.playback_continued', {
+  const { ticket, streamUrl, expiresAt } = await issuePlaybackLink(deps, principal, current.recordingId, current, 'recording.playback_continued', {
     previousTicketId: current.ticketId,
   });
   return { ticket, streamUrl, expiresAt };
@@ -45,7 +47,7 @@ async function issuePlaybackLink(
   deps: PlaybackDeps,
   principal: AgentPrincipal,
   recordingId: string,
-  epoch: number,
+  { epoch, startedAt }: Pick<PlaybackTicket, 'epoch' | 'startedAt'>,
   action: 'recording.playback_started' | 'recording.playback_continued',
   details: Record<string, string>,
 ) {
@@ -57,7 +59,7 @@ async function issuePlaybackLink(
     throw new ConflictError('RECORDING_NOT_READY', 'This recording is still being processed; try again in a moment.');
   }
   const { token, ticket } = await deps.tokens.issuePlayback(
-    { tenantId: principal.tenantId, agentId: principal.agentId, recordingId, epoch },
+    { tenantId: principal.tenantId, agentId: principal.agentId, recordingId, epoch, startedAt },
     deps.recordings.playbackTtlSeconds,
   );
   await recordAudit(deps.db, {

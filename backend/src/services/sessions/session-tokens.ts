@@ -27,6 +27,8 @@ export interface PlaybackTicket {
   recordingId: string;
   /** The viewer's session epoch at issue: signing out everywhere stops their playback too. */
   epoch: number;
+  /** When the playback began: the links that continue it carry this on (see `playbackEndsAt`). */
+  startedAt: Date;
   expiresAt: Date;
 }
 
@@ -82,10 +84,20 @@ export class SessionTokens {
     return { token, expiresAt };
   }
 
+  /**
+   * A watched playback is continued link by link, each checked again, but never past what one
+   * sign-in lasts from its start: a link copied out of a player cannot be kept alive for good.
+   */
+  playbackEndsAt(startedAt: Date): Date {
+    return new Date(startedAt.getTime() + this.ttl.agentSeconds * 1000);
+  }
+
   async issuePlayback(p: Omit<PlaybackTicket, 'ticketId' | 'expiresAt'>, ttlSeconds: number): Promise<{ token: string; ticket: PlaybackTicket }> {
-    const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+    // In whole seconds, as the token carries it.
+    const startedAt = new Date(Math.floor(p.startedAt.getTime() / 1000) * 1000);
+    const expiresAt = new Date(Math.min(Date.now() + ttlSeconds * 1000, this.playbackEndsAt(startedAt).getTime()));
     const ticketId = randomUUID();
-    const token = await new SignJWT({ tid: p.tenantId, rid: p.recordingId, ep: p.epoch })
+    const token = await new SignJWT({ tid: p.tenantId, rid: p.recordingId, ep: p.epoch, pst: startedAt.getTime() / 1000 })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer(ISSUER)
       .setAudience(MEDIA_AUDIENCE)
@@ -94,7 +106,7 @@ export class SessionTokens {
       .setIssuedAt()
       .setExpirationTime(expiresAt)
       .sign(await this.key);
-    return { token, ticket: { ...p, ticketId, expiresAt } };
+    return { token, ticket: { ...p, startedAt, ticketId, expiresAt } };
   }
 
   async verifyPlayback(token: string): Promise<PlaybackTicket> {
@@ -105,12 +117,21 @@ export class SessionTokens {
         typeof payload.tid !== 'string' ||
         typeof payload.rid !== 'string' ||
         typeof payload.ep !== 'number' ||
+        typeof payload.pst !== 'number' ||
         !payload.jti ||
         !payload.exp
       ) {
         throw new UnauthorizedError('Playback link is incomplete.');
       }
-      return { ticketId: payload.jti, tenantId: payload.tid, agentId: payload.sub, recordingId: payload.rid, epoch: payload.ep, expiresAt: new Date(payload.exp * 1000) };
+      return {
+        ticketId: payload.jti,
+        tenantId: payload.tid,
+        agentId: payload.sub,
+        recordingId: payload.rid,
+        epoch: payload.ep,
+        startedAt: new Date(payload.pst * 1000),
+        expiresAt: new Date(payload.exp * 1000),
+      };
     } catch (error) {
       if (error instanceof UnauthorizedError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw new UnauthorizedError('This playback link has expired; start playback again.');
