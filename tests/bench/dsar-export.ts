@@ -87,7 +87,7 @@ export async function benchDsarExport(count = 100, mibEach = 20): Promise<DsarEx
         .returning();
       const [row] = await db
         .insert(recordings)
-        .values({ tenantId: tenant.tenantId, callId: call!.id, caseId: kase!.id, customerId: customer!.id, rawDir: '/nonexistent', storageLocation: 'local', keyId: `rk-${n}` })
+        .values({ tenantId: tenant.tenantId, callId: call!.id, caseId: kase!.id, customerId: customer!.id, rawDir: '/nonexistent', storageLocation: 'local', media: 'audio+video', keyId: `rk-${n}` })
         .returning();
       const key = await recordingKeyFor({ db, masterKeys: keysAndStores.masterKeys }, row!);
       const hash = createHash('sha256');

@@ -98,7 +98,7 @@ describe.each(databaseKinds)('who may do what on %s', (kind) => {
     const id = randomUUID();
     await db.insert(recordings).values({
       id, tenantId: onTenant, callId: call!.id, caseId: kase!.id, customerId: customer!.id, stage: 'done', rawDir: join(baseDir, 'gone', id),
-      storageLocation: 'local', objectKey: `matrix/${id}.prly`, keyId: `rk-${id}`, storedAt: new Date(), sizeBytes: 1,
+      storageLocation: 'local', media: 'audio+video', objectKey: `matrix/${id}.prly`, keyId: `rk-${id}`, storedAt: new Date(), sizeBytes: 1,
     });
     return id;
   }

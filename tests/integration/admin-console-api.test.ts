@@ -81,7 +81,7 @@ describe.each(databaseKinds)('admin console API on %s', (kind) => {
     const stage = o.stage ?? 'done';
     const stored = stage !== 'pending';
     await db.insert(recordings).values({
-      id, tenantId, callId: call!.id, caseId: kase!.id, customerId: customer!.id, stage, rawDir: join(t.dataDir, 'gone', id), storageLocation: 'local',
+      id, tenantId, callId: call!.id, caseId: kase!.id, customerId: customer!.id, stage, rawDir: join(t.dataDir, 'gone', id), storageLocation: 'local', media: 'audio+video',
       objectKey: stored ? `console/${id}.prly` : null, keyId: `rk-${id}`, storedAt: stored ? (o.storedAt ?? new Date()) : null,
       sizeBytes: o.sizeBytes === undefined ? 1 : o.sizeBytes, durationSeconds: 42, blobDeletedAt: o.blobDeletedAt ?? null,
       ...(o.createdAt ? { createdAt: o.createdAt } : {}),

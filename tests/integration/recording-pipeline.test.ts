@@ -146,13 +146,21 @@ describe.each(databaseKinds)('recording pipeline on %s', (kind) => {
     expect(JSON.stringify(note?.payload).replace('http://adaptivecards.io/schemas/adaptive-card.json', '')).not.toMatch(/\.prly|\.webm|store\/|https?:/);
   }, 60_000);
 
-  it('keeps no video for an audio-only meeting type', async () => {
-    await database.db.update(meetingTypes).set({ media: 'audio' }).where(and(eq(meetingTypes.tenantId, tenant.tenantId), eq(meetingTypes.key, 'consultation')));
+  it('keeps no video for an audio-only meeting type, even when the type allows video by the time the recording is made', async () => {
+    const consultation = and(eq(meetingTypes.tenantId, tenant.tenantId), eq(meetingTypes.key, 'consultation'));
+    await database.db.update(meetingTypes).set({ media: 'audio' }).where(consultation);
     const seeded = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate, { meetingType: 'consultation' });
-    expect(await runRecordingJob(pipelineDeps(database.db, dataDir, stores), seeded.recordingId)).toBe('done');
-    const { file } = await decrypted(seeded.recordingId);
-    expect((await probeMedia(file)).streams.map((s) => s.type)).toEqual(['audio']);
-    await rm(path.dirname(file), { recursive: true, force: true });
+    // The customer was told "audio only" for this call; an admin's later edit does not change what is kept.
+    await database.db.update(meetingTypes).set({ media: 'audio+video' }).where(consultation);
+    try {
+      expect(await runRecordingJob(pipelineDeps(database.db, dataDir, stores), seeded.recordingId)).toBe('done');
+      const { file, row } = await decrypted(seeded.recordingId);
+      expect((await probeMedia(file)).streams.map((s) => s.type)).toEqual(['audio']);
+      expect(recordingView(row!)).toMatchObject({ status: 'available', media: 'audio' });
+      await rm(path.dirname(file), { recursive: true, force: true });
+    } finally {
+      await database.db.update(meetingTypes).set({ media: 'audio+video' }).where(consultation);
+    }
   }, 60_000);
 
   it('waits in a visible retryable state while storage fails, leaks no plaintext, and finishes once storage is back', async () => {
@@ -164,7 +172,7 @@ describe.each(databaseKinds)('recording pipeline on %s', (kind) => {
     const [waiting] = await database.db.select().from(recordings).where(eq(recordings.id, seeded.recordingId));
     expect(waiting).toMatchObject({ stage: 'verified', attempts: 1, leaseOwner: null, lastError: expect.stringMatching(/storing: .*ENOSPC/) });
     // Agents see the step that failed in plain words; the error text itself is for operators.
-    expect(recordingView(waiting!, { media: 'audio+video' })).toMatchObject({
+    expect(recordingView(waiting!)).toMatchObject({
       status: 'waiting_to_retry',
       problem: 'The recording could not be written to its storage location.',
       nextAttemptAt: waiting!.nextAttemptAt.toISOString(),
@@ -208,7 +216,7 @@ describe.each(databaseKinds)('recording pipeline on %s', (kind) => {
     const [row] = await database.db.select().from(recordings).where(eq(recordings.id, seeded.recordingId));
     expect(row).toMatchObject({ stage: 'failed', attempts: 2, lastError: expect.stringMatching(/no audio or video/) });
     expect(row!.lastError).toContain(dataDir);
-    const seen = recordingView(row!, { media: 'audio+video' });
+    const seen = recordingView(row!);
     expect(seen).toMatchObject({ status: 'failed', problem: 'The call’s media could not be made into a recording.' });
     expect(JSON.stringify(seen)).not.toContain(dataDir);
     expect((await readdir(seeded.rawDir)).length).toBeGreaterThan(0);

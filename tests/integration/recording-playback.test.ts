@@ -6,7 +6,7 @@ import { serve } from '@hono/node-server';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
-import { auditEvents, recordings, subjectKeys } from '../../backend/src/db/schema/index.js';
+import { auditEvents, calls, meetingTypes, recordings, subjectKeys } from '../../backend/src/db/schema/index.js';
 import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
 import { captureRawCall, pipelineDeps, seedEndedRecordedCall, type SeededRecording } from '../support/recording-fixtures.js';
 import { PUBLIC_BASE_URL, startTestStack, type TestApp } from '../support/test-app.js';
@@ -93,6 +93,17 @@ describe('finding and playing recordings', () => {
 
     const about = await media(`${res.body.streamUrl}/about`);
     expect(await about.json()).toMatchObject({ viewerName: 'Dana Agent', recording: { id: stored.recordingId, media: 'audio+video' } });
+
+    // An admin makes the meeting type audio-only later: this recording still holds, shows and plays its video.
+    const [{ meetingTypeId }] = (await database.db.select({ meetingTypeId: calls.meetingTypeId }).from(calls).where(eq(calls.id, stored.callId))) as [{ meetingTypeId: string }];
+    await database.db.update(meetingTypes).set({ media: 'audio' }).where(eq(meetingTypes.id, meetingTypeId));
+    try {
+      expect((await t.call('GET', `/api/recordings/${stored.recordingId}`, { token: agent })).body.recording).toMatchObject({ media: 'audio+video' });
+      expect((await media(res.body.streamUrl, { range: 'bytes=0-99' })).headers.get('content-type')).toBe('video/webm');
+      expect(await (await media(`${res.body.streamUrl}/about`)).json()).toMatchObject({ recording: { media: 'audio+video' } });
+    } finally {
+      await database.db.update(meetingTypes).set({ media: 'audio+video' }).where(eq(meetingTypes.id, meetingTypeId));
+    }
 
     const audits = await database.db
       .select()

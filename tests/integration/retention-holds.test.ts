@@ -82,7 +82,7 @@ describe.each(databaseKinds)('retention and legal holds on %s', (kind) => {
       recordingId = randomUUID();
       await db.insert(recordings).values({
         id: recordingId, tenantId, callId: call!.id, caseId: kase!.id, customerId: customer!.id, stage: 'done', rawDir: join(t.dataDir, 'gone', recordingId),
-        storageLocation: 'local', objectKey: `retention/${recordingId}.prly`, keyId: `rk-${recordingId}`, storedAt: daysAgo(options.recordingStoredDaysAgo), sizeBytes: 1,
+        storageLocation: 'local', media: 'audio+video', objectKey: `retention/${recordingId}.prly`, keyId: `rk-${recordingId}`, storedAt: daysAgo(options.recordingStoredDaysAgo), sizeBytes: 1,
       });
     }
     return { customerId: customer!.id, caseId: kase!.id, callId: call!.id, recordingId };

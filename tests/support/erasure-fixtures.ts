@@ -40,7 +40,7 @@ export async function seedErasureSubject(db: Db, keysAndStores: ReturnType<typeo
     const key = n === 0 ? sampleKey : newDataKey();
     rows.push({
       id, tenantId, caseId: caseIds[n % caseIds.length]!, customerId: customer!.id, callId: randomUUID(), stage: 'done', rawDir: path.join(dataDir, 'raw', id),
-      storageLocation: 'local', objectKey, keyId: n === 0 ? 'sample' : id, wrappedKey: wrapKey(subject.key, key, keyContext('recording', id)), subjectKeyId: subject.id,
+      storageLocation: 'local', media: 'audio+video', objectKey, keyId: n === 0 ? 'sample' : id, wrappedKey: wrapKey(subject.key, key, keyContext('recording', id)), subjectKeyId: subject.id,
       sizeBytes: n === 0 ? sample.length : options.bytesEach, storedAt: new Date(Date.now() - 86_400_000),
     });
     const file = path.join(storeRoot, objectKey);

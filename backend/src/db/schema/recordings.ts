@@ -3,6 +3,7 @@ import { calls } from './calls.js';
 import { cases } from './cases.js';
 import { bytea, id, tenantScoped, timestamps } from './columns.js';
 import { customers } from './customers.js';
+import { callMedia } from './meeting-types.js';
 import { subjectKeys } from './subject-keys.js';
 
 /**
@@ -48,6 +49,11 @@ export const recordings = pgTable(
     rawDir: text().notNull(),
     /** Named storage location (the meeting type's), fixed when recording starts. */
     storageLocation: text().notNull(),
+    /**
+     * What is kept (the meeting type's media, fixed when recording starts): what the customer was
+     * told, however the meeting type is edited later.
+     */
+    media: callMedia().notNull(),
     objectKey: text(),
     /** Names the recording key in the encrypted file's header. */
     keyId: text().notNull(),

@@ -27,7 +27,7 @@ export async function beginRecording(
   deps: Pick<ServiceDeps, 'dataDir' | 'recordingMinFreeBytes'>,
   tx: Tx,
   call: { id: string; tenantId: string; caseId: string; customerId: string },
-  meetingType: { storageLocation: string },
+  meetingType: { storageLocation: string; media: 'audio' | 'audio+video' },
 ): Promise<void> {
   await assertRecordingSpace(deps);
   const rawDir = await prepareRawRecordingDir(deps.dataDir, call.id);
@@ -42,6 +42,7 @@ export async function beginRecording(
       customerId: call.customerId,
       rawDir,
       storageLocation: meetingType.storageLocation,
+      media: meetingType.media,
       keyId: `rk-${id}`,
     })
     .onConflictDoNothing({ target: recordings.callId });

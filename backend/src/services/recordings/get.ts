@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { calls, meetingTypes, recordings } from '../../db/schema/index.js';
+import { recordings } from '../../db/schema/index.js';
 import { NotFoundError } from '../../errors.js';
 import type { ServiceDeps } from '../deps.js';
 import type { Principal } from '../principal.js';
@@ -8,12 +8,7 @@ import { recordingView } from './view.js';
 
 export async function getRecording(deps: Pick<ServiceDeps, 'db'>, principal: Principal, recordingId: string) {
   const { recording: row } = await loadRecordingFor(deps.db, principal, recordingId, 'list_recordings');
-  const [call] = await deps.db
-    .select({ media: meetingTypes.media })
-    .from(calls)
-    .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
-    .where(eq(calls.id, row.callId));
-  return recordingView(row, { media: call?.media ?? 'audio+video' });
+  return recordingView(row);
 }
 
 /** The recording of a call, for the agent's call panel once the call is over. */

@@ -1,5 +1,5 @@
 import { and, desc, eq } from 'drizzle-orm';
-import { calls, cases, meetingTypes, recordings } from '../../db/schema/index.js';
+import { calls, cases, recordings } from '../../db/schema/index.js';
 import type { ServiceDeps } from '../deps.js';
 import type { Principal } from '../principal.js';
 import { listPermitted, recordingResourceColumns } from './access.js';
@@ -11,13 +11,12 @@ import { recordingView } from './view.js';
  */
 export async function listCaseRecordings(deps: Pick<ServiceDeps, 'db'>, principal: Principal, host: 'zendesk' | 'teams', externalId: string) {
   const rows = await deps.db
-    .select({ recording: recordings, media: meetingTypes.media, resource: recordingResourceColumns })
+    .select({ recording: recordings, resource: recordingResourceColumns })
     .from(recordings)
     .innerJoin(cases, eq(cases.id, recordings.caseId))
     .innerJoin(calls, eq(calls.id, recordings.callId))
-    .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
     .where(and(eq(recordings.tenantId, principal.tenantId), eq(cases.tenantId, principal.tenantId), eq(cases.host, host), eq(cases.externalId, externalId)))
     .orderBy(desc(recordings.createdAt));
   const shown = await listPermitted(deps.db, principal, rows, { type: 'case', id: rows[0]?.recording.caseId ?? externalId });
-  return shown.map(({ recording, media }) => recordingView(recording, { media }));
+  return shown.map(({ recording }) => recordingView(recording));
 }

@@ -1,5 +1,5 @@
 import { and, desc, eq } from 'drizzle-orm';
-import { calls, cases, customers, meetingTypes, recordings } from '../../db/schema/index.js';
+import { calls, cases, customers, recordings } from '../../db/schema/index.js';
 import { NotFoundError } from '../../errors.js';
 import type { ServiceDeps } from '../deps.js';
 import type { Principal } from '../principal.js';
@@ -14,13 +14,12 @@ export async function listCustomerRecordings(deps: Pick<ServiceDeps, 'db'>, prin
     .where(and(eq(customers.id, customerId), eq(customers.tenantId, principal.tenantId)));
   if (!customer) throw new NotFoundError('CUSTOMER_NOT_FOUND', 'No such customer.');
   const rows = await deps.db
-    .select({ recording: recordings, media: meetingTypes.media, resource: recordingResourceColumns })
+    .select({ recording: recordings, resource: recordingResourceColumns })
     .from(recordings)
     .innerJoin(calls, eq(calls.id, recordings.callId))
-    .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
     .innerJoin(cases, eq(cases.id, recordings.caseId))
     .where(and(eq(recordings.tenantId, principal.tenantId), eq(recordings.customerId, customerId)))
     .orderBy(desc(recordings.createdAt));
   const shown = await listPermitted(deps.db, principal, rows, { type: 'customer', id: customerId });
-  return shown.map(({ recording, media }) => recordingView(recording, { media }));
+  return shown.map(({ recording }) => recordingView(recording));
 }

@@ -100,7 +100,7 @@ async function readBatch(tx: Tx, tenantId: string, meetingTypeId: string | undef
     .select({
       recording: recordings,
       createdAtKey,
-      meetingType: { id: meetingTypes.id, name: meetingTypes.name, media: meetingTypes.media },
+      meetingType: { id: meetingTypes.id, name: meetingTypes.name },
       customer: { id: customers.id, displayName: customers.displayName },
       kase: { host: cases.host, externalId: cases.externalId },
       deleteAfter,
@@ -124,7 +124,7 @@ async function readBatch(tx: Tx, tenantId: string, meetingTypeId: string | undef
 }
 
 function adminRecordingView(row: Awaited<ReturnType<typeof readBatch>>[number]) {
-  const view = recordingView(row.recording, { media: row.meetingType.media });
+  const view = recordingView(row.recording);
   return {
     id: view.id,
     meetingType: { id: row.meetingType.id, name: row.meetingType.name },

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { perDatabase } from '../../db/per-database.js';
 import { openEncryptedFile, type EncryptedFile } from '../../../../media/encryption/format.js';
-import { agents, calls, meetingTypes, recordings, subjectKeys } from '../../db/schema/index.js';
+import { agents, recordings, subjectKeys } from '../../db/schema/index.js';
 import { NotFoundError, UnauthorizedError } from '../../errors.js';
 import type { BlobReader } from '../../ports/blob-store.js';
 import type { ServiceDeps } from '../deps.js';
@@ -22,15 +22,12 @@ const ticketedRow = perDatabase((db) =>
   db
     .select({
       recording: recordings,
-      media: meetingTypes.media,
       subject: subjectKeys,
       viewerName: agents.displayName,
       viewerActive: agents.active,
       viewerEpoch: agents.sessionEpoch,
     })
     .from(recordings)
-    .innerJoin(calls, eq(calls.id, recordings.callId))
-    .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
     .innerJoin(agents, and(eq(agents.id, sql.placeholder('agentId')), eq(agents.tenantId, sql.placeholder('tenantId'))))
     .leftJoin(subjectKeys, eq(subjectKeys.id, recordings.subjectKeyId))
     .where(and(eq(recordings.id, sql.placeholder('recordingId')), eq(recordings.tenantId, sql.placeholder('tenantId'))))
@@ -53,19 +50,19 @@ async function ticketedRecording(deps: Deps, token: string) {
 
 /** What the viewer page shows around the video: the watermark's name, the link's expiry. */
 export async function describePlayback(deps: Deps, token: string) {
-  const { ticket, recording, media, viewerName } = await ticketedRecording(deps, token);
-  return { viewerName, expiresAt: ticket.expiresAt.toISOString(), recording: { id: recording.id, media, durationSeconds: recording.durationSeconds } };
+  const { ticket, recording, viewerName } = await ticketedRecording(deps, token);
+  return { viewerName, expiresAt: ticket.expiresAt.toISOString(), recording: { id: recording.id, media: recording.media, durationSeconds: recording.durationSeconds } };
 }
 
 /** Opens the stored ciphertext for range reads: header, key and final chunk are verified before a byte is served. */
 export async function openPlayback(deps: Deps, token: string): Promise<OpenPlayback> {
-  const { recording, media, subject, objectKey } = await ticketedRecording(deps, token);
+  const { recording, subject, objectKey } = await ticketedRecording(deps, token);
   const store = deps.recordings.stores.get(recording.storageLocation);
   if (!store) throw new NotFoundError('RECORDING_NOT_FOUND', 'The recording\u2019s storage location is not configured here.');
   const reader: BlobReader = await store.open(objectKey);
   try {
     const file = await openEncryptedFile(reader, () => unwrapRecordingKey(deps.recordings.masterKeys, recording, subject));
-    return { media: file, contentType: media === 'audio' ? 'audio/webm' : 'video/webm', close: () => reader.close() };
+    return { media: file, contentType: recording.media === 'audio' ? 'audio/webm' : 'video/webm', close: () => reader.close() };
   } catch (error) {
     await reader.close();
     throw error;

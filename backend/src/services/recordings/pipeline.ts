@@ -10,7 +10,7 @@ import { decryptStream, encryptStream } from '../../../../media/encryption/forma
 import { RecordingComposeError } from '../../../../media/recording/errors.js';
 import { recordingStoredCard } from '../../adapters/teams/recording-card.js';
 import type { Db } from '../../db/client.js';
-import { calls, meetingTypes, recordings, tenants } from '../../db/schema/index.js';
+import { recordings, tenants } from '../../db/schema/index.js';
 import type { Logger } from '../../logger.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { MasterKeys } from '../../ports/master-keys.js';
@@ -123,15 +123,8 @@ async function seal(deps: PipelineDeps, job: RecordingJob, step: Step): Promise<
   const work = await freshWorkDir(deps.dataDir, job.id);
   const composed = path.join(work, 'composed.webm');
   const sealed = path.join(work, SEALED_FILE);
-  const [context] = await deps.db
-    .select({ media: meetingTypes.media })
-    .from(calls)
-    .innerJoin(meetingTypes, eq(meetingTypes.id, calls.meetingTypeId))
-    .where(eq(calls.id, job.callId));
-  if (!context) throw new Error(`call of recording ${job.id} is gone`);
-
   const { durationSeconds, droppedTracks } = await deps.composer
-    .compose({ rawDir: job.rawDir, outFile: composed, media: context.media, onPhase: (phase) => step(phase, phase) })
+    .compose({ rawDir: job.rawDir, outFile: composed, media: job.media, onPhase: (phase) => step(phase, phase) })
     .catch((error: unknown) => {
       throw error instanceof LeaseLost ? error : new StepError('composing', error);
     });

@@ -5,7 +5,7 @@ import type { RecordingRow } from './access.js';
  * What people see of a recording: where it is in the pipeline and whether it can be played. No
  * keys, paths or object names.
  */
-export function recordingView(row: RecordingRow, call: { media: 'audio' | 'audio+video' }) {
+export function recordingView(row: RecordingRow) {
   const playable = row.stage === 'stored' || row.stage === 'done';
   const status: 'available' | 'failed' | 'deleted' | 'waiting_to_retry' | 'processing' = playable
     ? 'available'
@@ -21,7 +21,7 @@ export function recordingView(row: RecordingRow, call: { media: 'audio' | 'audio
     customerId: row.customerId,
     status,
     stage: row.stage,
-    media: call.media,
+    media: row.media,
     durationSeconds: row.durationSeconds,
     sizeBytes: row.sizeBytes,
     storageLocation: row.storageLocation,

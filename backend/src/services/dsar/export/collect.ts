@@ -74,7 +74,6 @@ export async function collectSubjectData(db: DbOrTx, tenantId: string, customerI
     .where(and(eq(recordings.tenantId, tenantId), eq(recordings.customerId, customerId)))
     .orderBy(asc(recordings.createdAt));
 
-  const typeOfCall = new Map(callRows.map((r) => [r.call.id, r.type]));
   const notices = new Map<string, typeof noticeVersions.$inferSelect>();
   for (const row of consentRows) notices.set(row.notice.id, row.notice);
   for (const notice of offeredNotices) notices.set(notice.id, notice);
@@ -87,7 +86,7 @@ export async function collectSubjectData(db: DbOrTx, tenantId: string, customerI
       id: r.id,
       callId: r.callId,
       caseId: r.caseId,
-      media: typeOfCall.get(r.callId)?.media ?? null,
+      media: r.media,
       status,
       durationSeconds: r.durationSeconds,
       storedAt: iso(r.storedAt),
