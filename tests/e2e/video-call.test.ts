@@ -54,11 +54,12 @@ describe('escalate to video, end to end (Janus + Chromium)', () => {
     // Once the page has shown what the call records, the indicator must not be on.
     await expect.poll(() => call.customer.getByTestId('call-meeting-type').textContent()).toContain('Not recorded');
     expect(await call.customer.getByTestId('recording-indicator').isVisible()).toBe(false);
-    // Both browsers report DTLS connected and an SRTP cipher in use before saying so.
+    // Both browsers report DTLS connected and an SRTP cipher in use before saying so. Chromium
+    // names the cipher by its DTLS-SRTP profile (SRTP_AES128_CM_HMAC_SHA1_80) in some versions and
+    // by its SDES crypto suite (AES_CM_128_HMAC_SHA1_80) in others; either is an SRTP cipher.
+    const srtpCipher = /^Encrypted in transit \(DTLS-SRTP, (SRTP_)?(AEAD_AES_(128|256)_GCM|AES128_CM_HMAC_SHA1_(80|32)|AES_CM_128_HMAC_SHA1_(80|32))\)$/;
     for (const page of [call.agentCall, call.customer]) {
-      await expect
-        .poll(() => page.getByTestId('transport-security').textContent(), { timeout: 10_000 })
-        .toMatch(/^Encrypted in transit \(DTLS-SRTP, SRTP_(AEAD_AES_(128|256)_GCM|AES128_CM_HMAC_SHA1_(80|32))\)$/);
+      await expect.poll(() => page.getByTestId('transport-security').textContent(), { timeout: 10_000 }).toMatch(srtpCipher);
     }
 
     const room = { nodeId: call.row.mediaNodeId, roomId: call.row.mediaRoomId, secret: call.row.mediaRoomSecret };
