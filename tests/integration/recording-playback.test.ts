@@ -59,6 +59,26 @@ describe('finding and playing recordings', () => {
     expect((await t.call('GET', `/api/cases/zendesk/${storedTicket}/recordings`, { token: stranger })).body.recordings).toEqual([]);
   });
 
+  it("pages a customer's recordings newest first, and refuses a cursor it did not hand out", async () => {
+    const session = await t.tokens.verify(agent);
+    if (session.kind !== 'agent') throw new Error('expected an agent session');
+    const first = await seedEndedRecordedCall(database.db, t.dataDir, session, rawTemplate);
+    const second = await seedEndedRecordedCall(database.db, t.dataDir, session, rawTemplate, { customerId: first.customerId });
+    const third = await seedEndedRecordedCall(database.db, t.dataDir, session, rawTemplate, { customerId: first.customerId });
+    const list = (query: string) => t.call('GET', `/api/customers/${first.customerId}/recordings${query}`, { token: agent });
+
+    const page1 = await list('?limit=2');
+    expect(page1.status).toBe(200);
+    expect(page1.body.recordings.map((r: { id: string }) => r.id)).toEqual([third.recordingId, second.recordingId]);
+    expect(page1.body.nextCursor).toEqual(expect.any(String));
+    const page2 = await list(`?limit=2&cursor=${encodeURIComponent(page1.body.nextCursor)}`);
+    expect(page2.body).toEqual({ recordings: [expect.objectContaining({ id: first.recordingId, status: 'processing' })], nextCursor: null });
+    expect((await list('')).body.recordings).toHaveLength(3);
+
+    expect((await list('?cursor=bm90LWEtY3Vyc29y')).body.error.code).toBe('INVALID_CURSOR');
+    for (const limit of ['0', '201', 'ten']) expect((await list(`?limit=${limit}`)).status).toBe(400);
+  });
+
   it('plays through a five-minute link: whole file, any range, audited once per playback', async () => {
     const res = await startPlayback();
     expect(res.status).toBe(201);

@@ -68,15 +68,17 @@ export async function seedEndedRecordedCall(
   tenant: { tenantId: string; agentId: string },
   rawTemplate: string,
   /** `running`: the call is still active (no end yet), as when the media server writes while it goes on. */
-  /** `teamsChat`: the case is that Teams chat rather than a Zendesk ticket. */
-  options: { meetingType?: 'advice' | 'consultation'; ticketId?: string; teamsChat?: string; running?: boolean } = {},
+  /** `teamsChat`: the case is that Teams chat rather than a Zendesk ticket. `customerId`: another call of that customer. */
+  options: { meetingType?: 'advice' | 'consultation'; ticketId?: string; teamsChat?: string; customerId?: string; running?: boolean } = {},
 ): Promise<SeededRecording> {
   const { tenantId, agentId } = tenant;
   const [type] = await db
     .select()
     .from(meetingTypes)
     .where(and(eq(meetingTypes.tenantId, tenantId), eq(meetingTypes.key, options.meetingType ?? 'advice')));
-  const [customer] = await db.insert(customers).values({ tenantId, displayName: 'Chris Customer', email: 'chris@example.org' }).returning();
+  const [customer] = options.customerId
+    ? await db.select().from(customers).where(eq(customers.id, options.customerId))
+    : await db.insert(customers).values({ tenantId, displayName: 'Chris Customer', email: 'chris@example.org' }).returning();
   const [kase] = await db
     .insert(cases)
     .values(

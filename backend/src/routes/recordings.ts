@@ -8,16 +8,22 @@ import { getRecording } from '../services/recordings/get.js';
 import { listCaseRecordings } from '../services/recordings/list-for-case.js';
 import { listCustomerRecordings } from '../services/recordings/list-for-customer.js';
 import { startPlayback } from '../services/recordings/start-playback.js';
-import { bearer, caseParams, errors, idParam, json, recordingSchema } from './schemas.js';
+import { bearer, caseParams, errors, idParam, json, nextCursor, pageCursor, pageLimit, recordingSchema } from './schemas.js';
 
 
 const listRoute = createRoute({
   method: 'get',
   path: '/api/customers/{id}/recordings',
-  summary: "A customer's recordings, newest first",
+  summary: "A customer's recordings, newest first, a page at a time",
   security: bearer,
-  request: { params: idParam },
-  responses: { 200: json(z.object({ recordings: z.array(recordingSchema) }), 'Recordings'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
+  request: { params: idParam, query: z.object({ limit: pageLimit(200, 50), cursor: pageCursor }).strict() },
+  responses: {
+    200: json(z.object({ recordings: z.array(recordingSchema), nextCursor }), 'Recordings'),
+    400: errors[400],
+    401: errors[401],
+    403: errors[403],
+    404: errors[404],
+  },
 });
 
 const caseListRoute = createRoute({
@@ -79,7 +85,7 @@ export function recordingRoutes(deps: ServiceDeps) {
   app.use('/api/recordings/*', authenticate(deps));
   return app
     .openapi(listRoute, async (c) => {
-      return c.json({ recordings: await listCustomerRecordings(deps, c.get('principal'), c.req.valid('param').id) }, 200);
+      return c.json(await listCustomerRecordings(deps, c.get('principal'), c.req.valid('param').id, c.req.valid('query')), 200);
     })
     .openapi(caseListRoute, async (c) => {
       const { host, externalId } = c.req.valid('param');

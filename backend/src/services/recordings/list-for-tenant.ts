@@ -16,6 +16,12 @@ export interface TenantRecordingsQuery {
   meetingTypeId?: string;
 }
 
+/** Which recordings a page is of: the account's, optionally of one meeting type or one customer. */
+interface RecordingsFilter {
+  meetingTypeId?: string;
+  customerId?: string;
+}
+
 /** Rows read per query while filling a page. */
 const BATCH = 200;
 /**
@@ -51,12 +57,20 @@ function recordingsCursor(text: string): Cursor {
 
 /**
  * Every recording of the account the principal may list, newest first, one page at a time: what
- * the console's recordings browser shows. Each row passes the access policy on its own (client
- * segregation included) and what the user may not see is left out. The read is audited through
- * `listPermitted` against each customer whose recordings the page shows, as a customer's or a
- * case's list is, so a data subject's access log names this look too.
+ * the console's recordings browser shows.
  */
 export async function listTenantRecordings(deps: Pick<ServiceDeps, 'db'>, principal: Principal, query: TenantRecordingsQuery) {
+  const page = await recordingPage(deps, principal, query, { meetingTypeId: query.meetingTypeId });
+  return { recordings: page.rows.map(adminRecordingView), nextCursor: page.nextCursor };
+}
+
+/**
+ * One page of recordings, newest first. Each row passes the access policy on its own (client
+ * segregation included) and what the user may not see is left out. The read is audited through
+ * `listPermitted` against each customer whose recordings the page shows, so a data subject's
+ * access log names every look at their recordings.
+ */
+export async function recordingPage(deps: Pick<ServiceDeps, 'db'>, principal: Principal, query: { limit: number; cursor?: string }, filter: RecordingsFilter) {
   let after = query.cursor ? recordingsCursor(query.cursor) : undefined;
   return deps.db.transaction(async (tx) => {
     type Row = Awaited<ReturnType<typeof readBatch>>[number];
@@ -65,7 +79,7 @@ export async function listTenantRecordings(deps: Pick<ServiceDeps, 'db'>, princi
     let scanned = 0;
     let exhausted = false;
     fill: while (scanned < MAX_SCANNED) {
-      const rows = await readBatch(tx, principal.tenantId, query.meetingTypeId, after);
+      const rows = await readBatch(tx, principal.tenantId, filter, after);
       for (const row of rows) {
         page.push(row);
         scanned += 1;
@@ -89,13 +103,13 @@ export async function listTenantRecordings(deps: Pick<ServiceDeps, 'db'>, princi
     }
 
     return {
-      recordings: page.filter((row) => permitted.has(row.recording.id)).map(adminRecordingView),
+      rows: page.filter((row) => permitted.has(row.recording.id)),
       nextCursor: exhausted || !after ? null : encodeCursor([after.at, after.id]),
     };
   });
 }
 
-async function readBatch(tx: Tx, tenantId: string, meetingTypeId: string | undefined, after: Cursor | undefined) {
+async function readBatch(tx: Tx, tenantId: string, filter: RecordingsFilter, after: Cursor | undefined) {
   return tx
     .select({
       recording: recordings,
@@ -115,7 +129,8 @@ async function readBatch(tx: Tx, tenantId: string, meetingTypeId: string | undef
     .where(
       and(
         eq(recordings.tenantId, tenantId),
-        meetingTypeId ? eq(calls.meetingTypeId, meetingTypeId) : undefined,
+        filter.meetingTypeId ? eq(calls.meetingTypeId, filter.meetingTypeId) : undefined,
+        filter.customerId ? eq(recordings.customerId, filter.customerId) : undefined,
         after ? sql`(${recordings.createdAt}, ${recordings.id}) < (${after.at}::timestamptz, ${after.id}::uuid)` : undefined,
       ),
     )
