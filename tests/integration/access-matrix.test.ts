@@ -218,6 +218,27 @@ describe.each(databaseKinds)('who may do what on %s', (kind) => {
     expect(listed.has(owned)).toBe(expected(role, 'list_recordings', 'own client', 'advice'));
     expect(listed.has(foreign)).toBe(expected(role, 'list_recordings', 'other client', 'advice'));
     expect(listed.has(consultation)).toBe(expected(role, 'list_recordings', 'own client', 'consultation'));
+    // The look is audited against the customer, also when every recording was withheld.
+    const looks = await database.db
+      .select({ details: auditEvents.details })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'recordings.listed'), eq(auditEvents.subjectId, customer!.id)));
+    const total = (await database.db.select({ id: recordings.id }).from(recordings).where(eq(recordings.customerId, customer!.id))).length;
+    expect(looks).toEqual([{ details: { shown: listed.size, withheld: total - listed.size } }]);
+  });
+
+  it('audits a look at a customer even when every recording of theirs is withheld', async () => {
+    const role = roleNames.find((r) => expected(r, 'list_recordings', 'own client', 'advice') && !expected(r, 'list_recordings', 'other client', 'advice'))!;
+    const [customer] = await database.db.insert(customers).values({ tenantId }).returning({ id: customers.id });
+    const foreign = await storedRecording(tenantId, types.advice, OTHER_ORG);
+    await database.db.update(recordings).set({ customerId: customer!.id }).where(eq(recordings.id, foreign));
+    const res = await t.call('GET', `/api/customers/${customer!.id}/recordings`, { token: users[role].token });
+    expect(res.body).toEqual({ recordings: [], nextCursor: null });
+    const looks = await database.db
+      .select({ actorId: auditEvents.actorId, details: auditEvents.details })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'recordings.listed'), eq(auditEvents.subjectId, customer!.id)));
+    expect(looks).toEqual([{ actorId: expect.any(String), details: { shown: 0, withheld: 1 } }]);
   });
 
   it.each(roleNames)('%s: escalates only for meeting types and clients the table allows', async (role) => {

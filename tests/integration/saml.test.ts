@@ -325,7 +325,8 @@ describe.each(databaseKinds)('SAML sign-in to the console on %s', (kind) => {
       const res = await post(tenantId, signAssertion(responseXml({ tenantId, requestId: request.id, nameId: dana })), browserCookie, request.relayState!);
       expect(res.status).toBe(303);
       const location = new URL(res.location!, PUBLIC_BASE_URL);
-      expect(`${location.pathname}${location.search}`).toBe(`/app/recording.html?recording=${recordingId}`);
+      // The account stays in the address, so the viewer can offer the sign-in again after a reload.
+      expect(`${location.pathname}${location.search}`).toBe(`/app/recording.html?account=${tenantId}&recording=${recordingId}`);
       const session = new URLSearchParams(location.hash.slice(1)).get('session')!;
       expect((await t.call('GET', '/api/me', { token: session })).status).toBe(200);
 

@@ -53,8 +53,8 @@ describe('the recording viewer link', () => {
 describe('where a single sign-on lands', () => {
   it('comes back to the recording the sign-in started from, and opens the console otherwise', () => {
     const back = landingFrom(relayStateFor({ kind: 'recording', recordingId: RECORDING }));
-    expect(landingUrl(back, TICKET)).toBe(`/app/recording.html?recording=${RECORDING}#session=${TICKET}`);
-    expect(landingUrl(landingFrom(relayStateFor({ kind: 'console' })), TICKET)).toBe(`/app/console.html#session=${TICKET}`);
+    expect(landingUrl(back, ACCOUNT, TICKET)).toBe(`/app/recording.html?account=${ACCOUNT}&recording=${RECORDING}#session=${TICKET}`);
+    expect(landingUrl(landingFrom(relayStateFor({ kind: 'console' })), ACCOUNT, TICKET)).toBe(`/app/console.html#session=${TICKET}`);
   });
 
   it('goes nowhere else, whatever RelayState the identity provider sends back', () => {

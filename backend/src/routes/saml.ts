@@ -152,7 +152,7 @@ export function samlRoutes(deps: ServiceDeps) {
         const session = await completeSamlLogin(deps, tenant, SAMLResponse, getCookie(c, BROWSER_COOKIE));
         c.header('Cache-Control', 'no-store');
         c.header('Referrer-Policy', 'no-referrer');
-        return c.redirect(landingUrl(landingFrom(RelayState), session.token), 303);
+        return c.redirect(landingUrl(landingFrom(RelayState), tenant, session.token), 303);
       });
     });
 }

@@ -89,7 +89,12 @@ async function playSignedIn(recordingId: string, signIn: SignIn): Promise<void> 
       fail(new Error(`This page plays recordings inside Microsoft Teams. ${FROM_SIDEBAR}`));
       return;
     }
-    // A refused sign-in is not a stale link: the server's own words say what to do.
+    // A session that ended, back from single sign-on: sign in again. A refused Teams sign-in is
+    // not a stale link either: the server's own words say what to do.
+    if (error instanceof ApiError && error.status === 401 && link.kind === 'recording' && link.session && link.account) {
+      offerSignIn(recordingId, link.account);
+      return;
+    }
     const explained = error instanceof ApiError && error.status === 401 ? { error, retryable: false } : explain(error);
     fail(explained.error, explained.retryable);
     return;

@@ -97,8 +97,10 @@ export async function recordingPage(deps: Pick<ServiceDeps, 'db'>, principal: Pr
     for (const row of page) byCustomer.set(row.customer.id, [...(byCustomer.get(row.customer.id) ?? []), row]);
     const permitted = new Set<string>();
     for (const [customerId, rows] of byCustomer) {
-      // A customer none of whose recordings are shown was not looked at: nothing to audit.
-      if (!rows.some((row) => decide(principal, 'list_recordings', row.resource).allowed)) continue;
+      // In the account's list, a customer none of whose recordings are shown was not looked at.
+      // Asking for one customer's recordings is a look at them, even when all are withheld.
+      const lookedAt = filter.customerId === customerId || rows.some((row) => decide(principal, 'list_recordings', row.resource).allowed);
+      if (!lookedAt) continue;
       for (const row of await listPermitted(tx, principal, rows, { type: 'customer', id: customerId })) permitted.add(row.recording.id);
     }
 

@@ -33,8 +33,12 @@ export async function startPlayback(deps: PlaybackDeps, principal: AgentPrincipa
  * player that is watched keeps asking, one that is left alone runs out.
  */
 export async function continuePlayback(deps: PlaybackDeps, token: string) {
-  // Every link of the playback, this one too, expires by `playbackEndsAt`: a chain cannot outlive a sign-in.
+  // Every link of the playback, this one too, expires by `playbackEndsAt`: a chain cannot outlive a
+  // sign-in. A link that already runs to that end cannot be extended, so it is not renewed.
   const current = await deps.tokens.verifyPlayback(token);
+  if (current.expiresAt.getTime() >= deps.tokens.playbackEndsAt(current.startedAt).getTime()) {
+    throw new UnauthorizedError('This playback has run as long as one sign-in lasts; open the recording in Parley again.');
+  }
   const access = await loadAgentAccess(deps.db, { tenantId: current.tenantId, agentId: current.agentId, epoch: current.epoch });
   const principal: AgentPrincipal = { kind: 'agent', tenantId: current.tenantId, agentId: current.agentId, access };
   const { ticket, streamUrl, expiresAt } = await issuePlaybackLink(deps, principal, current.recordingId, current, 'recording.playback_continued', {

@@ -25,7 +25,8 @@ export function landingFrom(relayState: string | undefined): SignInLanding {
  * The page the browser goes to, the session in the fragment: the browser keeps it, no server (ours,
  * a proxy's log) ever receives it.
  */
-export function landingUrl(landing: SignInLanding, sessionToken: string): string {
+export function landingUrl(landing: SignInLanding, tenantId: string, sessionToken: string): string {
   const fragment = `#session=${encodeURIComponent(sessionToken)}`;
-  return landing.kind === 'recording' ? `/app/recording.html?recording=${landing.recordingId}${fragment}` : `/app/console.html${fragment}`;
+  // The account stays in the viewer's address, so a reload or a lapsed session can sign in again.
+  return landing.kind === 'recording' ? `/app/recording.html?account=${tenantId}&recording=${landing.recordingId}${fragment}` : `/app/console.html${fragment}`;
 }
