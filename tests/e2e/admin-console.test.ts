@@ -219,7 +219,11 @@ describe('the admin console in Chromium: a new account set up in the browser, ev
     expect(await page.getByTestId('viewer-sign-in').getAttribute('href')).toBe(`/auth/saml/${recording!.tenantId}/login?recording=${recording!.id}`);
 
     // Where the sign-in lands (the ACS's redirect, see saml.test.ts): the viewer with the session in its fragment.
-    await page.goto(`${harness.parley.url}/app/recording.html?recording=${recording!.id}#session=${token}`);
+    await page.goto(`${harness.parley.url}/app/recording.html?account=${recording!.tenantId}&recording=${recording!.id}#session=${token}`);
+    // Any site can start a sign-in: the audited playback waits for the user's own click.
+    await page.getByTestId('viewer-play').waitFor();
+    expect(await page.locator('video').count()).toBe(0);
+    await page.getByTestId('viewer-play').click();
     await expect.poll(() => page.getByTestId('watermark').textContent(), { timeout: 10_000 }).toContain(ADMIN.name);
     expect(page.url(), 'the session leaves the address bar at once').not.toContain(token);
     expect(await page.getByTestId('viewer-error').isVisible()).toBe(false);

@@ -14,6 +14,7 @@ const status = byId('viewer-status', HTMLElement);
 const alert = byId('viewer-error', HTMLElement);
 const retryButton = byId('viewer-retry', HTMLButtonElement);
 const signInLink = byId('viewer-sign-in', HTMLAnchorElement);
+const playButton = byId('viewer-play', HTMLButtonElement);
 
 /** Signed in on this page (Teams, or back from single sign-on): a lapsed link is renewed by asking again. */
 const renewable = link.kind === 'recording' && (link.session !== null || link.inTeams);
@@ -160,7 +161,20 @@ switch (link.kind) {
       break;
     }
     retryButton.addEventListener('click', () => void playSignedIn(recordingId, signIn));
-    void playSignedIn(recordingId, signIn);
+    if (link.inTeams) {
+      // Teams opens this dialog only for a press of Play recording on Parley's message.
+      void playSignedIn(recordingId, signIn);
+      break;
+    }
+    // Back from single sign-on, which any site could have started: playing (an audited access in
+    // this user's name) waits for their own click.
+    status.textContent = 'You are signed in. Playing the recording is recorded in the audit trail.';
+    playButton.hidden = false;
+    playButton.addEventListener('click', () => {
+      playButton.hidden = true;
+      void playSignedIn(recordingId, signIn);
+    });
+    playButton.focus();
     break;
   }
   case 'none':
