@@ -206,17 +206,18 @@ describe('the admin console in Chromium: a new account set up in the browser, ev
     expect(await viewer.getByTestId('viewer-error').isVisible()).toBe(false);
   }, LONG);
 
-  it('plays the recording from the ticket note’s link once the viewer is back from single sign-on', async () => {
+  it('opens the ticket note’s link, and plays once the viewer is back from single sign-on and the user asks', async () => {
     const [recording] = await harness.parley.database.db.select({ id: recordings.id, tenantId: recordings.tenantId }).from(recordings).where(eq(recordings.stage, 'done'));
     const note = harness.parley.vendors.fakes!.zendesk.comments(TICKET).find((comment) => comment.body?.includes(recording!.id));
     const noteLink = note!.body!.match(/https?:\/\/\S+/)![0];
     expect(note!.public).toBe(false);
 
-    // The link alone plays nothing: it offers the account's single sign-on, asking to come back here.
+    // The link alone plays nothing. This account has no single sign-on, so the viewer says where to
+    // open the recording signed in (with single sign-on it offers that: see recording-pipeline.test.ts).
     const page = await newPage();
     await page.goto(noteLink);
-    expect(await page.getByTestId('viewer-error').textContent()).toMatch(/Sign in with your organisation’s single sign-on/);
-    expect(await page.getByTestId('viewer-sign-in').getAttribute('href')).toBe(`/auth/saml/${recording!.tenantId}/login?recording=${recording!.id}`);
+    expect(await page.getByTestId('viewer-error').textContent()).toMatch(/Parley panel in the ticket sidebar/);
+    expect(await page.getByTestId('viewer-sign-in').isVisible()).toBe(false);
 
     // Where the sign-in lands (the ACS's redirect, see saml.test.ts): the viewer with the session in its fragment.
     await page.goto(`${harness.parley.url}/app/recording.html?account=${recording!.tenantId}&recording=${recording!.id}#session=${token}`);

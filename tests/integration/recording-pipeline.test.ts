@@ -12,7 +12,7 @@ import { decryptStream, openEncryptedFile } from '../../media/encryption/format.
 import { probeMedia } from '../../media/recording/compose.js';
 import { startFakeS3, type FakeS3 } from '../../backend/src/adapters/storage/fake-s3-server.js';
 import type { Database } from '../../backend/src/db/client.js';
-import { auditEvents, calls, legalHolds, meetingTypes, outboxMessages, recordings, tenants } from '../../backend/src/db/schema/index.js';
+import { auditEvents, calls, legalHolds, meetingTypes, outboxMessages, recordings, samlConfigs, tenants } from '../../backend/src/db/schema/index.js';
 import { BlobStoreUnavailableError, type BlobStore } from '../../backend/src/ports/blob-store.js';
 import { findLocationProblems } from '../../backend/src/services/recordings/check-locations.js';
 import { recordingKeyFor } from '../../backend/src/services/recordings/keys.js';
@@ -118,10 +118,23 @@ describe.each(databaseKinds)('recording pipeline on %s', (kind) => {
 
     // The ticket learns of it through an internal note that links to the viewer, never to a file.
     const [note] = await database.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, `recording:${seeded.recordingId}:stored`));
-    expect(note?.payload).toMatchObject({ ticketId: '101', public: false, body: expect.stringContaining(`/app/recording.html?account=${seeded.tenantId}&recording=${seeded.recordingId}`) });
+    // The account has no single sign-on: the link names the recording alone, and the viewer points at the sidebar.
+    expect(note?.payload).toMatchObject({ ticketId: '101', public: false, body: expect.stringContaining(`/app/recording.html?recording=${seeded.recordingId}`) });
     expect(JSON.stringify(note?.payload)).not.toMatch(/\.prly|\.webm|store\//);
     const audit = await database.db.select().from(auditEvents).where(and(eq(auditEvents.subjectId, seeded.recordingId), eq(auditEvents.action, 'recording.stored')));
     expect(audit).toHaveLength(1);
+  }, 60_000);
+
+  it('names the account in the note’s link when it has single sign-on, so the viewer can offer it', async () => {
+    await database.db.insert(samlConfigs).values({ tenantId: tenant.tenantId, idpEntityId: 'https://idp.example/', idpSsoUrl: 'https://idp.example/sso', idpCertificate: 'PEM' });
+    try {
+      const seeded = await seedEndedRecordedCall(database.db, dataDir, tenant, rawTemplate, { ticketId: '102' });
+      expect(await runRecordingJob(pipelineDeps(database.db, dataDir, stores), seeded.recordingId)).toBe('done');
+      const [note] = await database.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, `recording:${seeded.recordingId}:stored`));
+      expect(note?.payload).toMatchObject({ ticketId: '102', body: expect.stringContaining(`/app/recording.html?account=${tenant.tenantId}&recording=${seeded.recordingId}`) });
+    } finally {
+      await database.db.delete(samlConfigs).where(eq(samlConfigs.tenantId, tenant.tenantId));
+    }
   }, 60_000);
 
   it('tells a Teams chat with a card whose button opens the viewer inside Teams, not with a link', async () => {

@@ -19,6 +19,7 @@ import { recordAudit } from '../audit/record.js';
 import { notes } from '../consent/notes.js';
 import { retryDelayMs, type BackoffPolicy } from '../outbox/backoff.js';
 import { noteOnTicket } from '../outbox/ticket-note.js';
+import { singleSignOnEnabled } from '../saml/identity-provider.js';
 import { claimRecording, releaseLease, renewLease, type RecordingJob } from './claim.js';
 import { recordingKeyFor } from './keys.js';
 import { regionAllowed } from './regions.js';
@@ -180,7 +181,8 @@ async function store(deps: PipelineDeps, job: RecordingJob): Promise<void> {
       .returning({ id: recordings.id });
     if (moved.length !== 1) throw new LeaseLost();
     const inTeams = { summary: notes.recordingStored(), card: recordingStoredCard(notes.recordingStored(), job.id) };
-    await noteOnTicket(tx, job, notes.recordingAvailable(recordingPageUrl(deps.publicBaseUrl, job.tenantId, job.id)), `recording:${job.id}:stored`, inTeams);
+    const viewer = recordingPageUrl(deps.publicBaseUrl, job.id, (await singleSignOnEnabled(tx, job.tenantId)) ? job.tenantId : null);
+    await noteOnTicket(tx, job, notes.recordingAvailable(viewer), `recording:${job.id}:stored`, inTeams);
     await recordAudit(tx, {
       tenantId: job.tenantId,
       actor: { kind: 'system' },

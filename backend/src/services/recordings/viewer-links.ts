@@ -4,11 +4,12 @@
  */
 
 /**
- * The ticket note's link: names the account and the recording; the viewer offers the account's
- * single sign-on, which comes back to it, or says where to open the recording signed in.
+ * The ticket note's link: names the recording, and the account when it has single sign-on, which
+ * the viewer then offers (it comes back to the recording); otherwise the viewer says where to open
+ * the recording signed in.
  */
-export const recordingPageUrl = (publicBaseUrl: string, tenantId: string, recordingId: string) =>
-  `${publicBaseUrl}/app/recording.html?account=${tenantId}&recording=${recordingId}`;
+export const recordingPageUrl = (publicBaseUrl: string, recordingId: string, singleSignOnAccount: string | null) =>
+  `${publicBaseUrl}/app/recording.html?${singleSignOnAccount ? `account=${singleSignOnAccount}&` : ''}recording=${recordingId}`;
 
 /** The viewer as Teams frames it in a dialog: it signs the user in with Teams SSO, then plays. */
 export const teamsRecordingPageUrl = (publicBaseUrl: string, recordingId: string) => `${publicBaseUrl}/teams/recording?recording=${recordingId}`;

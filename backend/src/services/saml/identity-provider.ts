@@ -13,6 +13,15 @@ export interface IdentityProvider {
   certificates: string[];
 }
 
+/** Whether the tenant's users can sign in with single sign-on. */
+export async function singleSignOnEnabled(db: DbOrTx, tenantId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ enabled: samlConfigs.enabled })
+    .from(samlConfigs)
+    .where(and(eq(samlConfigs.tenantId, tenantId), eq(samlConfigs.enabled, true)));
+  return row !== undefined;
+}
+
 /** The tenant's enabled identity provider; anything else is "not configured". */
 export async function loadIdentityProvider(db: DbOrTx, tenantId: string): Promise<IdentityProvider> {
   const [row] = await db
