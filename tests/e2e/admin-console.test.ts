@@ -202,7 +202,8 @@ describe('the admin console in Chromium: a new account set up in the browser, ev
     await viewer.waitForTimeout(7_000);
     const before = await playsAt();
     await expect.poll(playsAt, { timeout: 5_000 }).not.toBe(before);
-    expect(await viewer.evaluate(() => document.querySelector('video')!.paused)).toBe(false);
+    // Each new link is a new source, loaded and resumed from the same moment: paused for that instant only.
+    await expect.poll(() => viewer.evaluate(() => document.querySelector('video')!.paused), { timeout: 5_000 }).toBe(false);
     expect(await viewer.getByTestId('viewer-error').isVisible()).toBe(false);
   }, LONG);
 
