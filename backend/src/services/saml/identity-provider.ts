@@ -13,21 +13,22 @@ export interface IdentityProvider {
   certificates: string[];
 }
 
-/** Whether the tenant's users can sign in with single sign-on. */
-export async function singleSignOnEnabled(db: DbOrTx, tenantId: string): Promise<boolean> {
-  const [row] = await db
-    .select({ enabled: samlConfigs.enabled })
-    .from(samlConfigs)
-    .where(and(eq(samlConfigs.tenantId, tenantId), eq(samlConfigs.enabled, true)));
-  return row !== undefined;
-}
-
-/** The tenant's enabled identity provider; anything else is "not configured". */
-export async function loadIdentityProvider(db: DbOrTx, tenantId: string): Promise<IdentityProvider> {
+async function enabledConfig(db: DbOrTx, tenantId: string) {
   const [row] = await db
     .select()
     .from(samlConfigs)
     .where(and(eq(samlConfigs.tenantId, tenantId), eq(samlConfigs.enabled, true)));
+  return row;
+}
+
+/** Whether the tenant's users can sign in with single sign-on. */
+export async function singleSignOnEnabled(db: DbOrTx, tenantId: string): Promise<boolean> {
+  return (await enabledConfig(db, tenantId)) !== undefined;
+}
+
+/** The tenant's enabled identity provider; anything else is "not configured". */
+export async function loadIdentityProvider(db: DbOrTx, tenantId: string): Promise<IdentityProvider> {
+  const row = await enabledConfig(db, tenantId);
   if (!row) throw new SamlNotConfiguredError();
   return { entityId: row.idpEntityId, ssoUrl: row.idpSsoUrl, certificates: splitCertificates(row.idpCertificate) };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordingPageUrl } from '../recordings/viewer-links.js';
 
 /**
  * Where a sign-in lands. It starts either at the console's sign-in or at the recording viewer,
@@ -28,5 +29,5 @@ export function landingFrom(relayState: string | undefined): SignInLanding {
 export function landingUrl(landing: SignInLanding, tenantId: string, sessionToken: string): string {
   const fragment = `#session=${encodeURIComponent(sessionToken)}`;
   // The account stays in the viewer's address, so a reload or a lapsed session can sign in again.
-  return landing.kind === 'recording' ? `/app/recording.html?account=${tenantId}&recording=${landing.recordingId}${fragment}` : `/app/console.html${fragment}`;
+  return landing.kind === 'recording' ? `${recordingPageUrl('', landing.recordingId, tenantId)}${fragment}` : `/app/console.html${fragment}`;
 }
