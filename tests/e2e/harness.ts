@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import pino from 'pino';
+import { inject } from 'vitest';
 import { loadConfig } from '../../backend/src/config.js';
 import { startParley, type RunningParley } from '../../backend/src/server.js';
 
@@ -38,6 +39,8 @@ export async function startHarness(options: { janusNodes?: number; env?: Record<
   const iceInterface = process.env.PARLEY_E2E_ICE_INTERFACE;
   if (!iceInterface) throw new Error('Run the end-to-end suite through tests/e2e/in-network-namespace.mjs (npm run test:e2e).');
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
+  // Under vitest, start from the run's migrated database (see global-setup.ts); elsewhere, as a first start.
+  if (process.env.VITEST) cpSync(inject('migratedDataDir'), dataDir, { recursive: true });
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
