@@ -9,6 +9,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../backend/src/db/client.js';
 import { auditEvents, customers, dsarRequests, recordings, subjectKeys } from '../../backend/src/db/schema/index.js';
+import { bundledChild } from '../support/child-bundle.js';
 import { freshPostgresUrl } from '../support/databases.js';
 import { seedErasureSubject } from '../support/erasure-fixtures.js';
 import { seededRandom } from '../support/fakes/seeded-random.js';
@@ -29,9 +30,12 @@ interface WorkerProcess {
 
 const workers: WorkerProcess[] = [];
 
+/** tests/support/dsar-worker-child.ts, bundled: see bundledChild. */
+let workerBundle: string;
+
 function spawnWorker(databaseUrl: string, dataDir: string): WorkerProcess {
   // Node itself, not `npx tsx`: the pid signalled is the worker's.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'tests/support/dsar-worker-child.ts'], {
+  const child = spawn(process.execPath, [workerBundle], {
     cwd: repoRoot,
     env: { ...process.env, DATABASE_URL: databaseUrl, PARLEY_DATA_DIR: dataDir },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -71,6 +75,7 @@ describe('an erasure under kill -9', () => {
   let dataDir: string;
 
   beforeAll(async () => {
+    workerBundle = await bundledChild('tests/support/dsar-worker-child.ts');
     // freshDatabase hides its URL, and the worker process needs it.
     databaseUrl = freshPostgresUrl();
     database = await openDatabase({ url: databaseUrl });

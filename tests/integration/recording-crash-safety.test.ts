@@ -15,6 +15,7 @@ import { probeMedia } from '../../media/recording/compose.js';
 import { openDatabase, type Database } from '../../backend/src/db/client.js';
 import { auditEvents, outboxMessages, recordings } from '../../backend/src/db/schema/index.js';
 import { recordingKeyFor } from '../../backend/src/services/recordings/keys.js';
+import { bundledChild } from '../support/child-bundle.js';
 import { freshPostgresUrl } from '../support/databases.js';
 import { seededRandom } from '../support/fakes/seeded-random.js';
 import { captureRawCall, localStores, plaintextMediaUnder, seedEndedRecordedCall, seedTenant, waitFor, type SeededRecording } from '../support/recording-fixtures.js';
@@ -59,9 +60,12 @@ interface WorkerProcess {
 /** Every worker started, so afterAll can end any still running. */
 const workers: WorkerProcess[] = [];
 
+/** tests/support/recording-worker-child.ts, bundled: see bundledChild. */
+let workerBundle: string;
+
 function spawnWorker(databaseUrl: string, dataDir: string): WorkerProcess {
   // Node itself, not `npx tsx`: the pid signalled is the worker's, and the one its lease names.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'tests/support/recording-worker-child.ts'], {
+  const child = spawn(process.execPath, [workerBundle], {
     cwd: repoRoot,
     env: { ...process.env, DATABASE_URL: databaseUrl, PARLEY_DATA_DIR: dataDir },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -157,6 +161,7 @@ describe('recording pipeline under kill -9', () => {
     (await database.db.select({ id: recordings.id }).from(recordings).where(ne(recordings.stage, 'done'))).length;
 
   beforeAll(async () => {
+    workerBundle = await bundledChild('tests/support/recording-worker-child.ts');
     // freshDatabase hides its URL, and the worker process needs it.
     databaseUrl = freshPostgresUrl();
     database = await openDatabase({ url: databaseUrl });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../backend/src/db/client.js';
+import { childBundleRoot } from './child-bundle.js';
 import { createDatabase, startPostgres, type PostgresServer } from './postgres-server.js';
 
 declare module 'vitest' {
@@ -43,4 +44,5 @@ export async function setup(project: TestProject) {
 export function teardown() {
   server?.stop();
   if (dumpDir) rmSync(dumpDir, { recursive: true, force: true });
+  rmSync(childBundleRoot, { recursive: true, force: true });
 }
