@@ -33,7 +33,7 @@ import { createRecordingWorker } from '../../backend/src/services/recordings/wor
 import { deleteDueRecordings } from '../../backend/src/services/recordings/delete-due.js';
 import { deleteDueCallData } from '../../backend/src/services/retention/delete-due-call-data.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
-import { captureRawCall, pipelineDeps } from '../support/recording-fixtures.js';
+import { captureRawCall, composingOnce, pipelineDeps } from '../support/recording-fixtures.js';
 import { buildTestApp, PUBLIC_BASE_URL, startTestJanus, type TestApp } from '../support/test-app.js';
 
 const DAY = 86_400_000;
@@ -108,7 +108,7 @@ describe.each(databaseKinds)('erasure of a data subject on %s', (kind) => {
       language: 'de', conversationId: `conversation-${ticketId}`, expiresAt: new Date(), decidedAt: new Date(),
     });
     await noteOnTicket(database.db, call!, notes.decided({ join: true, recording: 'granted', version: 3, language: 'de' }), `call:${call!.id}:decided`);
-    expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, t.recordings), recording!.id)).toBe('done');
+    expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, t.recordings, { composer: composingOnce }), recording!.id)).toBe('done');
     await new ZendeskApi({ auth: zendeskAuth, timeoutMs: 5_000 }).addComment(zendesk.url, ticketId, { body: 'Hi, this is me again, please call me back on +49 170 000000.', public: true });
     await deliverNotes();
     const [stored] = await database.db.select().from(recordings).where(eq(recordings.id, recording!.id));
@@ -251,7 +251,7 @@ describe.each(databaseKinds)('erasure of a data subject on %s', (kind) => {
     expect((await t.call('POST', `/api/recordings/${hers.recording.id}/playback`, { token: admin })).status).toBe(201);
 
     // The recording worker leaves erased recordings alone.
-    await createRecordingWorker(pipelineDeps(database.db, t.dataDir, t.recordings), { pollIntervalMs: 60_000 }).drain();
+    await createRecordingWorker(pipelineDeps(database.db, t.dataDir, t.recordings, { composer: composingOnce }), { pollIntervalMs: 60_000 }).drain();
     expect((await rowOf(first.recording.id)).stage).toBe('deleted');
 
     // Asked again, the subject is no longer found: the answer is "no data held".

@@ -19,7 +19,7 @@ import { beginRecording } from '../../backend/src/services/recordings/begin.js';
 import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
 import { verifyAuditChain } from '../../backend/src/services/audit/verify.js';
 import { databaseKinds, freshDatabase, freshPostgresUrl, type DatabaseKind } from '../support/databases.js';
-import { captureRawCall, localStores, pipelineDeps, seedEndedRecordedCall, seedTenant } from '../support/recording-fixtures.js';
+import { captureRawCall, localStores, composingOnce, pipelineDeps, seedEndedRecordedCall, seedTenant } from '../support/recording-fixtures.js';
 import { buildTestApp, escalation, PUBLIC_BASE_URL, startTestJanus, type TestApp } from '../support/test-app.js';
 import type { LocalJanus } from '../../media/janus/local-node.js';
 import { parley } from '../support/cli.js';
@@ -73,7 +73,7 @@ describe.each(databaseKinds)('access request export on %s', (kind: DatabaseKind)
     await database.db.transaction((tx) => beginRecording({ dataDir: t.dataDir, recordingMinFreeBytes: 0 }, tx, row!.call, row!.type));
     const [recording] = await database.db.select().from(recordings).where(eq(recordings.callId, callId));
     await cp(rawTemplate, recording!.rawDir, { recursive: true });
-    expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, t.recordings), recording!.id)).toBe('done');
+    expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, t.recordings, { composer: composingOnce }), recording!.id)).toBe('done');
     return recording!.id;
   }
 
@@ -113,7 +113,7 @@ describe.each(databaseKinds)('access request export on %s', (kind: DatabaseKind)
     // Another tenant, with a recording of its own.
     const globex = await seedTenant(database.db, 'globex');
     const seeded = await seedEndedRecordedCall(database.db, t.dataDir, globex, rawTemplate);
-    expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, t.recordings), seeded.recordingId)).toBe('done');
+    expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, t.recordings, { composer: composingOnce }), seeded.recordingId)).toBe('done');
     otherTenant = { tenantId: globex.tenantId, customerId: seeded.customerId, recordingId: seeded.recordingId };
 
     // Who accessed what: a supervisor plays one of the subject's recordings and one of the other customer's.
@@ -299,7 +299,7 @@ describe.each(databaseKinds)('parley dsar export on %s', (kind: DatabaseKind) =>
       const tenant = await seedTenant(database.db, 'initech');
       // Keys and stores where the CLI finds them: under its PARLEY_DATA_DIR.
       const seeded = await seedEndedRecordedCall(database.db, dir, tenant, rawTemplate);
-      expect(await runRecordingJob(pipelineDeps(database.db, dir, localStores(dir)), seeded.recordingId)).toBe('done');
+      expect(await runRecordingJob(pipelineDeps(database.db, dir, localStores(dir), { composer: composingOnce }), seeded.recordingId)).toBe('done');
       recordingId = seeded.recordingId;
       const [request] = await database.db
         .insert(dsarRequests)

@@ -33,7 +33,7 @@ import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.
 import { provisionTenant } from '../../backend/src/services/tenants/provision.js';
 import { databaseKinds, freshDatabase } from '../support/databases.js';
 import { seedAgent } from '../support/principals.js';
-import { captureRawCall, localStores, pipelineDeps, seedEndedRecordedCall, waitFor } from '../support/recording-fixtures.js';
+import { captureRawCall, localStores, composingOnce, pipelineDeps, seedEndedRecordedCall, waitFor } from '../support/recording-fixtures.js';
 import { startZendeskSidebar, type HandedOverSession } from '../support/zendesk-sidebar.js';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 300_000 });
@@ -116,7 +116,7 @@ describe('deleting an account after exporting it', () => {
       expect(call.status).toBe(201);
       expect((await t.call('POST', `/api/calls/${call.body.call.id}/end`, { token: dana.token })).status).toBe(200);
       recorded = await seedEndedRecordedCall(database.db, t.dataDir, { tenantId, agentId: dana.agent.id }, rawTemplate, { ticketId: '4242' });
-      expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, t.recordings), recorded.recordingId)).toBe('done');
+      expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, t.recordings, { composer: composingOnce }), recorded.recordingId)).toBe('done');
     });
     afterAll(async () => {
       await t?.close();

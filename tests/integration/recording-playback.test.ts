@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../backend/src/db/client.js';
 import { auditEvents, calls, meetingTypes, recordings, subjectKeys } from '../../backend/src/db/schema/index.js';
 import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
-import { captureRawCall, pipelineDeps, seedEndedRecordedCall, type SeededRecording } from '../support/recording-fixtures.js';
+import { captureRawCall, composingOnce, pipelineDeps, seedEndedRecordedCall, type SeededRecording } from '../support/recording-fixtures.js';
 import { PUBLIC_BASE_URL, startTestStack, type TestApp } from '../support/test-app.js';
 
 describe('finding and playing recordings', () => {
@@ -28,7 +28,7 @@ describe('finding and playing recordings', () => {
     agent = session.token;
     stored = await seedEndedRecordedCall(database.db, t.dataDir, session, rawTemplate, { ticketId: storedTicket });
     pending = await seedEndedRecordedCall(database.db, t.dataDir, session, rawTemplate);
-    expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, t.recordings), stored.recordingId)).toBe('done');
+    expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, t.recordings, { composer: composingOnce }), stored.recordingId)).toBe('done');
   }, 60_000);
 
   afterAll(async () => {

@@ -10,7 +10,7 @@ import { BlobStoreUnavailableError, type BlobStore } from '../../backend/src/por
 import { deleteDueRecordings } from '../../backend/src/services/recordings/delete-due.js';
 import { recordingKeyFor } from '../../backend/src/services/recordings/keys.js';
 import { runRecordingJob } from '../../backend/src/services/recordings/pipeline.js';
-import { captureRawCall, pipelineDeps, seedEndedRecordedCall, type SeededRecording } from '../support/recording-fixtures.js';
+import { captureRawCall, composingOnce, pipelineDeps, seedEndedRecordedCall, type SeededRecording } from '../support/recording-fixtures.js';
 import { startTestStack, type TestApp } from '../support/test-app.js';
 
 const DAY = 86_400_000;
@@ -34,7 +34,7 @@ describe('recordings past their retention', () => {
     // Consultation keeps recordings 90 days, Advice call five years.
     due = await seedEndedRecordedCall(database.db, t.dataDir, session, rawTemplate, { meetingType: 'consultation' });
     kept = await seedEndedRecordedCall(database.db, t.dataDir, session, rawTemplate, { meetingType: 'advice' });
-    for (const seeded of [due, kept]) expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, stores), seeded.recordingId)).toBe('done');
+    for (const seeded of [due, kept]) expect(await runRecordingJob(pipelineDeps(database.db, t.dataDir, stores, { composer: composingOnce }), seeded.recordingId)).toBe('done');
   }, 60_000);
 
   afterAll(async () => {

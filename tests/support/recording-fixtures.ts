@@ -1,4 +1,5 @@
-import { cp, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,6 +10,7 @@ import { agents, calls, cases, customers, meetingTypes, recordings } from '../..
 import { FfmpegComposer } from '../../backend/src/adapters/recording/ffmpeg-composer.js';
 import type { BlobStore } from '../../backend/src/ports/blob-store.js';
 import type { MasterKeys } from '../../backend/src/ports/master-keys.js';
+import type { RecordingComposer } from '../../backend/src/ports/recording-composer.js';
 import type { S3LocationConfig } from '../../backend/src/config.js';
 import { openRecordingStores } from '../../backend/src/recording-stores.js';
 import { beginRecording } from '../../backend/src/services/recordings/begin.js';
@@ -104,6 +106,39 @@ export async function seedEndedRecordedCall(
 export function localStores(dataDir: string, s3: S3LocationConfig[] = []) {
   return openRecordingStores({ dataDir, storage: { localRegion: 'eu', s3 }, kms: { provider: 'local' } });
 }
+
+type Composed = Awaited<ReturnType<RecordingComposer['compose']>>;
+const compositions = new Map<string, Promise<{ bytes: Buffer; composed: Composed }>>();
+
+/**
+ * For suites that need stored recordings, not a test of composing them (that is
+ * recording-pipeline's and janus-recording-compose's): the real FfmpegComposer composes each
+ * distinct raw input once per test worker, and a job whose raw files are the same bytes (every
+ * seeded call copies one template) gets a copy of that output. Composing is most of a recording
+ * job's CPU, and such suites store dozens. The output is kept in memory, never on disk.
+ */
+export const composingOnce: RecordingComposer = {
+  async compose(input) {
+    const names = (await readdir(input.rawDir)).sort();
+    const digest = createHash('sha256').update(input.media);
+    for (const name of names) digest.update(name).update(await readFile(path.join(input.rawDir, name)));
+    const key = digest.digest('hex');
+    let composition = compositions.get(key);
+    if (composition) {
+      await input.onPhase?.('converting');
+      await input.onPhase?.('muxing');
+    } else {
+      composition = new FfmpegComposer().compose(input).then(async (composed) => ({ bytes: await readFile(input.outFile), composed }));
+      compositions.set(key, composition);
+      // A failed compose is not kept: the next job composes again.
+      composition.catch(() => compositions.delete(key));
+      return (await composition).composed;
+    }
+    const { bytes, composed } = await composition;
+    await writeFile(input.outFile, bytes, { mode: 0o600 });
+    return composed;
+  },
+};
 
 export function pipelineDeps(
   db: Db,
