@@ -83,6 +83,11 @@ export class JanusRoom {
   private readonly feeds = new Map<number, RemoteFeed>();
   private hasPublished = false;
   private closed = false;
+  /**
+   * The browser lost its network. Janus' long poll would notice only when it next answers (up to
+   * 30 s) and ICE about as late, while the picture freezes; the user is told at once instead.
+   */
+  private readonly wentOffline = () => this.emit('failed', 'connectionLost');
 
   /**
    * With `encryption`, every sender and receiver runs through it before media can flow, keys
@@ -125,6 +130,7 @@ export class JanusRoom {
       return;
     }
     this.janus = janus;
+    window.addEventListener('offline', this.wentOffline);
     this.attachPublisher();
   }
 
@@ -150,6 +156,7 @@ export class JanusRoom {
   leave(): void {
     if (this.closed) return;
     this.closed = true;
+    window.removeEventListener('offline', this.wentOffline);
     this.encryption?.close();
     this.janus?.destroy({ cleanupHandles: true });
     this.janus = null;
