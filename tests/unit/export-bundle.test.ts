@@ -8,6 +8,8 @@ import { Readable } from 'node:stream';
 import { Decrypter } from 'age-encryption';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeEncryptedBundle, type BundleEntry } from '../../backend/src/services/dsar/export/bundle.js';
+import { streamStoredBundle } from '../../backend/src/services/dsar/export/stored-bundle.js';
+import type { BlobStore } from '../../backend/src/ports/blob-store.js';
 import { encryptStream, openEncryptedFile } from '../../media/encryption/format.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-bundle-'));
@@ -103,5 +105,58 @@ describe('the export bundle', () => {
     };
     const run = writeEncryptedBundle({ files: [], entries: [failing] }, 'correct horse', join(dir, 'failing.age'), async () => undefined);
     await expect(run).rejects.toThrow('the audit trail could not be read');
+  });
+
+  it('closes an entry that finishes opening after the bundle has already failed', async () => {
+    let closed = 0;
+    let opened!: () => void;
+    const slow: BundleEntry = {
+      entryName: 'recordings/slow.webm',
+      open: () =>
+        new Promise((resolve) => {
+          opened = () => resolve({ stream: Readable.from([Buffer.from('media')]), close: async () => void (closed += 1) });
+        }),
+    };
+    // The output folder does not exist: writing fails while the entry is still opening.
+    const run = writeEncryptedBundle({ files: [], entries: [slow] }, 'correct horse', join(dir, 'missing', 'out.age'), async () => undefined);
+    await expect(run).rejects.toMatchObject({ code: 'ENOENT' });
+    opened();
+    await expect.poll(() => closed).toBe(1);
+  });
+});
+
+describe('a stored bundle download', () => {
+  /** One stored object whose reader counts how often it is closed. */
+  function storeOf(bytes: Buffer) {
+    const counts = { closed: 0 };
+    const store = {
+      open: async () => ({
+        read: async (buffer: Buffer, offset: number, length: number, position: number) => {
+          const n = bytes.copy(buffer, offset, position, Math.min(bytes.length, position + length));
+          return { bytesRead: n, buffer };
+        },
+        stat: async () => ({ size: bytes.length }),
+        close: async () => void (counts.closed += 1),
+      }),
+    } as unknown as BlobStore;
+    return { stores: new Map([['eu', store]]), counts };
+  }
+  const bundleIn = (stores: ReadonlyMap<string, BlobStore>, size: number) => ({ stores, storageLocation: 'eu', objectKey: 'exports/x.age', sizeBytes: size });
+
+  it('closes the stored file once when the download is read to the end', async () => {
+    const bytes = randomBytes(3000);
+    const { stores, counts } = storeOf(bytes);
+    const stream = await streamStoredBundle(bundleIn(stores, bytes.length), () => new Error('gone'), async () => undefined);
+    const read: Buffer[] = [];
+    for await (const part of stream) read.push(part as Buffer);
+    expect(Buffer.concat(read).equals(bytes)).toBe(true);
+    await expect.poll(() => counts.closed).toBe(1);
+  });
+
+  it('closes the stored file when the download is dropped before its first byte', async () => {
+    const { stores, counts } = storeOf(randomBytes(3000));
+    const stream = await streamStoredBundle(bundleIn(stores, 3000), () => new Error('gone'), async () => undefined);
+    stream.destroy();
+    await expect.poll(() => counts.closed).toBe(1);
   });
 });

@@ -50,7 +50,12 @@ export async function writeEncryptedBundle(
     let done = 0;
     await onEntry(done, entries.length);
     for (const entry of entries) {
-      const opened = await Promise.race([entry.open(), failed]);
+      const opening = entry.open();
+      const opened = await Promise.race([opening, failed]).catch((error: unknown) => {
+        // The bundle failed while this entry was still opening: close it once it has opened.
+        opening.then((late) => late.close(), () => undefined).catch(() => undefined);
+        throw error;
+      });
       try {
         // Entries finish in order, but the small files queued before may still be finishing: wait for this one.
         const entered = new Promise<void>((resolve) => {

@@ -3,7 +3,7 @@ import { BlobNotFoundError, type BlobReader, type BlobStore } from '../../../por
 
 const READ_SIZE = 1024 * 1024;
 
-async function* blobBytes(reader: BlobReader, size: number): AsyncGenerator<Buffer> {
+async function* blobBytes(reader: BlobReader, size: number, close: () => Promise<void>): AsyncGenerator<Buffer> {
   try {
     for (let position = 0; position < size; ) {
       const buffer = Buffer.allocUnsafe(Math.min(READ_SIZE, size - position));
@@ -13,7 +13,7 @@ async function* blobBytes(reader: BlobReader, size: number): AsyncGenerator<Buff
       yield buffer.subarray(0, bytesRead);
     }
   } finally {
-    await reader.close();
+    await close();
   }
 }
 
@@ -45,5 +45,10 @@ export async function streamStoredBundle(bundle: StoredBundle, gone: () => Error
     await reader.close();
     throw error;
   }
-  return Readable.from(blobBytes(reader, bundle.sizeBytes));
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= reader.close());
+  const stream = Readable.from(blobBytes(reader, bundle.sizeBytes, close));
+  // A download dropped before its first read never enters blobBytes, whose finally would close the file.
+  stream.once('close', () => void close().catch(() => undefined));
+  return stream;
 }
