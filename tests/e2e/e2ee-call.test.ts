@@ -159,7 +159,7 @@ describe('end-to-end encrypted calls (Janus + Chromium)', () => {
     const [before] = await safetyCodes(call);
 
     await call.customerPage.context().setOffline(true);
-    // The page reacts to the browser's offline event, not to the gateway's long poll running out (30 s).
+    // The page reacts once the browser has been offline for 3 s, not when the gateway's long poll runs out (30 s).
     await expect.poll(() => call.customerPage.locator('#join-call').textContent(), { timeout: 10_000 }).toBe('Reconnect');
     expect(await call.customerPage.getByTestId('e2ee').isVisible()).toBe(false);
     await expect.poll(() => call.agentPage.getByTestId('e2ee').isVisible(), { timeout: 30_000 }).toBe(false);

@@ -4,6 +4,7 @@ import type { JoinResponse, MediaGrant } from '../api-types';
 import { deviceProblem } from './device-problem';
 import type { MediaEncryption } from './e2ee/media-encryption';
 import { LocalizedError, type MessageKey } from './i18n';
+import { watchOffline } from './offline-watch';
 
 const VIDEOROOM = 'janus.plugin.videoroom';
 
@@ -83,11 +84,8 @@ export class JanusRoom {
   private readonly feeds = new Map<number, RemoteFeed>();
   private hasPublished = false;
   private closed = false;
-  /**
-   * The browser lost its network. Janus' long poll would notice only when it next answers (up to
-   * 30 s) and ICE about as late, while the picture freezes; the user is told at once instead.
-   */
-  private readonly wentOffline = () => this.emit('failed', 'connectionLost');
+  /** Stops watching for the browser going offline (see watchOffline). */
+  private stopWatchingOffline: (() => void) | undefined;
 
   /**
    * With `encryption`, every sender and receiver runs through it before media can flow, keys
@@ -130,7 +128,7 @@ export class JanusRoom {
       return;
     }
     this.janus = janus;
-    window.addEventListener('offline', this.wentOffline);
+    this.stopWatchingOffline = watchOffline(window, () => this.emit('failed', 'connectionLost'));
     this.attachPublisher();
   }
 
@@ -156,7 +154,7 @@ export class JanusRoom {
   leave(): void {
     if (this.closed) return;
     this.closed = true;
-    window.removeEventListener('offline', this.wentOffline);
+    this.stopWatchingOffline?.();
     this.encryption?.close();
     this.janus?.destroy({ cleanupHandles: true });
     this.janus = null;
