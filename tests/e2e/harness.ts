@@ -59,7 +59,12 @@ export async function startHarness(options: { janusNodes?: number; env?: Record<
     ...options.env,
   });
   const parley = await startParley(config, { logger: pino({ level: process.env.PARLEY_E2E_LOG ?? 'warn' }) });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: chromiumArgs });
+  // The e2e files share one process: a Parley left running would outlive this file.
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: chromiumArgs }).catch(async (error: unknown) => {
+    await parley.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  });
   return {
     parley,
     browser,

@@ -220,6 +220,9 @@ describe.each(databaseKinds)('access request export on %s', (kind: DatabaseKind)
       expect(summary).toContain('Alex Customer');
       expect(summary).toContain(shown[0]!.content && (shown[0]!.content as { title: string }).title);
 
+      // Each file is its own recording's: no two stored recordings are the same bytes.
+      const stored = await database.db.select({ sha: recordings.mediaSha256 }).from(recordings).where(inArray(recordings.id, subject.recordingIds));
+      expect(new Set(stored.map((r) => r.sha)).size).toBe(subject.recordingIds.length);
       for (const id of subject.recordingIds) {
         const file = zip.extract(`recordings/${id}.webm`);
         const [row] = await database.db.select().from(recordings).where(eq(recordings.id, id));

@@ -2,15 +2,14 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { inject } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 /**
- * Inside the repository, so the bundle's package imports resolve to its node_modules. The test
- * run's global teardown removes it.
+ * Inside the repository, so the bundle's package imports resolve to its node_modules: one folder
+ * per test run (the global set-up makes it and removes it), one inside it per test worker.
  */
 export const childBundleRoot = join(repoRoot, 'node_modules', '.cache', 'parley-test-children');
-/** One folder per test worker: two workers never write the same file. */
-const outDir = join(childBundleRoot, String(process.pid));
 
 /**
  * Each module keeps its own `import.meta.url` (migrations folder, static files), as if it were
@@ -38,6 +37,7 @@ export function bundledChild(entry: string): Promise<string> {
   let file = built.get(entry);
   if (!file) {
     file = (async () => {
+      const outDir = join(inject('childBundleDir'), String(process.pid));
       await mkdir(outDir, { recursive: true });
       const outfile = join(outDir, `${basename(entry, '.ts')}.mjs`);
       await build({

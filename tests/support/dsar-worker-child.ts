@@ -8,7 +8,8 @@ import { workerChildSetup } from './worker-child.js';
 /**
  * The data-subject request worker alone in its own process, as the backend runs it, so a test can
  * SIGKILL it anywhere. It loads first and starts working on a `start` line on stdin, then prints
- * `ready`. Run: node --import tsx tests/support/dsar-worker-child.ts, with DATABASE_URL and PARLEY_DATA_DIR.
+ * `ready`. Run: node --import tsx tests/support/dsar-worker-child.ts, with DATABASE_URL and PARLEY_DATA_DIR
+ * (the kill test runs it bundled: see child-bundle.ts).
  */
 const { databaseUrl, dataDir, go } = workerChildSetup();
 

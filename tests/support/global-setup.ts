@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -13,11 +13,14 @@ declare module 'vitest' {
     postgresTemplate: string;
     /** A file holding a migrated, empty PGlite data directory that suites load theirs from. */
     pgliteDump: string;
+    /** Where this run's test workers write bundled child processes (see child-bundle.ts). */
+    childBundleDir: string;
   }
 }
 
 let server: PostgresServer | undefined;
 let dumpDir: string | undefined;
+let bundleDir: string | undefined;
 
 /**
  * One private PostgreSQL server per test run; each suite creates its own database on it. The
@@ -39,10 +42,14 @@ export async function setup(project: TestProject) {
   writeFileSync(dumpFile, Buffer.from(await (await pglite.dump!()).arrayBuffer()));
   await pglite.close();
   project.provide('pgliteDump', dumpFile);
+
+  mkdirSync(childBundleRoot, { recursive: true });
+  bundleDir = mkdtempSync(join(childBundleRoot, 'run-'));
+  project.provide('childBundleDir', bundleDir);
 }
 
 export function teardown() {
   server?.stop();
   if (dumpDir) rmSync(dumpDir, { recursive: true, force: true });
-  rmSync(childBundleRoot, { recursive: true, force: true });
+  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
 }

@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -114,8 +115,9 @@ const compositions = new Map<string, Promise<{ bytes: Buffer; composed: Composed
  * For suites that need stored recordings, not a test of composing them (that is
  * recording-pipeline's and janus-recording-compose's): the real FfmpegComposer composes each
  * distinct raw input once per test worker, and a job whose raw files are the same bytes (every
- * seeded call copies one template) gets a copy of that output. Composing is most of a recording
- * job's CPU, and such suites store dozens. The output is kept in memory, never on disk.
+ * seeded call copies one template) gets that output remuxed (`-c copy`, which gives the file new
+ * random container ids, so no two stored recordings are the same bytes, as in life). Composing is
+ * most of a recording job's CPU, and such suites store dozens. The output is kept in memory.
  */
 export const composingOnce: RecordingComposer = {
   async compose(input) {
@@ -135,10 +137,24 @@ export const composingOnce: RecordingComposer = {
       return (await composition).composed;
     }
     const { bytes, composed } = await composition;
-    await writeFile(input.outFile, bytes, { mode: 0o600 });
+    await remux(bytes, input.outFile);
     return composed;
   },
 };
+
+/** Copies a WebM's streams into a new file, from memory (stdin) to `outFile`. */
+function remux(bytes: Buffer, outFile: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ffmpeg = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'matroska', '-i', 'pipe:0', '-c', 'copy', '-f', 'webm', '-y', outFile], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    ffmpeg.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    ffmpeg.on('error', reject);
+    ffmpeg.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg remux exited ${code}: ${stderr}`))));
+    ffmpeg.stdin.end(bytes);
+  });
+}
 
 export function pipelineDeps(
   db: Db,

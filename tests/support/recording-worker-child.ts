@@ -9,7 +9,8 @@ import { workerChildSetup } from './worker-child.js';
  * The recording worker alone in its own process, as the backend runs it, so a test can SIGKILL it
  * anywhere. Loading takes seconds, so it loads first and starts working on a `start` line on stdin;
  * then it prints `ready` and its stage changes as JSON lines.
- * Run: node --import tsx tests/support/recording-worker-child.ts, with DATABASE_URL and PARLEY_DATA_DIR.
+ * Run: node --import tsx tests/support/recording-worker-child.ts, with DATABASE_URL and PARLEY_DATA_DIR
+ * (the kill test runs it bundled: see child-bundle.ts).
  */
 // Local blob store and key file: the database is the only peer, and it must be the suite's own.
 const { databaseUrl, dataDir, go } = workerChildSetup();
