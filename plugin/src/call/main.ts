@@ -444,6 +444,13 @@ function disconnected(error: unknown): void {
   joinButton.disabled = false;
   lobby.hidden = false;
   watchForEnd();
+  // Lost because the browser went offline: go back in by itself once it is online again, as the
+  // person would by pressing Reconnect (they had not chosen to leave).
+  if (!navigator.onLine) window.addEventListener('online', reconnectWhenOnline, { once: true });
+}
+
+function reconnectWhenOnline(): void {
+  if (phase === 'failed' && !joinButton.disabled && !lobby.hidden) joinButton.click();
 }
 
 function enterCall(join: JoinResponse): void {
@@ -624,6 +631,7 @@ if (token === null) {
   // The token is single-use: after a media failure, reconnect with the session we already hold;
   // after a reload, with the session this tab remembered.
   joinButton.addEventListener('click', () => {
+    window.removeEventListener('online', reconnectWhenOnline);
     if (joined) return enterCall(joined);
     if (remembered) return void resume(token, remembered);
     void join(token);
