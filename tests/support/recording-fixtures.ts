@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,6 +8,7 @@ import pino from 'pino';
 import type { Db } from '../../backend/src/db/client.js';
 import { agents, calls, cases, customers, meetingTypes, recordings } from '../../backend/src/db/schema/index.js';
 import { FfmpegComposer } from '../../backend/src/adapters/recording/ffmpeg-composer.js';
+import { runTool } from '../../media/recording/tools.js';
 import type { BlobStore } from '../../backend/src/ports/blob-store.js';
 import type { MasterKeys } from '../../backend/src/ports/master-keys.js';
 import type { RecordingComposer } from '../../backend/src/ports/recording-composer.js';
@@ -121,40 +121,31 @@ const compositions = new Map<string, Promise<{ bytes: Buffer; composed: Composed
  */
 export const composingOnce: RecordingComposer = {
   async compose(input) {
-    const names = (await readdir(input.rawDir)).sort();
     const digest = createHash('sha256').update(input.media);
-    for (const name of names) digest.update(name).update(await readFile(path.join(input.rawDir, name)));
+    for (const name of (await readdir(input.rawDir)).sort()) digest.update(name).update(await readFile(path.join(input.rawDir, name)));
     const key = digest.digest('hex');
-    let composition = compositions.get(key);
-    if (composition) {
-      await input.onPhase?.('converting');
-      await input.onPhase?.('muxing');
-    } else {
-      composition = new FfmpegComposer().compose(input).then(async (composed) => ({ bytes: await readFile(input.outFile), composed }));
+    const cached = compositions.get(key);
+    if (!cached) {
+      const composition = new FfmpegComposer().compose(input).then(async (composed) => ({ bytes: await readFile(input.outFile), composed }));
       compositions.set(key, composition);
       // A failed compose is not kept: the next job composes again.
       composition.catch(() => compositions.delete(key));
       return (await composition).composed;
     }
-    const { bytes, composed } = await composition;
-    await remux(bytes, input.outFile);
+    await input.onPhase?.('converting');
+    await input.onPhase?.('muxing');
+    const { bytes, composed } = await cached;
+    // In the job's work folder, which the pipeline wipes, as the composer's own intermediates are.
+    const copy = `${input.outFile}.cached.webm`;
+    await writeFile(copy, bytes, { mode: 0o600 });
+    try {
+      await runTool('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', copy, '-c', 'copy', '-f', 'webm', '-y', input.outFile]);
+    } finally {
+      await rm(copy, { force: true });
+    }
     return composed;
   },
 };
-
-/** Copies a WebM's streams into a new file, from memory (stdin) to `outFile`. */
-function remux(bytes: Buffer, outFile: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ffmpeg = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'matroska', '-i', 'pipe:0', '-c', 'copy', '-f', 'webm', '-y', outFile], {
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    ffmpeg.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    ffmpeg.on('error', reject);
-    ffmpeg.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg remux exited ${code}: ${stderr}`))));
-    ffmpeg.stdin.end(bytes);
-  });
-}
 
 export function pipelineDeps(
   db: Db,
